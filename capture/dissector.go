@@ -1,0 +1,41 @@
+package capture
+
+// Packet is what a dissector sees: one decoded packet with its transport
+// payload and its flow. Payload points into the read buffer; copy what you
+// keep beyond the call.
+type Packet struct {
+	Meta
+	Payload []byte
+	Flow    *Flow
+	Dir     int // ToServer or ToClient
+	TCPSeq  uint32
+	SYN     bool
+	FIN     bool
+	RST     bool
+	// Truncated is set when the capture's snaplen cut the packet.
+	Truncated bool
+
+	slot int // index of the running dissector, for State
+}
+
+// State returns the running dissector's per-flow scratch slot. Dissectors
+// store what they need to carry between packets of one flow (a partial
+// ClientHello, say) and are responsible for bounding its size.
+func (p *Packet) State() *any {
+	f := p.Flow
+	for len(f.state) <= p.slot {
+		f.state = append(f.state, nil)
+	}
+	return &f.state[p.slot]
+}
+
+// Dissector recognises one protocol in transport payloads.
+//
+// Dissect is called for every packet with a non-empty payload on a flow the
+// dissector has not rejected; it must be cheap to decline (port or first-byte
+// checks). It reports events through emit, counts malformed input with
+// p.Flow.Note, and never panics on hostile input.
+type Dissector interface {
+	Name() string
+	Dissect(p *Packet, emit func(Event))
+}

@@ -1,0 +1,174 @@
+package capture
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/tattle-audit/tattle/fingerprints"
+)
+
+// MAC is a 48-bit hardware address, usable as a map key.
+type MAC [6]byte
+
+func (m MAC) String() string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+// IsZero reports whether m is all zeros (no link-layer address known).
+func (m MAC) IsZero() bool { return m == MAC{} }
+
+// Transport is the IP protocol number of a flow (6 TCP, 17 UDP, ...).
+type Transport uint8
+
+const (
+	TCP    Transport = 6
+	UDP    Transport = 17
+	ICMP   Transport = 1
+	ICMPv6 Transport = 58
+)
+
+func (t Transport) String() string {
+	switch t {
+	case TCP:
+		return "tcp"
+	case UDP:
+		return "udp"
+	case ICMP:
+		return "icmp"
+	case ICMPv6:
+		return "icmpv6"
+	}
+	return fmt.Sprintf("ip-%d", uint8(t))
+}
+
+// Meta says where an event was seen. Every event carries one, so every
+// claim the tool makes can cite a file and packet number.
+type Meta struct {
+	File      string
+	Packet    uint64 // 1-based packet number within File
+	Time      time.Time
+	SrcMAC    MAC // zero when the link layer has no MAC (raw IP, loopback)
+	DstMAC    MAC
+	Src, Dst  netip.AddrPort
+	Transport Transport
+}
+
+// Event is an observation a dissector makes. Concrete types are pointers to
+// the structs below; switch on them.
+type Event interface {
+	EventMeta() *Meta
+}
+
+func (m *Meta) EventMeta() *Meta { return m }
+
+// DNSQuestion is one question of a DNS message.
+type DNSQuestion struct {
+	Name string // lower case, no trailing dot
+	Type string // "A", "AAAA", "PTR", ...
+}
+
+// DNSRecord is one resource record of a DNS message.
+type DNSRecord struct {
+	Name string // lower case, no trailing dot
+	Type string
+	TTL  uint32
+	Data string     // presentation form of the data (target name, text, address)
+	Addr netip.Addr // for A/AAAA
+}
+
+// DNSEvent is a DNS, mDNS or LLMNR message.
+type DNSEvent struct {
+	Meta
+	Proto     string // "dns", "mdns", "llmnr"
+	Response  bool
+	ID        uint16
+	RCode     string
+	Questions []DNSQuestion
+	Answers   []DNSRecord // answer, authority and additional sections
+}
+
+// ServiceInstance is one DNS-SD service instance seen in mDNS.
+type ServiceInstance struct {
+	Instance string   // "Living Room._googlecast._tcp.local"
+	Service  string   // "_googlecast._tcp"
+	Host     string   // target host of the SRV record
+	Port     uint16   // port of the SRV record
+	TXT      []string // "key=value" strings, as sent
+}
+
+// MDNSEvent is the DNS-SD interpretation of an mDNS response: who announces
+// which services and host names.
+type MDNSEvent struct {
+	Meta
+	Hostnames []string // *.local names announced with A/AAAA records
+	Services  []ServiceInstance
+	Queries   []string // service types asked for (what the sender looks for)
+}
+
+// TLSEvent is a TLS ClientHello, over TCP or inside a QUIC Initial packet.
+type TLSEvent struct {
+	Meta
+	QUIC   bool
+	Hello  fingerprints.ClientHello
+	JA3    string // MD5 hex
+	JA3Raw string
+	JA4    string
+	JA4R   string // raw (unhashed, original order) form, JA4_r
+}
+
+// HTTPEvent is an HTTP/1.x request.
+type HTTPEvent struct {
+	Meta
+	Method    string
+	Host      string
+	Path      string
+	Version   string
+	UserAgent string
+	Headers   [][2]string // all headers as sent, in order (bounded)
+}
+
+// DHCPEvent is a DHCPv4 or DHCPv6 message.
+type DHCPEvent struct {
+	Meta
+	V6          bool
+	MsgType     string  // "DISCOVER", "REQUEST", "SOLICIT", ...
+	ClientMAC   MAC     // chaddr (v4) or from the DUID when it holds a MAC (v6)
+	Hostname    string  // option 12 (v4) or FQDN option 39 (v6) / 81 (v4)
+	VendorClass string  // option 60 (v4) or 16 (v6)
+	ClientID    []byte  // option 61 (v4) or DUID (v6)
+	ParamList   []uint8 // option 55 (v4); for v6 the ORO list as uint16 in ParamList6
+	ParamList6  []uint16
+	MUDURL      string     // option 161 (v4) or 112 (v6), RFC 8520
+	RequestedIP netip.Addr // option 50
+	YourIP      netip.Addr // yiaddr in OFFER/ACK
+}
+
+// SSDPEvent is an SSDP (UPnP discovery) message.
+type SSDPEvent struct {
+	Meta
+	StartLine string // "M-SEARCH * HTTP/1.1", "NOTIFY * HTTP/1.1", "HTTP/1.1 200 OK"
+	Server    string
+	UserAgent string
+	Location  string
+	NT        string
+	ST        string
+	USN       string
+}
+
+// NTPEvent is an NTP packet.
+type NTPEvent struct {
+	Meta
+	Version int
+	Mode    int // 3 client, 4 server, ...
+	Stratum int
+}
+
+// Sink receives what the scanner observes. Implementations are called from
+// one goroutine at a time.
+type Sink interface {
+	Event(e Event)
+	// Flow is called once per flow when it expires or the scan ends. The
+	// Flow must not be retained after the call.
+	Flow(f *Flow)
+}

@@ -1,0 +1,52 @@
+package capture
+
+import (
+	"net/netip"
+	"time"
+)
+
+// FlowKey identifies a flow by its 5-tuple, oriented client -> server.
+type FlowKey struct {
+	Client    netip.AddrPort
+	Server    netip.AddrPort
+	Transport Transport
+}
+
+// Direction of a packet within its flow.
+const (
+	ToServer = 0
+	ToClient = 1
+)
+
+// Flow is the state of one conversation. Counters are indexed by direction
+// (ToServer, ToClient).
+type Flow struct {
+	Key        FlowKey
+	ClientMAC  MAC
+	ServerMAC  MAC
+	File       string // file of the first packet
+	FirstPkt   uint64 // packet number of the first packet
+	First      time.Time
+	Last       time.Time
+	Packets    [2]uint64
+	Bytes      [2]uint64 // IP-layer bytes (headers included), as seen on the wire
+	Payload    [2]uint64 // transport payload bytes
+	App        string    // application protocol once a dissector recognised it ("tls", "http", "dns", "quic", ...)
+	ServerName string    // SNI, HTTP Host: what the client itself called the server
+	Notes      map[string]int
+
+	// Closed is set when both FINs or a RST were seen.
+	Closed bool
+
+	// state holds per-dissector scratch, indexed like the scanner's
+	// dissector list. Dissectors reach theirs via Packet.State.
+	state []any
+}
+
+// Note counts an anomaly on the flow (malformed packet, overlong field...).
+func (f *Flow) Note(what string) {
+	if f.Notes == nil {
+		f.Notes = make(map[string]int, 2)
+	}
+	f.Notes[what]++
+}

@@ -1,0 +1,297 @@
+// Package result is tattle's result model: what a scan found, as reports
+// render it and as `tattle scan --format json` writes it. It imports nothing
+// of tattle's so that reports depend on this model alone.
+//
+// The JSON form is versioned by SchemaVersion; docs/schema/result.schema.json
+// documents it. Additive changes keep the major version; renames or removals
+// bump it.
+package result
+
+import "time"
+
+// SchemaVersion identifies the JSON layout of Result.
+const SchemaVersion = "tattle.result/v1"
+
+// Result is the outcome of one scan.
+type Result struct {
+	Schema   string    `json:"schema"`
+	Tool     Tool      `json:"tool"`
+	Inputs   []Input   `json:"inputs"`
+	Stats    Stats     `json:"stats"`
+	Devices  []Device  `json:"devices"`
+	Warnings []Warning `json:"warnings,omitempty"`
+	// Redacted is true when personal data was replaced by placeholders.
+	Redacted bool `json:"redacted"`
+}
+
+// Tool names the program that made the result.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Input is one capture file (or stream) that was read.
+type Input struct {
+	Name      string    `json:"name"`
+	Format    string    `json:"format"`                // "pcap", "pcapng"
+	Compress  string    `json:"compression,omitempty"` // "gzip", "zstd"
+	LinkTypes []string  `json:"link_types,omitempty"`
+	Packets   uint64    `json:"packets"`
+	Bytes     uint64    `json:"bytes"`
+	First     time.Time `json:"first,omitempty"`
+	Last      time.Time `json:"last,omitempty"`
+	Truncated bool      `json:"truncated,omitempty"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// Stats counts what the pipeline did.
+type Stats struct {
+	Packets     uint64            `json:"packets"`
+	Bytes       uint64            `json:"bytes"`
+	Flows       uint64            `json:"flows"`
+	Fragments   uint64            `json:"ip_fragments"`
+	Undecoded   uint64            `json:"undecoded"` // packets with no IP layer tattle reads
+	Truncated   uint64            `json:"truncated_packets"`
+	Malformed   map[string]uint64 `json:"malformed,omitempty"` // by note, e.g. "dns: bad message"
+	KernelDrops uint64            `json:"kernel_drops,omitempty"`
+}
+
+// Warning is a problem that did not stop the scan.
+type Warning struct {
+	File    string `json:"file,omitempty"`
+	Offset  int64  `json:"offset,omitempty"`
+	Message string `json:"message"`
+}
+
+// Evidence points at the packets that support a claim.
+type Evidence struct {
+	Source string    `json:"source"`           // "dhcp", "mdns", "ssdp", "http", "tls", "dns", "oui", "cloud", ...
+	Detail string    `json:"detail,omitempty"` // human-readable: `DHCP vendor class "MSFT 5.0"`
+	File   string    `json:"file,omitempty"`
+	Packet uint64    `json:"packet,omitempty"`
+	Time   time.Time `json:"time,omitempty"`
+	Rule   string    `json:"rule,omitempty"` // id of the rule that matched
+}
+
+// Device is one device on the network, keyed by MAC (or by IP when the
+// link layer has none).
+type Device struct {
+	ID                  string         `json:"id"` // MAC, or "ip:<addr>"
+	MAC                 string         `json:"mac,omitempty"`
+	OUIVendor           string         `json:"oui_vendor,omitempty"`
+	LocallyAdministered bool           `json:"locally_administered,omitempty"`
+	IPs                 []AddrSeen     `json:"ips"`
+	Identity            Identity       `json:"identity"`
+	Observations        Observations   `json:"observations"`
+	Destinations        []Destination  `json:"destinations"`
+	Findings            []Finding      `json:"findings,omitempty"`
+	Score               *Score         `json:"score,omitempty"`
+	Policy              *PolicySummary `json:"policy,omitempty"`
+	Packets             uint64         `json:"packets"`
+	BytesOut            uint64         `json:"bytes_out"`
+	BytesIn             uint64         `json:"bytes_in"`
+	First               time.Time      `json:"first"`
+	Last                time.Time      `json:"last"`
+}
+
+// AddrSeen is an IP address a device used, with when.
+type AddrSeen struct {
+	IP    string    `json:"ip"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// Identity is what tattle concluded about a device.
+type Identity struct {
+	Vendor    Field      `json:"vendor"`
+	Model     Field      `json:"model"`
+	Type      Field      `json:"type"`           // speaker, camera, tv, plug, hub, sensor, phone, computer, ...
+	Name      string     `json:"name,omitempty"` // human label, e.g. "TP-Link Kasa smart plug HS110"
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	IsIoT     bool       `json:"is_iot"` // false for phones and computers
+}
+
+// Field is one identity claim with its confidence (0..1) and evidence.
+// An empty Value means unknown.
+type Field struct {
+	Value      string     `json:"value,omitempty"`
+	Confidence float64    `json:"confidence"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+}
+
+// Conflict records signals that disagree about a field.
+type Conflict struct {
+	Field    string     `json:"field"`
+	Values   []string   `json:"values"`
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Observations are the raw identity signals a device sent, deduplicated.
+type Observations struct {
+	DHCP       []DHCPObs `json:"dhcp,omitempty"`
+	MDNS       []MDNSObs `json:"mdns,omitempty"`
+	SSDP       []SSDPObs `json:"ssdp,omitempty"`
+	UserAgents []Seen    `json:"user_agents,omitempty"`
+	JA4        []TLSObs  `json:"tls_clients,omitempty"`
+	Hostnames  []Seen    `json:"hostnames,omitempty"` // names the device calls itself (DHCP, mDNS)
+	DNSQueries []Seen    `json:"dns_queries,omitempty"`
+}
+
+// Seen is a value with the first packet it was seen in and a count.
+type Seen struct {
+	Value  string `json:"value"`
+	Count  int    `json:"count"`
+	File   string `json:"file,omitempty"`
+	Packet uint64 `json:"packet,omitempty"`
+}
+
+// DHCPObs is one distinct DHCP fingerprint a device sent.
+type DHCPObs struct {
+	V6          bool   `json:"v6,omitempty"`
+	Hostname    string `json:"hostname,omitempty"`
+	VendorClass string `json:"vendor_class,omitempty"`
+	ParamList   string `json:"param_list,omitempty"` // "1,3,6,15" (option 55 / ORO)
+	ClientID    string `json:"client_id,omitempty"`  // hex
+	MUDURL      string `json:"mud_url,omitempty"`
+	Count       int    `json:"count"`
+	File        string `json:"file,omitempty"`
+	Packet      uint64 `json:"packet,omitempty"`
+}
+
+// MDNSObs is one service instance a device announced.
+type MDNSObs struct {
+	Instance string   `json:"instance"`
+	Service  string   `json:"service"`
+	Host     string   `json:"host,omitempty"`
+	Port     uint16   `json:"port,omitempty"`
+	TXT      []string `json:"txt,omitempty"`
+	File     string   `json:"file,omitempty"`
+	Packet   uint64   `json:"packet,omitempty"`
+}
+
+// SSDPObs is one distinct SSDP announcement or search a device sent.
+type SSDPObs struct {
+	Server    string `json:"server,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
+	Location  string `json:"location,omitempty"`
+	NT        string `json:"nt,omitempty"`
+	ST        string `json:"st,omitempty"`
+	USN       string `json:"usn,omitempty"`
+	Count     int    `json:"count"`
+	File      string `json:"file,omitempty"`
+	Packet    uint64 `json:"packet,omitempty"`
+}
+
+// TLSObs is one distinct TLS client fingerprint a device used.
+type TLSObs struct {
+	JA4    string   `json:"ja4"`
+	JA4R   string   `json:"ja4_r,omitempty"`
+	JA3    string   `json:"ja3,omitempty"`
+	JA3Raw string   `json:"ja3_raw,omitempty"`
+	SNIs   []string `json:"snis,omitempty"`
+	Count  int      `json:"count"`
+	File   string   `json:"file,omitempty"`
+	Packet uint64   `json:"packet,omitempty"`
+}
+
+// Destination is one endpoint a device talked to: (remote IP, port,
+// transport), with the names that identify it.
+type Destination struct {
+	Name       string     `json:"name,omitempty"` // best name (SNI > HTTP Host > DNS); empty when reached by IP only
+	Names      []NameSeen `json:"names,omitempty"`
+	IP         string     `json:"ip"`
+	Port       uint16     `json:"port"`
+	Transport  string     `json:"transport"`           // "tcp", "udp"
+	Protocols  []string   `json:"protocols,omitempty"` // "tls", "http", "dns", "quic", "ntp", ...
+	Local      bool       `json:"local,omitempty"`     // private/link-local/multicast address
+	Flows      int        `json:"flows"`
+	PacketsOut uint64     `json:"packets_out"`
+	PacketsIn  uint64     `json:"packets_in"`
+	BytesOut   uint64     `json:"bytes_out"`
+	BytesIn    uint64     `json:"bytes_in"`
+	First      time.Time  `json:"first"`
+	Last       time.Time  `json:"last"`
+	File       string     `json:"file,omitempty"`   // first packet's file
+	Packet     uint64     `json:"packet,omitempty"` // first packet's number
+	TLS        *TLSInfo   `json:"tls,omitempty"`
+
+	// Classification (destination knowledge).
+	Domain       string `json:"domain,omitempty"` // registrable domain (eTLD+1)
+	Organization string `json:"organization,omitempty"`
+	Parent       string `json:"parent,omitempty"` // ultimate owner
+	Category     string `json:"category,omitempty"`
+	Party        string `json:"party"` // "first", "support", "third", "local", "unclassified"
+	ClassifiedBy string `json:"classified_by,omitempty"`
+	// Cleartext bytes in protocols without encryption.
+	CleartextBytes uint64 `json:"cleartext_bytes,omitempty"`
+	Entropy        string `json:"entropy,omitempty"` // "encrypted", "text", "mixed" for unknown payloads
+}
+
+// NameSeen is one name for a destination and the evidence that named it.
+type NameSeen struct {
+	Name   string `json:"name"`
+	Source string `json:"source"` // "dns", "sni", "http", "cert", "mdns"
+	File   string `json:"file,omitempty"`
+	Packet uint64 `json:"packet,omitempty"`
+}
+
+// TLSInfo summarises the TLS a device used toward a destination.
+type TLSInfo struct {
+	SNI      string   `json:"sni,omitempty"`
+	ALPN     []string `json:"alpn,omitempty"`
+	Versions []string `json:"versions_offered,omitempty"`
+	JA3      string   `json:"ja3,omitempty"`
+	JA4      string   `json:"ja4,omitempty"`
+	Version  string   `json:"version_used,omitempty"` // from ServerHello when seen
+	Cipher   string   `json:"cipher_used,omitempty"`
+}
+
+// Severity of a finding.
+const (
+	SeverityInfo     = "info"
+	SeverityLow      = "low"
+	SeverityMedium   = "medium"
+	SeverityHigh     = "high"
+	SeverityCritical = "critical"
+)
+
+// Finding is one thing a reader should know: a third party contacted, data
+// sent in the clear, a disclosure omitted.
+type Finding struct {
+	ID           string     `json:"id"`   // stable hash of kind+device+subject, for baselines
+	Kind         string     `json:"kind"` // rule id, e.g. "third-party-undisclosed", "cleartext-personal-data"
+	Severity     string     `json:"severity"`
+	Title        string     `json:"title"`
+	Message      string     `json:"message"`
+	Destination  string     `json:"destination,omitempty"` // name or IP
+	Organization string     `json:"organization,omitempty"`
+	DataType     string     `json:"data_type,omitempty"`  // PoliCheck-style data type
+	Disclosure   string     `json:"disclosure,omitempty"` // clear, vague, omitted, incorrect, ambiguous
+	PolicyRef    string     `json:"policy_ref,omitempty"` // declaration file:line
+	Evidence     []Evidence `json:"evidence,omitempty"`
+	Excerpt      string     `json:"excerpt,omitempty"`  // redacted unless asked
+	Personal     bool       `json:"personal,omitempty"` // the excerpt holds personal data
+}
+
+// Score is a device's privacy score with the deductions that make it up.
+type Score struct {
+	Value      int         `json:"value"` // 0..100
+	Grade      string      `json:"grade"` // A..F
+	Deductions []Deduction `json:"deductions"`
+}
+
+// Deduction explains points taken off a score.
+type Deduction struct {
+	Points  int      `json:"points"`
+	Reason  string   `json:"reason"`
+	Finding []string `json:"findings,omitempty"` // finding IDs
+}
+
+// PolicySummary names the declaration a device was checked against.
+type PolicySummary struct {
+	File    string `json:"file"`
+	Vendor  string `json:"vendor,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Date    string `json:"date,omitempty"`
+	Matched string `json:"matched_by,omitempty"`
+}
