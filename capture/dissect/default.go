@@ -1,0 +1,15 @@
+// Package dissect holds tattle's protocol dissectors: small parsers that
+// turn transport payloads into capture.Events. Default lists them all
+// explicitly (no init-time registry), so the set that runs is visible in one
+// place and tests can run any subset.
+package dissect
+
+import "github.com/tattle-audit/tattle/capture"
+
+// Default returns a fresh set of all dissectors, in the order they run.
+// Each call returns new instances: dissectors may keep per-scan state.
+func Default() []capture.Dissector {
+	return []capture.Dissector{
+		// Each dissector's constructor is added here, one per line.
+	}
+}
