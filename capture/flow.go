@@ -41,6 +41,10 @@ type Flow struct {
 	// state holds per-dissector scratch, indexed like the scanner's
 	// dissector list. Dissectors reach theirs via Packet.State.
 	state []any
+	// skip has bit i set when dissector i called Packet.Done.
+	skip uint64
+	// fin has bit d set when a FIN was seen in direction d.
+	fin uint8
 }
 
 // Note counts an anomaly on the flow (malformed packet, overlong field...).

@@ -1,0 +1,353 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"net/netip"
+	"sort"
+	"time"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	// Dissectors run on every transport payload, in order. See
+	// dissect.Default for the standard set.
+	Dissectors []Dissector
+	// IdleTimeout is how long (in capture time) a flow may stay silent
+	// before it is handed to the sink and forgotten. Zero means 120 s.
+	IdleTimeout time.Duration
+	// ClosedTimeout applies to TCP flows that saw FIN both ways or RST.
+	// Zero means 5 s.
+	ClosedTimeout time.Duration
+	// MaxFlows bounds the flow table. When it is full, the least recently
+	// active flows are handed to the sink early. Zero means 1<<20.
+	MaxFlows int
+}
+
+// Stats counts what a Scanner did.
+type Stats struct {
+	Packets   uint64
+	Bytes     uint64 // captured bytes
+	Flows     uint64
+	Fragments uint64
+	Undecoded uint64 // packets without an IP layer tattle reads (ARP, LLDP, unknown link types)
+	Truncated uint64 // packets the snaplen (or damage) cut short
+	Malformed map[string]uint64
+	LinkTypes map[string]uint64
+}
+
+// flowID is the direction-free key of the flow table: the two endpoints in
+// a canonical order.
+type flowID struct {
+	lo, hi    netip.AddrPort
+	transport Transport
+}
+
+// Scanner decodes packets, keeps the flow table and runs the dissectors.
+// It is not safe for concurrent use.
+type Scanner struct {
+	sink      Sink
+	opts      Options
+	dec       *decoder
+	flows     map[flowID]*Flow
+	stats     Stats
+	now       time.Time // latest capture time seen
+	lastSweep time.Time
+	d         decoded
+	pkt       Packet
+	emit      func(Event)
+}
+
+// NewScanner returns a Scanner that reports to sink.
+func NewScanner(sink Sink, opts Options) *Scanner {
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 120 * time.Second
+	}
+	if opts.ClosedTimeout <= 0 {
+		opts.ClosedTimeout = 5 * time.Second
+	}
+	if opts.MaxFlows <= 0 {
+		opts.MaxFlows = 1 << 20
+	}
+	s := &Scanner{
+		sink:  sink,
+		opts:  opts,
+		dec:   newDecoder(),
+		flows: make(map[flowID]*Flow, 1024),
+		stats: Stats{Malformed: map[string]uint64{}, LinkTypes: map[string]uint64{}},
+	}
+	s.emit = sink.Event
+	return s
+}
+
+// Stats returns the counters so far.
+func (s *Scanner) Stats() Stats { return s.stats }
+
+// Run reads src to its end, then flushes every flow to the sink. Read
+// errors (damaged or truncated files) do not stop it: they are collected
+// and returned together, after everything readable has been processed.
+// The returned error is nil when all input was read cleanly.
+func (s *Scanner) Run(src Source) error {
+	var errs []error
+	for {
+		raw, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+			var re *ReadError
+			if errors.As(err, &re) {
+				continue // the source moves on to its next file
+			}
+			break
+		}
+		s.Packet(&raw)
+	}
+	s.Flush()
+	return errors.Join(errs...)
+}
+
+// Packet processes one raw packet.
+func (s *Scanner) Packet(raw *RawPacket) {
+	s.stats.Packets++
+	s.stats.Bytes += uint64(len(raw.Data))
+	if raw.Time.After(s.now) {
+		s.now = raw.Time
+		if s.lastSweep.IsZero() {
+			s.lastSweep = s.now
+		}
+		if s.now.Sub(s.lastSweep) >= sweepEvery {
+			s.sweep()
+		}
+	}
+	d := &s.d
+	s.dec.decode(raw.LinkType, raw.Data, d)
+	if raw.CaptureLn > len(raw.Data) {
+		d.truncated = true
+	}
+	if d.truncated {
+		s.stats.Truncated++
+	}
+	if !d.hasIP {
+		s.stats.Undecoded++
+		return
+	}
+	if d.fragment {
+		s.stats.Fragments++
+		if !d.hasTransport {
+			return
+		}
+	}
+	if !d.hasTransport {
+		// ICMP and other transports: counted as a port-less flow.
+		d.sport, d.dport = 0, 0
+	}
+	src := netip.AddrPortFrom(d.src, d.sport)
+	dst := netip.AddrPortFrom(d.dst, d.dport)
+	id := flowID{lo: src, hi: dst, transport: d.transport}
+	if addrPortLess(dst, src) {
+		id.lo, id.hi = dst, src
+	}
+	f := s.flows[id]
+	if f == nil {
+		if len(s.flows) >= s.opts.MaxFlows {
+			s.evictOldest()
+		}
+		f = s.newFlow(raw, d, src, dst)
+		s.flows[id] = f
+		s.stats.Flows++
+	}
+	dir := ToServer
+	if src != f.Key.Client {
+		dir = ToClient
+	}
+	if f.Key.Client == f.Key.Server { // a host talking to itself on one port
+		dir = ToServer
+	}
+	if d.hasMAC {
+		if dir == ToServer {
+			if f.ClientMAC.IsZero() {
+				f.ClientMAC = d.srcMAC
+			}
+			if f.ServerMAC.IsZero() && !d.dstMAC.IsZero() {
+				f.ServerMAC = d.dstMAC
+			}
+		} else {
+			if f.ServerMAC.IsZero() {
+				f.ServerMAC = d.srcMAC
+			}
+			if f.ClientMAC.IsZero() && !d.dstMAC.IsZero() {
+				f.ClientMAC = d.dstMAC
+			}
+		}
+	}
+	f.Last = maxTime(f.Last, raw.Time)
+	f.Packets[dir]++
+	ipLen := d.ipLen
+	if ipLen <= 0 {
+		ipLen = len(raw.Data)
+	}
+	f.Bytes[dir] += uint64(ipLen)
+	f.Payload[dir] += uint64(len(d.payload))
+	if d.transport == TCP {
+		if d.fin {
+			f.fin |= 1 << uint(dir)
+		}
+		if d.rst || f.fin == 3 {
+			f.Closed = true
+		}
+	}
+	if len(d.payload) == 0 || len(s.opts.Dissectors) == 0 {
+		return
+	}
+	p := &s.pkt
+	*p = Packet{
+		Meta: Meta{
+			File:      raw.Source,
+			Packet:    raw.Index,
+			Time:      raw.Time,
+			SrcMAC:    d.srcMAC,
+			DstMAC:    d.dstMAC,
+			Src:       src,
+			Dst:       dst,
+			Transport: d.transport,
+		},
+		Payload:   d.payload,
+		Flow:      f,
+		Dir:       dir,
+		TCPSeq:    d.tcpSeq,
+		SYN:       d.syn,
+		FIN:       d.fin,
+		RST:       d.rst,
+		Truncated: d.truncated,
+	}
+	for i, ds := range s.opts.Dissectors {
+		if i < 64 && f.skip&(1<<uint(i)) != 0 {
+			continue
+		}
+		p.slot = i
+		ds.Dissect(p, s.emit)
+	}
+}
+
+const sweepEvery = 10 * time.Second
+
+func (s *Scanner) newFlow(raw *RawPacket, d *decoded, src, dst netip.AddrPort) *Flow {
+	client, server := src, dst
+	switch {
+	case d.transport == TCP && d.syn && !d.ack:
+		// the SYN sender is the client
+	case d.transport == TCP && d.syn && d.ack:
+		client, server = dst, src
+	case serverLike(src.Port(), dst.Port()):
+		client, server = dst, src
+	}
+	f := &Flow{
+		Key:      FlowKey{Client: client, Server: server, Transport: d.transport},
+		File:     raw.Source,
+		FirstPkt: raw.Index,
+		First:    raw.Time,
+		Last:     raw.Time,
+	}
+	return f
+}
+
+// serverLike reports whether the sender port looks like the server side of
+// a conversation whose first packet we did not see: a well-known or
+// registered port talking to an ephemeral one.
+func serverLike(sport, dport uint16) bool {
+	if sport == dport {
+		return false
+	}
+	if sport == 0 || dport == 0 {
+		return false
+	}
+	ephemeral := func(p uint16) bool { return p >= 32768 }
+	switch {
+	case sport < 1024 && dport >= 1024:
+		return true
+	case sport >= 1024 && dport < 1024:
+		return false
+	case !ephemeral(sport) && ephemeral(dport):
+		return true
+	case ephemeral(sport) && !ephemeral(dport):
+		return false
+	}
+	return sport < dport
+}
+
+// sweep hands idle and closed flows to the sink.
+func (s *Scanner) sweep() {
+	s.lastSweep = s.now
+	for id, f := range s.flows {
+		idle := s.now.Sub(f.Last)
+		if idle >= s.opts.IdleTimeout || (f.Closed && idle >= s.opts.ClosedTimeout) {
+			s.release(id, f)
+		}
+	}
+}
+
+// evictOldest makes room in a full table by flushing the eighth of flows
+// that were idle longest. Sorting is O(n log n) but runs once per n/8 new
+// flows, so the amortised cost per flow stays logarithmic.
+func (s *Scanner) evictOldest() {
+	type aged struct {
+		id   flowID
+		last time.Time
+	}
+	all := make([]aged, 0, len(s.flows))
+	for id, f := range s.flows {
+		all = append(all, aged{id, f.Last})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].last.Before(all[j].last) })
+	n := len(all)/8 + 1
+	for _, a := range all[:min(n, len(all))] {
+		s.release(a.id, s.flows[a.id])
+	}
+}
+
+func (s *Scanner) release(id flowID, f *Flow) {
+	delete(s.flows, id)
+	for note, n := range f.Notes {
+		s.stats.Malformed[note] += uint64(n)
+	}
+	f.state = nil
+	s.sink.Flow(f)
+}
+
+// Flush hands every remaining flow to the sink, oldest first, so output
+// does not depend on map order.
+func (s *Scanner) Flush() {
+	ids := make([]flowID, 0, len(s.flows))
+	for id := range s.flows {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := s.flows[ids[i]], s.flows[ids[j]]
+		if !a.First.Equal(b.First) {
+			return a.First.Before(b.First)
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.FirstPkt < b.FirstPkt
+	})
+	for _, id := range ids {
+		s.release(id, s.flows[id])
+	}
+}
+
+func addrPortLess(a, b netip.AddrPort) bool {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c < 0
+	}
+	return a.Port() < b.Port()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
