@@ -204,6 +204,7 @@ type Destination struct {
 	Transport  string     `json:"transport"`           // "tcp", "udp"
 	Protocols  []string   `json:"protocols,omitempty"` // "tls", "http", "dns", "quic", "ntp", ...
 	Local      bool       `json:"local,omitempty"`     // private/link-local/multicast address
+	Inbound    bool       `json:"inbound,omitempty"`   // the remote side opened the conversation
 	Flows      int        `json:"flows"`
 	PacketsOut uint64     `json:"packets_out"`
 	PacketsIn  uint64     `json:"packets_in"`

@@ -1,0 +1,124 @@
+package audit
+
+import (
+	"sort"
+
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Devices turns what the Builder saw into result devices, sorted by ID,
+// each with sorted destinations and observations.
+func (b *Builder) Devices() []result.Device {
+	out := make([]result.Device, 0, len(b.devices))
+	for _, d := range b.devices {
+		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
+			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 {
+			// A receiver of DNS answers that never sent anything itself
+			// (a capture cut mid-conversation) is not a device we can say
+			// anything about; its names still served the global table.
+			continue
+		}
+		out = append(out, d.result())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (d *device) result() result.Device {
+	rd := result.Device{
+		ID:       d.key.String(),
+		Packets:  d.packets,
+		BytesOut: d.out,
+		BytesIn:  d.in,
+		First:    d.first,
+		Last:     d.last,
+	}
+	if !d.key.mac.IsZero() {
+		rd.MAC = d.key.mac.String()
+		rd.LocallyAdministered = d.key.mac[0]&2 != 0
+	}
+	for _, s := range d.ips {
+		rd.IPs = append(rd.IPs, *s)
+	}
+	sort.Slice(rd.IPs, func(i, j int) bool {
+		if !rd.IPs[i].First.Equal(rd.IPs[j].First) {
+			return rd.IPs[i].First.Before(rd.IPs[j].First)
+		}
+		return rd.IPs[i].IP < rd.IPs[j].IP
+	})
+	for _, k := range sortedKeys(d.dhcp) {
+		rd.Observations.DHCP = append(rd.Observations.DHCP, *d.dhcp[k])
+	}
+	for _, k := range sortedKeys(d.mdns) {
+		rd.Observations.MDNS = append(rd.Observations.MDNS, *d.mdns[k])
+	}
+	for _, k := range sortedKeys(d.ssdp) {
+		rd.Observations.SSDP = append(rd.Observations.SSDP, *d.ssdp[k])
+	}
+	for _, k := range sortedKeys(d.uas) {
+		rd.Observations.UserAgents = append(rd.Observations.UserAgents, *d.uas[k])
+	}
+	for _, k := range sortedKeys(d.tls) {
+		rd.Observations.JA4 = append(rd.Observations.JA4, *d.tls[k])
+	}
+	for _, k := range sortedKeys(d.hosts) {
+		rd.Observations.Hostnames = append(rd.Observations.Hostnames, *d.hosts[k])
+	}
+	for _, k := range sortedKeys(d.queries) {
+		rd.Observations.DNSQueries = append(rd.Observations.DNSQueries, *d.queries[k])
+	}
+	for _, a := range d.dests {
+		rd.Destinations = append(rd.Destinations, a.result())
+	}
+	sort.Slice(rd.Destinations, func(i, j int) bool { return destLess(&rd.Destinations[i], &rd.Destinations[j]) })
+	return rd
+}
+
+func destLess(a, b *result.Destination) bool {
+	if a.Name != b.Name {
+		// named destinations first, then by name
+		if a.Name == "" || b.Name == "" {
+			return b.Name == ""
+		}
+		return a.Name < b.Name
+	}
+	if a.IP != b.IP {
+		return a.IP < b.IP
+	}
+	if a.Port != b.Port {
+		return a.Port < b.Port
+	}
+	return a.Transport < b.Transport
+}
+
+func (a *destAgg) result() result.Destination {
+	rd := result.Destination{
+		Name:           a.key.name,
+		Names:          append([]result.NameSeen(nil), a.names...),
+		IP:             a.key.ip.String(),
+		Port:           a.key.port,
+		Transport:      a.key.transport.String(),
+		Local:          isLocal(a.key.ip),
+		Flows:          a.flows,
+		PacketsOut:     a.pktOut,
+		PacketsIn:      a.pktIn,
+		BytesOut:       a.bytesOut,
+		BytesIn:        a.bytesIn,
+		First:          a.first,
+		Last:           a.last,
+		File:           a.file,
+		Packet:         a.packet,
+		TLS:            a.tls,
+		CleartextBytes: a.cleartext,
+		Party:          "unclassified",
+		Inbound:        a.inbound,
+	}
+	if rd.Local {
+		rd.Party = "local"
+	}
+	for p := range a.protocols {
+		rd.Protocols = append(rd.Protocols, p)
+	}
+	sort.Strings(rd.Protocols)
+	return rd
+}

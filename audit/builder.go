@@ -1,0 +1,549 @@
+package audit
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// devKey identifies a device: its MAC, or its IP where the link layer has
+// none.
+type devKey struct {
+	mac capture.MAC
+	ip  netip.Addr // set only when mac is zero
+}
+
+func (k devKey) String() string {
+	if k.mac.IsZero() {
+		return "ip:" + k.ip.String()
+	}
+	return k.mac.String()
+}
+
+// destKey is one endpoint a device talks to. The name is part of the key:
+// one CDN address serves many names, and "who" matters more than "where".
+type destKey struct {
+	name      string
+	ip        netip.Addr
+	port      uint16
+	transport capture.Transport
+}
+
+type destAgg struct {
+	key       destKey
+	names     []result.NameSeen
+	protocols map[string]bool
+	flows     int
+	pktOut    uint64
+	pktIn     uint64
+	bytesOut  uint64
+	bytesIn   uint64
+	first     time.Time
+	last      time.Time
+	file      string
+	packet    uint64
+	tls       *result.TLSInfo
+	cleartext uint64
+	inbound   bool
+}
+
+type seenAgg struct {
+	v     result.Seen
+	index int
+}
+
+// maxDistinct bounds each per-device list of distinct observations; what
+// goes past it is counted in the device's "dropped" tally and reported.
+const maxDistinct = 2000
+
+type device struct {
+	key     devKey
+	ips     map[netip.Addr]*result.AddrSeen
+	names   nameTable // DNS answers this device received
+	dests   map[destKey]*destAgg
+	dhcp    map[string]*result.DHCPObs
+	mdns    map[string]*result.MDNSObs
+	ssdp    map[string]*result.SSDPObs
+	uas     map[string]*result.Seen
+	tls     map[string]*result.TLSObs
+	hosts   map[string]*result.Seen
+	queries map[string]*result.Seen
+	dropped int
+	packets uint64
+	out, in uint64
+	first   time.Time
+	last    time.Time
+	events  []capture.Event // identity events kept for later stages (bounded)
+}
+
+// flowName is the name a client gave a server in a flow (SNI, Host).
+type flowName struct {
+	name, source string
+	file         string
+	packet       uint64
+	tls          *result.TLSInfo
+}
+
+// Builder is a capture.Sink that assembles devices.
+type Builder struct {
+	devices   map[devKey]*device
+	global    nameTable // DNS answers to any client: fallback names
+	flowNames map[capture.FlowKey]flowName
+	hooks     []Hook
+}
+
+// Hook lets later stages (payload inspection, say) see every event and flow
+// as it passes, with the device it was attributed to.
+type Hook interface {
+	Event(dev string, e capture.Event)
+	Flow(dev string, f *capture.Flow)
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder(hooks ...Hook) *Builder {
+	return &Builder{
+		devices:   make(map[devKey]*device),
+		global:    make(nameTable),
+		flowNames: make(map[capture.FlowKey]flowName),
+		hooks:     hooks,
+	}
+}
+
+func isLocal(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsMulticast() || a.IsUnspecified() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) ||
+		// 100.64.0.0/10 carrier-grade NAT
+		(a.Is4() && a.As4()[0] == 100 && a.As4()[1]&0xc0 == 64)
+}
+
+func unicastMAC(m capture.MAC) bool { return !m.IsZero() && m[0]&1 == 0 }
+
+func keyFor(mac capture.MAC, ip netip.Addr) devKey {
+	if unicastMAC(mac) {
+		return devKey{mac: mac}
+	}
+	return devKey{ip: ip.Unmap()}
+}
+
+func (b *Builder) dev(k devKey) *device {
+	d := b.devices[k]
+	if d == nil {
+		d = &device{
+			key:     k,
+			ips:     map[netip.Addr]*result.AddrSeen{},
+			names:   nameTable{},
+			dests:   map[destKey]*destAgg{},
+			dhcp:    map[string]*result.DHCPObs{},
+			mdns:    map[string]*result.MDNSObs{},
+			ssdp:    map[string]*result.SSDPObs{},
+			uas:     map[string]*result.Seen{},
+			tls:     map[string]*result.TLSObs{},
+			hosts:   map[string]*result.Seen{},
+			queries: map[string]*result.Seen{},
+		}
+		b.devices[k] = d
+	}
+	return d
+}
+
+func (d *device) seenIP(ip netip.Addr, t time.Time) {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() {
+		return
+	}
+	if s := d.ips[ip]; s != nil {
+		if t.Before(s.First) {
+			s.First = t
+		}
+		if t.After(s.Last) {
+			s.Last = t
+		}
+		return
+	}
+	if len(d.ips) >= maxDistinct {
+		d.dropped++
+		return
+	}
+	d.ips[ip] = &result.AddrSeen{IP: ip.String(), First: t, Last: t}
+}
+
+func (d *device) touch(t time.Time) {
+	if d.first.IsZero() || t.Before(d.first) {
+		d.first = t
+	}
+	if t.After(d.last) {
+		d.last = t
+	}
+}
+
+func countSeen(m map[string]*result.Seen, v string, meta *capture.Meta, d *device) {
+	if v == "" {
+		return
+	}
+	if s := m[v]; s != nil {
+		s.Count++
+		return
+	}
+	if len(m) >= maxDistinct {
+		d.dropped++
+		return
+	}
+	m[v] = &result.Seen{Value: v, Count: 1, File: meta.File, Packet: meta.Packet}
+}
+
+// senderDevice is the device that sent an event's packet.
+func (b *Builder) senderDevice(m *capture.Meta) *device {
+	d := b.dev(keyFor(m.SrcMAC, m.Src.Addr()))
+	d.seenIP(m.Src.Addr(), m.Time)
+	d.touch(m.Time)
+	return d
+}
+
+// Event implements capture.Sink.
+func (b *Builder) Event(e capture.Event) {
+	var d *device
+	switch e := e.(type) {
+	case *capture.DNSEvent:
+		if e.Response {
+			// The answer is for the receiver.
+			k := keyFor(e.DstMAC, e.Dst.Addr())
+			if e.Proto != "dns" {
+				// mDNS/LLMNR responses announce the sender's own names.
+				d = b.senderDevice(&e.Meta)
+				break
+			}
+			d = b.dev(k)
+			resolveDNS(e, func(a netip.Addr, r nameRec) {
+				d.names.add(a, r)
+				b.global.add(a, r)
+			})
+			break
+		}
+		d = b.senderDevice(&e.Meta)
+		if e.Proto == "dns" {
+			for _, q := range e.Questions {
+				countSeen(d.queries, q.Name, &e.Meta, d)
+			}
+		}
+	case *capture.MDNSEvent:
+		d = b.senderDevice(&e.Meta)
+		for _, h := range e.Hostnames {
+			countSeen(d.hosts, h, &e.Meta, d)
+		}
+		for _, s := range e.Services {
+			key := s.Instance + "\x00" + s.Service
+			if _, ok := d.mdns[key]; ok {
+				continue
+			}
+			if len(d.mdns) >= maxDistinct {
+				d.dropped++
+				continue
+			}
+			d.mdns[key] = &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
+				TXT: append([]string(nil), s.TXT...), File: e.File, Packet: e.Packet}
+		}
+	case *capture.DHCPEvent:
+		k := keyFor(e.ClientMAC, netip.Addr{})
+		if e.ClientMAC.IsZero() {
+			k = keyFor(e.SrcMAC, e.Src.Addr())
+		}
+		if isDHCPServerMessage(e) {
+			// Offers and acks tell us the client's address, nothing else.
+			if unicastMAC(e.ClientMAC) && e.YourIP.IsValid() && !e.YourIP.IsUnspecified() {
+				dd := b.dev(k)
+				dd.seenIP(e.YourIP, e.Time)
+			}
+			return
+		}
+		d = b.dev(k)
+		d.touch(e.Time)
+		if e.Src.Addr().IsValid() && !e.Src.Addr().IsUnspecified() {
+			d.seenIP(e.Src.Addr(), e.Time)
+		}
+		params := joinInts(e.ParamList, e.ParamList6)
+		obs := result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass, ParamList: params,
+			ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL}
+		key := fmt.Sprintf("%v|%s|%s|%s|%s|%s", obs.V6, obs.Hostname, obs.VendorClass, obs.ParamList, obs.ClientID, obs.MUDURL)
+		if o := d.dhcp[key]; o != nil {
+			o.Count++
+		} else if len(d.dhcp) < maxDistinct {
+			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
+			d.dhcp[key] = &obs
+		} else {
+			d.dropped++
+		}
+		if e.Hostname != "" {
+			countSeen(d.hosts, e.Hostname, &e.Meta, d)
+		}
+	case *capture.SSDPEvent:
+		d = b.senderDevice(&e.Meta)
+		obs := result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN}
+		key := strings.Join([]string{obs.Server, obs.UserAgent, obs.Location, obs.NT, obs.ST, obs.USN}, "\x00")
+		if o := d.ssdp[key]; o != nil {
+			o.Count++
+		} else if len(d.ssdp) < maxDistinct {
+			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
+			d.ssdp[key] = &obs
+		} else {
+			d.dropped++
+		}
+	case *capture.HTTPEvent:
+		d = b.senderDevice(&e.Meta)
+		countSeen(d.uas, e.UserAgent, &e.Meta, d)
+		if e.Host != "" {
+			fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
+			if _, ok := b.flowNames[fk]; !ok {
+				b.flowNames[fk] = flowName{name: hostOnly(e.Host), source: "http", file: e.File, packet: e.Packet}
+			}
+		}
+	case *capture.TLSEvent:
+		d = b.senderDevice(&e.Meta)
+		key := e.JA4
+		if key == "" {
+			key = e.JA3
+		}
+		if o := d.tls[key]; o != nil {
+			o.Count++
+			if e.Hello.SNI != "" && len(o.SNIs) < 50 && !contains(o.SNIs, e.Hello.SNI) {
+				o.SNIs = append(o.SNIs, e.Hello.SNI)
+			}
+		} else if len(d.tls) < maxDistinct {
+			o := &result.TLSObs{JA4: e.JA4, JA4R: e.JA4R, JA3: e.JA3, JA3Raw: e.JA3Raw, Count: 1, File: e.File, Packet: e.Packet}
+			if e.Hello.SNI != "" {
+				o.SNIs = []string{e.Hello.SNI}
+			}
+			d.tls[key] = o
+		} else {
+			d.dropped++
+		}
+		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
+		info := &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
+			Versions: tlsVersions(&e.Hello)}
+		fn := b.flowNames[fk]
+		fn.tls = info
+		if e.Hello.SNI != "" && fn.name == "" {
+			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet
+		}
+		b.flowNames[fk] = fn
+	case *capture.NTPEvent:
+		// NTP is visible in the destination's protocol list via the flow.
+	}
+	if d != nil {
+		for _, h := range b.hooks {
+			h.Event(d.key.String(), e)
+		}
+	}
+}
+
+func isDHCPServerMessage(e *capture.DHCPEvent) bool {
+	switch e.MsgType {
+	case "OFFER", "ACK", "NAK", "ADVERTISE", "REPLY", "RECONFIGURE":
+		return true
+	}
+	return false
+}
+
+// Flow implements capture.Sink.
+func (b *Builder) Flow(f *capture.Flow) {
+	fn, named := b.flowNames[f.Key]
+	if named {
+		delete(b.flowNames, f.Key)
+	}
+	client, server := f.Key.Client, f.Key.Server
+	devMAC, devSide := f.ClientMAC, client
+	peer := server
+	out, in := capture.ToServer, capture.ToClient
+	inbound := false
+	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !server.Addr().IsMulticast() {
+		devMAC, devSide, peer = f.ServerMAC, server, client
+		out, in = in, out
+		inbound = true
+	}
+	d := b.dev(keyFor(devMAC, devSide.Addr()))
+	d.seenIP(devSide.Addr(), f.First)
+	d.touch(f.First)
+	d.touch(f.Last)
+	d.packets += f.Packets[0] + f.Packets[1]
+	d.out += f.Bytes[out]
+	d.in += f.Bytes[in]
+
+	peerIP := peer.Addr().Unmap()
+	name, nsrc := "", ""
+	var names []result.NameSeen
+	if named && fn.name != "" && !inbound {
+		name, nsrc = fn.name, fn.source
+		names = append(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+	}
+	if r, ok := d.names.best(peerIP, f.First); ok {
+		if name == "" {
+			name, nsrc = r.name, "dns"
+		}
+		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns", File: r.file, Packet: r.packet})
+		if r.cname != "" {
+			names = appendName(names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
+		}
+	} else if r, ok := b.global.best(peerIP, f.First); ok && !isLocal(peerIP) {
+		if name == "" {
+			name, nsrc = r.name, "dns-other-client"
+		}
+		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
+	}
+	_ = nsrc
+	dk := destKey{name: name, ip: peerIP, port: peer.Port(), transport: f.Key.Transport}
+	a := d.dests[dk]
+	if a == nil {
+		if len(d.dests) >= maxDistinct*5 {
+			// Even past the bound nothing is dropped silently: fold into
+			// one per-address entry.
+			dk.name = ""
+		}
+		a = d.dests[dk]
+		if a == nil {
+			a = &destAgg{key: dk, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, inbound: inbound}
+			d.dests[dk] = a
+		}
+	}
+	for _, n := range names {
+		a.names = appendName(a.names, n)
+	}
+	a.flows++
+	a.pktOut += f.Packets[out]
+	a.pktIn += f.Packets[in]
+	a.bytesOut += f.Bytes[out]
+	a.bytesIn += f.Bytes[in]
+	if f.First.Before(a.first) {
+		a.first, a.file, a.packet = f.First, f.File, f.FirstPkt
+	}
+	if f.Last.After(a.last) {
+		a.last = f.Last
+	}
+	if f.App != "" {
+		a.protocols[f.App] = true
+		if cleartextApp(f.App, peerIP) {
+			a.cleartext += f.Payload[0] + f.Payload[1]
+		}
+	}
+	if fn.tls != nil && a.tls == nil {
+		a.tls = fn.tls
+	}
+	for _, h := range b.hooks {
+		h.Flow(d.key.String(), f)
+	}
+}
+
+// cleartextApp reports protocols whose payload anyone on the path reads.
+func cleartextApp(app string, peer netip.Addr) bool {
+	switch app {
+	case "http", "mqtt", "telnet", "ftp", "coap", "pop3", "imap", "smtp":
+		return true
+	case "dns":
+		return !isLocal(peer)
+	}
+	return false
+}
+
+func appendName(list []result.NameSeen, n result.NameSeen) []result.NameSeen {
+	for _, x := range list {
+		if x.Name == n.Name && x.Source == n.Source {
+			return list
+		}
+	}
+	if len(list) >= 16 {
+		return list
+	}
+	return append(list, n)
+}
+
+func hostOnly(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().String()
+	}
+	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.Contains(h[:i], ":") {
+		if _, err := strconv.Atoi(h[i+1:]); err == nil {
+			h = h[:i]
+		}
+	}
+	return strings.TrimSuffix(strings.Trim(h, "[]"), ".")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(v4 []uint8, v6 []uint16) string {
+	var sb strings.Builder
+	for i, p := range v4 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.Itoa(int(p)))
+	}
+	for i, p := range v6 {
+		if i > 0 || len(v4) > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.Itoa(int(p)))
+	}
+	return sb.String()
+}
+
+// TLSVersionName names a TLS protocol version number.
+func TLSVersionName(v uint16) string {
+	switch v {
+	case 0x0300:
+		return "SSL 3.0"
+	case 0x0301:
+		return "TLS 1.0"
+	case 0x0302:
+		return "TLS 1.1"
+	case 0x0303:
+		return "TLS 1.2"
+	case 0x0304:
+		return "TLS 1.3"
+	}
+	if v&0x0f0f == 0x0a0a {
+		return "GREASE"
+	}
+	return fmt.Sprintf("0x%04x", v)
+}
+
+// tlsVersions lists the versions a ClientHello offers: supported_versions
+// when present, else the legacy version field. GREASE values are left out.
+func tlsVersions(h *fingerprints.ClientHello) []string {
+	var out []string
+	if len(h.SupportedVersions) == 0 {
+		return []string{TLSVersionName(h.Version)}
+	}
+	for _, v := range h.SupportedVersions {
+		if v&0x0f0f == 0x0a0a {
+			continue
+		}
+		out = append(out, TLSVersionName(v))
+	}
+	return out
+}
+
+// sortedKeys returns the map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

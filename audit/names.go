@@ -1,0 +1,102 @@
+package audit
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// nameRec is one name that DNS gave for an address, to one device.
+type nameRec struct {
+	name   string // what the device asked for
+	cname  string // last CNAME target on the way, if any
+	file   string
+	packet uint64
+	time   time.Time
+}
+
+// maxNamesPerAddr bounds how many distinct names one address keeps per
+// device: a CDN address can front thousands of names in a long capture.
+const maxNamesPerAddr = 32
+
+// nameTable maps addresses to the names DNS answers gave for them.
+type nameTable map[netip.Addr][]nameRec
+
+func (t nameTable) add(addr netip.Addr, r nameRec) {
+	list := t[addr]
+	for i := range list {
+		if list[i].name == r.name {
+			if r.time.After(list[i].time) {
+				list[i].time = r.time // keep the latest time, first evidence
+			}
+			return
+		}
+	}
+	if len(list) >= maxNamesPerAddr {
+		return
+	}
+	t[addr] = append(list, r)
+}
+
+// best picks the name most recently resolved at or before t (plus a small
+// slack for answers that race the first packet); failing that, the earliest
+// one.
+func (t nameTable) best(addr netip.Addr, at time.Time) (nameRec, bool) {
+	list := t[addr]
+	if len(list) == 0 {
+		return nameRec{}, false
+	}
+	limit := at.Add(2 * time.Second)
+	var best nameRec
+	found := false
+	for _, r := range list {
+		if !r.time.After(limit) && (!found || r.time.After(best.time)) {
+			best, found = r, true
+		}
+	}
+	if found {
+		return best, true
+	}
+	best = list[0]
+	for _, r := range list[1:] {
+		if r.time.Before(best.time) {
+			best = r
+		}
+	}
+	return best, true
+}
+
+// resolveDNS turns one DNS response into address -> name records, following
+// CNAME chains back to the question the client asked.
+func resolveDNS(e *capture.DNSEvent, add func(netip.Addr, nameRec)) {
+	if !e.Response || len(e.Answers) == 0 {
+		return
+	}
+	// alias target -> owner name, to walk back from an A record's owner.
+	parent := make(map[string]string, 4)
+	for _, r := range e.Answers {
+		if r.Type == "CNAME" && r.Data != "" && r.Name != r.Data {
+			if _, ok := parent[r.Data]; !ok {
+				parent[r.Data] = r.Name
+			}
+		}
+	}
+	for _, r := range e.Answers {
+		if (r.Type != "A" && r.Type != "AAAA") || !r.Addr.IsValid() {
+			continue
+		}
+		name, cname := r.Name, ""
+		for i := 0; i < 16; i++ { // bounded: a hostile response can loop
+			p, ok := parent[name]
+			if !ok {
+				break
+			}
+			if cname == "" {
+				cname = r.Name
+			}
+			name = p
+		}
+		add(r.Addr.Unmap(), nameRec{name: name, cname: cname, file: e.File, packet: e.Packet, time: e.Time})
+	}
+}
