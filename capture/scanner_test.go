@@ -1,0 +1,308 @@
+package capture
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// sliceSource yields prepared packets.
+type sliceSource struct {
+	pkts []RawPacket
+	i    int
+}
+
+func (s *sliceSource) Next() (RawPacket, error) {
+	if s.i >= len(s.pkts) {
+		return RawPacket{}, io.EOF
+	}
+	s.i++
+	return s.pkts[s.i-1], nil
+}
+func (s *sliceSource) Close() error { return nil }
+
+type recSink struct {
+	events []Event
+	flows  []Flow
+}
+
+func (r *recSink) Event(e Event) { r.events = append(r.events, e) }
+func (r *recSink) Flow(f *Flow)  { r.flows = append(r.flows, *f) }
+
+var (
+	macA = net.HardwareAddr{0x50, 0xc7, 0xbf, 1, 2, 3}
+	macB = net.HardwareAddr{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}
+)
+
+type pktSpec struct {
+	src, dst     string
+	sport, dport uint16
+	tcp          bool
+	syn, ack     bool
+	fin          bool
+	payload      string
+	vlan         bool
+	at           time.Duration
+}
+
+func build(t testing.TB, s pktSpec) []byte {
+	t.Helper()
+	src, dst := net.ParseIP(s.src), net.ParseIP(s.dst)
+	var ls []gopacket.SerializableLayer
+	eth := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}
+	var netl gopacket.NetworkLayer
+	if src.To4() == nil {
+		eth.EthernetType = layers.EthernetTypeIPv6
+		ip := &layers.IPv6{Version: 6, SrcIP: src, DstIP: dst, HopLimit: 64, NextHeader: layers.IPProtocolUDP}
+		if s.tcp {
+			ip.NextHeader = layers.IPProtocolTCP
+		}
+		netl = ip
+	} else {
+		ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, SrcIP: src.To4(), DstIP: dst.To4(), Protocol: layers.IPProtocolUDP}
+		if s.tcp {
+			ip.Protocol = layers.IPProtocolTCP
+		}
+		netl = ip
+	}
+	if s.vlan {
+		eth.EthernetType = layers.EthernetTypeDot1Q
+		ls = append(ls, eth, &layers.Dot1Q{VLANIdentifier: 10, Type: layers.EthernetTypeIPv4})
+	} else {
+		ls = append(ls, eth)
+	}
+	ls = append(ls, netl.(gopacket.SerializableLayer))
+	if s.tcp {
+		tcp := &layers.TCP{SrcPort: layers.TCPPort(s.sport), DstPort: layers.TCPPort(s.dport), SYN: s.syn, ACK: s.ack, FIN: s.fin, Window: 1000}
+		_ = tcp.SetNetworkLayerForChecksum(netl)
+		ls = append(ls, tcp)
+	} else {
+		udp := &layers.UDP{SrcPort: layers.UDPPort(s.sport), DstPort: layers.UDPPort(s.dport)}
+		_ = udp.SetNetworkLayerForChecksum(netl)
+		ls = append(ls, udp)
+	}
+	ls = append(ls, gopacket.Payload(s.payload))
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+var t0 = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+
+func source(t testing.TB, specs ...pktSpec) *sliceSource {
+	src := &sliceSource{}
+	for i, s := range specs {
+		d := build(t, s)
+		src.pkts = append(src.pkts, RawPacket{Data: d, CaptureLn: len(d), Time: t0.Add(s.at), LinkType: layers.LinkTypeEthernet, Source: "t.pcap", Index: uint64(i + 1)})
+	}
+	return src
+}
+
+// echoDissector emits nothing but records the payloads it saw and marks
+// itself done after the first packet of a flow when asked.
+type echoDissector struct {
+	seen     []string
+	doneFast bool
+}
+
+func (e *echoDissector) Name() string { return "echo" }
+func (e *echoDissector) Dissect(p *Packet, emit func(Event)) {
+	e.seen = append(e.seen, string(p.Payload))
+	st := p.State()
+	n, _ := (*st).(int)
+	*st = n + 1
+	if e.doneFast {
+		p.Done()
+	}
+}
+
+func TestScannerFlowDirectionAndCounters(t *testing.T) {
+	tests := []struct {
+		name       string
+		specs      []pktSpec
+		wantClient string
+		wantServer string
+		wantPkts   [2]uint64
+	}{
+		{
+			name: "tcp handshake decides the client",
+			specs: []pktSpec{
+				{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, syn: true},
+				{src: "52.1.2.3", dst: "192.168.1.20", sport: 443, dport: 40000, tcp: true, syn: true, ack: true, at: time.Millisecond},
+				{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, ack: true, payload: "hello", at: 2 * time.Millisecond},
+			},
+			wantClient: "192.168.1.20:40000", wantServer: "52.1.2.3:443", wantPkts: [2]uint64{2, 1},
+		},
+		{
+			name: "mid-stream start: well-known port is the server",
+			specs: []pktSpec{
+				{src: "52.1.2.3", dst: "192.168.1.20", sport: 443, dport: 40000, tcp: true, ack: true, payload: "data"},
+				{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, ack: true, at: time.Millisecond},
+			},
+			wantClient: "192.168.1.20:40000", wantServer: "52.1.2.3:443", wantPkts: [2]uint64{1, 1},
+		},
+		{
+			name: "udp dns query",
+			specs: []pktSpec{
+				{src: "192.168.1.20", dst: "192.168.1.1", sport: 51000, dport: 53, payload: "q"},
+				{src: "192.168.1.1", dst: "192.168.1.20", sport: 53, dport: 51000, payload: "a", at: time.Millisecond},
+			},
+			wantClient: "192.168.1.20:51000", wantServer: "192.168.1.1:53", wantPkts: [2]uint64{1, 1},
+		},
+		{
+			name: "ipv6 over vlan-less ethernet",
+			specs: []pktSpec{
+				{src: "2001:db8::20", dst: "2001:db8::1", sport: 50000, dport: 123, payload: "ntp"},
+			},
+			wantClient: "[2001:db8::20]:50000", wantServer: "[2001:db8::1]:123", wantPkts: [2]uint64{1, 0},
+		},
+		{
+			name: "802.1Q tagged",
+			specs: []pktSpec{
+				{src: "10.0.0.5", dst: "10.0.0.1", sport: 5000, dport: 1883, tcp: true, syn: true, vlan: true},
+			},
+			wantClient: "10.0.0.5:5000", wantServer: "10.0.0.1:1883", wantPkts: [2]uint64{1, 0},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := &recSink{}
+			sc := NewScanner(sink, Options{})
+			if err := sc.Run(source(t, tc.specs...)); err != nil {
+				t.Fatal(err)
+			}
+			if len(sink.flows) != 1 {
+				t.Fatalf("got %d flows, want 1", len(sink.flows))
+			}
+			f := sink.flows[0]
+			if got := f.Key.Client.String(); got != tc.wantClient {
+				t.Errorf("client = %s, want %s", got, tc.wantClient)
+			}
+			if got := f.Key.Server.String(); got != tc.wantServer {
+				t.Errorf("server = %s, want %s", got, tc.wantServer)
+			}
+			if f.Packets != tc.wantPkts {
+				t.Errorf("packets = %v, want %v", f.Packets, tc.wantPkts)
+			}
+			if f.File != "t.pcap" || f.FirstPkt != 1 {
+				t.Errorf("first packet = %s#%d", f.File, f.FirstPkt)
+			}
+			if f.ClientMAC.IsZero() {
+				t.Errorf("client MAC not recorded")
+			}
+		})
+	}
+}
+
+func TestScannerDissectorDoneAndState(t *testing.T) {
+	specs := []pktSpec{
+		{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 80, tcp: true, payload: "one"},
+		{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 80, tcp: true, payload: "two", at: time.Millisecond},
+		{src: "192.168.1.21", dst: "52.1.2.3", sport: 40001, dport: 80, tcp: true, payload: "three", at: 2 * time.Millisecond},
+	}
+	all := &echoDissector{}
+	fast := &echoDissector{doneFast: true}
+	sc := NewScanner(&recSink{}, Options{Dissectors: []Dissector{all, fast}})
+	if err := sc.Run(source(t, specs...)); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.seen) != 3 {
+		t.Errorf("dissector without Done saw %d payloads, want 3", len(all.seen))
+	}
+	if len(fast.seen) != 2 || fast.seen[0] != "one" || fast.seen[1] != "three" {
+		t.Errorf("dissector calling Done saw %q, want [one three]", fast.seen)
+	}
+}
+
+func TestScannerIdleExpiry(t *testing.T) {
+	sink := &recSink{}
+	sc := NewScanner(sink, Options{IdleTimeout: 30 * time.Second})
+	src := source(t,
+		pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 51000, dport: 53, payload: "q"},
+		pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 51001, dport: 53, payload: "q", at: time.Minute},
+		pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 51002, dport: 53, payload: "q", at: 2 * time.Minute},
+	)
+	for {
+		raw, err := src.Next()
+		if err != nil {
+			break
+		}
+		sc.Packet(&raw)
+	}
+	if len(sink.flows) != 2 {
+		t.Fatalf("after two minutes, %d flows expired, want 2 (the third is live)", len(sink.flows))
+	}
+	sc.Flush()
+	if len(sink.flows) != 3 {
+		t.Fatalf("after flush %d flows, want 3", len(sink.flows))
+	}
+}
+
+func TestScannerMaxFlowsEvicts(t *testing.T) {
+	sink := &recSink{}
+	sc := NewScanner(sink, Options{MaxFlows: 16})
+	var specs []pktSpec
+	for i := 0; i < 100; i++ {
+		specs = append(specs, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: uint16(50000 + i), dport: 53, payload: "q", at: time.Duration(i) * time.Millisecond})
+	}
+	src := source(t, specs...)
+	for {
+		raw, err := src.Next()
+		if err != nil {
+			break
+		}
+		sc.Packet(&raw)
+		if len(sc.flows) > 16 {
+			t.Fatalf("flow table grew to %d, bound 16", len(sc.flows))
+		}
+	}
+	sc.Flush()
+	if len(sink.flows) != 100 {
+		t.Fatalf("%d flows reported, want 100 (eviction must not drop)", len(sink.flows))
+	}
+}
+
+func TestScannerUndecodedAndTruncated(t *testing.T) {
+	sink := &recSink{}
+	sc := NewScanner(sink, Options{})
+	good := build(t, pktSpec{src: "10.0.0.1", dst: "10.0.0.2", sport: 1, dport: 2, payload: "x"})
+	src := &sliceSource{pkts: []RawPacket{
+		{Data: []byte{1, 2, 3}, LinkType: layers.LinkTypeEthernet, Source: "t", Index: 1},
+		{Data: good[:20], CaptureLn: len(good), LinkType: layers.LinkTypeEthernet, Source: "t", Index: 2},
+		{Data: []byte{0x45}, LinkType: 9999, Source: "t", Index: 3},
+	}}
+	if err := sc.Run(src); err != nil {
+		t.Fatal(err)
+	}
+	st := sc.Stats()
+	if st.Packets != 3 || st.Undecoded != 3 {
+		t.Errorf("stats = %+v, want 3 packets all undecoded", st)
+	}
+	if st.Truncated < 1 {
+		t.Errorf("snaplen-cut packet not counted as truncated: %+v", st)
+	}
+	_ = netip.Addr{}
+}
+
+func BenchmarkScannerPacket(b *testing.B) {
+	d := build(b, pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, ack: true, payload: string(make([]byte, 1200))})
+	sc := NewScanner(&recSink{}, Options{Dissectors: []Dissector{&nopDissector{}}})
+	raw := RawPacket{Data: d, CaptureLn: len(d), Time: t0, LinkType: layers.LinkTypeEthernet, Source: "b", Index: 1}
+	b.SetBytes(int64(len(d)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sc.Packet(&raw)
+	}
+}
+
+type nopDissector struct{}
+
+func (nopDissector) Name() string                    { return "nop" }
+func (nopDissector) Dissect(p *Packet, _ func(Event)) {}
