@@ -1,0 +1,191 @@
+package audit
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/result"
+)
+
+var (
+	t0     = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	plug   = capture.MAC{0x50, 0xc7, 0xbf, 1, 2, 3}
+	router = capture.MAC{0x00, 0x11, 0x22, 0x33, 0x44, 0x55}
+)
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+func dnsAnswer(at time.Duration, pkt uint64, q string, answers ...capture.DNSRecord) *capture.DNSEvent {
+	return &capture.DNSEvent{
+		Meta: capture.Meta{File: "home.pcap", Packet: pkt, Time: t0.Add(at), SrcMAC: router, DstMAC: plug,
+			Src: ap("192.168.1.1:53"), Dst: ap("192.168.1.20:5000"), Transport: capture.UDP},
+		Proto: "dns", Response: true,
+		Questions: []capture.DNSQuestion{{Name: q, Type: "A"}},
+		Answers:   answers,
+	}
+}
+
+func flow(client, server string, at time.Duration, pkt uint64) *capture.Flow {
+	return &capture.Flow{
+		Key:       capture.FlowKey{Client: ap(client), Server: ap(server), Transport: capture.TCP},
+		ClientMAC: plug, ServerMAC: router, File: "home.pcap", FirstPkt: pkt,
+		First: t0.Add(at), Last: t0.Add(at + time.Second),
+		Packets: [2]uint64{10, 8}, Bytes: [2]uint64{1000, 5000}, App: "tls",
+	}
+}
+
+func onlyDevice(t *testing.T, b *Builder) result.Device {
+	t.Helper()
+	devs := b.Devices()
+	if len(devs) != 1 {
+		t.Fatalf("got %d devices, want 1: %+v", len(devs), devs)
+	}
+	return devs[0]
+}
+
+func TestDestinationNaming(t *testing.T) {
+	cname := capture.DNSRecord{Name: "devs.tplinkcloud.com", Type: "CNAME", Data: "lb.aws-elb.example"}
+	a := capture.DNSRecord{Name: "lb.aws-elb.example", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}
+	tests := []struct {
+		name      string
+		events    []capture.Event
+		flow      *capture.Flow
+		wantName  string
+		wantNames []string // name/source pairs
+	}{
+		{
+			name:      "dns answer through a CNAME names the address with the question",
+			events:    []capture.Event{dnsAnswer(0, 3, "devs.tplinkcloud.com", cname, a)},
+			flow:      flow("192.168.1.20:40000", "52.1.2.3:443", time.Second, 5),
+			wantName:  "devs.tplinkcloud.com",
+			wantNames: []string{"devs.tplinkcloud.com/dns", "lb.aws-elb.example/dns-cname"},
+		},
+		{
+			name: "sni beats dns",
+			events: []capture.Event{
+				dnsAnswer(0, 3, "a.example.com", capture.DNSRecord{Name: "a.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}),
+				&capture.TLSEvent{Meta: capture.Meta{File: "home.pcap", Packet: 7, Time: t0.Add(time.Second), SrcMAC: plug,
+					Src: ap("192.168.1.20:40000"), Dst: ap("52.1.2.3:443"), Transport: capture.TCP},
+					Hello: fingerprints.ClientHello{SNI: "B.Example.com", Version: 0x0303}, JA4: "t13d1516h2_x_y"},
+			},
+			flow:      flow("192.168.1.20:40000", "52.1.2.3:443", time.Second, 5),
+			wantName:  "b.example.com",
+			wantNames: []string{"b.example.com/sni", "a.example.com/dns"},
+		},
+		{
+			name: "latest answer before the flow wins",
+			events: []capture.Event{
+				dnsAnswer(0, 1, "old.example.com", capture.DNSRecord{Name: "old.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}),
+				dnsAnswer(10*time.Second, 2, "new.example.com", capture.DNSRecord{Name: "new.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}),
+				dnsAnswer(60*time.Second, 3, "later.example.com", capture.DNSRecord{Name: "later.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}),
+			},
+			flow:      flow("192.168.1.20:40000", "52.1.2.3:443", 20*time.Second, 5),
+			wantName:  "new.example.com",
+			wantNames: []string{"new.example.com/dns"},
+		},
+		{
+			name:   "no name: reached by IP only",
+			events: nil,
+			flow:   flow("192.168.1.20:40000", "52.1.2.3:443", 0, 5),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBuilder()
+			for _, e := range tc.events {
+				b.Event(e)
+			}
+			b.Flow(tc.flow)
+			d := onlyDevice(t, b)
+			if d.ID != plug.String() {
+				t.Errorf("device id %s, want %s", d.ID, plug)
+			}
+			if len(d.Destinations) != 1 {
+				t.Fatalf("got %d destinations", len(d.Destinations))
+			}
+			dst := d.Destinations[0]
+			if dst.Name != tc.wantName {
+				t.Errorf("name = %q, want %q", dst.Name, tc.wantName)
+			}
+			var got []string
+			for _, n := range dst.Names {
+				got = append(got, n.Name+"/"+n.Source)
+				if n.File == "" || n.Packet == 0 {
+					t.Errorf("name %q without evidence", n.Name)
+				}
+			}
+			if len(got) != len(tc.wantNames) {
+				t.Fatalf("names = %v, want %v", got, tc.wantNames)
+			}
+			for i := range got {
+				if got[i] != tc.wantNames[i] {
+					t.Errorf("names = %v, want %v", got, tc.wantNames)
+				}
+			}
+			if dst.IP != "52.1.2.3" || dst.Port != 443 || dst.Transport != "tcp" {
+				t.Errorf("endpoint = %s:%d/%s", dst.IP, dst.Port, dst.Transport)
+			}
+			if dst.BytesOut != 1000 || dst.BytesIn != 5000 || dst.Party != "unclassified" {
+				t.Errorf("bytes/party = %d/%d/%s", dst.BytesOut, dst.BytesIn, dst.Party)
+			}
+		})
+	}
+}
+
+func TestCNAMELoopIsBounded(t *testing.T) {
+	b := NewBuilder()
+	b.Event(dnsAnswer(0, 1, "a.example",
+		capture.DNSRecord{Name: "a.example", Type: "CNAME", Data: "b.example"},
+		capture.DNSRecord{Name: "b.example", Type: "CNAME", Data: "a.example"},
+		capture.DNSRecord{Name: "b.example", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}))
+	b.Flow(flow("192.168.1.20:40000", "52.1.2.3:443", time.Second, 5))
+	d := onlyDevice(t, b)
+	if d.Destinations[0].Name == "" {
+		t.Fatal("looping CNAME chain lost the name altogether")
+	}
+}
+
+func TestInboundFlowBelongsToLocalDevice(t *testing.T) {
+	b := NewBuilder()
+	f := flow("203.0.113.9:50000", "192.168.1.20:8080", 0, 1)
+	f.ClientMAC, f.ServerMAC = router, plug
+	b.Flow(f)
+	d := onlyDevice(t, b)
+	if d.ID != plug.String() {
+		t.Fatalf("inbound flow attributed to %s, want the local device %s", d.ID, plug)
+	}
+	dst := d.Destinations[0]
+	if !dst.Inbound || dst.IP != "203.0.113.9" || dst.BytesOut != 5000 || dst.BytesIn != 1000 {
+		t.Errorf("inbound destination = %+v", dst)
+	}
+}
+
+func TestIdentityObservations(t *testing.T) {
+	b := NewBuilder()
+	meta := capture.Meta{File: "home.pcap", Packet: 1, Time: t0, SrcMAC: plug, DstMAC: capture.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		Src: ap("0.0.0.0:68"), Dst: ap("255.255.255.255:67"), Transport: capture.UDP}
+	for i := 0; i < 3; i++ {
+		b.Event(&capture.DHCPEvent{Meta: meta, MsgType: "DISCOVER", ClientMAC: plug, Hostname: "HS110", VendorClass: "udhcp 1.19",
+			ParamList: []uint8{1, 3, 6, 12, 15}})
+	}
+	b.Event(&capture.DHCPEvent{Meta: capture.Meta{File: "home.pcap", Packet: 2, Time: t0, SrcMAC: router, Src: ap("192.168.1.1:67"), Dst: ap("255.255.255.255:68")},
+		MsgType: "ACK", ClientMAC: plug, YourIP: netip.MustParseAddr("192.168.1.20")})
+	ssdp := capture.Meta{File: "home.pcap", Packet: 4, Time: t0, SrcMAC: plug, Src: ap("192.168.1.20:1900"), Dst: ap("239.255.255.250:1900")}
+	b.Event(&capture.SSDPEvent{Meta: ssdp, StartLine: "NOTIFY * HTTP/1.1", Server: "Linux UPnP/1.0", NT: "upnp:rootdevice"})
+	d := onlyDevice(t, b)
+	if len(d.Observations.DHCP) != 1 || d.Observations.DHCP[0].Count != 3 || d.Observations.DHCP[0].ParamList != "1,3,6,12,15" {
+		t.Errorf("dhcp observations = %+v", d.Observations.DHCP)
+	}
+	if len(d.Observations.Hostnames) != 1 || d.Observations.Hostnames[0].Value != "HS110" {
+		t.Errorf("hostnames = %+v", d.Observations.Hostnames)
+	}
+	if len(d.IPs) != 1 || d.IPs[0].IP != "192.168.1.20" {
+		t.Errorf("ips = %+v (the DHCP ACK gives the address)", d.IPs)
+	}
+	if len(d.Observations.SSDP) != 1 || d.Observations.SSDP[0].Server != "Linux UPnP/1.0" {
+		t.Errorf("ssdp = %+v", d.Observations.SSDP)
+	}
+}
