@@ -49,3 +49,10 @@ type Dissector interface {
 	Name() string
 	Dissect(p *Packet, emit func(Event))
 }
+
+// FlowEnder is implemented by dissectors that want to see their per-flow
+// state once more when the flow leaves the table (to release budgets or
+// summarise what they saw). It runs before the flow reaches the sink.
+type FlowEnder interface {
+	FlowEnd(f *Flow, state any, emit func(Event))
+}

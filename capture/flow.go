@@ -34,6 +34,10 @@ type Flow struct {
 	App        string    // application protocol once a dissector recognised it ("tls", "http", "dns", "quic", ...)
 	ServerName string    // SNI, HTTP Host: what the client itself called the server
 	Notes      map[string]int
+	// Entropy classifies the payload of flows no dissector recognised:
+	// "encrypted" (high entropy: encrypted or compressed), "text", or
+	// "binary". Set by payload inspection; empty when not measured.
+	Entropy string
 
 	// Closed is set when both FINs or a RST were seen.
 	Closed bool

@@ -309,6 +309,14 @@ func (s *Scanner) evictOldest() {
 
 func (s *Scanner) release(id flowID, f *Flow) {
 	delete(s.flows, id)
+	for i, ds := range s.opts.Dissectors {
+		if i >= len(f.state) {
+			break
+		}
+		if fe, ok := ds.(FlowEnder); ok && f.state[i] != nil {
+			fe.FlowEnd(f, f.state[i], s.emit)
+		}
+	}
 	for note, n := range f.Notes {
 		s.stats.Malformed[note] += uint64(n)
 	}
