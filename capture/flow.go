@@ -39,6 +39,12 @@ type Flow struct {
 	// "binary". Set by payload inspection; empty when not measured.
 	Entropy string
 
+	// SawSYN[d] is set when the SYN of direction d was seen; StreamStart[d]
+	// is then the sequence number of that direction's first payload byte,
+	// so reassembly can place segments that arrive out of order.
+	SawSYN      [2]bool
+	StreamStart [2]uint32
+
 	// Closed is set when both FINs or a RST were seen.
 	Closed bool
 

@@ -191,6 +191,9 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	f.Bytes[dir] += uint64(ipLen)
 	f.Payload[dir] += uint64(len(d.payload))
 	if d.transport == TCP {
+		if d.syn && !f.SawSYN[dir] {
+			f.SawSYN[dir], f.StreamStart[dir] = true, d.tcpSeq+1
+		}
 		if d.fin {
 			f.fin |= 1 << uint(dir)
 		}

@@ -1,0 +1,362 @@
+package inspect
+
+import (
+	"encoding/base64"
+	"math"
+	"regexp"
+	"strings"
+	"sync/atomic"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// Bounds. Memory per TCP direction is at most tailLen plus maxOOOBytes of
+// out-of-order segments; all streams together hold at most
+// Config.TotalBuffer bytes of out-of-order data. Past a bound, the gap is
+// skipped and counted as a note on the flow: a hostile capture costs
+// detection coverage, never memory.
+const (
+	tailLen        = 256      // bytes kept from the previous segment, so matches may span segments
+	maxOOOSegments = 16       // out-of-order segments held per direction
+	maxOOOBytes    = 64 << 10 // out-of-order bytes held per direction
+	entropySample  = 4096     // bytes per direction used for the entropy class
+	excerptRadius  = 24       // bytes shown either side of a match
+)
+
+// Config configures an Inspector.
+type Config struct {
+	// Known holds values the auditor supplies (serial numbers, e-mail...).
+	Known []Form
+	// MaxStreamBytes bounds how many bytes of each direction of a stream
+	// are inspected; later bytes are counted, not read. Zero means 1 MiB.
+	MaxStreamBytes int64
+	// TotalBuffer bounds out-of-order data held across all streams.
+	// Zero means 64 MiB.
+	TotalBuffer int64
+}
+
+// Inspector is a capture.Dissector that reassembles cleartext TCP streams
+// and UDP datagrams and reports the personal data in them. Run it after
+// the protocol dissectors, so it can skip flows they found encrypted.
+type Inspector struct {
+	cfg      Config
+	m        *Matcher
+	macsSeen map[capture.MAC]bool
+	buffered atomic.Int64
+	scratch  []byte
+	seen     map[string]bool // de-duplicates values per flow direction
+}
+
+// New returns an Inspector.
+func New(cfg Config) *Inspector {
+	if cfg.MaxStreamBytes <= 0 {
+		cfg.MaxStreamBytes = 1 << 20
+	}
+	if cfg.TotalBuffer <= 0 {
+		cfg.TotalBuffer = 64 << 20
+	}
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}}
+	for i := range cfg.Known {
+		in.m.Add(&cfg.Known[i])
+	}
+	return in
+}
+
+// Name implements capture.Dissector.
+func (in *Inspector) Name() string { return "inspect" }
+
+// Buffered reports the out-of-order bytes currently held (for tests).
+func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
+
+// AddKnown registers more values to look for (a device's host name once
+// DHCP told it, say).
+func (in *Inspector) AddKnown(forms []Form) {
+	for i := range forms {
+		f := forms[i]
+		in.m.Add(&f)
+	}
+}
+
+type segment struct {
+	seq  uint32
+	data []byte
+	pkt  uint64
+}
+
+type dirState struct {
+	started   bool
+	next      uint32
+	tail      []byte
+	tailPkt   uint64
+	inspected int64
+	ooo       []segment
+	oooBytes  int
+	hist      [256]uint32
+	histN     int
+	found     map[string]bool
+}
+
+type flowState struct {
+	dir [2]dirState
+}
+
+// Dissect implements capture.Dissector.
+func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
+	switch p.Flow.App {
+	case "tls", "quic", "ssh", "dtls":
+		p.Done()
+		return
+	}
+	in.learnMAC(p.SrcMAC, p.Src.Addr().String())
+	st := p.State()
+	fs, _ := (*st).(*flowState)
+	if fs == nil {
+		fs = &flowState{}
+		*st = fs
+	}
+	d := &fs.dir[p.Dir]
+	if d.histN < entropySample {
+		n := min(len(p.Payload), entropySample-d.histN)
+		for _, c := range p.Payload[:n] {
+			d.hist[c]++
+		}
+		d.histN += n
+	}
+	if p.Transport != capture.TCP {
+		d.tail = d.tail[:0] // datagrams stand alone
+		in.scan(p, d, p.Payload, p.Packet, emit)
+		return
+	}
+	in.tcp(p, d, emit)
+}
+
+func (in *Inspector) tcp(p *capture.Packet, d *dirState, emit func(capture.Event)) {
+	seq, data := p.TCPSeq, p.Payload
+	if !d.started {
+		d.started, d.next = true, seq
+		if p.Flow.SawSYN[p.Dir] {
+			d.next = p.Flow.StreamStart[p.Dir]
+		}
+	}
+	switch diff := int32(seq - d.next); {
+	case diff < 0: // retransmission or overlap: keep only the new part
+		if int(-diff) >= len(data) {
+			return
+		}
+		data = data[-diff:]
+		seq = d.next
+	case diff > 0: // a gap: hold the segment until the gap fills
+		if len(d.ooo) < maxOOOSegments && d.oooBytes+len(data) <= maxOOOBytes &&
+			in.buffered.Load()+int64(len(data)) <= in.cfg.TotalBuffer {
+			d.ooo = append(d.ooo, segment{seq: seq, data: append([]byte(nil), data...), pkt: p.Packet})
+			d.oooBytes += len(data)
+			in.buffered.Add(int64(len(data)))
+			return
+		}
+		p.Flow.Note("inspect: gap skipped")
+		in.release(d)
+		d.tail = d.tail[:0]
+	}
+	in.scan(p, d, data, p.Packet, emit)
+	d.next = seq + uint32(len(data))
+	// Drain held segments that now fit.
+	for progressed := true; progressed && len(d.ooo) > 0; {
+		progressed = false
+		for i := 0; i < len(d.ooo); i++ {
+			s := d.ooo[i]
+			diff := int32(s.seq - d.next)
+			if diff > 0 {
+				continue
+			}
+			d.ooo = append(d.ooo[:i], d.ooo[i+1:]...)
+			d.oooBytes -= len(s.data)
+			in.buffered.Add(-int64(len(s.data)))
+			if int(-diff) < len(s.data) {
+				rest := s.data[-diff:]
+				in.scan(p, d, rest, s.pkt, emit)
+				d.next += uint32(len(rest))
+			}
+			progressed = true
+			i--
+		}
+	}
+}
+
+func (in *Inspector) release(d *dirState) {
+	in.buffered.Add(-int64(d.oooBytes))
+	d.ooo, d.oooBytes = nil, 0
+}
+
+// FlowEnd implements capture.FlowEnder: it releases held segments and
+// records the entropy class of flows no dissector named.
+func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event)) {
+	fs, ok := state.(*flowState)
+	if !ok {
+		return
+	}
+	var hist [256]uint32
+	n := 0
+	for i := range fs.dir {
+		in.release(&fs.dir[i])
+		for c, k := range fs.dir[i].hist {
+			hist[c] += k
+		}
+		n += fs.dir[i].histN
+	}
+	if f.App == "" && n > 0 {
+		f.Entropy = entropyClass(&hist, n)
+	}
+}
+
+// entropyClass sorts a payload sample into encrypted (or compressed),
+// text, or binary, as Mon(IoT)r did: Shannon entropy near 8 bits per byte
+// means encrypted or compressed; mostly printable bytes mean text.
+func entropyClass(hist *[256]uint32, n int) string {
+	if n < 64 {
+		return "unknown"
+	}
+	var h float64
+	printable := 0
+	for c, k := range hist {
+		if k == 0 {
+			continue
+		}
+		p := float64(k) / float64(n)
+		h -= p * math.Log2(p)
+		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
+			printable += int(k)
+		}
+	}
+	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
+	limit := math.Log2(math.Min(float64(n), 256))
+	switch {
+	case float64(printable) >= 0.9*float64(n):
+		return "text"
+	case h >= 0.9*limit:
+		return "encrypted"
+	}
+	return "binary"
+}
+
+func (in *Inspector) learnMAC(mac capture.MAC, owner string) {
+	if mac.IsZero() || mac[0]&1 != 0 || in.macsSeen[mac] {
+		return
+	}
+	if len(in.macsSeen) >= 4096 { // bounded: a spoofing flood adds nothing
+		return
+	}
+	in.macsSeen[mac] = true
+	forms := MACForms(MACAddress, mac, mac.String())
+	in.AddKnown(forms)
+}
+
+var credRe = regexp.MustCompile(`(?im)^(?:(USER|PASS)[ \t]+(\S{1,128})|[A-Za-z0-9.]{1,16}[ \t]+LOGIN[ \t]+(\S{1,128})[ \t]+(\S{1,128})|AUTH[ \t]+PLAIN[ \t]+([A-Za-z0-9+/=]{4,256})|Authorization:[ \t]*Basic[ \t]+([A-Za-z0-9+/=]{4,256}))`)
+
+// scan runs every detector over the previous tail followed by data.
+func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint64, emit func(capture.Event)) {
+	if d.inspected >= in.cfg.MaxStreamBytes || len(data) == 0 {
+		return
+	}
+	if rem := in.cfg.MaxStreamBytes - d.inspected; int64(len(data)) > rem {
+		data = data[:rem]
+	}
+	d.inspected += int64(len(data))
+	buf := append(in.scratch[:0], d.tail...)
+	buf = append(buf, data...)
+	in.scratch = buf
+	tl := len(d.tail)
+	report := func(dataType, label, value, owner string, off, n int) {
+		if off+n <= tl {
+			return // wholly inside the tail: reported with the previous segment
+		}
+		key := dataType + "\x00" + value + "\x00" + label
+		if d.found == nil {
+			d.found = map[string]bool{}
+		}
+		if d.found[key] || len(d.found) > 256 {
+			return
+		}
+		d.found[key] = true
+		pkts := []uint64{pkt}
+		if off < tl && d.tailPkt != 0 && d.tailPkt != pkt {
+			pkts = []uint64{d.tailPkt, pkt}
+		}
+		emit(&capture.PersonalDataEvent{
+			Meta: p.Meta, Protocol: protocolOf(p), DataType: dataType, Label: label, Value: value, Owner: owner,
+			Excerpt: excerpt(buf, off, n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
+		})
+	}
+	own := p.SrcMAC
+	in.m.Find(buf, func(f *Form, off int) {
+		dt := f.DataType
+		if dt == MACAddress && f.Owner != own.String() {
+			dt = NeighbourMAC
+		}
+		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
+	})
+	ScanPatterns(buf, func(m PatternMatch) {
+		if m.DataType == MACAddress {
+			v := strings.ToLower(strings.ReplaceAll(m.Value, "-", ":"))
+			if v == own.String() || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
+				return // known MACs were reported with their owner above
+			}
+			m.DataType = NeighbourMAC
+		}
+		report(m.DataType, m.Label, m.Value, "", m.Offset, len(m.Value))
+	})
+	for _, m := range credRe.FindAllSubmatchIndex(buf, 8) {
+		var v, label string
+		switch {
+		case m[2] >= 0:
+			v, label = string(buf[m[4]:m[5]]), strings.ToUpper(string(buf[m[2]:m[3]]))+" command"
+		case m[6] >= 0:
+			v, label = string(buf[m[6]:m[7]])+":"+string(buf[m[8]:m[9]]), "IMAP LOGIN"
+		case m[10] >= 0:
+			raw, _ := base64.StdEncoding.DecodeString(string(buf[m[10]:m[11]]))
+			v, label = strings.ReplaceAll(string(raw), "\x00", ":"), "SMTP AUTH PLAIN"
+		case m[12] >= 0:
+			raw, _ := base64.StdEncoding.DecodeString(string(buf[m[12]:m[13]]))
+			v, label = string(raw), "HTTP Basic authorization"
+		}
+		if v != "" {
+			report(Credentials, label, v, "", m[0], m[1]-m[0])
+		}
+	}
+	if n := len(buf); n > tailLen {
+		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
+	} else {
+		d.tail = append(d.tail[:0], buf...)
+	}
+	d.tailPkt = pkt
+}
+
+func (in *Inspector) knownMAC(s string) bool {
+	for m := range in.macsSeen {
+		if m.String() == s {
+			return true
+		}
+	}
+	return false
+}
+
+func protocolOf(p *capture.Packet) string {
+	if p.Flow.App != "" {
+		return p.Flow.App
+	}
+	return p.Transport.String()
+}
+
+// excerpt returns the match with a little context, control bytes shown
+// as dots; reports escape and redact it further.
+func excerpt(b []byte, off, n int) string {
+	lo := max(0, off-excerptRadius)
+	hi := min(len(b), off+n+excerptRadius)
+	out := make([]byte, 0, hi-lo)
+	for _, c := range b[lo:hi] {
+		if c < 0x20 || c >= 0x7f {
+			c = '.'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
