@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/base64"
 	"math"
 	"regexp"
@@ -294,7 +295,8 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		}
 		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
 	})
-	ScanPatterns(buf, func(m PatternMatch) {
+	low := in.m.Lowered(buf)
+	scanPatterns(buf, low, func(m PatternMatch) {
 		if m.DataType == MACAddress {
 			v := strings.ToLower(strings.ReplaceAll(m.Value, "-", ":"))
 			if v == own.String() || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
@@ -304,6 +306,9 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		}
 		report(m.DataType, m.Label, m.Value, "", m.Offset, len(m.Value))
 	})
+	if !mayHoldCredentials(low) {
+		goto done
+	}
 	for _, m := range credRe.FindAllSubmatchIndex(buf, 8) {
 		var v, label string
 		switch {
@@ -322,6 +327,7 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 			report(Credentials, label, v, "", m[0], m[1]-m[0])
 		}
 	}
+done:
 	if n := len(buf); n > tailLen {
 		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
 	} else {
@@ -359,4 +365,15 @@ func excerpt(b []byte, off, n int) string {
 		out = append(out, c)
 	}
 	return string(out)
+}
+
+// mayHoldCredentials is the cheap test that gates credRe; low is the
+// lower-cased payload.
+func mayHoldCredentials(low []byte) bool {
+	for _, w := range [...]string{"user", "pass", "login", "auth"} {
+		if bytes.Contains(low, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }

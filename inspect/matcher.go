@@ -11,9 +11,16 @@ import (
 // full. Case-insensitive patterns are matched against a lower-cased copy of
 // the payload made in a reused buffer.
 type Matcher struct {
-	ci    map[uint32][]*Form
-	cs    map[uint32][]*Form
-	lower []byte
+	// first2 has bit (b0<<8|b1) set for the first two bytes of every
+	// pattern (lower-cased for case-insensitive ones): most positions are
+	// rejected by one bit test before any map look-up.
+	first2 [1 << 16 / 64]uint64
+	ci     map[uint32][]*Form
+	cs     map[uint32][]*Form
+	lower  []byte
+	// lowSrc and lowLen identify the payload lower was computed from.
+	lowSrc *byte
+	lowLen int
 }
 
 // NewMatcher indexes forms. Patterns shorter than four bytes are ignored.
@@ -31,6 +38,8 @@ func (m *Matcher) Add(f *Form) {
 		return
 	}
 	k := binary.LittleEndian.Uint32(f.Pattern)
+	b2 := uint16(f.Pattern[0])<<8 | uint16(f.Pattern[1])
+	m.first2[b2/64] |= 1 << (b2 % 64)
 	if f.CaseSensitive {
 		m.cs[k] = append(m.cs[k], f)
 	} else {
@@ -41,22 +50,48 @@ func (m *Matcher) Add(f *Form) {
 // Len is the number of indexed patterns buckets (for tests and stats).
 func (m *Matcher) Len() int { return len(m.ci) + len(m.cs) }
 
+// Lowered returns p lower-cased (ASCII) in the matcher's reusable buffer.
+// After Find(p) it is already computed; the result is valid until the next
+// call of Find or Lowered.
+func (m *Matcher) Lowered(p []byte) []byte {
+	if len(p) == 0 {
+		return nil
+	}
+	if m.lowSrc == &p[0] && m.lowLen == len(p) {
+		return m.lower[:len(p)]
+	}
+	m.lower = lowerInto(m.lower, p)
+	m.lowSrc, m.lowLen = &p[0], len(p)
+	return m.lower
+}
+
+func lowerInto(dst, p []byte) []byte {
+	if cap(dst) < len(p) {
+		dst = make([]byte, len(p))
+	}
+	dst = dst[:len(p)]
+	for i, c := range p {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst
+}
+
 // Find calls fn for every occurrence of every form in p, with its offset.
 func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
 	if len(p) < 4 || (len(m.ci) == 0 && len(m.cs) == 0) {
 		return
 	}
-	if cap(m.lower) < len(p) {
-		m.lower = make([]byte, len(p))
-	}
-	low := m.lower[:len(p)]
-	for i, c := range p {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
+	m.lowSrc = nil // the buffer may hold new bytes at the same address
+	low := m.Lowered(p)
 	for i := 0; i+4 <= len(p); i++ {
+		lb := uint16(low[i])<<8 | uint16(low[i+1])
+		rb := uint16(p[i])<<8 | uint16(p[i+1])
+		if m.first2[lb/64]&(1<<(lb%64)) == 0 && m.first2[rb/64]&(1<<(rb%64)) == 0 {
+			continue
+		}
 		if len(m.ci) > 0 {
 			if cands := m.ci[binary.LittleEndian.Uint32(low[i:])]; cands != nil {
 				for _, f := range cands {

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 )
@@ -57,32 +58,37 @@ const maxPatternScan = 64 << 10
 
 // ScanPatterns finds personal data that needs no prior knowledge.
 func ScanPatterns(p []byte, fn func(PatternMatch)) {
+	scanPatterns(p, bytes.ToLower(p), fn)
+}
+
+// scanPatterns is ScanPatterns with the lower-cased payload supplied by a
+// caller that already has it.
+func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 	if len(p) > maxPatternScan {
-		p = p[:maxPatternScan]
+		p, low = p[:maxPatternScan], low[:maxPatternScan]
 	}
-	for _, m := range emailRe.FindAllIndex(p, 16) {
-		fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[m[0]:m[1]]), Offset: m[0]})
-	}
-	for _, m := range latLonRe.FindAllSubmatchIndex(p, 8) {
-		lat, lon := string(p[m[2]:m[3]]), string(p[m[4]:m[5]])
-		if validLatLon(lat, lon) {
-			fn(PatternMatch{DataType: Geolocation, Label: "latitude/longitude fields", Value: lat + "," + lon, Offset: m[0]})
+	// Each regular expression runs only when a cheap byte scan says it can
+	// match: most payloads hold no '@', no 15-digit run, no "lat".
+	if bytes.IndexByte(p, '@') >= 0 {
+		for _, m := range emailRe.FindAllIndex(p, 16) {
+			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[m[0]:m[1]]), Offset: m[0]})
 		}
 	}
-	for _, m := range pairRe.FindAllSubmatchIndex(p, 8) {
-		lat, lon := string(p[m[2]:m[3]]), string(p[m[4]:m[5]])
-		if validLatLon(lat, lon) {
-			fn(PatternMatch{DataType: Geolocation, Label: "latitude,longitude pair", Value: lat + "," + lon, Offset: m[2]})
+	if bytes.Contains(low, []byte("lat")) {
+		scanLatLon(p, fn)
+	}
+	if hasDecimalPair(p) {
+		for _, m := range pairRe.FindAllSubmatchIndex(p, 8) {
+			lat, lon := string(p[m[2]:m[3]]), string(p[m[4]:m[5]])
+			if validLatLon(lat, lon) {
+				fn(PatternMatch{DataType: Geolocation, Label: "latitude,longitude pair", Value: lat + "," + lon, Offset: m[2]})
+			}
 		}
 	}
-	for _, m := range imeiRe.FindAllSubmatchIndex(p, 8) {
-		v := string(p[m[2]:m[3]])
-		// IMEIs start with a reporting-body TAC; all-same digits are not.
-		if luhn(v) && v[0] != '0' && v != "111111111111111" {
-			fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit", Value: v, Offset: m[2]})
-		}
+	if hasDigitRun(p, 15) {
+		scanIMEI(p, fn)
 	}
-	if adKeyRe.Match(p) {
+	if hasUUID(p) && adKeyRe.Match(p) {
 		for _, m := range uuidRe.FindAllSubmatchIndex(p, 8) {
 			v := string(p[m[2]:m[3]])
 			if v == "00000000-0000-0000-0000-000000000000" {
@@ -91,7 +97,83 @@ func ScanPatterns(p []byte, fn func(PatternMatch)) {
 			fn(PatternMatch{DataType: AdvertisingID, Label: "UUID next to an advertising-ID key", Value: v, Offset: m[2]})
 		}
 	}
-	for _, m := range macRe.FindAllSubmatchIndex(p, 32) {
-		fn(PatternMatch{DataType: MACAddress, Label: "MAC address", Value: string(p[m[2]:m[3]]), Offset: m[2]})
+	if hasMACShape(p) {
+		for _, m := range macRe.FindAllSubmatchIndex(p, 32) {
+			fn(PatternMatch{DataType: MACAddress, Label: "MAC address", Value: string(p[m[2]:m[3]]), Offset: m[2]})
+		}
 	}
+}
+
+func scanLatLon(p []byte, fn func(PatternMatch)) {
+	for _, m := range latLonRe.FindAllSubmatchIndex(p, 8) {
+		lat, lon := string(p[m[2]:m[3]]), string(p[m[4]:m[5]])
+		if validLatLon(lat, lon) {
+			fn(PatternMatch{DataType: Geolocation, Label: "latitude/longitude fields", Value: lat + "," + lon, Offset: m[0]})
+		}
+	}
+}
+
+func scanIMEI(p []byte, fn func(PatternMatch)) {
+	for _, m := range imeiRe.FindAllSubmatchIndex(p, 8) {
+		v := string(p[m[2]:m[3]])
+		// IMEIs start with a reporting-body TAC; all-same digits are not.
+		if luhn(v) && v[0] != '0' && v != "111111111111111" {
+			fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit", Value: v, Offset: m[2]})
+		}
+	}
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isHexByte(c byte) bool {
+	return isDigit(c) || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func hasDigitRun(p []byte, n int) bool {
+	run := 0
+	for _, c := range p {
+		if isDigit(c) {
+			run++
+			if run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// hasDecimalPair looks for ".dddd" followed soon by ',' — the shape of a
+// coordinate pair.
+func hasDecimalPair(p []byte) bool {
+	for i := 0; i+5 < len(p); i++ {
+		if p[i] == '.' && isDigit(p[i+1]) && isDigit(p[i+2]) && isDigit(p[i+3]) && isDigit(p[i+4]) {
+			j := i + 5
+			for j < len(p) && isDigit(p[j]) {
+				j++
+			}
+			if j < len(p) && p[j] == ',' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasUUID(p []byte) bool {
+	for i := 0; i+13 < len(p); i++ {
+		if p[i] == '-' && i >= 8 && isHexByte(p[i-1]) && p[i+5] == '-' && isHexByte(p[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasMACShape(p []byte) bool {
+	for i := 2; i+3 < len(p); i++ {
+		if (p[i] == ':' || p[i] == '-') && isHexByte(p[i-1]) && isHexByte(p[i-2]) && isHexByte(p[i+1]) && isHexByte(p[i+2]) && (p[i+3] == p[i]) {
+			return true
+		}
+	}
+	return false
 }
