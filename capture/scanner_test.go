@@ -304,5 +304,5 @@ func BenchmarkScannerPacket(b *testing.B) {
 
 type nopDissector struct{}
 
-func (nopDissector) Name() string                    { return "nop" }
+func (nopDissector) Name() string                     { return "nop" }
 func (nopDissector) Dissect(p *Packet, _ func(Event)) {}
