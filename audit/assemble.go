@@ -12,7 +12,7 @@ func (b *Builder) Devices() []result.Device {
 	out := make([]result.Device, 0, len(b.devices))
 	for _, d := range b.devices {
 		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
-			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 {
+			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 {
 			// A receiver of DNS answers that never sent anything itself
 			// (a capture cut mid-conversation) is not a device we can say
 			// anything about; its names still served the global table.
@@ -71,6 +71,7 @@ func (d *device) result() result.Device {
 		rd.Destinations = append(rd.Destinations, a.result())
 	}
 	sort.Slice(rd.Destinations, func(i, j int) bool { return destLess(&rd.Destinations[i], &rd.Destinations[j]) })
+	rd.Findings = d.findings(&rd)
 	return rd
 }
 
@@ -110,6 +111,7 @@ func (a *destAgg) result() result.Destination {
 		Packet:         a.packet,
 		TLS:            a.tls,
 		CleartextBytes: a.cleartext,
+		Entropy:        a.entropy,
 		Party:          "unclassified",
 		Inbound:        a.inbound,
 	}

@@ -53,6 +53,7 @@ type destAgg struct {
 	tls       *result.TLSInfo
 	cleartext uint64
 	inbound   bool
+	entropy   string
 }
 
 type seenAgg struct {
@@ -81,7 +82,7 @@ type device struct {
 	out, in uint64
 	first   time.Time
 	last    time.Time
-	events  []capture.Event // identity events kept for later stages (bounded)
+	pdata   map[string]*pdAgg // personal data found, by destination+type+form
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host).
@@ -90,6 +91,7 @@ type flowName struct {
 	file         string
 	packet       uint64
 	tls          *result.TLSInfo
+	ciphers      []uint16
 }
 
 // Builder is a capture.Sink that assembles devices.
@@ -149,6 +151,7 @@ func (b *Builder) dev(k devKey) *device {
 			tls:     map[string]*result.TLSObs{},
 			hosts:   map[string]*result.Seen{},
 			queries: map[string]*result.Seen{},
+			pdata:   map[string]*pdAgg{},
 		}
 		b.devices[k] = d
 	}
@@ -330,12 +333,15 @@ func (b *Builder) Event(e capture.Event) {
 			Versions: tlsVersions(&e.Hello)}
 		fn := b.flowNames[fk]
 		fn.tls = info
+		fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
 		if e.Hello.SNI != "" && fn.name == "" {
 			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet
 		}
 		b.flowNames[fk] = fn
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
+	case *capture.PersonalDataEvent:
+		d = b.personalData(e)
 	}
 	if d != nil {
 		for _, h := range b.hooks {
@@ -434,6 +440,10 @@ func (b *Builder) Flow(f *capture.Flow) {
 	}
 	if fn.tls != nil && a.tls == nil {
 		a.tls = fn.tls
+		a.tls.WeakCiphers = weakCipherClasses(fn.ciphers)
+	}
+	if f.Entropy != "" && a.entropy == "" {
+		a.entropy = f.Entropy
 	}
 	for _, h := range b.hooks {
 		h.Flow(d.key.String(), f)

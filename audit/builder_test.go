@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,5 +188,53 @@ func TestIdentityObservations(t *testing.T) {
 	}
 	if len(d.Observations.SSDP) != 1 || d.Observations.SSDP[0].Server != "Linux UPnP/1.0" {
 		t.Errorf("ssdp = %+v", d.Observations.SSDP)
+	}
+}
+
+func TestFindings(t *testing.T) {
+	b := NewBuilder()
+	meta := capture.Meta{File: "home.pcap", Packet: 9, Time: t0.Add(time.Second), SrcMAC: plug, DstMAC: router,
+		Src: ap("192.168.1.20:40000"), Dst: ap("52.1.2.3:80"), Transport: capture.TCP}
+	b.Event(dnsAnswer(0, 3, "t.example.com", capture.DNSRecord{Name: "t.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}))
+	for i := 0; i < 2; i++ {
+		b.Event(&capture.PersonalDataEvent{Meta: meta, Protocol: "http", DataType: "mac address", Label: "SHA-1 of upper-case without separators",
+			Value: plug.String(), Owner: plug.String(), Excerpt: "uid=...", Packets: []uint64{8, 9}, FromClient: true})
+	}
+	tlsMeta := meta
+	tlsMeta.Dst, tlsMeta.Packet = ap("52.1.2.4:443"), 12
+	b.Event(&capture.TLSEvent{Meta: tlsMeta, Hello: fingerprints.ClientHello{Version: 0x0301, SNI: "old.example.com",
+		CipherSuites: []uint16{0x0005, 0x000a, 0x002f}}})
+	f := flow("192.168.1.20:40000", "52.1.2.3:80", time.Second, 7)
+	f.App, f.Payload = "http", [2]uint64{300, 200}
+	b.Flow(f)
+	f2 := flow("192.168.1.20:40000", "52.1.2.4:443", time.Second, 11)
+	b.Flow(f2)
+	d := onlyDevice(t, b)
+	kinds := map[string]result.Finding{}
+	for _, f := range d.Findings {
+		kinds[f.Kind] = f
+		if f.ID == "" || len(f.Evidence) == 0 {
+			t.Errorf("finding without id or evidence: %+v", f)
+		}
+	}
+	pd, ok := kinds[KindCleartextPersonal]
+	if !ok || pd.DataType != "mac address" || pd.Destination != "t.example.com" || !pd.Personal || pd.Severity != result.SeverityHigh {
+		t.Errorf("personal-data finding = %+v", pd)
+	}
+	if len(pd.Evidence) != 4 || pd.Evidence[0].Packet != 8 {
+		t.Errorf("evidence = %+v, want packets 8,9 twice", pd.Evidence)
+	}
+	if c, ok := kinds[KindCleartextProtocol]; !ok || c.Destination != "t.example.com" {
+		t.Errorf("cleartext protocol finding = %+v", c)
+	}
+	if w, ok := kinds[KindWeakTLSVersion]; !ok || w.Destination != "old.example.com" {
+		t.Errorf("weak TLS version finding = %+v", w)
+	}
+	if w, ok := kinds[KindWeakTLSCipher]; !ok || !strings.Contains(w.Message, "3DES, RC4") {
+		t.Errorf("weak cipher finding = %+v", w)
+	}
+	// IDs are stable across runs.
+	if FindingID("k", "d", "s") != FindingID("k", "d", "s") || FindingID("k", "d", "s") == FindingID("k", "d", "t") {
+		t.Error("finding IDs not stable or not distinct")
 	}
 }

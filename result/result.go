@@ -245,6 +245,9 @@ type TLSInfo struct {
 	JA4      string   `json:"ja4,omitempty"`
 	Version  string   `json:"version_used,omitempty"` // from ServerHello when seen
 	Cipher   string   `json:"cipher_used,omitempty"`
+	// WeakCiphers names the classes of weak suites offered (NULL, EXPORT,
+	// RC4, DES, 3DES, anonymous).
+	WeakCiphers []string `json:"weak_ciphers_offered,omitempty"`
 }
 
 // Severity of a finding.

@@ -1,0 +1,231 @@
+package audit
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Finding kinds produced by the audit stage. The policy stage adds the
+// disclosure kinds; reports treat kinds as opaque rule ids.
+const (
+	KindCleartextPersonal = "cleartext-personal-data"
+	KindCleartextProtocol = "cleartext-protocol"
+	KindWeakTLSVersion    = "weak-tls-version"
+	KindWeakTLSCipher     = "weak-tls-cipher"
+	KindTrackerContact    = "tracker-contact"
+	KindThirdParty        = "third-party-contact"
+	KindUnclassified      = "unclassified-destination"
+	KindCredentials       = "cleartext-credentials"
+)
+
+// maxEvidence bounds the packets cited per finding; Count keeps the total.
+const maxEvidence = 10
+
+// pdAgg groups personal data found for one device, destination, data type
+// and form.
+type pdAgg struct {
+	dest     string
+	destIP   string
+	dataType string
+	label    string
+	value    string
+	owner    string
+	protocol string
+	excerpt  string
+	evidence []result.Evidence
+	count    int
+	received bool
+}
+
+func (b *Builder) personalData(e *capture.PersonalDataEvent) *device {
+	src, dst := e.Src.Addr(), e.Dst.Addr()
+	var d *device
+	peer := e.Dst
+	received := false
+	if !isLocal(src) && isLocal(dst) {
+		d = b.dev(keyFor(e.DstMAC, dst))
+		peer, received = e.Src, true
+	} else {
+		d = b.senderDevice(&e.Meta)
+	}
+	name := ""
+	client, server := e.Src, e.Dst
+	if !e.FromClient {
+		client, server = server, client
+	}
+	if fn, ok := b.flowNames[capture.FlowKey{Client: client, Server: server, Transport: e.Transport}]; ok {
+		name = fn.name
+	}
+	if name == "" {
+		if r, ok := d.names.best(peer.Addr().Unmap(), e.Time); ok {
+			name = r.name
+		}
+	}
+	dest := name
+	if dest == "" {
+		dest = peer.Addr().Unmap().String()
+	}
+	key := strings.Join([]string{dest, e.DataType, e.Label, e.Value}, "\x00")
+	a := d.pdata[key]
+	if a == nil {
+		if len(d.pdata) >= maxDistinct {
+			d.dropped++
+			return d
+		}
+		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,
+			owner: e.Owner, protocol: e.Protocol, excerpt: e.Excerpt, received: received}
+		d.pdata[key] = a
+	}
+	a.count++
+	if len(a.evidence) < maxEvidence {
+		for _, p := range e.Packets {
+			a.evidence = append(a.evidence, result.Evidence{Source: e.Protocol, File: e.File, Packet: p, Time: e.Time,
+				Detail: fmt.Sprintf("%s, %s", e.DataType, e.Label)})
+		}
+	}
+	return d
+}
+
+// FindingID is a stable identifier for a finding: the same kind, device
+// and subject give the same ID in every scan, which is what baselines
+// compare.
+func FindingID(kind, device, subject string) string {
+	h := sha1.Sum([]byte(kind + "\x00" + device + "\x00" + subject))
+	return kind + ":" + hex.EncodeToString(h[:6])
+}
+
+// weakCiphers names cipher suites that no client should offer: NULL,
+// anonymous, export-grade, RC4, DES and 3DES. Values from the IANA TLS
+// cipher suite registry.
+func weakCipher(c uint16) (string, bool) {
+	switch {
+	case c == 0x0000:
+		return "NULL", true
+	case c >= 0x0001 && c <= 0x0002, c == 0x003b: // *_WITH_NULL_*
+		return "NULL", true
+	case c == 0x0003, c == 0x0006, c == 0x0008, c == 0x000b, c == 0x000e, c == 0x0011, c == 0x0014, c == 0x0017, c == 0x0019,
+		c >= 0x0060 && c <= 0x0065:
+		return "EXPORT", true
+	case c == 0x0004, c == 0x0005, c == 0x0018, c == 0x0020, c == 0x0024, c == 0x0028, c == 0x002b, c == 0x008a, c == 0x008e,
+		c == 0x0092, c == 0xc002, c == 0xc007, c == 0xc00c, c == 0xc011, c == 0xc016, c == 0xc033:
+		return "RC4", true
+	case c == 0x0009, c == 0x000c, c == 0x000f, c == 0x0012, c == 0x0015, c == 0x001a, c == 0x0022, c == 0x0026:
+		return "DES", true
+	case c == 0x000a, c == 0x000d, c == 0x0010, c == 0x0013, c == 0x0016, c == 0x001b, c == 0x001f, c == 0x0023,
+		c == 0x008b, c == 0x008f, c == 0x0093, c == 0xc003, c == 0xc008, c == 0xc00d, c == 0xc012, c == 0xc017, c == 0xc01a,
+		c == 0xc01b, c == 0xc01c, c == 0xc034:
+		return "3DES", true
+	case c >= 0x0018 && c <= 0x001b, c == 0x0034, c == 0x003a, c == 0x0046, c == 0x006c, c == 0x006d, c == 0x0089,
+		c == 0x009b, c == 0x00a6, c == 0x00a7, c == 0xc015, c == 0xc016, c == 0xc017, c == 0xc018, c == 0xc019:
+		return "anonymous", true
+	}
+	return "", false
+}
+
+// deviceFindings derives the audit-stage findings of one device from its
+// destinations and the personal data found in its traffic.
+func (d *device) findings(rd *result.Device) []result.Finding {
+	var out []result.Finding
+	id := rd.ID
+	for _, a := range d.pdata {
+		kind, sev := KindCleartextPersonal, result.SeverityHigh
+		if a.dataType == "credentials" {
+			kind, sev = KindCredentials, result.SeverityCritical
+		}
+		if isLocalString(a.destIP) && kind != KindCredentials {
+			sev = result.SeverityLow
+		}
+		verb := "sends"
+		if a.received {
+			verb = "receives"
+		}
+		f := result.Finding{
+			ID:          FindingID(kind, id, a.dest+"|"+a.dataType+"|"+a.label+"|"+a.value),
+			Kind:        kind,
+			Severity:    sev,
+			Title:       fmt.Sprintf("%s in cleartext", capitalize(a.dataType)),
+			Message:     fmt.Sprintf("The device %s its %s (%s) to %s over %s without encryption, %d time(s).", verb, a.dataType, a.label, a.dest, a.protocol, a.count),
+			Destination: a.dest,
+			DataType:    a.dataType,
+			Evidence:    a.evidence,
+			Excerpt:     a.excerpt,
+			Personal:    true,
+		}
+		out = append(out, f)
+	}
+	for i := range rd.Destinations {
+		dst := &rd.Destinations[i]
+		label := dst.Name
+		if label == "" {
+			label = dst.IP
+		}
+		ev := []result.Evidence{{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First}}
+		if dst.CleartextBytes > 0 && !dst.Local {
+			out = append(out, result.Finding{
+				ID: FindingID(KindCleartextProtocol, id, label+"|"+strings.Join(dst.Protocols, ",")), Kind: KindCleartextProtocol,
+				Severity: result.SeverityMedium, Title: "Unencrypted traffic to the internet",
+				Message:     fmt.Sprintf("%d bytes of %s to %s (%s:%d) travel without encryption: anyone on the path can read them.", dst.CleartextBytes, strings.Join(dst.Protocols, "/"), label, dst.IP, dst.Port),
+				Destination: label, Organization: dst.Organization, Evidence: ev,
+			})
+		}
+		if dst.TLS != nil {
+			var old []string
+			for _, v := range dst.TLS.Versions {
+				if v == "SSL 3.0" || v == "TLS 1.0" || v == "TLS 1.1" {
+					old = append(old, v)
+				}
+			}
+			if len(old) > 0 {
+				out = append(out, result.Finding{
+					ID: FindingID(KindWeakTLSVersion, id, label), Kind: KindWeakTLSVersion, Severity: result.SeverityMedium,
+					Title:       "Outdated TLS version offered",
+					Message:     fmt.Sprintf("The device offers %s to %s; TLS below 1.2 is deprecated (RFC 8996).", strings.Join(old, ", "), label),
+					Destination: label, Organization: dst.Organization, Evidence: ev,
+				})
+			}
+		}
+		if dst.TLS != nil && len(dst.TLS.WeakCiphers) > 0 {
+			out = append(out, result.Finding{
+				ID: FindingID(KindWeakTLSCipher, id, label), Kind: KindWeakTLSCipher, Severity: result.SeverityLow,
+				Title:       "Weak TLS cipher suites offered",
+				Message:     fmt.Sprintf("The device offers %s cipher suites to %s; a downgrade would expose its traffic.", strings.Join(dst.TLS.WeakCiphers, ", "), label),
+				Destination: label, Organization: dst.Organization, Evidence: ev,
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func isLocalString(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && isLocal(a)
+}
+
+// weakCipherClasses lists the weak classes among offered suites, sorted.
+func weakCipherClasses(suites []uint16) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range suites {
+		if k, ok := weakCipher(c); ok && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
