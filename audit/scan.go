@@ -1,0 +1,81 @@
+package audit
+
+import (
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/capture/dissect"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// InputSource is a capture source that can describe the inputs it read.
+type InputSource interface {
+	capture.Source
+	Inputs() []capture.InputInfo
+}
+
+// Config configures a scan.
+type Config struct {
+	// Version is recorded in the result's tool section.
+	Version string
+	// Dissectors to run; nil means dissect.Default().
+	Dissectors []capture.Dissector
+	// Capture tunes the flow table; zero values take the defaults.
+	Capture capture.Options
+	// Hooks see every event and flow with the device it belongs to.
+	Hooks []Hook
+}
+
+// Scan reads src to its end and returns what it found. The error reports
+// damaged input; the result is still complete for everything readable, and
+// is nil only when nothing could be processed at all.
+func Scan(src InputSource, cfg Config) (*result.Result, error) {
+	b := NewBuilder(cfg.Hooks...)
+	opts := cfg.Capture
+	opts.Dissectors = cfg.Dissectors
+	if opts.Dissectors == nil {
+		opts.Dissectors = dissect.Default()
+	}
+	sc := capture.NewScanner(b, opts)
+	runErr := sc.Run(src)
+	res := &result.Result{
+		Schema:  result.SchemaVersion,
+		Tool:    result.Tool{Name: "tattle", Version: cfg.Version},
+		Devices: b.Devices(),
+	}
+	st := sc.Stats()
+	res.Stats = result.Stats{
+		Packets:   st.Packets,
+		Bytes:     st.Bytes,
+		Flows:     st.Flows,
+		Fragments: st.Fragments,
+		Undecoded: st.Undecoded,
+		Truncated: st.Truncated,
+	}
+	if len(st.Malformed) > 0 {
+		res.Stats.Malformed = st.Malformed
+	}
+	for _, in := range src.Inputs() {
+		ri := result.Input{
+			Name:      in.Name,
+			Format:    in.Format,
+			Compress:  in.Compression,
+			LinkTypes: in.LinkTypes,
+			Packets:   in.Packets,
+			Bytes:     in.Bytes,
+			First:     in.First,
+			Last:      in.Last,
+			Truncated: in.Truncated,
+		}
+		if in.Err != nil {
+			ri.Error = in.Err.Error()
+			res.Warnings = append(res.Warnings, result.Warning{File: in.Name, Message: in.Err.Error()})
+		}
+		for _, w := range in.Warnings {
+			res.Warnings = append(res.Warnings, result.Warning{File: in.Name, Message: w})
+		}
+		res.Inputs = append(res.Inputs, ri)
+	}
+	if res.Devices == nil {
+		res.Devices = []result.Device{}
+	}
+	return res, runErr
+}

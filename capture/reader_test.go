@@ -1,0 +1,339 @@
+package capture
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/tattle-audit/tattle/internal/testutil"
+)
+
+func writePcap(t testing.TB, nano bool, lt layers.LinkType, pkts [][]byte) []byte {
+	var buf bytes.Buffer
+	var w *pcapgo.Writer
+	if nano {
+		w = pcapgo.NewWriterNanos(&buf)
+	} else {
+		w = pcapgo.NewWriter(&buf)
+	}
+	if err := w.WriteFileHeader(65535, lt); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pkts {
+		ci := gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i)*time.Second + 123456789), CaptureLength: len(p), Length: len(p)}
+		if err := w.WritePacket(ci, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+func writeNg(t testing.TB, ifaces []layers.LinkType, pkts [][]byte) []byte {
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{LinkType: ifaces[0], SnapLength: 65535, TimestampResolution: 9}, pcapgo.DefaultNgWriterOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lt := range ifaces[1:] {
+		if _, err := w.AddInterface(pcapgo.NgInterface{LinkType: lt, SnapLength: 65535, TimestampResolution: 6}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range pkts {
+		ci := gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i) * time.Second), CaptureLength: len(p), Length: len(p), InterfaceIndex: i % len(ifaces)}
+		if err := w.WritePacket(ci, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readAll(t testing.TB, s *FileSource) ([]RawPacket, []error) {
+	var pkts []RawPacket
+	var errs []error
+	for {
+		p, err := s.Next()
+		if err == io.EOF {
+			return pkts, errs
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		pkts = append(pkts, p)
+	}
+}
+
+func bigEndianPcap(le []byte) []byte {
+	// Rewrite a little-endian pcap as big-endian, field by field.
+	out := make([]byte, 0, len(le))
+	swap32 := func(b []byte) []byte { return []byte{b[3], b[2], b[1], b[0]} }
+	swap16 := func(b []byte) []byte { return []byte{b[1], b[0]} }
+	out = append(out, swap32(le[0:4])...)
+	out = append(out, swap16(le[4:6])...)
+	out = append(out, swap16(le[6:8])...)
+	for i := 8; i < 24; i += 4 {
+		out = append(out, swap32(le[i:i+4])...)
+	}
+	for off := 24; off < len(le); {
+		incl := int(le[off+8]) | int(le[off+9])<<8 | int(le[off+10])<<16 | int(le[off+11])<<24
+		for i := 0; i < 16; i += 4 {
+			out = append(out, swap32(le[off+i:off+i+4])...)
+		}
+		out = append(out, le[off+16:off+16+incl]...)
+		off += 16 + incl
+	}
+	return out
+}
+
+func TestReadFormats(t *testing.T) {
+	eth := build(t, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: "hello"})
+	pkts := [][]byte{eth, eth, eth}
+	le := writePcap(t, false, layers.LinkTypeEthernet, pkts)
+	var gz, zs bytes.Buffer
+	gw := gzip.NewWriter(&gz)
+	gw.Write(le)
+	gw.Close()
+	zw, _ := zstd.NewWriter(&zs)
+	zw.Write(writeNg(t, []layers.LinkType{layers.LinkTypeEthernet}, pkts))
+	zw.Close()
+	// Two sections in one pcapng file: the second has its own interfaces.
+	twoSections := append(writeNg(t, []layers.LinkType{layers.LinkTypeEthernet}, pkts[:1]), writeNg(t, []layers.LinkType{layers.LinkTypeRaw, layers.LinkTypeEthernet}, [][]byte{eth[14:], eth})...)
+	tests := []struct {
+		name     string
+		data     []byte
+		format   string
+		compress string
+		n        int
+		links    string
+		nanos    int
+	}{
+		{"pcap little-endian micro", le, "pcap", "", 3, "Ethernet", 123456000},
+		{"pcap big-endian", bigEndianPcap(le), "pcap", "", 3, "Ethernet", 123456000},
+		{"pcap nanosecond", writePcap(t, true, layers.LinkTypeEthernet, pkts), "pcap", "", 3, "Ethernet", 123456789},
+		{"pcap gzip", gz.Bytes(), "pcap", "gzip", 3, "Ethernet", 123456000},
+		{"pcapng zstd", zs.Bytes(), "pcapng", "zstd", 3, "Ethernet", 0},
+		{"pcapng two sections, per-interface link types", twoSections, "pcapng", "", 3, "Ethernet,Raw", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := OpenReader("x", bytes.NewReader(tc.data))
+			got, errs := readAll(t, s)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			if len(got) != tc.n {
+				t.Fatalf("%d packets, want %d", len(got), tc.n)
+			}
+			in := s.Inputs()[0]
+			if in.Format != tc.format || in.Compression != tc.compress || strings.Join(in.LinkTypes, ",") != tc.links {
+				t.Errorf("input = %+v", in)
+			}
+			if got[0].Index != 1 || got[2].Index != 3 || got[0].Source != "x" {
+				t.Errorf("numbering: %d %d %q", got[0].Index, got[2].Index, got[0].Source)
+			}
+			if got[0].Time.Nanosecond() != tc.nanos || got[0].Time.Unix() != t0.Unix() {
+				t.Errorf("time %v (ns %d), want %v + %d ns", got[0].Time, got[0].Time.Nanosecond(), t0, tc.nanos)
+			}
+			if tc.name == "pcapng two sections, per-interface link types" && got[1].LinkType != layers.LinkTypeRaw {
+				t.Errorf("second section's packet link type = %v", got[1].LinkType)
+			}
+		})
+	}
+}
+
+func TestReadDamage(t *testing.T) {
+	eth := build(t, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: "hello"})
+	full := writePcap(t, false, layers.LinkTypeEthernet, [][]byte{eth, eth, eth})
+	cut := full[:len(full)-10]
+	ng := writeNg(t, []layers.LinkType{layers.LinkTypeEthernet}, [][]byte{eth, eth})
+	bad := append([]byte(nil), full...)
+	bad[24+8], bad[24+9], bad[24+10] = 0xff, 0xff, 0x7f // absurd captured length in record 1
+	tests := []struct {
+		name      string
+		data      []byte
+		n         int
+		truncated bool
+		sentinel  error
+		offset    int64
+	}{
+		{"truncated pcap keeps what came before", cut, 2, true, ErrTruncated, int64(24 + 2*(16+len(eth)))},
+		{"truncated pcapng", ng[:len(ng)-7], 1, true, ErrTruncated, -1},
+		{"garbage", []byte("this is not a capture at all"), 0, false, ErrFormat, 0},
+		{"empty", nil, 0, false, ErrFormat, 0},
+		{"absurd record length", bad, 0, false, nil, 24},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := OpenReader("bad.pcap", bytes.NewReader(tc.data))
+			got, errs := readAll(t, s)
+			if len(got) != tc.n {
+				t.Errorf("%d packets, want %d", len(got), tc.n)
+			}
+			if len(errs) != 1 {
+				t.Fatalf("errors = %v, want exactly one", errs)
+			}
+			var re *ReadError
+			if !errors.As(errs[0], &re) || re.File != "bad.pcap" {
+				t.Fatalf("error %v is not a ReadError naming the file", errs[0])
+			}
+			if tc.sentinel != nil && !errors.Is(errs[0], tc.sentinel) {
+				t.Errorf("error %v, want %v", errs[0], tc.sentinel)
+			}
+			if tc.offset >= 0 && re.Offset != tc.offset {
+				t.Errorf("offset %d, want %d", re.Offset, tc.offset)
+			}
+			if !strings.Contains(errs[0].Error(), "bad.pcap") || !strings.Contains(errs[0].Error(), "offset") {
+				t.Errorf("message %q should name file and offset", errs[0])
+			}
+			if s.Inputs()[0].Truncated != tc.truncated {
+				t.Errorf("truncated = %v", s.Inputs()[0].Truncated)
+			}
+		})
+	}
+}
+
+func TestOpenDirectory(t *testing.T) {
+	dir := t.TempDir()
+	eth := build(t, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: "x"})
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "b.pcap"), writePcap(t, false, layers.LinkTypeEthernet, [][]byte{eth}), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "c.cap"), writeNg(t, []layers.LinkType{layers.LinkTypeEthernet}, [][]byte{eth, eth}), 0o644)
+	os.WriteFile(filepath.Join(dir, "README.txt"), []byte("notes"), 0o644)
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, errs := readAll(t, s)
+	if len(errs) != 0 || len(got) != 3 {
+		t.Fatalf("%d packets, errors %v", len(got), errs)
+	}
+	ins := s.Inputs()
+	if len(ins) != 3 || len(ins[0].Warnings) != 1 || ins[1].Packets != 1 || ins[2].Packets != 2 {
+		t.Errorf("inputs = %+v", ins)
+	}
+	if _, err := Open(filepath.Join(dir, "missing.pcap")); err == nil {
+		t.Error("missing file accepted")
+	}
+}
+
+// TestSharedCapturesMatchTshark reads every capture in ../shared/captures
+// and compares packet counts with tshark's.
+func TestSharedCapturesMatchTshark(t *testing.T) {
+	root := testutil.SharedCaptures(t)
+	tshark, _ := exec.LookPath("tshark")
+	var files []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			f, _ := os.Open(p)
+			head := make([]byte, 4)
+			n, _ := io.ReadFull(f, head)
+			f.Close()
+			if n == 4 && (isPcapMagic(head) || bytes.Equal(head, []byte{0x0a, 0x0d, 0x0d, 0x0a}) || bytes.HasPrefix(head, magicGzip)) {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	// tshark is slow to start: ask it about every file up front, in
+	// parallel, then compare.
+	counts := make([]int, len(files))
+	if tshark != "" {
+		sem := make(chan struct{}, runtime.NumCPU())
+		var wg sync.WaitGroup
+		for i, f := range files {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				out, _ := exec.Command(tshark, "-r", f, "-T", "fields", "-e", "frame.number").Output()
+				counts[i] = strings.Count(string(out), "\n")
+			}()
+		}
+		wg.Wait()
+	}
+	agree, damaged, compared := 0, 0, 0
+	for i, f := range files {
+		s, err := Open(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		got, errs := readAll(t, s)
+		s.Close()
+		if len(errs) > 0 {
+			damaged++
+			t.Logf("%s: %d packets then %v", filepath.Base(f), len(got), errs[0])
+		}
+		if tshark == "" {
+			continue
+		}
+		want := counts[i]
+		compared++
+		if want == len(got) {
+			agree++
+		} else {
+			t.Errorf("%s: %d packets, tshark reads %d", f, len(got), want)
+		}
+	}
+	t.Logf("%d shared captures read; %d damaged or truncated; packet counts agree with tshark on %d of %d", len(files), damaged, agree, compared)
+}
+
+func FuzzOpenReader(f *testing.F) {
+	eth := build(f, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: "x"})
+	f.Add(writePcap(f, false, layers.LinkTypeEthernet, [][]byte{eth}))
+	f.Add(writeNg(f, []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL}, [][]byte{eth, eth}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, _ := OpenReader("fuzz", bytes.NewReader(data))
+		for i := 0; i < 10000; i++ {
+			_, err := s.Next()
+			if err == io.EOF {
+				break
+			}
+		}
+		s.Close()
+	})
+}
+
+func BenchmarkReadPcap(b *testing.B) {
+	eth := build(b, pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, ack: true, payload: string(make([]byte, 600))})
+	pkts := make([][]byte, 20000)
+	for i := range pkts {
+		pkts[i] = eth
+	}
+	data := writePcap(b, false, layers.LinkTypeEthernet, pkts)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s, _ := OpenReader("b", bytes.NewReader(data))
+		n := 0
+		for {
+			if _, err := s.Next(); err != nil {
+				break
+			}
+			n++
+		}
+		if n != len(pkts) {
+			b.Fatal(n)
+		}
+	}
+}
