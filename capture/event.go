@@ -186,3 +186,19 @@ type PersonalDataEvent struct {
 	Packets    []uint64 // packet numbers the match spans, in File
 	FromClient bool     // sent by the flow's client
 }
+
+// TLSServerEvent is what the server side of a TLS handshake showed: the
+// negotiated version and cipher and, up to TLS 1.2 where it travels in
+// the clear, the server's certificate.
+type TLSServerEvent struct {
+	Meta
+	Version    uint16
+	Cipher     uint16
+	HasCert    bool
+	Subject    string // leaf certificate subject common name
+	SANs       []string
+	Issuer     string
+	NotBefore  time.Time
+	NotAfter   time.Time
+	SelfSigned bool
+}

@@ -4,12 +4,21 @@
 // place and tests can run any subset.
 package dissect
 
-import "github.com/tattle-audit/tattle/capture"
+import (
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/capture/tlsx"
+)
 
 // Default returns a fresh set of all dissectors, in the order they run.
 // Each call returns new instances: dissectors may keep per-scan state.
 func Default() []capture.Dissector {
 	return []capture.Dissector{
-		// Each dissector's constructor is added here, one per line.
+		NewDNS(),
+		NewDHCP(),
+		NewSSDP(),
+		NewNTP(),
+		tlsx.NewTLS(),
+		tlsx.NewQUIC(),
+		NewHTTP(),
 	}
 }

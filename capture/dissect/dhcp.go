@@ -1,0 +1,202 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// DHCP dissects DHCPv4 (RFC 2131/2132) and DHCPv6 (RFC 8415) by hand:
+// tolerant of malformed options, which devices send more often than one
+// would hope.
+type DHCP struct{}
+
+// NewDHCP returns the DHCPv4/DHCPv6 dissector.
+func NewDHCP() capture.Dissector { return DHCP{} }
+
+func (DHCP) Name() string { return "dhcp" }
+
+var dhcp4Types = [...]string{1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK", 7: "RELEASE", 8: "INFORM"}
+var dhcp6Types = [...]string{1: "SOLICIT", 2: "ADVERTISE", 3: "REQUEST", 4: "CONFIRM", 5: "RENEW", 6: "REBIND", 7: "REPLY", 8: "RELEASE", 9: "DECLINE", 10: "RECONFIGURE", 11: "INFORMATION-REQUEST"}
+
+func (DHCP) Dissect(p *capture.Packet, emit func(capture.Event)) {
+	if p.Transport != capture.UDP {
+		p.Done()
+		return
+	}
+	s, d := p.Src.Port(), p.Dst.Port()
+	switch {
+	case (s == 67 || s == 68) && (d == 67 || d == 68):
+		p.Flow.App = "dhcp"
+		if e := parseDHCPv4(p); e != nil {
+			emit(e)
+		}
+	case (s == 546 || s == 547) && (d == 546 || d == 547):
+		p.Flow.App = "dhcpv6"
+		if e := parseDHCPv6(p); e != nil {
+			emit(e)
+		}
+	default:
+		p.Done()
+	}
+}
+
+func printable(b []byte) string {
+	// Keep the bytes as sent (reports escape them); drop trailing NULs
+	// that some clients pad names with.
+	return strings.TrimRight(string(b), "\x00")
+}
+
+func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
+	b := p.Payload
+	if len(b) < 240 || binary.BigEndian.Uint32(b[236:]) != 0x63825363 {
+		p.Flow.Note("dhcp: not a DHCP message")
+		return nil
+	}
+	e := &capture.DHCPEvent{Meta: p.Meta}
+	if b[2] == 6 { // hardware address length of Ethernet
+		copy(e.ClientMAC[:], b[28:34])
+	}
+	e.YourIP = netip.AddrFrom4([4]byte(b[16:20]))
+	opts := b[240:]
+	for len(opts) > 0 {
+		code := opts[0]
+		if code == 255 {
+			break
+		}
+		if code == 0 {
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || len(opts) < 2+int(opts[1]) {
+			p.Flow.Note("dhcp: truncated option")
+			break
+		}
+		v := opts[2 : 2+int(opts[1])]
+		switch code {
+		case 53:
+			if len(v) == 1 && int(v[0]) < len(dhcp4Types) {
+				e.MsgType = dhcp4Types[v[0]]
+			}
+		case 12:
+			e.Hostname = printable(v)
+		case 81: // client FQDN: flags, rcode1, rcode2, name
+			if len(v) > 3 && e.Hostname == "" {
+				e.Hostname = fqdnName(v[3:], v[0]&0x04 != 0)
+			}
+		case 55:
+			e.ParamList = append([]uint8(nil), v...)
+		case 60:
+			e.VendorClass = printable(v)
+		case 61:
+			e.ClientID = append([]byte(nil), v...)
+		case 50:
+			if len(v) == 4 {
+				e.RequestedIP = netip.AddrFrom4([4]byte(v))
+			}
+		case 161:
+			e.MUDURL = printable(v)
+		}
+		opts = opts[2+len(v):]
+	}
+	if e.MsgType == "" {
+		e.MsgType = "BOOTP"
+	}
+	return e
+}
+
+// fqdnName decodes the name of an FQDN option: DNS wire format when the
+// E flag is set, else ASCII.
+func fqdnName(b []byte, wire bool) string {
+	if !wire {
+		return strings.TrimSuffix(printable(b), ".")
+	}
+	var labels []string
+	for len(b) > 0 && b[0] != 0 {
+		n := int(b[0])
+		if n > 63 || 1+n > len(b) {
+			break
+		}
+		labels = append(labels, string(b[1:1+n]))
+		b = b[1+n:]
+	}
+	return strings.Join(labels, ".")
+}
+
+func parseDHCPv6(p *capture.Packet) *capture.DHCPEvent {
+	b := p.Payload
+	if len(b) < 4 {
+		p.Flow.Note("dhcpv6: short message")
+		return nil
+	}
+	e := &capture.DHCPEvent{Meta: p.Meta, V6: true}
+	t := int(b[0])
+	if t == 12 || t == 13 { // relay messages: options are one level down
+		if len(b) < 34 {
+			return nil
+		}
+		b = append([]byte{0, 0, 0, 0}, b[34:]...)
+		e.MsgType = "RELAY"
+	} else if t < len(dhcp6Types) {
+		e.MsgType = dhcp6Types[t]
+	}
+	opts := b[4:]
+	for len(opts) >= 4 {
+		code, n := binary.BigEndian.Uint16(opts), int(binary.BigEndian.Uint16(opts[2:]))
+		if 4+n > len(opts) {
+			p.Flow.Note("dhcpv6: truncated option")
+			break
+		}
+		v := opts[4 : 4+n]
+		switch code {
+		case 1: // client DUID
+			e.ClientID = append([]byte(nil), v...)
+			if mac, ok := macFromDUID(v); ok {
+				e.ClientMAC = mac
+			}
+		case 6: // ORO
+			for i := 0; i+1 < len(v); i += 2 {
+				e.ParamList6 = append(e.ParamList6, binary.BigEndian.Uint16(v[i:]))
+			}
+		case 16: // vendor class: enterprise number, then length-prefixed data
+			if len(v) > 6 {
+				l := int(binary.BigEndian.Uint16(v[4:]))
+				if 6+l <= len(v) {
+					e.VendorClass = printable(v[6 : 6+l])
+				}
+			}
+		case 39: // client FQDN: flags, then wire-format name
+			if len(v) > 1 {
+				e.Hostname = fqdnName(v[1:], true)
+			}
+		case 112:
+			e.MUDURL = printable(v)
+		}
+		opts = opts[4+n:]
+	}
+	return e
+}
+
+// macFromDUID returns the link-layer address of a DUID-LLT or DUID-LL on
+// Ethernet.
+func macFromDUID(d []byte) (capture.MAC, bool) {
+	var m capture.MAC
+	if len(d) < 4 || binary.BigEndian.Uint16(d[2:]) != 1 {
+		return m, false
+	}
+	switch binary.BigEndian.Uint16(d) {
+	case 1: // LLT: type, hw type, time, address
+		if len(d) == 14 {
+			copy(m[:], d[8:])
+			return m, true
+		}
+	case 3: // LL: type, hw type, address
+		if len(d) == 10 {
+			copy(m[:], d[4:])
+			return m, true
+		}
+	}
+	return m, false
+}

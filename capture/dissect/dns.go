@@ -1,0 +1,254 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// maxDNSTCP bounds the bytes buffered per DNS-over-TCP flow while a
+// length-prefixed message is incomplete.
+const maxDNSTCP = 64 << 10
+
+// DNS dissects DNS (53), mDNS (5353) and LLMNR (5355) with miekg/dns.
+type DNS struct {
+	msg dns.Msg
+}
+
+// NewDNS returns the DNS/mDNS/LLMNR dissector.
+func NewDNS() capture.Dissector { return &DNS{} }
+
+func (*DNS) Name() string { return "dns" }
+
+func dnsProto(p *capture.Packet) string {
+	s, d := p.Src.Port(), p.Dst.Port()
+	switch {
+	case s == 5353 || d == 5353:
+		return "mdns"
+	case s == 5355 || d == 5355:
+		return "llmnr"
+	case s == 53 || d == 53:
+		return "dns"
+	}
+	return ""
+}
+
+func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
+	proto := dnsProto(p)
+	if proto == "" {
+		p.Done()
+		return
+	}
+	if p.Transport == capture.TCP {
+		x.tcp(p, proto, emit)
+		return
+	}
+	p.Flow.App = proto
+	x.message(p, proto, p.Payload, emit)
+}
+
+type dnsTCPState struct{ buf []byte }
+
+func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
+	p.Flow.App = proto
+	st := p.State()
+	s, _ := (*st).(*[2]dnsTCPState)
+	if s == nil {
+		s = &[2]dnsTCPState{}
+		*st = s
+	}
+	d := &s[p.Dir]
+	data := p.Payload
+	if len(d.buf) > 0 {
+		if len(d.buf)+len(data) > maxDNSTCP {
+			p.Flow.Note("dns: tcp message too long")
+			d.buf = nil
+			return
+		}
+		d.buf = append(d.buf, data...)
+		data = d.buf
+	}
+	for len(data) >= 2 {
+		n := int(binary.BigEndian.Uint16(data))
+		if len(data) < 2+n {
+			break
+		}
+		x.message(p, proto, data[2:2+n], emit)
+		data = data[2+n:]
+	}
+	if len(data) > 0 {
+		if len(data) > maxDNSTCP {
+			d.buf = nil
+			return
+		}
+		d.buf = append(d.buf[:0:0], data...)
+	} else {
+		d.buf = nil
+	}
+}
+
+func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(capture.Event)) {
+	m := &x.msg
+	*m = dns.Msg{}
+	if err := m.Unpack(b); err != nil {
+		// A message with a bad tail still has a usable header and
+		// questions more often than not; miekg/dns returns what it read.
+		if len(m.Question) == 0 && len(m.Answer) == 0 {
+			p.Flow.Note(proto + ": malformed message")
+			return
+		}
+		p.Flow.Note(proto + ": partly malformed message")
+	}
+	e := &capture.DNSEvent{
+		Meta:     p.Meta,
+		Proto:    proto,
+		Response: m.Response,
+		ID:       m.Id,
+		RCode:    dns.RcodeToString[m.Rcode],
+	}
+	for _, q := range m.Question {
+		e.Questions = append(e.Questions, capture.DNSQuestion{Name: normName(q.Name), Type: dns.TypeToString[q.Qtype]})
+	}
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range sec {
+			if rr == nil {
+				continue
+			}
+			h := rr.Header()
+			if h.Rrtype == dns.TypeOPT {
+				continue
+			}
+			r := capture.DNSRecord{Name: normName(h.Name), Type: dns.TypeToString[h.Rrtype], TTL: h.Ttl}
+			switch v := rr.(type) {
+			case *dns.A:
+				r.Addr, _ = netip.AddrFromSlice(v.A.To4())
+				r.Data = r.Addr.String()
+			case *dns.AAAA:
+				r.Addr, _ = netip.AddrFromSlice(v.AAAA.To16())
+				r.Data = r.Addr.String()
+			case *dns.CNAME:
+				r.Data = normName(v.Target)
+			case *dns.PTR:
+				r.Data = normName(v.Ptr)
+			case *dns.SRV:
+				r.Data = normName(v.Target) + ":" + itoa(int(v.Port))
+			case *dns.TXT:
+				r.Data = strings.Join(v.Txt, "\x00")
+			case *dns.HTTPS, *dns.SVCB:
+				r.Data = rr.String()
+			default:
+				s := rr.String()
+				if i := strings.LastIndexByte(s, '\t'); i >= 0 {
+					s = s[i+1:]
+				}
+				r.Data = s
+			}
+			e.Answers = append(e.Answers, r)
+		}
+	}
+	emit(e)
+	if proto == "mdns" {
+		if me := mdnsEvent(p, m); me != nil {
+			emit(me)
+		}
+	}
+}
+
+// normName lower-cases a DNS name and drops the trailing dot. Escapes in
+// presentation form (\032 for a space) are kept as miekg/dns writes them.
+func normName(s string) string {
+	return strings.ToLower(strings.TrimSuffix(s, "."))
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// mdnsEvent reads the DNS-SD meaning of an mDNS message: the host names
+// and service instances its sender announces, and the services it asks
+// for.
+func mdnsEvent(p *capture.Packet, m *dns.Msg) *capture.MDNSEvent {
+	e := &capture.MDNSEvent{Meta: p.Meta}
+	if !m.Response {
+		for _, q := range m.Question {
+			if q.Qtype == dns.TypePTR && strings.Contains(q.Name, "._") {
+				e.Queries = append(e.Queries, normName(q.Name))
+			}
+		}
+		if len(e.Queries) == 0 {
+			return nil
+		}
+		return e
+	}
+	all := append(append(append([]dns.RR{}, m.Answer...), m.Ns...), m.Extra...)
+	instances := map[string]*capture.ServiceInstance{}
+	var order []string
+	inst := func(name string) *capture.ServiceInstance {
+		name = strings.TrimSuffix(name, ".")
+		if s, ok := instances[strings.ToLower(name)]; ok {
+			return s
+		}
+		s := &capture.ServiceInstance{Instance: name, Service: serviceOf(name)}
+		instances[strings.ToLower(name)] = s
+		order = append(order, strings.ToLower(name))
+		return s
+	}
+	hosts := map[string]bool{}
+	for _, rr := range all {
+		switch v := rr.(type) {
+		case *dns.PTR:
+			if strings.HasPrefix(v.Hdr.Name, "_services._dns-sd.") {
+				continue
+			}
+			if strings.Contains(v.Hdr.Name, "._") && !strings.HasSuffix(strings.ToLower(v.Hdr.Name), ".arpa.") {
+				inst(v.Ptr)
+			}
+		case *dns.SRV:
+			s := inst(v.Hdr.Name)
+			s.Host, s.Port = normName(v.Target), v.Port
+		case *dns.TXT:
+			if strings.Contains(v.Hdr.Name, "._") {
+				s := inst(v.Hdr.Name)
+				s.TXT = append(s.TXT[:0:0], v.Txt...)
+			}
+		case *dns.A, *dns.AAAA:
+			n := normName(rr.Header().Name)
+			if !hosts[n] {
+				hosts[n] = true
+				e.Hostnames = append(e.Hostnames, n)
+			}
+		}
+	}
+	for _, k := range order {
+		e.Services = append(e.Services, *instances[k])
+	}
+	if len(e.Services) == 0 && len(e.Hostnames) == 0 {
+		return nil
+	}
+	return e
+}
+
+// serviceOf extracts "_type._proto" from "Instance Name._type._tcp.local".
+func serviceOf(instance string) string {
+	labels := strings.Split(strings.TrimSuffix(instance, "."), ".")
+	for i := 0; i+1 < len(labels); i++ {
+		if strings.HasPrefix(labels[i], "_") && (labels[i+1] == "_tcp" || labels[i+1] == "_udp") {
+			return strings.ToLower(labels[i] + "." + labels[i+1])
+		}
+	}
+	return ""
+}

@@ -1,0 +1,123 @@
+package dissect
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// HTTP dissects HTTP/1.x requests over TCP on any port: method, Host,
+// path, User-Agent and headers, across segments and over keep-alive
+// connections. Bodies are skipped by Content-Length (payload inspection
+// reads them separately).
+type HTTP struct{}
+
+// NewHTTP returns the HTTP/1.x request dissector.
+func NewHTTP() capture.Dissector { return HTTP{} }
+
+func (HTTP) Name() string { return "http" }
+
+var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("PUT "), []byte("HEAD "), []byte("DELETE "),
+	[]byte("OPTIONS "), []byte("PATCH "), []byte("CONNECT "), []byte("SUBSCRIBE "), []byte("NOTIFY "), []byte("M-SEARCH ")}
+
+func looksLikeRequest(b []byte) bool {
+	for _, m := range httpMethods {
+		if len(b) >= len(m) && bytes.Equal(b[:len(m)], m) {
+			return true
+		}
+		if len(b) < len(m) && bytes.HasPrefix(m, b) {
+			return true // a request line split after a few bytes
+		}
+	}
+	return false
+}
+
+type httpState struct {
+	buf  []byte // an incomplete header block
+	skip int64  // body bytes still to skip
+	seen bool   // a request was recognised on this flow
+}
+
+func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
+	if p.Transport != capture.TCP {
+		p.Done()
+		return
+	}
+	if p.Dir != capture.ToServer {
+		return
+	}
+	st := p.State()
+	s, _ := (*st).(*httpState)
+	data := p.Payload
+	if s == nil {
+		if !looksLikeRequest(data) {
+			p.Done()
+			return
+		}
+		s = &httpState{}
+		*st = s
+	}
+	for len(data) > 0 {
+		if s.skip > 0 {
+			n := min(int64(len(data)), s.skip)
+			s.skip -= n
+			data = data[n:]
+			continue
+		}
+		if len(s.buf) == 0 && !looksLikeRequest(data) {
+			// Not at a request boundary (a chunked body, say): wait for
+			// a segment that starts one.
+			return
+		}
+		s.buf = append(s.buf, data...)
+		end := bytes.Index(s.buf, []byte("\r\n\r\n"))
+		if end < 0 {
+			if len(s.buf) > maxHeaderBytes {
+				p.Flow.Note("http: header block too long")
+				s.buf = nil
+			}
+			return
+		}
+		head := s.buf[:end+4]
+		rest := s.buf[end+4:]
+		e := parseRequest(p, head)
+		if e != nil {
+			s.seen = true
+			p.Flow.App = "http"
+			if e.Host != "" && p.Flow.ServerName == "" {
+				p.Flow.ServerName = strings.ToLower(e.Host)
+			}
+			emit(e)
+			for _, h := range e.Headers {
+				if strings.EqualFold(h[0], "Content-Length") {
+					if n, err := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64); err == nil && n > 0 {
+						s.skip = n
+					}
+				}
+			}
+		}
+		data = append([]byte(nil), rest...)
+		s.buf = s.buf[:0]
+	}
+}
+
+func parseRequest(p *capture.Packet, head []byte) *capture.HTTPEvent {
+	start, headers := parseHeaders(head)
+	parts := strings.Fields(start)
+	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+		p.Flow.Note("http: malformed request line")
+		return nil
+	}
+	e := &capture.HTTPEvent{Meta: p.Meta, Method: parts[0], Path: parts[1], Version: parts[2], Headers: headers}
+	for _, h := range headers {
+		switch strings.ToLower(h[0]) {
+		case "host":
+			e.Host = h[1]
+		case "user-agent":
+			e.UserAgent = h[1]
+		}
+	}
+	return e
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const exitCodesHelp = `Exit codes:
+  0  scan completed; nothing at or above --fail-on
+  1  findings at or above --fail-on (with --baseline: new ones only)
+  2  usage error (bad flag or argument)
+  3  no input could be read
+  4  partial: some input was damaged or truncated; results cover what was read
+  5  internal error`
+
+// Main runs tattle with args and returns the exit code. It is the only
+// place that prints errors.
+func Main(args []string, io *IOStreams) ExitCode {
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	code := codeOf(err)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return code // already reported (e.g. --fail-on)
+	}
+	if code == ExitInternal && isCobraUsage(err) {
+		code = ExitUsage
+	}
+	fmt.Fprintf(io.ErrOut, "tattle: %s\n", sanitizeTerminal(err.Error()))
+	return code
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "flag needs an argument",
+		"invalid argument", "accepts ", "requires at least", "required flag"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd(io *IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tattle",
+		Short: "Who is your device telling? A privacy auditor for connected devices",
+		Long: `tattle reads the traffic of a home network (pcap/pcapng files or a live
+interface), works out which device is which, sees whom each one talks to and
+what it sends, and holds that against what the vendor's privacy policy says.
+
+It makes no network connection of its own.
+
+` + exitCodesHelp,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(ExitUsage, err)
+	})
+	root.AddCommand(newScanCmd(io, nil))
+	return root
+}
+
+// sanitizeTerminal makes a string safe to print on a terminal: control
+// characters (ESC, BEL, C1 codes, bidi overrides) become visible escapes.
+func sanitizeTerminal(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func testIO() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{
+		In: strings.NewReader(""), Out: out, ErrOut: errOut,
+		Now:    func() time.Time { return time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC) },
+		Getenv: func(string) string { return "" },
+	}, out, errOut
+}
+
+func TestScanFlags(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantErr  string
+		wantCode ExitCode
+		check    func(t *testing.T, o *ScanOptions)
+	}{
+		{name: "no input", args: []string{}, wantErr: "give at least one capture", wantCode: ExitUsage},
+		{name: "demo with files", args: []string{"--demo", "a.pcap"}, wantErr: "--demo takes no capture", wantCode: ExitUsage},
+		{name: "unknown flag", args: []string{"--bogus", "a.pcap"}, wantErr: "unknown flag", wantCode: ExitUsage},
+		{name: "files and format", args: []string{"-f", "json", "-o", "out.json", "a.pcap", "dir/"},
+			check: func(t *testing.T, o *ScanOptions) {
+				if o.Format != "json" || o.Output != "out.json" || len(o.Paths) != 2 || o.Paths[1] != "dir/" {
+					t.Errorf("options = %+v", o)
+				}
+			}},
+		{name: "demo", args: []string{"--demo", "--show-personal-data"},
+			check: func(t *testing.T, o *ScanOptions) {
+				if !o.Demo || !o.ShowPersonal {
+					t.Errorf("options = %+v", o)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, _ := testIO()
+			var got *ScanOptions
+			cmd := newScanCmd(io, func(o *ScanOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if codeOf(err) != tc.wantCode {
+					t.Errorf("code = %d, want %d", codeOf(err), tc.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, got)
+		})
+	}
+}
+
+func TestMainExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want ExitCode
+		err  string
+	}{
+		{name: "version", args: []string{"--version"}, want: ExitOK},
+		{name: "unknown command", args: []string{"frobnicate"}, want: ExitUsage, err: "unknown command"},
+		{name: "missing file", args: []string{"scan", "/nonexistent/x.pcap"}, want: ExitInput, err: "no such file"},
+		{name: "demo json", args: []string{"scan", "--demo", "--format", "json"}, want: ExitOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, errOut := testIO()
+			if got := Main(tc.args, io); got != tc.want {
+				t.Errorf("exit = %d, want %d (stderr %q)", got, tc.want, errOut.String())
+			}
+			if tc.err != "" && !strings.Contains(errOut.String(), tc.err) {
+				t.Errorf("stderr = %q, want %q", errOut.String(), tc.err)
+			}
+		})
+	}
+}
+
+func TestSanitizeTerminal(t *testing.T) {
+	got := sanitizeTerminal("a\x1b[31mb\x07c\u202ed\n")
+	if strings.ContainsAny(got, "\x1b\x07\u202e") {
+		t.Fatalf("control characters survived: %q", got)
+	}
+	if !strings.Contains(got, `\u001b[31m`) || !strings.HasSuffix(got, "\n") {
+		t.Errorf("got %q", got)
+	}
+}
