@@ -38,6 +38,9 @@ type decoder struct {
 	ip4      layers.IPv4
 	ip6      layers.IPv6
 	ip6ext   layers.IPv6ExtensionSkipper
+	gtp      layers.GTPv1U
+	vxlan    layers.VXLAN
+	gre      layers.GRE
 	tcp      layers.TCP
 	udp      layers.UDP
 	parsers  map[gopacket.LayerType]*gopacket.DecodingLayerParser
@@ -59,7 +62,7 @@ func (d *decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 	}
 	p := gopacket.NewDecodingLayerParser(first)
 	p.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
-	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp, &d.udp} {
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.gtp, &d.vxlan, &d.gre, &d.tcp, &d.udp} {
 		p.AddDecodingLayer(l)
 	}
 	p.IgnoreUnsupported = true
@@ -98,7 +101,9 @@ func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
 	return 0, false
 }
 
-// decode fills out from data. It never panics (the parser recovers) and
+// decode fills out from data. Tunnels (GTP-U, VXLAN, GRE) are opened:
+// the decoding layers are reused, so an inner header overwrites the outer
+// one and the packet is accounted to the innermost conversation. It never panics (the parser recovers) and
 // reports what it could decode.
 func (d *decoder) decode(lt layers.LinkType, data []byte, out *decoded) {
 	*out = decoded{}

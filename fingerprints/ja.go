@@ -65,8 +65,11 @@ type JA4Result struct {
 // with the raw strings kept beside the hashes.
 func JA4(h *ClientHello) JA4Result {
 	proto := "t"
-	if h.QUIC {
+	switch {
+	case h.QUIC:
 		proto = "q"
+	case h.DTLS:
+		proto = "d"
 	}
 	ciphers := hexList(h.CipherSuites, nil)
 	exts := hexList(h.Extensions, nil)
@@ -178,6 +181,7 @@ func ja4ALPN(alpn []string) string {
 	if isAlnum(first) && isAlnum(last) {
 		return string([]byte{first, last})
 	}
-	h := hex.EncodeToString([]byte(a))
-	return string([]byte{h[0], h[len(h)-1]})
+	// FoxIO's reference implementation writes "99" when the first or
+	// last byte is not alphanumeric (its test data for non-ASCII ALPN).
+	return "99"
 }

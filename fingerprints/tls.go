@@ -15,4 +15,5 @@ type ClientHello struct {
 	Curves            []uint16 // supported_groups, extension 10
 	PointFormats      []uint8  // extension 11
 	QUIC              bool     // carried in a QUIC Initial packet
+	DTLS              bool     // a DTLS ClientHello (over UDP)
 }

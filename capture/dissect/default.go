@@ -19,6 +19,7 @@ func Default() []capture.Dissector {
 		NewNTP(),
 		tlsx.NewTLS(),
 		tlsx.NewQUIC(),
+		tlsx.NewDTLS(),
 		NewHTTP(),
 	}
 }

@@ -20,6 +20,10 @@ func NewTLS() capture.Dissector { return TLS{} }
 
 func (TLS) Name() string { return "tls" }
 
+// startTLSWindow is how many client packets may pass before a flow that
+// has shown no handshake is given up on.
+const startTLSWindow = 12
+
 type stream struct {
 	buf  []byte
 	next uint32
@@ -38,9 +42,11 @@ func (TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	st := p.State()
 	s, _ := (*st).(*tlsState)
 	if s == nil {
-		// Only a handshake record from the client starts a TLS flow.
+		// Only a handshake record from the client starts a TLS flow. It
+		// may come after a few cleartext exchanges (STARTTLS in SMTP,
+		// IMAP, XMPP...), so look at the client's first packets.
 		if p.Dir != capture.ToServer || !IsHandshakeRecord(p.Payload) {
-			if p.Dir == capture.ToServer || p.Flow.Packets[capture.ToServer] > 8 {
+			if p.Flow.Packets[capture.ToServer] > startTLSWindow || p.Flow.App == "http" {
 				p.Done()
 			}
 			return

@@ -160,11 +160,20 @@ func ParseHandshake(m []byte) (*fingerprints.ClientHello, error) {
 	if len(m) < 4 || m[0] != 1 {
 		return nil, ErrNotTLS
 	}
-	r := &reader{b: m[4:]}
-	h := &fingerprints.ClientHello{}
+	return parseHelloBody(m[4:], false)
+}
+
+// parseHelloBody reads a ClientHello body; DTLS hellos carry a cookie
+// after the session id.
+func parseHelloBody(body []byte, dtls bool) (*fingerprints.ClientHello, error) {
+	r := &reader{b: body}
+	h := &fingerprints.ClientHello{DTLS: dtls}
 	h.Version = r.u16()
 	r.bytes(32) // random
 	r.vec8()    // session id
+	if dtls {
+		r.vec8() // cookie
+	}
 	h.CipherSuites = u16list(r.vec16())
 	r.vec8() // compression methods
 	if r.err {
