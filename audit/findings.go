@@ -140,7 +140,12 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 			kind, sev = KindCredentials, result.SeverityCritical
 		}
 		if isLocalString(a.destIP) && kind != KindCredentials {
-			sev = result.SeverityLow
+			// On the local network: announced to neighbours, not sent
+			// off-site.
+			sev = result.SeverityInfo
+			if a.dataType == "device name" {
+				continue
+			}
 		}
 		verb := "sends"
 		if a.received {
@@ -150,7 +155,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 			ID:          FindingID(kind, id, a.dest+"|"+a.dataType+"|"+a.label+"|"+a.value),
 			Kind:        kind,
 			Severity:    sev,
-			Title:       fmt.Sprintf("%s in cleartext", capitalize(a.dataType)),
+			Title:       fmt.Sprintf("%s in cleartext", dataTitle(a.dataType)),
 			Message:     fmt.Sprintf("The device %s its %s (%s) to %s over %s without encryption, %d time(s).", verb, a.dataType, a.label, a.dest, a.protocol, a.count),
 			Destination: a.dest,
 			DataType:    a.dataType,
@@ -221,6 +226,12 @@ func weakCipherClasses(suites []uint16) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func dataTitle(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(s, "mac address", "MAC address"), "imei", "IMEI"), "ip address", "IP address")
+	s = strings.ReplaceAll(s, "ssid", "SSID")
+	return capitalize(s)
 }
 
 func capitalize(s string) string {

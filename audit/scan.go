@@ -3,6 +3,7 @@ package audit
 import (
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -22,18 +23,44 @@ type Config struct {
 	Capture capture.Options
 	// Hooks see every event and flow with the device it belongs to.
 	Hooks []Hook
+	// Known holds values the auditor supplied (--known-values) for the
+	// payload inspection to look for.
+	Known []inspect.Form
+	// NoInspect turns payload inspection off.
+	NoInspect bool
 }
+
+// learner feeds what devices say about themselves (DHCP host names and
+// client ids) to the payload inspector, so it can spot them later.
+type learner struct{ in *inspect.Inspector }
+
+func (l learner) Event(dev string, e capture.Event) {
+	if d, ok := e.(*capture.DHCPEvent); ok {
+		if d.Hostname != "" {
+			l.in.AddKnown(inspect.ValueForms(inspect.DeviceName, d.Hostname, dev))
+		}
+	}
+}
+func (learner) Flow(string, *capture.Flow) {}
 
 // Scan reads src to its end and returns what it found. The error reports
 // damaged input; the result is still complete for everything readable, and
 // is nil only when nothing could be processed at all.
 func Scan(src InputSource, cfg Config) (*result.Result, error) {
-	b := NewBuilder(cfg.Hooks...)
 	opts := cfg.Capture
 	opts.Dissectors = cfg.Dissectors
 	if opts.Dissectors == nil {
 		opts.Dissectors = dissect.Default()
 	}
+	hooks := cfg.Hooks
+	if !cfg.NoInspect {
+		// Inspection runs last, so it can skip flows the protocol
+		// dissectors found encrypted.
+		in := inspect.New(inspect.Config{Known: cfg.Known})
+		opts.Dissectors = append(opts.Dissectors, in)
+		hooks = append(hooks, learner{in})
+	}
+	b := NewBuilder(hooks...)
 	sc := capture.NewScanner(b, opts)
 	runErr := sc.Run(src)
 	res := &result.Result{

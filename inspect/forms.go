@@ -71,13 +71,16 @@ func encodings(dataType, value, owner string, plain []variant, hashes bool) []Fo
 		out = append(out, Form{Pattern: []byte(p), CaseSensitive: cs, DataType: dataType, Label: label, Value: value, Owner: owner})
 	}
 	for _, v := range plain {
-		add(v.s, false, v.label)
+		// Plain, URL-encoded and hex forms match in any case, so their
+		// labels do not claim one.
+		anyCase := strings.TrimPrefix(strings.TrimPrefix(v.label, "lower-case "), "upper-case ")
+		add(v.s, false, anyCase)
 		if q := url.QueryEscape(v.s); q != v.s {
-			add(q, false, "URL-encoded "+v.label)
+			add(q, false, "URL-encoded "+anyCase)
 		}
 		add(base64.StdEncoding.EncodeToString([]byte(v.s)), true, "base64 of "+v.label)
 		add(strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(v.s)), "="), true, "base64url of "+v.label)
-		add(hex.EncodeToString([]byte(v.s)), false, "hex of "+v.label)
+		add(hex.EncodeToString([]byte(v.s)), false, "hex of "+anyCase)
 		if !hashes {
 			continue
 		}

@@ -29,11 +29,11 @@ func TestMACFormsAreFound(t *testing.T) {
 		payload string
 		label   string
 	}{
-		{"colons lower", "mac=50:c7:bf:0a:bc:de&x=1", "lower-case with colons"},
-		{"colons upper", `{"mac":"50:C7:BF:0A:BC:DE"}`, "lower-case with colons"},
-		{"no separators", "id=50C7BF0ABCDE;", "lower-case without separators"},
-		{"dashes", "50-c7-bf-0a-bc-de", "lower-case with dashes"},
-		{"url-encoded", "m=" + url.QueryEscape("50:c7:bf:0a:bc:de"), "URL-encoded lower-case with colons"},
+		{"colons lower", "mac=50:c7:bf:0a:bc:de&x=1", "with colons"},
+		{"colons upper", `{"mac":"50:C7:BF:0A:BC:DE"}`, "with colons"},
+		{"no separators", "id=50C7BF0ABCDE;", "without separators"},
+		{"dashes", "50-c7-bf-0a-bc-de", "with dashes"},
+		{"url-encoded", "m=" + url.QueryEscape("50:c7:bf:0a:bc:de"), "URL-encoded with colons"},
 		{"base64", "v=" + base64.StdEncoding.EncodeToString([]byte("50:c7:bf:0a:bc:de")), "base64 of lower-case with colons"},
 		{"sha1 upper no sep", "h=" + sha1hex("50C7BF0ABCDE"), "SHA-1 of upper-case without separators"},
 		{"md5 upper colons, upper hex", "h=" + strings.ToUpper(hex.EncodeToString(md[:])), "MD5 of upper-case with colons"},

@@ -107,6 +107,11 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	case "tls", "quic", "ssh", "dtls":
 		p.Done()
 		return
+	case "dhcp", "dhcpv6":
+		// DHCP exists to carry a device's MAC and host name to the
+		// local server: not a leak.
+		p.Done()
+		return
 	}
 	in.learnMAC(p.SrcMAC, p.Src.Addr().String())
 	st := p.State()

@@ -1,0 +1,16 @@
+package gen
+
+// Files lists every committed capture (path relative to the module root)
+// with the function that makes it.
+func Files() map[string]func() ([]byte, error) {
+	return map[string]func() ([]byte, error){
+		"internal/demo/home.pcapng": func() ([]byte, error) { return Generate(Home) },
+		"testdata/home.pcapng":      func() ([]byte, error) { return Generate(Home) },
+		"testdata/injection.pcapng": func() ([]byte, error) { return Generate(Injection) },
+		"testdata/personal.pcapng":  func() ([]byte, error) { return Generate(PersonalData) },
+		"testdata/truncated.pcapng": func() ([]byte, error) {
+			b, err := Generate(Home)
+			return Truncate(b), err
+		},
+	}
+}
