@@ -1,0 +1,109 @@
+package fingerprints
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaultKnowledgeLoads(t *testing.T) {
+	kb := DefaultKB()
+	orgs, domains := kb.Size()
+	if orgs < 100 || domains < 300 || kb.Date == "" {
+		t.Fatalf("knowledge base too small or undated: %d orgs, %d domains, date %q", orgs, domains, kb.Date)
+	}
+	t.Logf("knowledge base dated %s: %d organisations, %d domains", kb.Date, orgs, domains)
+}
+
+func TestKnowledgeRejectsBadFiles(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"bad category", "version: 1\norganizations:\n  - id: a\n    name: A\n    domains: {a.com: spying}\n", "unknown category"},
+		{"cycle", "version: 1\norganizations:\n  - {id: a, name: A, parent: b}\n  - {id: b, name: B, parent: a}\n", "cycle"},
+		{"dangling parent", "version: 1\norganizations:\n  - {id: a, name: A, parent: zz}\n", "unknown parent"},
+		{"unknown field", "version: 1\norganizations:\n  - {id: a, name: A, colour: red}\n", "colour"},
+		{"version", "version: 2\norganizations: []\n", "version"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := NewKB().Load(strings.NewReader(tc.yaml), "t.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLookupAndParty(t *testing.T) {
+	kb := DefaultKB()
+	tests := []struct {
+		host, vendor    string
+		org, cat, party string
+	}{
+		{"devs.tplinkcloud.com", "tp-link", "tp-link", CatIoTCloud, PartyFirst},
+		{"ad.doubleclick.net", "samsung", "google", CatAdvertising, PartyThird},
+		{"ad.doubleclick.net", "nest", "google", CatAdvertising, PartyFirst},
+		{"home.nest.com", "google", "nest", CatIoTCloud, PartyFirst},
+		{"n-devs.us-east-1.elb.amazonaws.com", "tp-link", "aws", CatCloud, PartySupport},
+		{"wyze-device-alarm-file.s3.us-west-2.amazonaws.com", "wyze", "wyze", CatIoTCloud, PartyFirst},
+		{"0.pool.ntp.org", "samsung", "ntppool", CatTime, PartySupport},
+		{"pixel.tapad.com", "samsung", "tapad", CatDataBroker, PartyThird},
+		{"log-config.samsungacr.com", "samsung", "samsung", CatTracking, PartyFirst},
+		{"unknown.example", "samsung", "", "", PartyUnclassified},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host+"/"+tc.vendor, func(t *testing.T) {
+			m, _ := kb.Lookup(tc.host)
+			if m.Org != tc.org || m.Category != tc.cat {
+				t.Errorf("lookup = %+v, want %s/%s", m, tc.org, tc.cat)
+			}
+			if p := kb.Party(tc.vendor, m); p != tc.party {
+				t.Errorf("party = %s, want %s", p, tc.party)
+			}
+		})
+	}
+	if m, _ := kb.Lookup("www.Example.co.UK."); m.Domain != "example.co.uk" {
+		t.Errorf("registrable domain = %q", m.Domain)
+	}
+}
+
+func TestOrgByName(t *testing.T) {
+	kb := DefaultKB()
+	for name, want := range map[string]string{
+		"TP-LINK TECHNOLOGIES CO.,LTD.":       "tp-link",
+		"Amazon Technologies Inc.":            "amazon",
+		"Samsung Electronics Co.,Ltd":         "samsung",
+		"Philips Lighting BV":                 "signify",
+		"Belkin International Inc.":           "belkin",
+		"Sonos, Inc.":                         "sonos",
+		"Espressif Inc.":                      "espressif",
+		"Wyze Labs Inc":                       "wyze",
+		"SAMSUNG ELECTRO-MECHANICS(THAILAND)": "samsung",
+	} {
+		if o, ok := kb.OrgByName(name); !ok || o.ID != want {
+			t.Errorf("OrgByName(%q) = %q, want %q", name, o.ID, want)
+		}
+	}
+	if o, ok := kb.OrgByName("Unheard Of Widgets GmbH"); ok {
+		t.Errorf("matched %q", o.ID)
+	}
+}
+
+func FuzzLookup(f *testing.F) {
+	f.Add("a.b.example.com")
+	f.Add("..")
+	f.Add("8.8.8.8")
+	kb := DefaultKB()
+	f.Fuzz(func(t *testing.T, host string) {
+		m, ok := kb.Lookup(host)
+		if ok && m.Org == "" {
+			t.Fatal("match without organisation")
+		}
+	})
+}
+
+func BenchmarkLookup(b *testing.B) {
+	kb := DefaultKB()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		kb.Lookup("n-devs-prod-123.us-east-1.elb.amazonaws.com")
+	}
+}
