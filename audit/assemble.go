@@ -18,7 +18,11 @@ func (b *Builder) Devices() []result.Device {
 			// anything about; its names still served the global table.
 			continue
 		}
-		out = append(out, d.result())
+		rd := d.result()
+		if b.Know != nil {
+			b.Know.identify(&rd, d)
+		}
+		out = append(out, rd)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

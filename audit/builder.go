@@ -82,7 +82,8 @@ type device struct {
 	out, in uint64
 	first   time.Time
 	last    time.Time
-	pdata   map[string]*pdAgg // personal data found, by destination+type+form
+	pdata   map[string]*pdAgg      // personal data found, by destination+type+form
+	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host).
@@ -100,6 +101,8 @@ type Builder struct {
 	global    nameTable // DNS answers to any client: fallback names
 	flowNames map[capture.FlowKey]flowName
 	hooks     []Hook
+	// Know, when set, identifies devices and classifies destinations.
+	Know *Knowledge
 }
 
 // Hook lets later stages (payload inspection, say) see every event and flow
@@ -152,6 +155,7 @@ func (b *Builder) dev(k devKey) *device {
 			hosts:   map[string]*result.Seen{},
 			queries: map[string]*result.Seen{},
 			pdata:   map[string]*pdAgg{},
+			listen:  map[string]result.Seen{},
 		}
 		b.devices[k] = d
 	}
@@ -373,6 +377,15 @@ func (b *Builder) Flow(f *capture.Flow) {
 		devMAC, devSide, peer = f.ServerMAC, server, client
 		out, in = in, out
 		inbound = true
+	}
+	if !inbound && isLocal(server.Addr()) && unicastMAC(f.ServerMAC) && !server.Addr().IsMulticast() && len(b.devices) < 1<<16 {
+		// A neighbour opened a conversation with a device on the LAN:
+		// the port says what service that device offers.
+		sd := b.dev(keyFor(f.ServerMAC, server.Addr()))
+		port := f.Key.Transport.String() + "/" + strconv.Itoa(int(server.Port()))
+		if _, ok := sd.listen[port]; !ok && len(sd.listen) < 256 {
+			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
+		}
 	}
 	d := b.dev(keyFor(devMAC, devSide.Addr()))
 	d.seenIP(devSide.Addr(), f.First)

@@ -3,6 +3,7 @@ package audit
 import (
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
+	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	Known []inspect.Form
 	// NoInspect turns payload inspection off.
 	NoInspect bool
+	// Knowledge identifies devices and classifies destinations; nil
+	// means the embedded rules and knowledge base.
+	Knowledge *Knowledge
 }
 
 // learner feeds what devices say about themselves (DHCP host names and
@@ -61,6 +65,10 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 		hooks = append(hooks, learner{in})
 	}
 	b := NewBuilder(hooks...)
+	b.Know = cfg.Knowledge
+	if b.Know == nil {
+		b.Know = &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	}
 	sc := capture.NewScanner(b, opts)
 	runErr := sc.Run(src)
 	res := &result.Result{

@@ -38,8 +38,8 @@ type Input struct {
 	LinkTypes []string  `json:"link_types,omitempty"`
 	Packets   uint64    `json:"packets"`
 	Bytes     uint64    `json:"bytes"`
-	First     time.Time `json:"first,omitempty"`
-	Last      time.Time `json:"last,omitempty"`
+	First     time.Time `json:"first,omitzero"`
+	Last      time.Time `json:"last,omitzero"`
 	Truncated bool      `json:"truncated,omitempty"`
 	Error     string    `json:"error,omitempty"`
 }
@@ -69,7 +69,7 @@ type Evidence struct {
 	Detail string    `json:"detail,omitempty"` // human-readable: `DHCP vendor class "MSFT 5.0"`
 	File   string    `json:"file,omitempty"`
 	Packet uint64    `json:"packet,omitempty"`
-	Time   time.Time `json:"time,omitempty"`
+	Time   time.Time `json:"time,omitzero"`
 	Rule   string    `json:"rule,omitempty"` // id of the rule that matched
 }
 

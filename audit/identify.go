@@ -1,0 +1,238 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Knowledge is what the audit classifies with.
+type Knowledge struct {
+	Devices *fingerprints.DB
+	KB      *fingerprints.KB
+}
+
+// signals gathers a device's identity signals for the fingerprinting
+// rules.
+func signals(rd *result.Device, d *device) *fingerprints.Signals {
+	s := &fingerprints.Signals{}
+	if !d.key.mac.IsZero() {
+		s.MAC, s.HasMAC = d.key.mac, true
+	}
+	ref := func(file string, pkt uint64) fingerprints.Ref { return fingerprints.Ref{File: file, Packet: pkt} }
+	o := &rd.Observations
+	for _, x := range o.DHCP {
+		r := ref(x.File, x.Packet)
+		s.Add("dhcp_hostname", x.Hostname, r)
+		s.Add("dhcp_vendor_class", x.VendorClass, r)
+		s.Add("dhcp_params", x.ParamList, r)
+	}
+	for _, x := range o.MDNS {
+		r := ref(x.File, x.Packet)
+		s.Add("mdns_service", x.Service, r)
+		s.Add("mdns_instance", x.Instance, r)
+		for _, t := range x.TXT {
+			s.Add("mdns_txt", t, r)
+		}
+	}
+	for _, x := range o.SSDP {
+		r := ref(x.File, x.Packet)
+		s.Add("ssdp_server", x.Server, r)
+		s.Add("user_agent", x.UserAgent, r)
+		s.Add("ssdp_type", x.NT, r)
+		s.Add("ssdp_type", x.ST, r)
+	}
+	for _, x := range o.UserAgents {
+		s.Add("user_agent", x.Value, ref(x.File, x.Packet))
+	}
+	for _, x := range o.JA4 {
+		s.Add("ja4", x.JA4, ref(x.File, x.Packet))
+	}
+	for _, k := range sortedKeys(d.listen) {
+		x := d.listen[k]
+		s.Add("listen_port", x.Value, ref(x.File, x.Packet))
+	}
+	seen := map[string]bool{}
+	addDomain := func(n string, r fingerprints.Ref) {
+		if n != "" && !seen[n] && len(s.Domains) < 500 {
+			seen[n] = true
+			s.Domains = append(s.Domains, fingerprints.Signal{Value: n, Ref: r})
+		}
+	}
+	for _, q := range o.DNSQueries {
+		addDomain(q.Value, ref(q.File, q.Packet))
+	}
+	for _, dst := range rd.Destinations {
+		for _, n := range dst.Names {
+			if n.Source == "sni" || n.Source == "http" {
+				addDomain(n.Name, ref(n.File, n.Packet))
+			}
+		}
+	}
+	sort.Slice(s.Domains, func(i, j int) bool { return s.Domains[i].Value < s.Domains[j].Value })
+	return s
+}
+
+func claimField(c fingerprints.Claim) result.Field {
+	f := result.Field{Value: c.Value, Confidence: c.Confidence}
+	for _, e := range c.Evidence {
+		f.Evidence = append(f.Evidence, result.Evidence{Source: e.Source, Detail: e.Detail, Rule: e.Rule, File: e.Ref.File, Packet: e.Ref.Packet})
+	}
+	return f
+}
+
+// identify fills the device's identity, classifies its destinations and
+// adds the findings that follow from who they are.
+func (k *Knowledge) identify(rd *result.Device, d *device) {
+	if rd.MAC != "" {
+		if org, ok := fingerprints.LookupOUI(d.key.mac); ok {
+			rd.OUIVendor = org
+		}
+	}
+	id := k.Devices.Identify(signals(rd, d))
+	rd.Identity = result.Identity{
+		Vendor: claimField(id.Vendor), Model: claimField(id.Model), Type: claimField(id.Type),
+		Name: id.Name, IsIoT: id.IsIoT,
+	}
+	for _, c := range id.Conflicts {
+		rc := result.Conflict{Field: c.Field}
+		for _, cl := range c.Claims {
+			rc.Values = append(rc.Values, fmt.Sprintf("%s (%.2f)", cl.Value, cl.Confidence))
+			for _, e := range cl.Evidence {
+				rc.Evidence = append(rc.Evidence, result.Evidence{Source: e.Source, Detail: e.Detail, Rule: e.Rule, File: e.Ref.File, Packet: e.Ref.Packet})
+			}
+		}
+		rd.Identity.Conflicts = append(rd.Identity.Conflicts, rc)
+	}
+	vendorOrg := ""
+	if id.Vendor.Value != "" {
+		if o, ok := k.KB.OrgByName(id.Vendor.Value); ok {
+			vendorOrg = o.ID
+		}
+	}
+	for i := range rd.Destinations {
+		k.classify(vendorOrg, &rd.Destinations[i])
+	}
+	rd.Findings = append(rd.Findings, partyFindings(rd)...)
+	sort.Slice(rd.Findings, func(i, j int) bool { return rd.Findings[i].ID < rd.Findings[j].ID })
+}
+
+// classify gives a destination its organisation, category and party. A
+// destination reached by IP only is looked up by the names its TLS
+// certificate or other clients' DNS gave it, and failing that stays
+// unclassified.
+func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
+	if dst.Local {
+		dst.Party = fingerprints.PartyLocal
+		return
+	}
+	candidates := []string{dst.Name}
+	for _, n := range dst.Names {
+		candidates = append(candidates, n.Name)
+	}
+	candidates = append(candidates, dst.IP)
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		m, ok := k.KB.Lookup(c)
+		if dst.Domain == "" && m.Domain != "" {
+			dst.Domain = m.Domain
+		}
+		if !ok {
+			continue
+		}
+		dst.Organization, dst.Category, dst.Parent = m.OrgName, m.Category, m.ParentName
+		if m.Parent == m.Org {
+			dst.Parent = ""
+		}
+		dst.Party = k.KB.Party(vendorOrg, m)
+		dst.ClassifiedBy = m.Source + ":" + m.Rule
+		return
+	}
+	dst.Party = fingerprints.PartyUnclassified
+}
+
+// partyFindings reports contacts with trackers and third parties, and the
+// destinations tattle could not classify, one finding per organisation.
+func partyFindings(rd *result.Device) []result.Finding {
+	type agg struct {
+		names    []string
+		ev       []result.Evidence
+		category string
+		cats     []string
+		out      uint64
+	}
+	third := map[string]*agg{}
+	var out []result.Finding
+	for _, dst := range rd.Destinations {
+		label := dst.Name
+		if label == "" {
+			label = dst.IP
+		}
+		ev := result.Evidence{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First, Detail: fmt.Sprintf("%s:%d/%s", dst.IP, dst.Port, dst.Transport)}
+		switch dst.Party {
+		case fingerprints.PartyThird, fingerprints.PartyFirst:
+			if dst.Party == fingerprints.PartyFirst && !fingerprints.IsTracker(dst.Category) {
+				continue
+			}
+			a := third[dst.Organization]
+			if a == nil {
+				a = &agg{category: dst.Category}
+				third[dst.Organization] = a
+			}
+			if fingerprints.IsTracker(dst.Category) {
+				a.category = dst.Category
+				if !contains(a.cats, dst.Category) {
+					a.cats = append(a.cats, dst.Category)
+				}
+			}
+			if !contains(a.names, label) {
+				a.names = append(a.names, label)
+			}
+			if len(a.ev) < maxEvidence {
+				a.ev = append(a.ev, ev)
+			}
+			a.out += dst.BytesOut
+		case fingerprints.PartyUnclassified:
+			out = append(out, result.Finding{
+				ID: FindingID(KindUnclassified, rd.ID, label+"|"+dst.IP), Kind: KindUnclassified, Severity: result.SeverityInfo,
+				Title:       "Destination not classified",
+				Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d); who receives this traffic is unknown.", label, dst.IP, dst.Port),
+				Destination: label, Evidence: []result.Evidence{ev},
+			})
+		}
+	}
+	orgs := make([]string, 0, len(third))
+	for o := range third {
+		orgs = append(orgs, o)
+	}
+	sort.Strings(orgs)
+	for _, o := range orgs {
+		a := third[o]
+		sort.Strings(a.names)
+		if fingerprints.IsTracker(a.category) {
+			sort.Strings(a.cats)
+			cats := strings.Join(a.cats, ", ")
+			out = append(out, result.Finding{
+				ID: FindingID(KindTrackerContact, rd.ID, o), Kind: KindTrackerContact, Severity: result.SeverityMedium,
+				Title:        fmt.Sprintf("Contacts %s (%s)", o, cats),
+				Message:      fmt.Sprintf("The device sent %d bytes to %s, run by %s, whose business there is %s.", a.out, strings.Join(a.names, ", "), o, cats),
+				Destination:  strings.Join(a.names, ", "),
+				Organization: o, Evidence: a.ev,
+			})
+			continue
+		}
+		out = append(out, result.Finding{
+			ID: FindingID(KindThirdParty, rd.ID, o), Kind: KindThirdParty, Severity: result.SeverityLow,
+			Title:        fmt.Sprintf("Contacts third party %s", o),
+			Message:      fmt.Sprintf("The device talks to %s, run by %s (%s), a company other than its vendor.", strings.Join(a.names, ", "), o, a.category),
+			Destination:  strings.Join(a.names, ", "),
+			Organization: o, Evidence: a.ev,
+		})
+	}
+	return out
+}

@@ -1,0 +1,475 @@
+package fingerprints
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Device types.
+const (
+	TypeSpeaker     = "speaker"
+	TypeCamera      = "camera"
+	TypeTV          = "tv"
+	TypePlug        = "plug"
+	TypeSwitch      = "switch"
+	TypeBulb        = "bulb"
+	TypeHub         = "hub"
+	TypeSensor      = "sensor"
+	TypeThermostat  = "thermostat"
+	TypeAppliance   = "appliance"
+	TypePrinter     = "printer"
+	TypeRouter      = "router"
+	TypeMediaPlayer = "media-player"
+	TypePhone       = "phone"
+	TypeComputer    = "computer"
+	TypeTablet      = "tablet"
+	TypeConsole     = "game-console"
+	TypeWearable    = "wearable"
+	TypeLock        = "lock"
+)
+
+// DeviceTypes lists the types a rule may assign.
+var DeviceTypes = []string{TypeSpeaker, TypeCamera, TypeTV, TypePlug, TypeSwitch, TypeBulb, TypeHub, TypeSensor, TypeThermostat,
+	TypeAppliance, TypePrinter, TypeRouter, TypeMediaPlayer, TypePhone, TypeComputer, TypeTablet, TypeConsole, TypeWearable, TypeLock}
+
+// IsGeneralPurpose reports whether a type is a phone, tablet or computer:
+// devices audits usually set aside to focus on the IoT ones.
+func IsGeneralPurpose(t string) bool {
+	return t == TypePhone || t == TypeComputer || t == TypeTablet
+}
+
+// Ref points at the packet a signal came from.
+type Ref struct {
+	File   string
+	Packet uint64
+}
+
+// Signal is one observed value of one kind.
+type Signal struct {
+	Value string
+	Ref   Ref
+}
+
+// Signals are what a device said about itself, by kind. Kinds are the
+// `match` keys of rule files: dhcp_hostname, dhcp_vendor_class,
+// dhcp_params, mdns_service, mdns_txt, mdns_instance, ssdp_server,
+// ssdp_type, user_agent, domain, listen_port, ja4.
+type Signals struct {
+	MAC     [6]byte
+	HasMAC  bool
+	ByKind  map[string][]Signal
+	Domains []Signal // names the device resolved or sent as SNI/Host
+}
+
+// Add records a signal.
+func (s *Signals) Add(kind, value string, ref Ref) {
+	if value == "" {
+		return
+	}
+	if s.ByKind == nil {
+		s.ByKind = map[string][]Signal{}
+	}
+	for _, x := range s.ByKind[kind] {
+		if x.Value == value {
+			return
+		}
+	}
+	s.ByKind[kind] = append(s.ByKind[kind], Signal{Value: value, Ref: ref})
+}
+
+// Evidence supports one identity claim.
+type Evidence struct {
+	Source string // signal kind, "oui" or "cloud"
+	Detail string
+	Rule   string
+	Ref    Ref
+}
+
+// Claim is a value for an identity field with its confidence (0..1).
+type Claim struct {
+	Value      string
+	Confidence float64
+	Evidence   []Evidence
+}
+
+// Conflict records differing values for one field.
+type Conflict struct {
+	Field  string
+	Claims []Claim
+}
+
+// Identity is the conclusion about one device.
+type Identity struct {
+	Vendor, Model, Type Claim
+	Conflicts           []Conflict
+	IsIoT               bool
+	Name                string
+}
+
+// Rule is one identification rule of a rule file.
+type Rule struct {
+	ID     string            `yaml:"id"`
+	Match  map[string]string `yaml:"match"` // signal kind -> regular expression
+	Vendor string            `yaml:"vendor,omitempty"`
+	Model  string            `yaml:"model,omitempty"` // may use $1.. from the first match's groups
+	Type   string            `yaml:"type,omitempty"`
+	Weight float64           `yaml:"weight,omitempty"`
+	Note   string            `yaml:"note"`
+	re     map[string]*regexp.Regexp
+	kinds  []string // keys of re, sorted: evidence reads the same every run
+	line   int
+}
+
+// RuleFile is the layout of a device rule file.
+type RuleFile struct {
+	Version int    `yaml:"version"`
+	Date    string `yaml:"date,omitempty"`
+	Rules   []Rule `yaml:"rules"`
+}
+
+// DB identifies devices.
+type DB struct {
+	rules []Rule
+	kb    *KB
+}
+
+//go:embed data/devices.yaml
+var defaultRules []byte
+
+var (
+	defaultDB     *DB
+	defaultDBErr  error
+	defaultDBOnce sync.Once
+)
+
+// DefaultDB returns the embedded rules with the embedded knowledge base.
+func DefaultDB() *DB {
+	defaultDBOnce.Do(func() {
+		defaultDB = &DB{kb: DefaultKB()}
+		defaultDBErr = defaultDB.Load(bytes.NewReader(defaultRules), "devices.yaml")
+	})
+	if defaultDBErr != nil {
+		panic("fingerprints: embedded device rules: " + defaultDBErr.Error())
+	}
+	return defaultDB
+}
+
+// NewDB returns a DB with the embedded rules plus the user's rule files.
+func NewDB(kb *KB, paths ...string) (*DB, error) {
+	db := &DB{kb: kb}
+	if err := db.Load(bytes.NewReader(defaultRules), "devices.yaml"); err != nil {
+		return nil, err
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("fingerprints: %w", err)
+		}
+		err = db.Load(f, p)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": true, "dhcp_params": true, "mdns_service": true,
+	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
+	"listen_port": true, "ja4": true, "oui": true}
+
+// Load adds the rules of one file, checking them: known signal kinds,
+// regular expressions that compile, known types, unique ids.
+func (db *DB) Load(r io.Reader, name string) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("fingerprints: %s: %w", name, err)
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(data, &node); err != nil {
+		return fmt.Errorf("fingerprints: %s: %w", name, err)
+	}
+	var f RuleFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("fingerprints: %s: %w", name, err)
+	}
+	if f.Version != 1 {
+		return fmt.Errorf("fingerprints: %s: unsupported rule file version %d", name, f.Version)
+	}
+	lines := ruleLines(&node)
+	ids := map[string]bool{}
+	for _, r := range db.rules {
+		ids[r.ID] = true
+	}
+	for i := range f.Rules {
+		r := f.Rules[i]
+		if i < len(lines) {
+			r.line = lines[i]
+		}
+		where := fmt.Sprintf("%s:%d", name, r.line)
+		if r.ID == "" || ids[r.ID] {
+			return fmt.Errorf("fingerprints: %s: rule id %q missing or repeated", where, r.ID)
+		}
+		ids[r.ID] = true
+		if len(r.Match) == 0 {
+			return fmt.Errorf("fingerprints: %s: rule %s matches nothing", where, r.ID)
+		}
+		if r.Vendor == "" && r.Type == "" && r.Model == "" {
+			return fmt.Errorf("fingerprints: %s: rule %s concludes nothing", where, r.ID)
+		}
+		if r.Type != "" && !validType(r.Type) {
+			return fmt.Errorf("fingerprints: %s: rule %s: unknown type %q", where, r.ID, r.Type)
+		}
+		if r.Weight == 0 {
+			r.Weight = 0.8
+		}
+		if r.Weight < 0 || r.Weight > 1 {
+			return fmt.Errorf("fingerprints: %s: rule %s: weight %v outside 0..1", where, r.ID, r.Weight)
+		}
+		r.re = map[string]*regexp.Regexp{}
+		for k, expr := range r.Match {
+			if !signalKinds[k] {
+				return fmt.Errorf("fingerprints: %s: rule %s: unknown signal %q", where, r.ID, k)
+			}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return fmt.Errorf("fingerprints: %s: rule %s: %w", where, r.ID, err)
+			}
+			r.re[k] = re
+			r.kinds = append(r.kinds, k)
+		}
+		sort.Strings(r.kinds)
+		db.rules = append(db.rules, r)
+	}
+	return nil
+}
+
+func ruleLines(doc *yaml.Node) []int {
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "rules" {
+			var out []int
+			for _, r := range m.Content[i+1].Content {
+				out = append(out, r.Line)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func validType(t string) bool {
+	for _, x := range DeviceTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Rules returns the number of rules loaded.
+func (db *DB) Rules() int { return len(db.rules) }
+
+type vote struct {
+	value string
+	ws    []float64
+	ev    []Evidence
+}
+
+type tally map[string]*vote
+
+func (t tally) add(value string, w float64, ev Evidence) {
+	key := strings.ToLower(value)
+	v := t[key]
+	if v == nil {
+		v = &vote{value: value}
+		t[key] = v
+	}
+	v.ws = append(v.ws, w)
+	if len(v.ev) < 8 {
+		v.ev = append(v.ev, ev)
+	}
+}
+
+// claims combines the votes: independent pieces of evidence for one value
+// combine by noisy-OR (1 - prod(1 - w)); values are ranked by that.
+func (t tally) claims() []Claim {
+	var out []Claim
+	for _, v := range t {
+		p := 1.0
+		for _, w := range v.ws {
+			p *= 1 - w
+		}
+		out = append(out, Claim{Value: v.value, Confidence: math.Round((1-p)*100) / 100, Evidence: v.ev})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Confidence != out[j].Confidence {
+			return out[i].Confidence > out[j].Confidence
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
+}
+
+// Identify concludes vendor, model and type from a device's signals.
+func (db *DB) Identify(s *Signals) Identity {
+	vendors, models, types := tally{}, tally{}, tally{}
+	// The registry: who the IEEE assigned the address block to.
+	if s.HasMAC {
+		if org, ok := LookupOUI(s.MAC); ok {
+			name, w, detail := db.vendorName(org), 0.6, fmt.Sprintf("OUI registered to %q", org)
+			if IsModuleMaker(org) {
+				w, detail = 0.25, detail+" (a maker of Wi-Fi modules: the product's brand may differ)"
+			}
+			vendors.add(name, w, Evidence{Source: "oui", Detail: detail, Rule: "oui"})
+		}
+	}
+	// Vendor clouds the device talks to.
+	clouds := map[string]bool{}
+	for _, d := range s.Domains {
+		m, ok := db.kb.Lookup(d.Value)
+		if !ok || m.Category != CatIoTCloud || clouds[m.Org] {
+			continue
+		}
+		clouds[m.Org] = true
+		vendors.add(m.OrgName, 0.7, Evidence{Source: "cloud", Detail: fmt.Sprintf("contacts %s, %s's IoT cloud", d.Value, m.OrgName), Rule: "cloud:" + m.Rule, Ref: d.Ref})
+	}
+	for i := range db.rules {
+		r := &db.rules[i]
+		var groups []string
+		var ev []Evidence
+		ok := true
+		for _, kind := range r.kinds {
+			re := r.re[kind]
+			vals := s.ByKind[kind]
+			if kind == "domain" {
+				vals = s.Domains
+			}
+			hit := false
+			for _, v := range vals {
+				if g := re.FindStringSubmatch(v.Value); g != nil {
+					hit = true
+					if groups == nil && len(g) > 1 {
+						groups = g
+					}
+					ev = append(ev, Evidence{Source: kind, Detail: fmt.Sprintf("%s %q", strings.ReplaceAll(kind, "_", " "), v.Value), Rule: r.ID, Ref: v.Ref})
+					break
+				}
+			}
+			if !hit {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		e := ev[0]
+		if len(ev) > 1 {
+			parts := make([]string, len(ev))
+			for i, x := range ev {
+				parts[i] = x.Detail
+			}
+			e.Detail = strings.Join(parts, " and ")
+		}
+		if r.Vendor != "" {
+			vendors.add(r.Vendor, r.Weight, e)
+		}
+		if r.Type != "" {
+			types.add(r.Type, r.Weight, e)
+		}
+		if m := expand(r.Model, groups); m != "" {
+			models.add(m, r.Weight, e)
+		}
+	}
+	var id Identity
+	id.Vendor, id.Conflicts = pick("vendor", vendors.claims(), id.Conflicts)
+	id.Model, id.Conflicts = pick("model", models.claims(), id.Conflicts)
+	id.Type, id.Conflicts = pick("type", types.claims(), id.Conflicts)
+	id.IsIoT = id.Type.Value == "" || !IsGeneralPurpose(id.Type.Value)
+	id.Name = displayName(id)
+	return id
+}
+
+// pick takes the best claim; a runner-up that is itself well supported
+// (confidence 0.5 or more) is a conflict the report shows.
+func pick(field string, cs []Claim, conflicts []Conflict) (Claim, []Conflict) {
+	if len(cs) == 0 {
+		return Claim{}, conflicts
+	}
+	if len(cs) > 1 && cs[1].Confidence >= 0.5 {
+		var strong []Claim
+		for _, c := range cs {
+			if c.Confidence >= 0.5 {
+				strong = append(strong, c)
+			}
+		}
+		conflicts = append(conflicts, Conflict{Field: field, Claims: strong})
+	}
+	return cs[0], conflicts
+}
+
+func expand(tmpl string, groups []string) string {
+	out := regexp.MustCompile(`\$(\d)`).ReplaceAllStringFunc(tmpl, func(s string) string {
+		n, _ := strconv.Atoi(s[1:])
+		if n < len(groups) {
+			return groups[n]
+		}
+		return ""
+	})
+	return strings.TrimSpace(out)
+}
+
+// vendorName maps a registry organisation name to the knowledge base's
+// name for it, or a tidied form of it.
+func (db *DB) vendorName(org string) string {
+	if o, ok := db.kb.OrgByName(org); ok {
+		return o.Name
+	}
+	n := NormalizeName(org)
+	if n == "" {
+		return org
+	}
+	words := strings.Fields(n)
+	if len(words) > 3 {
+		words = words[:3]
+	}
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+func displayName(id Identity) string {
+	var parts []string
+	if id.Vendor.Value != "" {
+		parts = append(parts, id.Vendor.Value)
+	}
+	if id.Type.Value != "" {
+		t := id.Type.Value
+		if t == TypePlug {
+			t = "smart plug"
+		}
+		parts = append(parts, t)
+	}
+	if id.Model.Value != "" {
+		parts = append(parts, id.Model.Value)
+	}
+	return strings.Join(parts, " ")
+}
