@@ -344,6 +344,14 @@ func (b *Builder) Event(e capture.Event) {
 		b.flowNames[fk] = fn
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
+	case *capture.ServerNameEvent:
+		d = b.senderDevice(&e.Meta)
+		countSeen(d.uas, e.UserAgent, &e.Meta, d)
+		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
+		if fn := b.flowNames[fk]; fn.name == "" && e.Name != "" {
+			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Name), "sni", e.File, e.Packet
+			b.flowNames[fk] = fn
+		}
 	case *capture.PersonalDataEvent:
 		d = b.personalData(e)
 	}

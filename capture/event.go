@@ -202,3 +202,13 @@ type TLSServerEvent struct {
 	NotAfter   time.Time
 	SelfSigned bool
 }
+
+// ServerNameEvent is a server name a client sent in a protocol other than
+// TLS or HTTP (Google QUIC's CHLO, say), with the client's User-Agent when
+// the protocol carries one.
+type ServerNameEvent struct {
+	Meta
+	Protocol  string
+	Name      string
+	UserAgent string
+}

@@ -20,6 +20,7 @@ func Default() []capture.Dissector {
 		tlsx.NewTLS(),
 		tlsx.NewQUIC(),
 		tlsx.NewDTLS(),
+		tlsx.NewGQUIC(),
 		NewHTTP(),
 	}
 }
