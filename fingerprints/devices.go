@@ -463,8 +463,13 @@ func displayName(id Identity) string {
 	}
 	if id.Type.Value != "" {
 		t := id.Type.Value
-		if t == TypePlug {
+		switch t {
+		case TypePlug:
 			t = "smart plug"
+		case TypeTV:
+			t = "TV"
+		case TypeHub:
+			t = "hub"
 		}
 		parts = append(parts, t)
 	}

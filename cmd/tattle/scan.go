@@ -2,17 +2,22 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tattle-audit/tattle/audit"
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/internal/demo"
+	"github.com/tattle-audit/tattle/reports"
+	"github.com/tattle-audit/tattle/reports/baseline"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -24,6 +29,24 @@ type ScanOptions struct {
 	Format       string
 	Output       string
 	ShowPersonal bool
+	FailOn       string
+	Baseline     string
+	KnownValues  string
+	Rules        []string
+	Knowledge    []string
+	Policies     []string
+	// IoTOnly hides phones and computers from the report.
+	IoTOnly bool
+}
+
+// output flags shared by scan and report.
+func addOutputFlags(cmd *cobra.Command, format, output *string, showPersonal *bool, failOn, base *string) {
+	f := cmd.Flags()
+	f.StringVarP(format, "format", "f", "terminal", "report format: "+strings.Join(reports.Formats, ", "))
+	f.StringVarP(output, "output", "o", "", "write the report to this file instead of standard output")
+	f.BoolVar(showPersonal, "show-personal-data", false, "do not redact personal data (MAC addresses, host names, excerpts) in the report")
+	f.StringVar(failOn, "fail-on", "", "exit 1 when a finding has this severity or higher: info, low, medium, high, critical")
+	f.StringVar(base, "baseline", "", "report only what is new against this earlier JSON result (new destinations, third parties, findings, score drops)")
 }
 
 func newScanCmd(io *IOStreams, runF func(*ScanOptions) error) *cobra.Command {
@@ -38,6 +61,7 @@ standard input, and reports each device with its identity and destinations.
 ` + exitCodesHelp,
 		Example: `  tattle scan --demo
   tattle scan home.pcapng --format json > result.json
+  tattle scan firmware-2.1.pcapng --baseline firmware-2.0.json --fail-on medium
   tcpdump -w - -i eth0 | tattle scan -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -47,6 +71,9 @@ standard input, and reports each device with its identity and destinations.
 			if opts.Demo && len(opts.Paths) > 0 {
 				return usageErrorf("scan: --demo takes no capture arguments")
 			}
+			if err := checkOutputFlags(opts.Format, opts.FailOn); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -55,10 +82,22 @@ standard input, and reports each device with its identity and destinations.
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "scan the built-in demo capture of a small smart home")
-	f.StringVarP(&opts.Format, "format", "f", "json", "output format: json")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the report to this file instead of standard output")
-	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact personal data (MACs, host names, excerpts) in the report")
+	addOutputFlags(cmd, &opts.Format, &opts.Output, &opts.ShowPersonal, &opts.FailOn, &opts.Baseline)
+	f.StringVar(&opts.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
+	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
+	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
 	return cmd
+}
+
+func checkOutputFlags(format, failOn string) error {
+	if _, err := reports.New(format, reports.Options{}); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if failOn != "" && !reports.ValidSeverity(failOn) {
+		return usageErrorf("--fail-on: unknown severity %q (info, low, medium, high, critical)", failOn)
+	}
+	return nil
 }
 
 // openInputs opens the scan's captures.
@@ -66,14 +105,6 @@ func openInputs(opts *ScanOptions) (*capture.FileSource, error) {
 	if opts.Demo {
 		name, data := demo.Capture()
 		return capture.OpenReader(name, bytes.NewReader(data))
-	}
-	for _, p := range opts.Paths {
-		if p == "-" {
-			continue
-		}
-		if _, err := os.Stat(p); err != nil {
-			return nil, withCode(ExitInput, fmt.Errorf("scan: %w", err))
-		}
 	}
 	if len(opts.Paths) == 1 && opts.Paths[0] == "-" {
 		return capture.OpenReader("-", opts.IO.In)
@@ -85,47 +116,153 @@ func openInputs(opts *ScanOptions) (*capture.FileSource, error) {
 	return src, nil
 }
 
+// knowledge builds the classification knowledge from the embedded data and
+// the user's files.
+func knowledge(rules, files []string) (*audit.Knowledge, error) {
+	kb := fingerprints.DefaultKB()
+	if len(files) > 0 {
+		kb = kb.Clone()
+		for _, p := range files {
+			f, err := os.Open(p)
+			if err != nil {
+				return nil, withCode(ExitUsage, fmt.Errorf("--knowledge: %w", err))
+			}
+			err = kb.Load(f, p)
+			f.Close()
+			if err != nil {
+				return nil, withCode(ExitUsage, err)
+			}
+		}
+	}
+	db := fingerprints.DefaultDB()
+	if len(rules) > 0 || len(files) > 0 {
+		var err error
+		if db, err = fingerprints.NewDB(kb, rules...); err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+	}
+	return &audit.Knowledge{Devices: db, KB: kb}, nil
+}
+
+// progress reports read progress on stderr when it is a terminal.
+type progress struct {
+	io    *IOStreams
+	src   *capture.FileSource
+	last  time.Time
+	count int
+}
+
+func (p *progress) Event(string, capture.Event) {}
+func (p *progress) Flow(string, *capture.Flow) {
+	p.count++
+	if p.count%512 != 0 {
+		return
+	}
+	now := p.io.Now()
+	if now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	var pk, by uint64
+	for _, in := range p.src.Inputs() {
+		pk += in.Packets
+		by += in.Bytes
+	}
+	fmt.Fprintf(p.io.ErrOut, "\r\x1b[Kscanning: %d packets, %.1f MiB, %d flows", pk, float64(by)/(1<<20), p.count)
+}
+
 func runScan(opts *ScanOptions) error {
-	switch opts.Format {
-	case "json":
-	default:
-		return usageErrorf("scan: unknown format %q (want json)", opts.Format)
+	know, err := knowledge(opts.Rules, opts.Knowledge)
+	if err != nil {
+		return err
+	}
+	var known []inspect.Form
+	if opts.KnownValues != "" {
+		if known, err = inspect.LoadKnown(opts.KnownValues); err != nil {
+			return withCode(ExitUsage, err)
+		}
 	}
 	src, err := openInputs(opts)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	res, scanErr := audit.Scan(src, audit.Config{Version: version})
-	if res == nil {
+	cfg := audit.Config{Version: version, Known: known, Knowledge: know}
+	if opts.IO.ErrTTY {
+		cfg.Hooks = append(cfg.Hooks, &progress{io: opts.IO, src: src})
+	}
+	res, scanErr := audit.Scan(src, cfg)
+	if opts.IO.ErrTTY {
+		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
+	}
+	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
 		return withCode(ExitInput, scanErr)
 	}
-	if err := writeReport(opts, res); err != nil {
+	if opts.IoTOnly {
+		kept := res.Devices[:0]
+		for _, d := range res.Devices {
+			if d.Identity.IsIoT {
+				kept = append(kept, d)
+			}
+		}
+		res.Devices = kept
+	}
+	code, err := emit(opts.IO, res, opts.Format, opts.Output, opts.ShowPersonal, opts.FailOn, opts.Baseline)
+	if err != nil {
 		return err
 	}
 	if scanErr != nil {
-		if res.Stats.Packets == 0 {
-			return withCode(ExitInput, scanErr)
-		}
 		return withCode(ExitPartial, fmt.Errorf("warning: %w (results cover the %d packets that could be read)", scanErr, res.Stats.Packets))
+	}
+	if code != ExitOK {
+		return withCode(code, nil)
 	}
 	return nil
 }
 
-func writeReport(opts *ScanOptions, res *result.Result) error {
-	var w io.Writer = opts.IO.Out
-	if opts.Output != "" {
-		f, err := os.Create(opts.Output)
+// emit writes the report and decides the CI exit code: 1 when a finding
+// (a new one, with a baseline) is at or above failOn, or with a baseline
+// when a score dropped.
+func emit(io *IOStreams, res *result.Result, format, output string, showPersonal bool, failOn, basePath string) (ExitCode, error) {
+	shown := res
+	if basePath != "" {
+		prev, err := baseline.Load(basePath)
 		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("scan: %w", err))
+			return ExitUsage, withCode(ExitUsage, err)
 		}
-		defer f.Close()
-		w = f
+		shown = baseline.Filter(res, baseline.Compare(prev, res))
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(true)
-	if err := enc.Encode(res); err != nil {
+	if !showPersonal {
+		shown = result.Redact(shown)
+	}
+	rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled() && output == "", Width: io.Width})
+	if err != nil {
+		return ExitUsage, withCode(ExitUsage, err)
+	}
+	if err := writeTo(io, output, func(w ioWriter) error { return rep.Render(w, shown) }); err != nil {
+		return ExitInternal, err
+	}
+	if failOn != "" && reports.ExceedsThreshold(shown, failOn) {
+		return ExitFindings, nil
+	}
+	return ExitOK, nil
+}
+
+type ioWriter = io.Writer
+
+func writeTo(s *IOStreams, path string, render func(w ioWriter) error) error {
+	if path == "" {
+		return render(s.Out)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
+	}
+	if err := render(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			return withCode(ExitUsage, err)

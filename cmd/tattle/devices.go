@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tattle-audit/tattle/audit"
+	"github.com/tattle-audit/tattle/reports"
+	"github.com/tattle-audit/tattle/result"
+)
+
+func newDevicesCmd(io *IOStreams) *cobra.Command {
+	opts := &ScanOptions{IO: io}
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "devices [CAPTURE...]",
+		Short: "List the devices in captures with their identity and the evidence for it",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if !opts.Demo && len(args) == 0 {
+				return usageErrorf("devices: give at least one capture, or --demo")
+			}
+			know, err := knowledge(opts.Rules, nil)
+			if err != nil {
+				return err
+			}
+			src, err := openInputs(opts)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			res, scanErr := audit.Scan(src, audit.Config{Version: version, Knowledge: know})
+			if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
+				return withCode(ExitInput, scanErr)
+			}
+			if !opts.ShowPersonal {
+				res = result.Redact(res)
+			}
+			if jsonOut {
+				for i := range res.Devices {
+					res.Devices[i].Destinations, res.Devices[i].Findings = nil, nil
+				}
+				if err := (reports.JSON{}).Render(io.Out, res); err != nil {
+					return err
+				}
+			} else {
+				printDevices(io, res)
+			}
+			if scanErr != nil {
+				return withCode(ExitPartial, fmt.Errorf("warning: %w", scanErr))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Demo, "demo", false, "use the built-in demo capture")
+	f.BoolVar(&jsonOut, "json", false, "print JSON (the devices section of scan's JSON)")
+	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
+	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	return cmd
+}
+
+func printDevices(io *IOStreams, res *result.Result) {
+	w := io.Out
+	t := reports.Term
+	for _, d := range res.Devices {
+		name := d.Identity.Name
+		if name == "" {
+			name = "unknown"
+			if d.OUIVendor != "" {
+				name += " (OUI: " + d.OUIVendor + ")"
+			} else if d.LocallyAdministered {
+				name += " (locally administered MAC)"
+			}
+		}
+		kind := "IoT"
+		if !d.Identity.IsIoT {
+			kind = "phone/computer"
+		}
+		var ips []string
+		for _, ip := range d.IPs {
+			ips = append(ips, ip.IP)
+		}
+		fmt.Fprintf(w, "%s  %s  [%s]  %s\n", t(d.ID), t(name), kind, t(strings.Join(ips, " ")))
+		for _, f := range []struct {
+			n string
+			v result.Field
+		}{{"vendor", d.Identity.Vendor}, {"type", d.Identity.Type}, {"model", d.Identity.Model}} {
+			if f.v.Value == "" {
+				continue
+			}
+			fmt.Fprintf(w, "    %-6s %s (%.0f%%)\n", f.n, t(f.v.Value), 100*f.v.Confidence)
+			for _, e := range f.v.Evidence {
+				loc := ""
+				if e.Packet > 0 {
+					loc = fmt.Sprintf("  [%s #%d]", t(e.File), e.Packet)
+				}
+				fmt.Fprintf(w, "           - %s%s\n", t(e.Detail), loc)
+			}
+		}
+		for _, c := range d.Identity.Conflicts {
+			fmt.Fprintf(w, "    conflict on %s: %s\n", c.Field, t(strings.Join(c.Values, " vs ")))
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tattle-audit/tattle/reports"
+	"github.com/tattle-audit/tattle/reports/baseline"
+)
+
+// ReportOptions are the inputs of `tattle report`.
+type ReportOptions struct {
+	IO           *IOStreams
+	Result       string
+	Format       string
+	Output       string
+	ShowPersonal bool
+	FailOn       string
+	Baseline     string
+}
+
+func newReportCmd(io *IOStreams) *cobra.Command {
+	opts := &ReportOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "report RESULT.json",
+		Short: "Render a saved JSON result in any format",
+		Args:  cobra.ExactArgs(1),
+		Example: `  tattle scan home.pcapng -f json --show-personal-data -o result.json
+  tattle report result.json -f html -o report.html`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Result = args[0]
+			if err := checkOutputFlags(opts.Format, opts.FailOn); err != nil {
+				return err
+			}
+			res, err := baseline.Load(opts.Result)
+			if err != nil {
+				return withCode(ExitInput, err)
+			}
+			code, err := emit(opts.IO, res, opts.Format, opts.Output, opts.ShowPersonal, opts.FailOn, opts.Baseline)
+			if err != nil {
+				return err
+			}
+			if code != ExitOK {
+				return withCode(code, nil)
+			}
+			return nil
+		},
+	}
+	addOutputFlags(cmd, &opts.Format, &opts.Output, &opts.ShowPersonal, &opts.FailOn, &opts.Baseline)
+	return cmd
+}
+
+func newDiffCmd(io *IOStreams) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "diff OLD.json NEW.json",
+		Short: "Show what a newer scan has that an older one had not",
+		Long: `Diff lists new devices, new destinations, new third parties, new findings
+and score drops between two saved JSON results. It exits 1 when anything is new.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prev, err := baseline.Load(args[0])
+			if err != nil {
+				return withCode(ExitInput, err)
+			}
+			next, err := baseline.Load(args[1])
+			if err != nil {
+				return withCode(ExitInput, err)
+			}
+			d := baseline.Compare(prev, next)
+			if format == "summary" {
+				out := io.Out
+				fmt.Fprintf(out, "new devices: %d\nnew destinations: %d\nnew third parties: %d\nnew findings: %d\nscore drops: %d\nresolved findings: %d\n",
+					len(d.NewDevices), len(d.NewDestinations), len(d.NewThirdParties), len(d.NewFindings), len(d.ScoreDrops), d.Gone)
+				for _, x := range d.NewThirdParties {
+					fmt.Fprintf(out, "  + third party %s on %s\n", reports.Term(x.Value), reports.Term(x.Device))
+				}
+				for _, s := range d.ScoreDrops {
+					fmt.Fprintf(out, "  - score %s: %d -> %d\n", reports.Term(s.Device), s.Old, s.New)
+				}
+			} else {
+				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width})
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				if err := rep.Render(io.Out, baseline.Filter(next, d)); err != nil {
+					return err
+				}
+			}
+			if !d.Empty() {
+				return withCode(ExitFindings, nil)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "summary", "summary, or a report format for the new items: terminal, json, markdown, ...")
+	return cmd
+}

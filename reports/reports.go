@@ -1,0 +1,221 @@
+// Package reports renders a result.Result for people and for machines:
+// terminal, JSON, NDJSON, SARIF, HTML and Markdown. One Reporter per
+// format, one file each; they import only the result model. Every string
+// that came from a capture is escaped for its output.
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Options shape a report. The caller (the command line) decides colour
+// and width; reporters never look at the terminal themselves.
+type Options struct {
+	Color bool
+	Width int // columns; 0 means 100
+}
+
+// Reporter renders a result.
+type Reporter interface {
+	Render(w io.Writer, r *result.Result) error
+}
+
+// Formats lists the format names New accepts.
+var Formats = []string{"terminal", "json", "ndjson", "sarif", "html", "markdown"}
+
+// New returns the reporter for a format.
+func New(format string, opts Options) (Reporter, error) {
+	if opts.Width <= 0 {
+		opts.Width = 100
+	}
+	switch format {
+	case "terminal", "text":
+		return &Terminal{opts: opts}, nil
+	case "json":
+		return JSON{}, nil
+	case "ndjson":
+		return NDJSON{}, nil
+	case "sarif":
+		return SARIF{}, nil
+	case "html":
+		return HTML{}, nil
+	case "markdown", "md":
+		return Markdown{}, nil
+	}
+	return nil, fmt.Errorf("reports: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// Severity order, lowest first.
+var severities = []string{result.SeverityInfo, result.SeverityLow, result.SeverityMedium, result.SeverityHigh, result.SeverityCritical}
+
+// SeverityRank orders severities; unknown ones rank -1.
+func SeverityRank(s string) int {
+	for i, x := range severities {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// ValidSeverity reports whether s names a severity.
+func ValidSeverity(s string) bool { return SeverityRank(s) >= 0 }
+
+// ExceedsThreshold reports whether any finding is at or above severity.
+func ExceedsThreshold(r *result.Result, severity string) bool {
+	min := SeverityRank(severity)
+	if min < 0 {
+		return false
+	}
+	for _, d := range r.Devices {
+		for _, f := range d.Findings {
+			if SeverityRank(f.Severity) >= min {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortedFindings orders a device's findings by severity (highest first),
+// then kind and id.
+func sortedFindings(fs []result.Finding) []result.Finding {
+	out := append([]result.Finding(nil), fs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := SeverityRank(out[i].Severity), SeverityRank(out[j].Severity)
+		if a != b {
+			return a > b
+		}
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func deviceLabel(d *result.Device) string {
+	if d.Identity.Name != "" {
+		return d.Identity.Name
+	}
+	if d.OUIVendor != "" {
+		return "unknown device (" + d.OUIVendor + ")"
+	}
+	if d.LocallyAdministered {
+		return "unknown device (randomised MAC)"
+	}
+	return "unknown device"
+}
+
+func destLabel(d *result.Destination) string {
+	if d.Name != "" {
+		return d.Name
+	}
+	return d.IP
+}
+
+// evidenceRef cites packets: "home.pcapng #12, #13".
+func evidenceRef(ev []result.Evidence) string {
+	var parts []string
+	last := ""
+	for _, e := range ev {
+		if e.Packet == 0 {
+			continue
+		}
+		if e.File != last {
+			parts = append(parts, fmt.Sprintf("%s #%d", e.File, e.Packet))
+			last = e.File
+		} else {
+			parts = append(parts, fmt.Sprintf("#%d", e.Packet))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// partyOrder ranks parties for display: third parties first.
+func partyRank(p string) int {
+	switch p {
+	case "third":
+		return 0
+	case "unclassified":
+		return 1
+	case "first":
+		return 2
+	case "support":
+		return 3
+	}
+	return 4
+}
+
+// orgSummary groups a device's internet destinations by organisation.
+type orgSummary struct {
+	Org      string
+	Party    string
+	Category string
+	Bytes    uint64
+	Names    []string
+}
+
+func organisations(d *result.Device) []orgSummary {
+	m := map[string]*orgSummary{}
+	for i := range d.Destinations {
+		dst := &d.Destinations[i]
+		if dst.Local {
+			continue
+		}
+		key := dst.Organization
+		if key == "" {
+			key = "unclassified: " + destLabel(dst)
+		}
+		s := m[key]
+		if s == nil {
+			s = &orgSummary{Org: key, Party: dst.Party, Category: dst.Category}
+			m[key] = s
+		}
+		s.Bytes += dst.BytesOut + dst.BytesIn
+		if n := destLabel(dst); len(s.Names) < 6 && !containsStr(s.Names, n) {
+			s.Names = append(s.Names, n)
+		}
+	}
+	out := make([]orgSummary, 0, len(m))
+	for _, s := range m {
+		sort.Strings(s.Names)
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := partyRank(out[i].Party), partyRank(out[j].Party); a != b {
+			return a < b
+		}
+		if out[i].Bytes != out[j].Bytes {
+			return out[i].Bytes > out[j].Bytes
+		}
+		return out[i].Org < out[j].Org
+	})
+	return out
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func humanBytes(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
