@@ -16,6 +16,7 @@ import (
 	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/internal/demo"
+	"github.com/tattle-audit/tattle/policy"
 	"github.com/tattle-audit/tattle/reports"
 	"github.com/tattle-audit/tattle/reports/baseline"
 	"github.com/tattle-audit/tattle/result"
@@ -87,6 +88,7 @@ standard input, and reports each device with its identity and destinations.
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
 	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
+	f.StringArrayVar(&opts.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
 	return cmd
 }
 
@@ -176,6 +178,12 @@ func runScan(opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
+	var decls []*policy.Declaration
+	if len(opts.Policies) > 0 {
+		if decls, err = policy.Load(opts.Policies...); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
 	var known []inspect.Form
 	if opts.KnownValues != "" {
 		if known, err = inspect.LoadKnown(opts.KnownValues); err != nil {
@@ -198,6 +206,7 @@ func runScan(opts *ScanOptions) error {
 	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
 		return withCode(ExitInput, scanErr)
 	}
+	policy.Apply(res, decls)
 	if opts.IoTOnly {
 		kept := res.Devices[:0]
 		for _, d := range res.Devices {

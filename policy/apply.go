@@ -1,0 +1,36 @@
+package policy
+
+import (
+	"sort"
+
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Apply checks every device of a result against the declaration that
+// applies to it (if any), adds the disclosure findings, and scores every
+// device.
+func Apply(res *result.Result, decls []*Declaration) {
+	for i := range res.Devices {
+		dev := &res.Devices[i]
+		if d := Match(decls, dev); d != nil {
+			dev.Policy = &result.PolicySummary{File: d.File, Vendor: d.Vendor, URL: d.PolicyURL, Date: d.PolicyDate, Matched: matchReason(d, dev)}
+			dev.Findings = append(dev.Findings, Check(d, dev)...)
+			sort.Slice(dev.Findings, func(a, b int) bool { return dev.Findings[a].ID < dev.Findings[b].ID })
+		}
+		dev.Score = Score(dev)
+	}
+}
+
+func matchReason(d *Declaration, dev *result.Device) string {
+	switch s := matchScore(d, dev); {
+	case s >= 8:
+		return "model"
+	case s >= 6:
+		return "oui"
+	case s >= 4:
+		return "vendor and type"
+	case s >= 3:
+		return "vendor"
+	}
+	return "type"
+}
