@@ -23,7 +23,7 @@ func Draft(dev *result.Device) []byte {
 	b.WriteString("# policy says, delete what it does not, and quote its words. Lint with\n# `tattle policy lint FILE`.\n")
 	b.WriteString("version: 1\n")
 	fmt.Fprintf(&b, "vendor: %s\n", q(vendor))
-	b.WriteString("policy_url: \"https://\"  # TO VERIFY: the privacy policy's address\n")
+	b.WriteString("policy_url: \"https://example.com/privacy\"  # TO VERIFY: the privacy policy's address\n")
 	b.WriteString("policy_date: \"2026-01-01\"  # TO VERIFY: the policy's date\n")
 	b.WriteString("applies_to:\n")
 	if vendor != "" {
@@ -45,7 +45,10 @@ func Draft(dev *result.Device) []byte {
 		}
 		o := dst.Organization
 		if o == "" {
-			o = "UNKNOWN " + dst.Name + dst.IP
+			o = "UNKNOWN " + dst.Name
+			if dst.Name == "" {
+				o += dst.IP
+			}
 		}
 		if dst.Party == "first" {
 			if dst.Domain != "" && !containsString(first, dst.Domain) {
