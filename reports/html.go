@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"io"
@@ -52,7 +53,26 @@ func (HTML) Render(w io.Writer, r *result.Result) error {
 		hd.Height = 16 + len(orgs)*26
 		devs = append(devs, hd)
 	}
-	return htmlTmpl.Execute(w, map[string]any{"R": r, "Devices": devs})
+	var buf bytes.Buffer
+	if err := htmlTmpl.Execute(&buf, map[string]any{"R": r, "Devices": devs}); err != nil {
+		return err
+	}
+	_, err := w.Write(visibleControls(buf.Bytes()))
+	return err
+}
+
+// visibleControls replaces control characters, which the template never
+// writes itself and html/template leaves alone, with visible escapes.
+func visibleControls(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
+			out = append(out, fmt.Sprintf("\\u%04x", c)...)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func joinNames(n []string) string {

@@ -1,0 +1,243 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tattle-audit/tattle/audit"
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/demo"
+	"github.com/tattle-audit/tattle/internal/schemagen"
+	"github.com/tattle-audit/tattle/internal/testutil"
+	"github.com/tattle-audit/tattle/policy"
+	"github.com/tattle-audit/tattle/reports"
+	"github.com/tattle-audit/tattle/result"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and schemas")
+
+// scanCapture runs the full pipeline, with the example declarations, on
+// one capture.
+func scanCapture(t *testing.T, name string, data []byte) *result.Result {
+	t.Helper()
+	src, _ := capture.OpenReader(name, bytes.NewReader(data))
+	res, err := audit.Scan(src, audit.Config{Version: "golden"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decls, err := policy.Load(filepath.Join(testutil.ModuleRoot(t), "examples", "policies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy.Apply(res, decls)
+	return res
+}
+
+func demoResult(t *testing.T) *result.Result {
+	name, data := demo.Capture()
+	return scanCapture(t, name, data)
+}
+
+// escapeANSI makes escape sequences visible so golden diffs read well.
+func escapeANSI(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\x1b"), []byte(`\x1b`)) }
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	got = escapeANSI(got)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./reports -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (run go test ./reports -update and review the diff)", name, path)
+	}
+}
+
+func render(t *testing.T, format string, opts reports.Options, r *result.Result) []byte {
+	t.Helper()
+	rep, err := reports.New(format, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rep.Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestGoldenDemo renders the demo capture in every format, redacted as a
+// shared report would be, and in colour for the terminal.
+func TestGoldenDemo(t *testing.T) {
+	res := result.Redact(demoResult(t))
+	for _, tc := range []struct {
+		name, format string
+		opts         reports.Options
+	}{
+		{"demo-terminal", "terminal", reports.Options{Width: 100}},
+		{"demo-terminal-color", "terminal", reports.Options{Width: 100, Color: true}},
+		{"demo-json", "json", reports.Options{}},
+		{"demo-ndjson", "ndjson", reports.Options{}},
+		{"demo-sarif", "sarif", reports.Options{}},
+		{"demo-html", "html", reports.Options{}},
+		{"demo-markdown", "markdown", reports.Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, render(t, tc.format, tc.opts, res)) })
+	}
+}
+
+func TestTerminalPlainHasNoEscapes(t *testing.T) {
+	out := render(t, "terminal", reports.Options{Width: 80}, demoResult(t))
+	if bytes.ContainsRune(out, 0x1b) {
+		t.Error("plain terminal output holds escape sequences")
+	}
+	if !bytes.Contains(out, []byte("Samsung TV")) || !bytes.Contains(out, []byte("Tapad")) {
+		t.Errorf("terminal report lacks the TV or its data broker:\n%s", out)
+	}
+}
+
+// TestInjectionInert renders a capture whose SNI, User-Agent, DHCP host
+// name, mDNS and SSDP strings hold markup and terminal escapes, and checks
+// that no format lets them act.
+func TestInjectionInert(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testutil.ModuleRoot(t), "testdata", "injection.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scanCapture(t, "injection.pcapng", b)
+	raw, _ := json.Marshal(res)
+	if !bytes.Contains(raw, []byte(`\u003cscript\u003e`)) && !bytes.Contains(raw, []byte("<script>")) {
+		t.Fatal("the hostile strings did not reach the result: the test would prove nothing")
+	}
+	for _, show := range []bool{true, false} {
+		r := res
+		if !show {
+			r = result.Redact(res)
+		}
+		for _, f := range reports.Formats {
+			out := render(t, f, reports.Options{Width: 100, Color: true}, r)
+			for _, bad := range []string{"\x1b]", "\x1b[2J", "\x1b[31mRED", "\x07"} {
+				if bytes.Contains(out, []byte(bad)) {
+					t.Errorf("%s (personal data shown=%v): raw control sequence %q in output", f, show, bad)
+				}
+			}
+			switch f {
+			case "html":
+				for _, bad := range []string{"<script", "<img"} {
+					if bytes.Contains(bytes.ToLower(out), []byte(bad)) {
+						t.Errorf("html: %q survived escaping", bad)
+					}
+				}
+				if regexp.MustCompile(`<[^>]*onerror=`).Match(out) {
+					t.Error("html: an onerror attribute reached a tag")
+				}
+			case "markdown":
+				if bytes.Contains(out, []byte("<script")) || bytes.Contains(out, []byte("](javascript")) || bytes.Contains(out, []byte("![x]")) {
+					t.Errorf("markdown: live markup survived:\n%s", out)
+				}
+			case "json", "sarif":
+				if !json.Valid(out) {
+					t.Errorf("%s: invalid JSON", f)
+				}
+			case "ndjson":
+				for _, l := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+					if !json.Valid(l) {
+						t.Errorf("ndjson: invalid line %s", l)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestResultSchema regenerates docs/schema/result.schema.json from the
+// Go types, compares it with the committed file, and validates the demo
+// result against it.
+func TestResultSchema(t *testing.T) {
+	path := filepath.Join(testutil.ModuleRoot(t), "docs", "schema", "result.schema.json")
+	schema, err := schemagen.Generate(result.Result{}, "https://github.com/tattle-audit/tattle/docs/schema/result.schema.json",
+		"tattle scan result ("+result.SchemaVersion+")", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema = append(schema, '\n')
+	if *update {
+		os.WriteFile(path, schema, 0o644)
+	}
+	committed, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(committed, schema) {
+		t.Fatalf("%s is stale or missing (go test ./reports -update): %v", path, err)
+	}
+	doc := render(t, "json", reports.Options{}, demoResult(t))
+	if err := schemagen.Validate(schema, doc); err != nil {
+		t.Fatalf("demo result does not validate: %v", err)
+	}
+	bad := regexp.MustCompile(`"schema": "[^"]*"`).ReplaceAll(doc, []byte(`"schema": 7`))
+	if schemagen.Validate(schema, bad) == nil {
+		t.Fatal("schema accepted a document with a numeric schema field")
+	}
+}
+
+// TestSARIFStructure validates the SARIF output against the SARIF 2.1.0
+// requirements tattle relies on (testdata/sarif-2.1.0-subset.schema.json,
+// written from the OASIS specification's required properties).
+func TestSARIFStructure(t *testing.T) {
+	schema, err := os.ReadFile(filepath.Join("testdata", "sarif-2.1.0-subset.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := render(t, "sarif", reports.Options{}, demoResult(t))
+	if err := schemagen.Validate(schema, out); err != nil {
+		t.Fatalf("SARIF does not validate: %v", err)
+	}
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID string `json:"ruleId"`
+				Level  string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	json.Unmarshal(out, &log)
+	rules := map[string]bool{}
+	for _, r := range log.Runs[0].Tool.Driver.Rules {
+		rules[r.ID] = true
+	}
+	for _, r := range log.Runs[0].Results {
+		if !rules[r.RuleID] {
+			t.Errorf("result for undeclared rule %s", r.RuleID)
+		}
+	}
+	if len(log.Runs[0].Results) < 10 || !strings.Contains(string(out), "disclosure-incorrect") {
+		t.Errorf("SARIF holds %d results, expected the demo's findings", len(log.Runs[0].Results))
+	}
+}
+
+func TestExceedsThreshold(t *testing.T) {
+	r := demoResult(t)
+	if !reports.ExceedsThreshold(r, "critical") {
+		t.Error("the demo has a critical finding (a contradicted declaration)")
+	}
+	if reports.ExceedsThreshold(&result.Result{Devices: []result.Device{{Findings: []result.Finding{{Severity: "low"}}}}}, "medium") {
+		t.Error("a low finding exceeded medium")
+	}
+}
