@@ -53,9 +53,13 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 			fmt.Fprintf(&b, "- declaration: %s\n", MD(d.Policy.File))
 		}
 		if fs := sortedFindings(d.Findings); len(fs) > 0 {
-			b.WriteString("\n| severity | finding | destination | evidence |\n|---|---|---|---|\n")
+			b.WriteString("\n| severity | finding | destination | evidence | declaration |\n|---|---|---|---|---|\n")
 			for _, f := range fs {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.Severity, MD(f.Title), MD(f.Destination), MD(evidenceRef(f.Evidence)))
+				decl := ""
+				if f.Disclosure != "" {
+					decl = f.Disclosure + " — " + MD(f.PolicyRef)
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Severity, MD(f.Title), MD(f.Destination), MD(evidenceRef(f.Evidence)), decl)
 			}
 		}
 		if orgs := organisations(d); len(orgs) > 0 {
