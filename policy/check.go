@@ -314,18 +314,18 @@ func (d *Declaration) isFirstPartyOrg(dst *result.Destination) bool {
 // checkCollection labels first-party collection of a data type.
 func (d *Declaration) checkCollection(dataType string) (string, int) {
 	if dataType == UnknownData {
-		return Clear, 0 // talking to the vendor's own service is the product
+		return Clear, d.firstLine // talking to the vendor's own service is the product
 	}
 	best := Omitted
 	for _, c := range d.Collects {
 		if ok, exact := dataCovers(c, dataType); ok {
 			if exact {
-				return Clear, 0
+				return Clear, d.collectsLine
 			}
 			best = Vague
 		}
 	}
-	return best, 0
+	return best, d.collectsLine
 }
 
 func (d *Declaration) positives(f flow, party string, list []Statement) []coverage {

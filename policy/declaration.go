@@ -38,6 +38,8 @@ type Declaration struct {
 	MUD            bool     `yaml:"-" json:"-"`
 	AllowedDomains []string `yaml:"-" json:"-"`
 	line           int
+	collectsLine   int
+	firstLine      int
 }
 
 // AppliesTo selects the devices a declaration covers.
@@ -293,6 +295,12 @@ func Parse(name string, data []byte) (*Declaration, error) {
 			continue
 		case "applies_to":
 			d.line = k.Line
+			continue
+		case "collects":
+			d.collectsLine = k.Line
+			continue
+		case "first_party":
+			d.firstLine = k.Line
 			continue
 		default:
 			continue
