@@ -314,6 +314,7 @@ func (b *Builder) Event(e capture.Event) {
 		}
 	case *capture.TLSEvent:
 		d = b.senderDevice(&e.Meta)
+		countSeen(d.uas, e.Hello.UserAgent, &e.Meta, d)
 		key := e.JA4
 		if key == "" {
 			key = e.JA3

@@ -16,4 +16,7 @@ type ClientHello struct {
 	PointFormats      []uint8  // extension 11
 	QUIC              bool     // carried in a QUIC Initial packet
 	DTLS              bool     // a DTLS ClientHello (over UDP)
+	// UserAgent is the google_user_agent QUIC transport parameter
+	// (0x3129) that Chromium-based clients send, when present.
+	UserAgent string
 }

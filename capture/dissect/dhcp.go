@@ -126,23 +126,38 @@ func fqdnName(b []byte, wire bool) string {
 }
 
 func parseDHCPv6(p *capture.Packet) *capture.DHCPEvent {
-	b := p.Payload
-	if len(b) < 4 {
-		p.Flow.Note("dhcpv6: short message")
+	e := &capture.DHCPEvent{Meta: p.Meta, V6: true}
+	if !dhcpv6Message(p, p.Payload, e, 0) {
 		return nil
 	}
-	e := &capture.DHCPEvent{Meta: p.Meta, V6: true}
-	t := int(b[0])
-	if t == 12 || t == 13 { // relay messages: options are one level down
-		if len(b) < 34 {
-			return nil
-		}
-		b = append([]byte{0, 0, 0, 0}, b[34:]...)
-		e.MsgType = "RELAY"
-	} else if t < len(dhcp6Types) {
-		e.MsgType = dhcp6Types[t]
+	return e
+}
+
+// dhcpv6Message reads one DHCPv6 message into e. Relay messages (RFC
+// 8415 section 9) wrap the client's message in option 9, up to 32 relays
+// deep; the client's own message is what describes the client.
+func dhcpv6Message(p *capture.Packet, b []byte, e *capture.DHCPEvent, depth int) bool {
+	if len(b) < 4 || depth > 32 {
+		p.Flow.Note("dhcpv6: short message")
+		return false
 	}
-	opts := b[4:]
+	t := int(b[0])
+	var opts []byte
+	if t == 12 || t == 13 {
+		if len(b) < 34 {
+			p.Flow.Note("dhcpv6: short relay message")
+			return false
+		}
+		opts = b[34:]
+		if e.MsgType == "" {
+			e.MsgType = "RELAY"
+		}
+	} else {
+		if t < len(dhcp6Types) {
+			e.MsgType = dhcp6Types[t]
+		}
+		opts = b[4:]
+	}
 	for len(opts) >= 4 {
 		code, n := binary.BigEndian.Uint16(opts), int(binary.BigEndian.Uint16(opts[2:]))
 		if 4+n > len(opts) {
@@ -157,9 +172,12 @@ func parseDHCPv6(p *capture.Packet) *capture.DHCPEvent {
 				e.ClientMAC = mac
 			}
 		case 6: // ORO
+			e.ParamList6 = e.ParamList6[:0]
 			for i := 0; i+1 < len(v); i += 2 {
 				e.ParamList6 = append(e.ParamList6, binary.BigEndian.Uint16(v[i:]))
 			}
+		case 9: // relay message
+			dhcpv6Message(p, v, e, depth+1)
 		case 16: // vendor class: enterprise number, then length-prefixed data
 			if len(v) > 6 {
 				l := int(binary.BigEndian.Uint16(v[4:]))
@@ -176,7 +194,7 @@ func parseDHCPv6(p *capture.Packet) *capture.DHCPEvent {
 		}
 		opts = opts[4+n:]
 	}
-	return e
+	return true
 }
 
 // macFromDUID returns the link-layer address of a DUID-LLT or DUID-LL on

@@ -19,8 +19,12 @@ func NewHTTP() capture.Dissector { return HTTP{} }
 
 func (HTTP) Name() string { return "http" }
 
+// httpMethods start the request line of HTTP and of the protocols that
+// borrow its syntax: RTSP (cameras), Gnutella's handshake.
 var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("PUT "), []byte("HEAD "), []byte("DELETE "),
-	[]byte("OPTIONS "), []byte("PATCH "), []byte("CONNECT "), []byte("SUBSCRIBE "), []byte("NOTIFY "), []byte("M-SEARCH ")}
+	[]byte("OPTIONS "), []byte("PATCH "), []byte("CONNECT "), []byte("SUBSCRIBE "), []byte("NOTIFY "), []byte("M-SEARCH "),
+	[]byte("DESCRIBE "), []byte("SETUP "), []byte("PLAY "), []byte("PAUSE "), []byte("TEARDOWN "), []byte("ANNOUNCE "),
+	[]byte("GET_PARAMETER "), []byte("SET_PARAMETER "), []byte("RECORD "), []byte("GNUTELLA ")}
 
 func looksLikeRequest(b []byte) bool {
 	for _, m := range httpMethods {
@@ -86,6 +90,12 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		if e != nil {
 			s.seen = true
 			p.Flow.App = "http"
+			switch {
+			case strings.HasPrefix(e.Version, "RTSP/"):
+				p.Flow.App = "rtsp"
+			case strings.HasPrefix(e.Version, "CONNECT/"):
+				p.Flow.App = "gnutella"
+			}
 			if e.Host != "" && p.Flow.ServerName == "" {
 				p.Flow.ServerName = strings.ToLower(e.Host)
 			}
@@ -106,7 +116,10 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 func parseRequest(p *capture.Packet, head []byte) *capture.HTTPEvent {
 	start, headers := parseHeaders(head)
 	parts := strings.Fields(start)
-	if len(parts) != 3 || !strings.HasPrefix(parts[2], "HTTP/1.") {
+	if len(parts) == 2 && parts[0] == "GNUTELLA" && strings.HasPrefix(parts[1], "CONNECT/") {
+		parts = []string{"CONNECT", "", parts[1]} // Gnutella's handshake: "GNUTELLA CONNECT/0.6"
+	}
+	if len(parts) != 3 || !(strings.HasPrefix(parts[2], "HTTP/1.") || strings.HasPrefix(parts[2], "RTSP/") || strings.HasPrefix(parts[2], "CONNECT/")) {
 		p.Flow.Note("http: malformed request line")
 		return nil
 	}

@@ -220,6 +220,8 @@ func parseHelloBody(body []byte, dtls bool) (*fingerprints.ClientHello, error) {
 			h.Curves = u16list(e.vec16())
 		case 11: // ec_point_formats
 			h.PointFormats = append([]uint8(nil), e.vec8()...)
+		case 57, 0xffa5: // quic_transport_parameters (RFC 9000 18; 0xffa5 in drafts)
+			h.UserAgent = quicUserAgent(data)
 		}
 	}
 	return h, nil
@@ -255,4 +257,26 @@ func ParseServerHello(b []byte) (*ServerHello, []byte, error) {
 		}
 	}
 	return s, m, nil
+}
+
+// quicUserAgent finds the google_user_agent transport parameter (id
+// 0x3129) in a QUIC transport parameters block: (varint id, varint
+// length, value) triples.
+func quicUserAgent(b []byte) string {
+	for len(b) > 0 {
+		id, n := varint(b)
+		if n == 0 {
+			return ""
+		}
+		l, m := varint(b[n:])
+		if m == 0 || uint64(len(b)-n-m) < l {
+			return ""
+		}
+		v := b[n+m : n+m+int(l)]
+		if id == 0x3129 {
+			return string(v)
+		}
+		b = b[n+m+int(l):]
+	}
+	return ""
 }
