@@ -1,0 +1,139 @@
+package tlsx
+
+import (
+	"bytes"
+	"encoding/hex"
+	"net/netip"
+	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/fingerprints"
+)
+
+// hello builds a minimal TLS 1.3 ClientHello record.
+func hello(sni string) []byte {
+	ext := func(typ uint16, data []byte) []byte {
+		return append([]byte{byte(typ >> 8), byte(typ), byte(len(data) >> 8), byte(len(data))}, data...)
+	}
+	name := []byte(sni)
+	sniData := append([]byte{0, byte(len(name) + 3), 0, 0, byte(len(name))}, name...)
+	var exts []byte
+	exts = append(exts, ext(0x0a0a, nil)...) // GREASE
+	exts = append(exts, ext(0, sniData)...)
+	exts = append(exts, ext(16, []byte{0, 3, 2, 'h', '2'})...)
+	exts = append(exts, ext(43, []byte{4, 0x03, 0x04, 0x03, 0x03})...)
+	exts = append(exts, ext(13, []byte{0, 4, 0x04, 0x03, 0x08, 0x04})...)
+	exts = append(exts, ext(10, []byte{0, 2, 0, 0x1d})...)
+	body := []byte{3, 3}
+	body = append(body, make([]byte, 32)...)
+	body = append(body, 0)
+	body = append(body, 0, 6, 0x1a, 0x1a, 0x13, 0x01, 0xc0, 0x2f)
+	body = append(body, 1, 0)
+	body = append(body, byte(len(exts)>>8), byte(len(exts)))
+	body = append(body, exts...)
+	hs := append([]byte{1, 0, byte(len(body) >> 8), byte(len(body))}, body...)
+	return append([]byte{0x16, 3, 1, byte(len(hs) >> 8), byte(len(hs))}, hs...)
+}
+
+func TestParseClientHello(t *testing.T) {
+	h, err := ParseClientHello(hello("example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.SNI != "example.com" || len(h.ALPN) != 1 || h.ALPN[0] != "h2" || len(h.CipherSuites) != 3 || len(h.Extensions) != 6 {
+		t.Fatalf("hello = %+v", h)
+	}
+	j := fingerprints.JA4(h)
+	// t, TLS 1.3 from supported_versions, SNI present, 2 ciphers and 5
+	// extensions once GREASE is removed, ALPN h2.
+	if j.JA4[:10] != "t13d0205h2" {
+		t.Errorf("JA4 = %s", j.JA4)
+	}
+	if j.JA4R != "t13d0205h2_1301,c02f_000a,000d,002b_0403,0804" {
+		t.Errorf("JA4_r = %s", j.JA4R)
+	}
+	if _, err := ParseClientHello(hello("example.com")[:40]); err != ErrIncomplete {
+		t.Errorf("truncated hello: %v, want ErrIncomplete", err)
+	}
+}
+
+func TestTLSDissectorAcrossSegments(t *testing.T) {
+	rec := hello("split.example")
+	s, d := netip.MustParseAddrPort("192.168.1.5:40000"), netip.MustParseAddrPort("52.1.2.3:8443")
+	f := &capture.Flow{Key: capture.FlowKey{Client: s, Server: d, Transport: capture.TCP}}
+	var ev []capture.Event
+	x := NewTLS()
+	for i, seg := range [][]byte{rec[:20], rec[20:]} {
+		p := &capture.Packet{Meta: capture.Meta{Src: s, Dst: d, Transport: capture.TCP}, Payload: seg, Flow: f, Dir: capture.ToServer, TCPSeq: uint32(100 + 20*i)}
+		x.Dissect(p, func(e capture.Event) { ev = append(ev, e) })
+	}
+	if len(ev) != 1 || ev[0].(*capture.TLSEvent).Hello.SNI != "split.example" || f.App != "tls" || f.ServerName != "split.example" {
+		t.Fatalf("events = %+v, flow %s %s", ev, f.App, f.ServerName)
+	}
+}
+
+// TestQUICInitialKeys checks the key derivation against RFC 9001
+// Appendix A.1 (client Initial keys for DCID 0x8394c8f03e515708).
+func TestQUICInitialKeys(t *testing.T) {
+	dcid, _ := hex.DecodeString("8394c8f03e515708")
+	key, iv, hp, ok := InitialKeys(1, dcid)
+	want := map[string]string{"key": "1f369613dd76d5467730efcbe3b1a22d", "iv": "fa044b2f42a3fd3b46fb255c", "hp": "9f50449e04a0e810283a1e9933adedd2"}
+	if !ok || hex.EncodeToString(key) != want["key"] || hex.EncodeToString(iv) != want["iv"] || hex.EncodeToString(hp) != want["hp"] {
+		t.Fatalf("keys %x %x %x", key, iv, hp)
+	}
+	if _, _, _, ok := InitialKeys(0xdeadbeef, dcid); ok {
+		t.Error("unknown version accepted")
+	}
+}
+
+func TestGQUICCHLO(t *testing.T) {
+	chlo := []byte("CHLO")
+	chlo = append(chlo, 2, 0, 0, 0)
+	chlo = append(chlo, 'S', 'N', 'I', 0, 11, 0, 0, 0)
+	chlo = append(chlo, 'U', 'A', 'I', 'D', 18, 0, 0, 0) // end offsets are cumulative
+	chlo = append(chlo, "example.com"...)
+	chlo = append(chlo, "ChromeX"...)
+	tags := parseCHLO(chlo)
+	if string(tags["SNI\x00"]) != "example.com" || string(tags["UAID"]) != "ChromeX" {
+		t.Errorf("tags = %q", tags)
+	}
+	if parseCHLO([]byte("CHLO\xff\xff")) != nil {
+		t.Error("absurd tag count accepted")
+	}
+}
+
+func FuzzParseClientHello(f *testing.F) {
+	f.Add(hello("a.example"))
+	f.Add(hello("")[:30])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if h, err := ParseClientHello(b); err == nil {
+			fingerprints.JA4(h)
+			fingerprints.JA3(h)
+		}
+		_, _, _ = ParseServerHello(b)
+	})
+}
+
+func FuzzQUICInitial(f *testing.F) {
+	f.Add(append([]byte{0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x41, 0}, bytes.Repeat([]byte{0}, 1200)...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if pkt, _, err := decryptInitial(b, nil); err == nil {
+			cryptoFrames(pkt.frames)
+		}
+		cryptoFrames(b)
+		assemble([]cryptoFrag{{off: 0, data: b}})
+	})
+}
+
+func FuzzDTLSAndGQUIC(f *testing.F) {
+	f.Add([]byte{0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 1, 0, 0, 8, 0, 0, 0, 0, 0, 0, 8, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte("\x08Q043CHLO\x01\x00\x00\x00SNI\x00\x03\x00\x00\x00abc"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, d := netip.MustParseAddrPort("10.0.0.1:5000"), netip.MustParseAddrPort("10.0.0.2:443")
+		for _, x := range []capture.Dissector{NewDTLS(), NewGQUIC(), NewQUIC()} {
+			f := &capture.Flow{Key: capture.FlowKey{Client: s, Server: d, Transport: capture.UDP}}
+			p := &capture.Packet{Meta: capture.Meta{Src: s, Dst: d, Transport: capture.UDP}, Payload: b, Flow: f, Dir: capture.ToServer}
+			x.Dissect(p, func(capture.Event) {})
+		}
+	})
+}
