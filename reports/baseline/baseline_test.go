@@ -1,0 +1,52 @@
+package baseline
+
+import (
+	"testing"
+
+	"github.com/tattle-audit/tattle/result"
+)
+
+func dev(id string, score int, findings []string, dests ...result.Destination) result.Device {
+	d := result.Device{ID: id, Destinations: dests, Score: &result.Score{Value: score}}
+	for _, f := range findings {
+		d.Findings = append(d.Findings, result.Finding{ID: f, Kind: "k", Severity: "medium"})
+	}
+	return d
+}
+
+func dst(name, org, party string) result.Destination {
+	return result.Destination{Name: name, IP: "1.2.3.4", Port: 443, Transport: "tcp", Organization: org, Party: party}
+}
+
+func TestCompareAndFilter(t *testing.T) {
+	old := &result.Result{Devices: []result.Device{
+		dev("aa", 90, []string{"f1", "f2"}, dst("a.vendor.example", "Vendor", "first"), dst("ads.example", "AdCo", "third")),
+	}}
+	next := &result.Result{Devices: []result.Device{
+		dev("aa", 70, []string{"f2", "f3"}, dst("a.vendor.example", "Vendor", "first"), dst("ads.example", "AdCo", "third"), dst("t.broker.example", "Broker", "third")),
+		dev("bb", 100, nil, dst("x.example", "X", "first")),
+	}}
+	d := Compare(old, next)
+	if len(d.NewDevices) != 1 || d.NewDevices[0] != "bb" {
+		t.Errorf("new devices = %v", d.NewDevices)
+	}
+	if len(d.NewThirdParties) != 1 || d.NewThirdParties[0].Value != "Broker" {
+		t.Errorf("new third parties = %v", d.NewThirdParties)
+	}
+	if len(d.NewFindings) != 1 || d.NewFindings[0].Value != "f3" || d.Gone != 1 {
+		t.Errorf("new findings = %v, resolved %d", d.NewFindings, d.Gone)
+	}
+	if len(d.ScoreDrops) != 1 || d.ScoreDrops[0].Old != 90 || d.ScoreDrops[0].New != 70 {
+		t.Errorf("score drops = %v", d.ScoreDrops)
+	}
+	if len(d.NewDestinations) != 2 || d.Empty() {
+		t.Errorf("new destinations = %v", d.NewDestinations)
+	}
+	f := Filter(next, d)
+	if len(f.Devices) != 2 || len(f.Devices[0].Findings) != 1 || f.Devices[0].Findings[0].ID != "f3" || len(f.Devices[0].Destinations) != 1 {
+		t.Errorf("filtered = %+v", f.Devices)
+	}
+	if same := Compare(next, next); !same.Empty() {
+		t.Errorf("a result differs from itself: %+v", same)
+	}
+}

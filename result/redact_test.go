@@ -1,0 +1,43 @@
+package result
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	r := &Result{Devices: []Device{{
+		ID: "50:c7:bf:0a:bc:de", MAC: "50:c7:bf:0a:bc:de",
+		IPs: []AddrSeen{{IP: "192.168.1.24"}, {IP: "203.0.113.7"}},
+		Observations: Observations{
+			DHCP:      []DHCPObs{{Hostname: "Janes-iPhone", ClientID: "0150c7bf0abcde"}},
+			Hostnames: []Seen{{Value: "Janes-iPhone"}},
+			MDNS:      []MDNSObs{{Instance: "Jane's Room._airplay._tcp", Service: "_airplay._tcp", TXT: []string{"deviceid=50:C7:BF:0A:BC:DE"}}},
+			SSDP:      []SSDPObs{{Location: "http://192.168.1.24:80/setup.xml?id=secret", USN: "uuid:abc"}},
+		},
+		Destinations: []Destination{{Name: "api.example.com", IP: "52.1.2.3"}, {Name: "tv.local", IP: "192.168.1.23", Local: true}},
+		Findings:     []Finding{{Excerpt: "mac=50:c7:bf:0a:bc:de", Personal: true, Message: "sends 50:c7:bf:0a:bc:de"}},
+		Identity:     Identity{Vendor: Field{Value: "TP-Link", Evidence: []Evidence{{Detail: `dhcp hostname "Janes-iPhone"`}}}},
+	}}}
+	before, _ := json.Marshal(r)
+	c := Redact(r)
+	after, _ := json.Marshal(r)
+	if string(before) != string(after) {
+		t.Fatal("Redact changed its input")
+	}
+	out, _ := json.Marshal(c)
+	for _, leak := range []string{"0a:bc:de", "0A:BC:DE", "Janes-iPhone", "192.168.1.24", "0150c7bf0abcde", "Jane's Room", "secret", "uuid:abc"} {
+		if strings.Contains(string(out), leak) {
+			t.Errorf("redacted result still holds %q", leak)
+		}
+	}
+	for _, keep := range []string{"50:c7:bf:xx:xx:xx", "api.example.com", "52.1.2.3", "203.0.113.7", "TP-Link", "_airplay._tcp"} {
+		if !strings.Contains(string(out), keep) {
+			t.Errorf("redaction removed %q, which is not personal", keep)
+		}
+	}
+	if !c.Redacted {
+		t.Error("Redacted flag not set")
+	}
+}
