@@ -100,10 +100,10 @@ func (a *destAgg) result() result.Destination {
 	rd := result.Destination{
 		Name:           a.key.name,
 		Names:          append([]result.NameSeen(nil), a.names...),
-		IP:             a.key.ip.String(),
+		IP:             a.ip.String(),
 		Port:           a.key.port,
 		Transport:      a.key.transport.String(),
-		Local:          isLocal(a.key.ip),
+		Local:          isLocal(a.ip),
 		Flows:          a.flows,
 		PacketsOut:     a.pktOut,
 		PacketsIn:      a.pktIn,
@@ -121,6 +121,12 @@ func (a *destAgg) result() result.Destination {
 	}
 	if rd.Local {
 		rd.Party = "local"
+	}
+	for _, ip := range a.otherIPs {
+		rd.OtherIPs = append(rd.OtherIPs, ip.String())
+	}
+	if !a.key.ip.IsValid() && a.key.name == "" {
+		rd.IP, rd.Name = "*", "(other addresses)"
 	}
 	for p := range a.protocols {
 		rd.Protocols = append(rd.Protocols, p)

@@ -39,6 +39,8 @@ type destKey struct {
 
 type destAgg struct {
 	key       destKey
+	ip        netip.Addr   // first address seen
+	otherIPs  []netip.Addr // more addresses of a named destination (bounded)
 	names     []result.NameSeen
 	protocols map[string]bool
 	flows     int
@@ -61,6 +63,18 @@ type seenAgg struct {
 	index int
 }
 
+// maxDests bounds the destinations kept per device.
+const maxDests = 4096
+
+func containsAddr(l []netip.Addr, a netip.Addr) bool {
+	for _, x := range l {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
 // maxDistinct bounds each per-device list of distinct observations; what
 // goes past it is counted in the device's "dropped" tally and reported.
 const maxDistinct = 2000
@@ -68,7 +82,7 @@ const maxDistinct = 2000
 type device struct {
 	key     devKey
 	ips     map[netip.Addr]*result.AddrSeen
-	names   nameTable // DNS answers this device received
+	names   *nameTable // DNS answers this device received
 	dests   map[destKey]*destAgg
 	dhcp    map[string]*result.DHCPObs
 	mdns    map[string]*result.MDNSObs
@@ -98,7 +112,7 @@ type flowName struct {
 // Builder is a capture.Sink that assembles devices.
 type Builder struct {
 	devices   map[devKey]*device
-	global    nameTable // DNS answers to any client: fallback names
+	global    *nameTable // DNS answers to any client: fallback names
 	flowNames map[capture.FlowKey]flowName
 	hooks     []Hook
 	// Know, when set, identifies devices and classifies destinations.
@@ -116,7 +130,7 @@ type Hook interface {
 func NewBuilder(hooks ...Hook) *Builder {
 	return &Builder{
 		devices:   make(map[devKey]*device),
-		global:    make(nameTable),
+		global:    newNameTable(),
 		flowNames: make(map[capture.FlowKey]flowName),
 		hooks:     hooks,
 	}
@@ -145,7 +159,7 @@ func (b *Builder) dev(k devKey) *device {
 		d = &device{
 			key:     k,
 			ips:     map[netip.Addr]*result.AddrSeen{},
-			names:   nameTable{},
+			names:   newNameTable(),
 			dests:   map[destKey]*destAgg{},
 			dhcp:    map[string]*result.DHCPObs{},
 			mdns:    map[string]*result.MDNSObs{},
@@ -426,22 +440,31 @@ func (b *Builder) Flow(f *capture.Flow) {
 		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
 	}
 	_ = nsrc
+	// A named destination is one endpoint whatever address served it
+	// (CDNs rotate addresses); an unnamed one is its address.
 	dk := destKey{name: name, ip: peerIP, port: peer.Port(), transport: f.Key.Transport}
+	if name != "" {
+		dk.ip = netip.Addr{}
+	}
 	a := d.dests[dk]
 	if a == nil {
-		if len(d.dests) >= maxDistinct*5 {
-			// Even past the bound nothing is dropped silently: fold into
-			// one per-address entry.
-			dk.name = ""
+		if len(d.dests) >= maxDests {
+			// Past the bound nothing is dropped: the flow is counted in
+			// one "other addresses" entry per port.
+			dk = destKey{port: peer.Port(), transport: f.Key.Transport}
+			d.dropped++
 		}
 		a = d.dests[dk]
 		if a == nil {
-			a = &destAgg{key: dk, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, inbound: inbound}
+			a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, inbound: inbound}
 			d.dests[dk] = a
 		}
 	}
 	for _, n := range names {
 		a.names = appendName(a.names, n)
+	}
+	if peerIP != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, peerIP) {
+		a.otherIPs = append(a.otherIPs, peerIP)
 	}
 	a.flows++
 	a.pktOut += f.Packets[out]

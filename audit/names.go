@@ -20,30 +20,57 @@ type nameRec struct {
 // device: a CDN address can front thousands of names in a long capture.
 const maxNamesPerAddr = 32
 
-// nameTable maps addresses to the names DNS answers gave for them.
-type nameTable map[netip.Addr][]nameRec
+// maxTableAddrs bounds one generation of a name table. When the current
+// generation is full it becomes the previous one and a fresh one starts,
+// so a table holds at most twice this many addresses however long the
+// capture, and recent answers are never lost.
+const maxTableAddrs = 1 << 15
 
-func (t nameTable) add(addr netip.Addr, r nameRec) {
-	list := t[addr]
+// nameTable maps addresses to the names DNS answers gave for them.
+type nameTable struct {
+	cur, prev map[netip.Addr][]nameRec
+}
+
+func newNameTable() *nameTable { return &nameTable{cur: map[netip.Addr][]nameRec{}} }
+
+func (t *nameTable) get(addr netip.Addr) []nameRec {
+	if l, ok := t.cur[addr]; ok {
+		return l
+	}
+	return t.prev[addr]
+}
+
+func (t *nameTable) add(addr netip.Addr, r nameRec) {
+	list, ok := t.cur[addr]
+	if !ok {
+		if old, found := t.prev[addr]; found {
+			list = append([]nameRec(nil), old...)
+		}
+		if len(t.cur) >= maxTableAddrs {
+			t.prev, t.cur = t.cur, make(map[netip.Addr][]nameRec, maxTableAddrs/4)
+		}
+	}
 	for i := range list {
 		if list[i].name == r.name {
 			if r.time.After(list[i].time) {
 				list[i].time = r.time // keep the latest time, first evidence
 			}
+			t.cur[addr] = list
 			return
 		}
 	}
 	if len(list) >= maxNamesPerAddr {
+		t.cur[addr] = list
 		return
 	}
-	t[addr] = append(list, r)
+	t.cur[addr] = append(list, r)
 }
 
 // best picks the name most recently resolved at or before t (plus a small
 // slack for answers that race the first packet); failing that, the earliest
 // one.
-func (t nameTable) best(addr netip.Addr, at time.Time) (nameRec, bool) {
-	list := t[addr]
+func (t *nameTable) best(addr netip.Addr, at time.Time) (nameRec, bool) {
+	list := t.get(addr)
 	if len(list) == 0 {
 		return nameRec{}, false
 	}

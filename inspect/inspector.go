@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"math"
+	"net"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -17,19 +18,24 @@ import (
 // skipped and counted as a note on the flow: a hostile capture costs
 // detection coverage, never memory.
 const (
-	tailLen        = 256      // bytes kept from the previous segment, so matches may span segments
+	tailLen        = 96       // bytes kept from the previous segment, so matches may span segments (longest pattern: 64)
+	patternBudget  = 8 << 10  // bytes of what a client sends that the pattern detectors read
 	maxOOOSegments = 16       // out-of-order segments held per direction
 	maxOOOBytes    = 64 << 10 // out-of-order bytes held per direction
 	entropySample  = 4096     // bytes per direction used for the entropy class
 	excerptRadius  = 24       // bytes shown either side of a match
+	maxLearnedMACs = 512      // device MACs whose encoded forms are looked for
+	maxKnownForms  = 1 << 17  // patterns indexed in all
 )
 
 // Config configures an Inspector.
 type Config struct {
 	// Known holds values the auditor supplies (serial numbers, e-mail...).
 	Known []Form
-	// MaxStreamBytes bounds how many bytes of each direction of a stream
-	// are inspected; later bytes are counted, not read. Zero means 1 MiB.
+	// MaxStreamBytes bounds how many bytes a client sends in one stream
+	// that are inspected; later bytes are not read. Zero means 256 KiB.
+	// What servers send back is read up to a sixteenth of it: personal
+	// data leaves in requests, and responses are where bulk downloads are.
 	MaxStreamBytes int64
 	// TotalBuffer bounds out-of-order data held across all streams.
 	// Zero means 64 MiB.
@@ -43,6 +49,7 @@ type Inspector struct {
 	cfg      Config
 	m        *Matcher
 	macsSeen map[capture.MAC]bool
+	known    map[knownKey]bool
 	buffered atomic.Int64
 	scratch  []byte
 	seen     map[string]bool // de-duplicates values per flow direction
@@ -51,15 +58,13 @@ type Inspector struct {
 // New returns an Inspector.
 func New(cfg Config) *Inspector {
 	if cfg.MaxStreamBytes <= 0 {
-		cfg.MaxStreamBytes = 1 << 20
+		cfg.MaxStreamBytes = 64 << 10
 	}
 	if cfg.TotalBuffer <= 0 {
 		cfg.TotalBuffer = 64 << 20
 	}
-	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}}
-	for i := range cfg.Known {
-		in.m.Add(&cfg.Known[i])
-	}
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}}
+	in.AddKnown(cfg.Known)
 	return in
 }
 
@@ -74,8 +79,22 @@ func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
 func (in *Inspector) AddKnown(forms []Form) {
 	for i := range forms {
 		f := forms[i]
+		k := knownKey{string(f.Pattern), f.CaseSensitive, f.Owner}
+		if in.known[k] {
+			continue // DHCP repeats host names: index each form once
+		}
+		if len(in.known) >= maxKnownForms {
+			return
+		}
+		in.known[k] = true
 		in.m.Add(&f)
 	}
+}
+
+type knownKey struct {
+	pattern string
+	cs      bool
+	owner   string
 }
 
 type segment struct {
@@ -94,8 +113,10 @@ type dirState struct {
 	oooBytes  int
 	hist      [256]uint32
 	histN     int
-	found     map[string]bool
+	found     map[foundKey]bool
 }
+
+type foundKey struct{ dataType, value, label string }
 
 type flowState struct {
 	dir [2]dirState
@@ -112,6 +133,12 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		// local server: not a leak.
 		p.Done()
 		return
+	case "dns", "mdns", "llmnr":
+		// Answers come from resolvers; what a device leaks in DNS it
+		// leaks in its queries.
+		if p.Dir == capture.ToClient {
+			return
+		}
 	}
 	in.learnMAC(p.SrcMAC, p.Src.Addr().String())
 	st := p.State()
@@ -127,6 +154,13 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			d.hist[c]++
 		}
 		d.histN += n
+		// A stream that is encrypted or compressed from its first
+		// kilobyte on holds nothing the detectors can read: stop here
+		// (FlowEnd still records its entropy class).
+		if d.histN >= 1024 && p.Flow.App == "" && entropyClass(&d.hist, d.histN) == "encrypted" {
+			p.Done()
+			return
+		}
 	}
 	if p.Transport != capture.TCP {
 		d.tail = d.tail[:0] // datagrams stand alone
@@ -248,7 +282,10 @@ func (in *Inspector) learnMAC(mac capture.MAC, owner string) {
 	if mac.IsZero() || mac[0]&1 != 0 || in.macsSeen[mac] {
 		return
 	}
-	if len(in.macsSeen) >= 4096 { // bounded: a spoofing flood adds nothing
+	// Bounded: each MAC adds some sixty patterns. A home network has far
+	// fewer devices; past the bound (a campus capture, a spoofing flood)
+	// further MACs are still found in text by the MAC-address pattern.
+	if len(in.macsSeen) >= maxLearnedMACs {
 		return
 	}
 	in.macsSeen[mac] = true
@@ -260,10 +297,17 @@ var credRe = regexp.MustCompile(`(?im)^(?:(USER|PASS)[ \t]+(\S{1,128})|[A-Za-z0-
 
 // scan runs every detector over the previous tail followed by data.
 func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint64, emit func(capture.Event)) {
-	if d.inspected >= in.cfg.MaxStreamBytes || len(data) == 0 {
+	limit := in.cfg.MaxStreamBytes
+	if p.Dir == capture.ToClient {
+		limit /= 16
+	}
+	if d.inspected >= limit || len(data) == 0 {
+		if d.inspected >= in.cfg.MaxStreamBytes/16 && fsDone(p) {
+			p.Done()
+		}
 		return
 	}
-	if rem := in.cfg.MaxStreamBytes - d.inspected; int64(len(data)) > rem {
+	if rem := limit - d.inspected; int64(len(data)) > rem {
 		data = data[:rem]
 	}
 	d.inspected += int64(len(data))
@@ -275,9 +319,9 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		if off+n <= tl {
 			return // wholly inside the tail: reported with the previous segment
 		}
-		key := dataType + "\x00" + value + "\x00" + label
+		key := foundKey{dataType, value, label}
 		if d.found == nil {
-			d.found = map[string]bool{}
+			d.found = map[foundKey]bool{}
 		}
 		if d.found[key] || len(d.found) > 256 {
 			return
@@ -301,6 +345,12 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
 	})
 	low := in.m.Lowered(buf)
+	if d.inspected > patternBudget || p.Dir != capture.ToServer || !mostlyText(buf[tl:]) {
+		// Patterns look for text (e-mail addresses, coordinates,
+		// credentials): they run on text, and on the first part of a
+		// stream only; known values are still looked for everywhere.
+		goto done
+	}
 	scanPatterns(buf, low, func(m PatternMatch) {
 		if m.DataType == MACAddress {
 			v := strings.ToLower(strings.ReplaceAll(m.Value, "-", ":"))
@@ -342,12 +392,11 @@ done:
 }
 
 func (in *Inspector) knownMAC(s string) bool {
-	for m := range in.macsSeen {
-		if m.String() == s {
-			return true
-		}
+	hw, err := net.ParseMAC(s)
+	if err != nil || len(hw) != 6 {
+		return false
 	}
-	return false
+	return in.macsSeen[capture.MAC(hw)]
 }
 
 func protocolOf(p *capture.Packet) string {
@@ -375,10 +424,40 @@ func excerpt(b []byte, off, n int) string {
 // mayHoldCredentials is the cheap test that gates credRe; low is the
 // lower-cased payload.
 func mayHoldCredentials(low []byte) bool {
-	for _, w := range [...]string{"user", "pass", "login", "auth"} {
+	// The tokens credRe needs: "user"/"pass" commands at the start of a
+	// line ("user" alone would match every User-Agent header), LOGIN, AUTH
+	// PLAIN and the HTTP Basic header anywhere.
+	for _, w := range [...]string{"user ", "pass "} {
+		if bytes.HasPrefix(low, []byte(w)) || bytes.Contains(low, []byte("\n"+w)) {
+			return true
+		}
+	}
+	for _, w := range [...]string{" login ", "auth plain", "authorization:"} {
 		if bytes.Contains(low, []byte(w)) {
 			return true
 		}
 	}
 	return false
+}
+
+// mostlyText reports whether at least 70% of b is printable ASCII.
+func mostlyText(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	n := 0
+	for _, c := range b {
+		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
+			n++
+		}
+	}
+	return n*10 >= len(b)*7
+}
+
+// fsDone reports whether both directions of the packet's flow are past
+// their inspection budgets, so the flow need not be shown again.
+func fsDone(p *capture.Packet) bool {
+	st := p.State()
+	fs, _ := (*st).(*flowState)
+	return fs != nil && fs.dir[0].histN >= entropySample && fs.dir[1].histN >= entropySample
 }

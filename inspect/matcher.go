@@ -17,7 +17,11 @@ type Matcher struct {
 	first2 [1 << 16 / 64]uint64
 	ci     map[uint32][]*Form
 	cs     map[uint32][]*Form
-	lower  []byte
+	// Patterns of 8 bytes or more are indexed by their first 8: many
+	// share their first 4 (the MAC forms of one vendor's devices).
+	ci8   map[uint64][]*Form
+	cs8   map[uint64][]*Form
+	lower []byte
 	// lowSrc and lowLen identify the payload lower was computed from.
 	lowSrc *byte
 	lowLen int
@@ -25,7 +29,7 @@ type Matcher struct {
 
 // NewMatcher indexes forms. Patterns shorter than four bytes are ignored.
 func NewMatcher(forms []Form) *Matcher {
-	m := &Matcher{ci: map[uint32][]*Form{}, cs: map[uint32][]*Form{}}
+	m := &Matcher{ci: map[uint32][]*Form{}, cs: map[uint32][]*Form{}, ci8: map[uint64][]*Form{}, cs8: map[uint64][]*Form{}}
 	for i := range forms {
 		m.Add(&forms[i])
 	}
@@ -40,6 +44,15 @@ func (m *Matcher) Add(f *Form) {
 	k := binary.LittleEndian.Uint32(f.Pattern)
 	b2 := uint16(f.Pattern[0])<<8 | uint16(f.Pattern[1])
 	m.first2[b2/64] |= 1 << (b2 % 64)
+	if len(f.Pattern) >= 8 {
+		k8 := binary.LittleEndian.Uint64(f.Pattern)
+		if f.CaseSensitive {
+			m.cs8[k8] = append(m.cs8[k8], f)
+		} else {
+			m.ci8[k8] = append(m.ci8[k8], f)
+		}
+		return
+	}
 	if f.CaseSensitive {
 		m.cs[k] = append(m.cs[k], f)
 	} else {
@@ -48,7 +61,7 @@ func (m *Matcher) Add(f *Form) {
 }
 
 // Len is the number of indexed patterns buckets (for tests and stats).
-func (m *Matcher) Len() int { return len(m.ci) + len(m.cs) }
+func (m *Matcher) Len() int { return len(m.ci) + len(m.cs) + len(m.ci8) + len(m.cs8) }
 
 // Lowered returns p lower-cased (ASCII) in the matcher's reusable buffer.
 // After Find(p) it is already computed; the result is valid until the next
@@ -81,7 +94,7 @@ func lowerInto(dst, p []byte) []byte {
 
 // Find calls fn for every occurrence of every form in p, with its offset.
 func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
-	if len(p) < 4 || (len(m.ci) == 0 && len(m.cs) == 0) {
+	if len(p) < 4 || m.Len() == 0 {
 		return
 	}
 	m.lowSrc = nil // the buffer may hold new bytes at the same address
@@ -91,6 +104,18 @@ func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
 		rb := uint16(p[i])<<8 | uint16(p[i+1])
 		if m.first2[lb/64]&(1<<(lb%64)) == 0 && m.first2[rb/64]&(1<<(rb%64)) == 0 {
 			continue
+		}
+		if i+8 <= len(p) {
+			for _, f := range m.ci8[binary.LittleEndian.Uint64(low[i:])] {
+				if bytes.HasPrefix(low[i:], f.Pattern) && boundary(low, i, len(f.Pattern)) {
+					fn(f, i)
+				}
+			}
+			for _, f := range m.cs8[binary.LittleEndian.Uint64(p[i:])] {
+				if bytes.HasPrefix(p[i:], f.Pattern) {
+					fn(f, i)
+				}
+			}
 		}
 		if len(m.ci) > 0 {
 			if cands := m.ci[binary.LittleEndian.Uint32(low[i:])]; cands != nil {

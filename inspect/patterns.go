@@ -20,11 +20,10 @@ var (
 	// "lat":48.8566,"lon":2.3522 / lat=48.8566&lng=2.3522 / latitude ... longitude.
 	latLonRe = regexp.MustCompile(`(?i)"?(?:lat|latitude)"?\s*[:=]\s*"?(-?\d{1,2}\.\d{3,})"?\s*[,&;]\s*"?(?:lon|lng|long|longitude)"?\s*[:=]\s*"?(-?\d{1,3}\.\d{3,})`)
 	// A bare "48.85661,2.35222" pair with at least four decimals each.
-	pairRe  = regexp.MustCompile(`(?:^|[^\d.])(-?\d{1,2}\.\d{4,}),\s?(-?\d{1,3}\.\d{4,})(?:[^\d.]|$)`)
-	imeiRe  = regexp.MustCompile(`(?:^|\D)(\d{15})(?:\D|$)`)
-	uuidRe  = regexp.MustCompile(`(?i)(?:^|[^0-9a-f-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab0-9a-f][0-9a-f]{3}-[0-9a-f]{12})(?:[^0-9a-f-]|$)`)
-	macRe   = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:-])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?:[^0-9a-f:-]|$)`)
-	adKeyRe = regexp.MustCompile(`(?i)(?:adid|advertising_?id|idfa|gaid|aaid|ifa|rida|tifa|lgudid|ad_?id)`)
+	pairRe = regexp.MustCompile(`(?:^|[^\d.])(-?\d{1,2}\.\d{4,}),\s?(-?\d{1,3}\.\d{4,})(?:[^\d.]|$)`)
+	imeiRe = regexp.MustCompile(`(?:^|\D)(\d{15})(?:\D|$)`)
+	uuidRe = regexp.MustCompile(`(?i)(?:^|[^0-9a-f-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab0-9a-f][0-9a-f]{3}-[0-9a-f]{12})(?:[^0-9a-f-]|$)`)
+	macRe  = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:-])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?:[^0-9a-f:-]|$)`)
 )
 
 // luhn reports whether the digit string passes the Luhn check.
@@ -74,7 +73,7 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[m[0]:m[1]]), Offset: m[0]})
 		}
 	}
-	if bytes.Contains(low, []byte("lat")) {
+	if hasLatKey(low) {
 		scanLatLon(p, fn)
 	}
 	if hasDecimalPair(p) {
@@ -88,7 +87,7 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 	if hasDigitRun(p, 15) {
 		scanIMEI(p, fn)
 	}
-	if hasUUID(p) && adKeyRe.Match(p) {
+	if hasUUID(p) && hasAdKey(low) {
 		for _, m := range uuidRe.FindAllSubmatchIndex(p, 8) {
 			v := string(p[m[2]:m[3]])
 			if v == "00000000-0000-0000-0000-000000000000" {
@@ -160,18 +159,75 @@ func hasDecimalPair(p []byte) bool {
 	return false
 }
 
+// hasUUID looks for the 8-4-4-4-12 hex shape of a UUID.
 func hasUUID(p []byte) bool {
-	for i := 0; i+13 < len(p); i++ {
-		if p[i] == '-' && i >= 8 && isHexByte(p[i-1]) && p[i+5] == '-' && isHexByte(p[i+1]) {
+	for i := 8; i+28 <= len(p); i++ {
+		if p[i] != '-' || p[i+5] != '-' || p[i+10] != '-' || p[i+15] != '-' {
+			continue
+		}
+		if allHex(p[i-8:i]) && allHex(p[i+1:i+5]) && allHex(p[i+6:i+10]) && allHex(p[i+11:i+15]) && allHex(p[i+16:i+28]) {
 			return true
 		}
 	}
 	return false
 }
 
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHexByte(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasMACShape looks for six hex pairs joined by five ':' or '-'.
 func hasMACShape(p []byte) bool {
-	for i := 2; i+3 < len(p); i++ {
-		if (p[i] == ':' || p[i] == '-') && isHexByte(p[i-1]) && isHexByte(p[i-2]) && isHexByte(p[i+1]) && isHexByte(p[i+2]) && (p[i+3] == p[i]) {
+	for i := 0; i+17 <= len(p); i++ {
+		sep := p[i+2]
+		if sep != ':' && sep != '-' {
+			continue
+		}
+		ok := true
+		for j := 0; j < 6 && ok; j++ {
+			ok = isHexByte(p[i+3*j]) && isHexByte(p[i+3*j+1]) && (j == 5 || p[i+3*j+2] == sep)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLatKey looks for "lat" followed shortly by ':' or '=' and a digit
+// or sign: the start of a latitude field.
+func hasLatKey(low []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(low[i:], []byte("lat"))
+		if j < 0 {
+			return false
+		}
+		i += j + 3
+		for k := i; k < len(low) && k < i+12; k++ {
+			if low[k] == ':' || low[k] == '=' {
+				for m := k + 1; m < len(low) && m < k+4; m++ {
+					if isDigit(low[m]) || low[m] == '-' {
+						return true
+					}
+				}
+				break
+			}
+		}
+	}
+}
+
+// adKeys are the names apps and SDKs give advertising identifiers.
+var adKeys = [][]byte{[]byte("adid"), []byte("advertising"), []byte("idfa"), []byte("gaid"), []byte("aaid"), []byte("ifa"),
+	[]byte("rida"), []byte("tifa"), []byte("lgudid"), []byte("ad_id"), []byte("adv_id")}
+
+func hasAdKey(low []byte) bool {
+	for _, k := range adKeys {
+		if bytes.Contains(low, k) {
 			return true
 		}
 	}

@@ -200,6 +200,7 @@ type Destination struct {
 	Name       string     `json:"name,omitempty"` // best name (SNI > HTTP Host > DNS); empty when reached by IP only
 	Names      []NameSeen `json:"names,omitempty"`
 	IP         string     `json:"ip"`
+	OtherIPs   []string   `json:"other_ips,omitempty"` // more addresses that served a named destination
 	Port       uint16     `json:"port"`
 	Transport  string     `json:"transport"`           // "tcp", "udp"
 	Protocols  []string   `json:"protocols,omitempty"` // "tls", "http", "dns", "quic", "ntp", ...

@@ -39,11 +39,14 @@ i=0
 while IFS= read -r -d '' f; do
 	# Ethernet only: ndpiReader and tcprewrite want one link type per file.
 	enc=$(capinfos -E -T -r "$f" 2>/dev/null | cut -f2 || true)
-	[ "$enc" = "Ethernet" ] || continue
+	[ "$enc" = "ether" ] || [ "$enc" = "Ethernet" ] || continue
 	start=$(capinfos -a -T -r -S "$f" 2>/dev/null | cut -f2 || true)
 	dur=$(capinfos -u -T -r "$f" 2>/dev/null | cut -f2 || true)
 	[[ "$start" =~ ^[0-9.]+$ ]] || continue
 	[[ "$dur" =~ ^[0-9.]+$ ]] || dur=0
+	# A few captures span years (clock jumps): keep the round compact so
+	# copies stay in order and 32-bit pcap timestamps do not overflow.
+	dur=$(echo "if ($dur > 600) 600 else $dur" | bc)
 	i=$((i+1))
 	shift=$(echo "$offset - $start" | bc)
 	editcap -F pcap -t "$shift" "$f" "$OUT/round/$(printf %04d $i).pcap" 2>/dev/null || continue
