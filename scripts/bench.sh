@@ -31,6 +31,9 @@ done
 
 go build -o "$OUT/tattle" ./cmd/tattle
 
+if [ -f "$OUT/big.pcap" ] && [ -z "${REBUILD:-}" ]; then
+	echo "== reusing $OUT/big.pcap (REBUILD=1 to make it again)"
+else
 echo "== building one round from $SHARED"
 rm -f "$OUT"/round/*
 base=1700000000
@@ -67,6 +70,10 @@ done
 rm -f "$OUT/tmp.pcap"
 mergecap -a -F pcap -w "$OUT/big.pcap" "$OUT"/copy-*.pcap
 rm -f "$OUT"/copy-*.pcap
+fi
+round_bytes=$(stat -c %s "$OUT/round.pcap")
+copies=$(( $(stat -c %s "$OUT/big.pcap") / round_bytes ))
+i=$(ls "$OUT"/round | wc -l)
 size=$(stat -c %s "$OUT/big.pcap")
 packets=$(capinfos -c -T -r "$OUT/big.pcap" | cut -f2)
 echo "big.pcap: $((size/1024/1024)) MB, $packets packets"
@@ -84,6 +91,7 @@ echo
 echo "| tool | seconds | MB/s | peak RSS (MB) |"
 echo "|---|---|---|---|"
 measure "tattle scan --format json" "$OUT/tattle" scan --format json "$OUT/big.pcap"
+measure "tattle scan --no-inspect --format json" "$OUT/tattle" scan --no-inspect --format json "$OUT/big.pcap"
 measure "ndpiReader -q" ndpiReader -q -i "$OUT/big.pcap"
 measure "tshark -T fields" tshark -r "$OUT/big.pcap" -T fields -e frame.number -e ip.src -e ip.dst \
 	-e tls.handshake.extensions_server_name -e dns.qry.name -e http.user_agent -e dhcp.option.hostname

@@ -38,6 +38,8 @@ type ScanOptions struct {
 	Policies     []string
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
+	// NoInspect skips payload inspection (personal data in cleartext).
+	NoInspect bool
 }
 
 // output flags shared by scan and report.
@@ -88,6 +90,7 @@ standard input, and reports each device with its identity and destinations.
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
 	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
+	f.BoolVar(&opts.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
 	f.StringArrayVar(&opts.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
 	return cmd
 }
@@ -195,7 +198,7 @@ func runScan(opts *ScanOptions) error {
 		return err
 	}
 	defer src.Close()
-	cfg := audit.Config{Version: version, Known: known, Knowledge: know}
+	cfg := audit.Config{Version: version, Known: known, Knowledge: know, NoInspect: opts.NoInspect}
 	if opts.IO.ErrTTY {
 		cfg.Hooks = append(cfg.Hooks, &progress{io: opts.IO, src: src})
 	}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tattle-audit/tattle/audit"
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/policy"
+)
+
+// CaptureOptions are the inputs of `tattle capture`.
+type CaptureOptions struct {
+	Scan        ScanOptions
+	Interface   string
+	Filter      string
+	Promisc     bool
+	Snaplen     int
+	Duration    time.Duration
+	Packets     uint64
+	Write       string
+	RotateMB    int64
+	RotateEvery time.Duration
+}
+
+func newCaptureCmd(io *IOStreams) *cobra.Command {
+	opts := &CaptureOptions{Scan: ScanOptions{IO: io}}
+	cmd := &cobra.Command{
+		Use:   "capture --interface IFACE",
+		Short: "Capture live from a network interface and audit what arrives",
+		Long: `Capture reads packets from a network interface (Linux AF_PACKET, pure Go; it
+needs CAP_NET_RAW), runs the same pipeline as scan on them, and reports when the
+capture ends: after --duration, after --packets, or on Ctrl-C. With -w it writes
+what it captured to pcapng, so the audit can be reproduced from the file.
+
+` + exitCodesHelp,
+		Example: `  sudo tattle capture -i eth0 --duration 10m -w home.pcapng
+  sudo tattle capture -i br-lan --filter "not port 22" --packets 100000 -f json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Interface == "" {
+				return usageErrorf("capture: --interface is required")
+			}
+			if err := checkOutputFlags(opts.Scan.Format, opts.Scan.FailOn); err != nil {
+				return err
+			}
+			return runCapture(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Interface, "interface", "i", "", "network interface to capture on")
+	f.StringVar(&opts.Filter, "filter", "", "pcap filter expression (compiled with tcpdump)")
+	f.BoolVar(&opts.Promisc, "promisc", true, "put the interface in promiscuous mode")
+	f.IntVar(&opts.Snaplen, "snaplen", 0, "bytes kept per packet (0: whole packets)")
+	f.DurationVar(&opts.Duration, "duration", 0, "stop after this long (0: until Ctrl-C)")
+	f.Uint64Var(&opts.Packets, "packets", 0, "stop after this many packets (0: no limit)")
+	f.StringVarP(&opts.Write, "write", "w", "", "write captured packets to this pcapng file")
+	f.Int64Var(&opts.RotateMB, "rotate-mb", 0, "with -w, start a new file every this many MB")
+	f.DurationVar(&opts.RotateEvery, "rotate-every", 0, "with -w, start a new file this often")
+	addOutputFlags(cmd, &opts.Scan.Format, &opts.Scan.Output, &opts.Scan.ShowPersonal, &opts.Scan.FailOn, &opts.Scan.Baseline)
+	f.StringArrayVar(&opts.Scan.Policies, "policy", nil, "privacy declaration file or directory to check devices against")
+	return cmd
+}
+
+func runCapture(opts *CaptureOptions) error {
+	io := opts.Scan.IO
+	var decls []*policy.Declaration
+	var err error
+	if len(opts.Scan.Policies) > 0 {
+		if decls, err = policy.Load(opts.Scan.Policies...); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	live, err := capture.OpenLive(capture.LiveOptions{Interface: opts.Interface, Promisc: opts.Promisc, Snaplen: opts.Snaplen,
+		Filter: opts.Filter, Duration: opts.Duration, Packets: opts.Packets})
+	if err != nil {
+		return withCode(ExitInput, err)
+	}
+	if dropped, err := capture.DropPrivileges(); err != nil {
+		live.Close()
+		return withCode(ExitInternal, err)
+	} else if dropped {
+		fmt.Fprintln(io.ErrOut, "tattle: capture socket open; running without root from here on")
+	}
+	var src audit.InputSource = live
+	var tee *capture.Tee
+	if opts.Write != "" {
+		if tee, err = capture.NewTee(live, capture.TeeOptions{Path: opts.Write, RotateBytes: opts.RotateMB << 20, RotateEvery: opts.RotateEvery}); err != nil {
+			live.Close()
+			return withCode(ExitUsage, err)
+		}
+		src = tee
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		live.Close() // unblocks the read; the scan then reports what it saw
+	}()
+	cfg := audit.Config{Version: version}
+	if io.ErrTTY {
+		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live})
+	}
+	res, scanErr := audit.Scan(src, cfg)
+	if tee != nil {
+		if err := tee.Close(); err != nil {
+			fmt.Fprintf(io.ErrOut, "tattle: writing %s: %v\n", opts.Write, err)
+		}
+	}
+	live.Close()
+	if io.ErrTTY {
+		fmt.Fprint(io.ErrOut, "\r\x1b[K")
+	}
+	if res == nil {
+		return withCode(ExitInput, scanErr)
+	}
+	received, drops := live.Drops()
+	res.Stats.KernelDrops = drops
+	if res.Stats.KernelDrops > 0 {
+		fmt.Fprintf(io.ErrOut, "tattle: the kernel dropped %d packets (of %d): results are incomplete\n", res.Stats.KernelDrops, received)
+	}
+	if tee != nil {
+		fmt.Fprintf(io.ErrOut, "tattle: wrote %v\n", tee.Files)
+	}
+	policy.Apply(res, decls)
+	code, err := emit(io, res, opts.Scan.Format, opts.Scan.Output, opts.Scan.ShowPersonal, opts.Scan.FailOn, opts.Scan.Baseline)
+	if err != nil {
+		return err
+	}
+	if scanErr != nil {
+		return withCode(ExitPartial, scanErr)
+	}
+	if code != ExitOK {
+		return withCode(code, nil)
+	}
+	return nil
+}
+
+// liveView keeps a one-line summary of the capture on stderr while it
+// runs: packets, flows, devices, the latest destination seen.
+type liveView struct {
+	io      *IOStreams
+	live    *capture.LiveSource
+	flows   int
+	devices map[string]bool
+	last    time.Time
+	latest  string
+}
+
+func (v *liveView) Event(dev string, e capture.Event) {
+	if v.devices == nil {
+		v.devices = map[string]bool{}
+	}
+	v.devices[dev] = true
+	if t, ok := e.(*capture.TLSEvent); ok && t.Hello.SNI != "" {
+		v.latest = t.Hello.SNI
+	}
+	v.draw()
+}
+
+func (v *liveView) Flow(dev string, f *capture.Flow) {
+	v.flows++
+	v.draw()
+}
+
+func (v *liveView) draw() {
+	now := v.io.Now()
+	if now.Sub(v.last) < 250*time.Millisecond {
+		return
+	}
+	v.last = now
+	var pk uint64
+	for _, in := range v.live.Inputs() {
+		pk += in.Packets
+	}
+	_, drops := v.live.Drops()
+	fmt.Fprintf(v.io.ErrOut, "\r\x1b[Kcapturing: %d packets, %d devices, %d flows done, %d dropped  latest: %s", pk, len(v.devices), v.flows, drops, sanitizeTerminal(v.latest))
+}
