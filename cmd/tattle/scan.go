@@ -35,6 +35,7 @@ type ScanOptions struct {
 	KnownValues  string
 	Rules        []string
 	Knowledge    []string
+	Lists        []string
 	Policies     []string
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
@@ -89,6 +90,7 @@ standard input, and reports each device with its identity and destinations.
 	f.StringVar(&opts.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
+	f.StringArrayVar(&opts.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
 	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
 	f.BoolVar(&opts.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
 	f.StringArrayVar(&opts.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
@@ -123,10 +125,16 @@ func openInputs(opts *ScanOptions) (*capture.FileSource, error) {
 
 // knowledge builds the classification knowledge from the embedded data and
 // the user's files.
-func knowledge(rules, files []string) (*audit.Knowledge, error) {
+func knowledge(rules, files []string, lists ...string) (*audit.Knowledge, error) {
 	kb := fingerprints.DefaultKB()
-	if len(files) > 0 {
+	if len(files) > 0 || len(lists) > 0 {
 		kb = kb.Clone()
+		for _, l := range lists {
+			path, cat, _ := strings.Cut(l, "=")
+			if _, err := kb.LoadList(path, "auto", cat); err != nil {
+				return nil, withCode(ExitUsage, fmt.Errorf("--list: %w", err))
+			}
+		}
 		for _, p := range files {
 			f, err := os.Open(p)
 			if err != nil {
@@ -140,7 +148,7 @@ func knowledge(rules, files []string) (*audit.Knowledge, error) {
 		}
 	}
 	db := fingerprints.DefaultDB()
-	if len(rules) > 0 || len(files) > 0 {
+	if len(rules) > 0 || len(files) > 0 || len(lists) > 0 {
 		var err error
 		if db, err = fingerprints.NewDB(kb, rules...); err != nil {
 			return nil, withCode(ExitUsage, err)
@@ -177,7 +185,7 @@ func (p *progress) Flow(string, *capture.Flow) {
 }
 
 func runScan(opts *ScanOptions) error {
-	know, err := knowledge(opts.Rules, opts.Knowledge)
+	know, err := knowledge(opts.Rules, opts.Knowledge, opts.Lists...)
 	if err != nil {
 		return err
 	}
