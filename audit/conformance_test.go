@@ -194,3 +194,99 @@ func TestNDPITrackersEndToEnd(t *testing.T) {
 	}
 	t.Logf("nDPI advertising/tracking destinations checked: %d, third party: %d", checked, third)
 }
+
+// TestNDPICleartextCredentials: every shared capture nDPI flags with
+// clear-text credentials yields a credentials finding for that flow's
+// server.
+func TestNDPICleartextCredentials(t *testing.T) {
+	root := filepath.Join(testutil.SharedCaptures(t), "ntop-nDPI", "tests", "cfgs", "default")
+	outs, _ := filepath.Glob(filepath.Join(root, "result", "*.out"))
+	flowRe := regexp.MustCompile(`^\s*\d+\s+(TCP|UDP)\s+(\S+):(\d+)\s+<?->\s+(\S+):(\d+)`)
+	checked, found := 0, 0
+	for _, out := range outs {
+		b, _ := os.ReadFile(out)
+		var servers []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if !strings.Contains(l, "Clear-Text Credentials") {
+				continue
+			}
+			if m := flowRe.FindStringSubmatch(l); m != nil {
+				servers = append(servers, strings.Trim(m[4], "[]"))
+			}
+		}
+		if len(servers) == 0 {
+			continue
+		}
+		pcap := filepath.Join(root, "pcap", strings.TrimSuffix(filepath.Base(out), ".out"))
+		res := scanPaths(t, pcap)
+		for _, srv := range servers {
+			checked++
+			ok := false
+			for _, d := range res.Devices {
+				for _, f := range d.Findings {
+					if f.Kind != KindCredentials {
+						continue
+					}
+					for _, dst := range d.Destinations {
+						if dst.IP == srv && (f.Destination == dst.Name || f.Destination == dst.IP) {
+							ok = true
+						}
+					}
+				}
+			}
+			if ok {
+				found++
+			} else {
+				t.Errorf("%s: nDPI flags clear-text credentials to %s; tattle found none", filepath.Base(pcap), srv)
+			}
+		}
+	}
+	t.Logf("nDPI clear-text credential flows: %d, found by tattle: %d", checked, found)
+	if checked == 0 {
+		t.Fatal("no nDPI credential expectations read")
+	}
+}
+
+// TestIoTSentinelMACsInCleartext counts, per IoT Sentinel device, the
+// findings of its own MAC address in cleartext payloads (UPnP, HTTP).
+func TestIoTSentinelMACsInCleartext(t *testing.T) {
+	root := filepath.Join(testutil.SharedCaptures(t), "IoT_Sentinel", "captures_IoT_Sentinel", "captures_IoT-Sentinel")
+	dirs, _ := os.ReadDir(root)
+	var rows []string
+	total := 0
+	for _, d := range dirs {
+		macb, err := os.ReadFile(filepath.Join(root, d.Name(), "_iotdevice-mac.txt"))
+		caps, _ := filepath.Glob(filepath.Join(root, d.Name(), "*.pcap*"))
+		if err != nil || len(caps) == 0 {
+			continue
+		}
+		mac := strings.ToLower(strings.TrimSpace(string(macb)))
+		res := scanPaths(t, caps...)
+		n, where := 0, map[string]bool{}
+		for _, dev := range res.Devices {
+			if dev.ID != mac {
+				continue
+			}
+			for _, f := range dev.Findings {
+				if f.Kind == KindCleartextPersonal && f.DataType == "mac address" {
+					n++
+					where[f.Destination] = true
+					if len(f.Evidence) == 0 || f.Evidence[0].Packet == 0 {
+						t.Errorf("%s: finding without packet evidence", d.Name())
+					}
+				}
+			}
+		}
+		total += n
+		var ws []string
+		for w := range where {
+			ws = append(ws, w)
+		}
+		sort.Strings(ws)
+		rows = append(rows, fmt.Sprintf("%-20s %2d  %s", d.Name(), n, strings.Join(ws, ", ")))
+	}
+	t.Logf("device MAC in cleartext, findings per IoT Sentinel device:\n%s", strings.Join(rows, "\n"))
+	if total == 0 {
+		t.Error("no device sends its MAC in cleartext in any IoT Sentinel capture: the detector is suspect (WeMo and Hue put it in UPnP)")
+	}
+}
