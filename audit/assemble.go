@@ -122,6 +122,9 @@ func (a *destAgg) result() result.Destination {
 	if rd.Local {
 		rd.Party = "local"
 	}
+	if c := a.cert; c != nil && rd.TLS != nil {
+		rd.TLS.CertSubject, rd.TLS.CertIssuer, rd.TLS.CertNotAfter, rd.TLS.CertSelfSigned = c.Subject, c.Issuer, c.NotAfter, c.SelfSigned
+	}
 	for _, ip := range a.otherIPs {
 		rd.OtherIPs = append(rd.OtherIPs, ip.String())
 	}

@@ -56,6 +56,7 @@ type destAgg struct {
 	cleartext uint64
 	inbound   bool
 	entropy   string
+	cert      *capture.TLSServerEvent // the server certificate seen (TLS 1.2 and below)
 }
 
 type seenAgg struct {
@@ -107,6 +108,7 @@ type flowName struct {
 	packet       uint64
 	tls          *result.TLSInfo
 	ciphers      []uint16
+	server       *capture.TLSServerEvent
 }
 
 // Builder is a capture.Sink that assembles devices.
@@ -359,6 +361,18 @@ func (b *Builder) Event(e capture.Event) {
 		b.flowNames[fk] = fn
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
+	case *capture.TLSServerEvent:
+		// The server spoke; the client is the device.
+		d = b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
+		fk := capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport}
+		fn := b.flowNames[fk]
+		cp := *e
+		cp.SANs = append([]string(nil), e.SANs...)
+		fn.server = &cp
+		if fn.name == "" && e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
+			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Subject), "cert", e.File, e.Packet
+		}
+		b.flowNames[fk] = fn
 	case *capture.ServerNameEvent:
 		d = b.senderDevice(&e.Meta)
 		countSeen(d.uas, e.UserAgent, &e.Meta, d)
@@ -486,6 +500,18 @@ func (b *Builder) Flow(f *capture.Flow) {
 	if fn.tls != nil && a.tls == nil {
 		a.tls = fn.tls
 		a.tls.WeakCiphers = weakCipherClasses(fn.ciphers)
+	}
+	if fn.server != nil {
+		if a.tls == nil {
+			a.tls = &result.TLSInfo{}
+		}
+		if a.tls.Version == "" {
+			a.tls.Version = TLSVersionName(fn.server.Version)
+			a.tls.Cipher = fmt.Sprintf("0x%04x", fn.server.Cipher)
+		}
+		if fn.server.HasCert && a.cert == nil {
+			a.cert = fn.server
+		}
 	}
 	if f.Entropy != "" && a.entropy == "" {
 		a.entropy = f.Entropy

@@ -238,3 +238,29 @@ func TestFindings(t *testing.T) {
 		t.Error("finding IDs not stable or not distinct")
 	}
 }
+
+func TestServerCertificateFindings(t *testing.T) {
+	b := NewBuilder()
+	meta := capture.Meta{File: "c.pcap", Packet: 4, Time: t0, SrcMAC: router, DstMAC: plug,
+		Src: ap("52.1.2.9:443"), Dst: ap("192.168.1.20:40000"), Transport: capture.TCP}
+	b.Event(&capture.TLSServerEvent{Meta: meta, Version: 0x0301, Cipher: 0x000a, HasCert: true, Subject: "cloud.vendor.example",
+		SelfSigned: true, NotAfter: t0.Add(-24 * time.Hour)})
+	f := flow("192.168.1.20:40000", "52.1.2.9:443", time.Second, 1)
+	b.Flow(f)
+	d := onlyDevice(t, b)
+	if d.Destinations[0].Name != "cloud.vendor.example" || d.Destinations[0].Names[0].Source != "cert" {
+		t.Errorf("destination named %q by %+v, want the certificate's subject", d.Destinations[0].Name, d.Destinations[0].Names)
+	}
+	kinds := map[string]bool{}
+	for _, f := range d.Findings {
+		kinds[f.Kind] = true
+	}
+	for _, k := range []string{KindWeakTLSUsed, KindCertSelfSigned, KindCertExpired} {
+		if !kinds[k] {
+			t.Errorf("no %s finding; have %v", k, kinds)
+		}
+	}
+	if tls := d.Destinations[0].TLS; tls == nil || tls.Version != "TLS 1.0" || !tls.CertSelfSigned {
+		t.Errorf("tls = %+v", tls)
+	}
+}

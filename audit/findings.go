@@ -23,6 +23,9 @@ const (
 	KindThirdParty        = "third-party-contact"
 	KindUnclassified      = "unclassified-destination"
 	KindCredentials       = "cleartext-credentials"
+	KindWeakTLSUsed       = "weak-tls-used"
+	KindCertSelfSigned    = "tls-certificate-self-signed"
+	KindCertExpired       = "tls-certificate-expired"
 )
 
 // maxEvidence bounds the packets cited per finding; Count keeps the total.
@@ -195,6 +198,30 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 					Destination: label, Organization: dst.Organization, Evidence: ev,
 				})
 			}
+		}
+		if t := dst.TLS; t != nil && (t.Version == "SSL 3.0" || t.Version == "TLS 1.0" || t.Version == "TLS 1.1") {
+			out = append(out, result.Finding{
+				ID: FindingID(KindWeakTLSUsed, id, label), Kind: KindWeakTLSUsed, Severity: result.SeverityHigh,
+				Title:       "Outdated TLS version used",
+				Message:     fmt.Sprintf("The server %s chose %s for this device's connection; TLS below 1.2 is deprecated (RFC 8996).", label, t.Version),
+				Destination: label, Organization: dst.Organization, Evidence: ev,
+			})
+		}
+		if t := dst.TLS; t != nil && t.CertSelfSigned && !dst.Local {
+			out = append(out, result.Finding{
+				ID: FindingID(KindCertSelfSigned, id, label), Kind: KindCertSelfSigned, Severity: result.SeverityMedium,
+				Title:       "Self-signed server certificate",
+				Message:     fmt.Sprintf("%s presented a self-signed certificate (%q): unless the device pins it, anyone on the path can impersonate the server.", label, t.CertSubject),
+				Destination: label, Organization: dst.Organization, Evidence: ev,
+			})
+		}
+		if t := dst.TLS; t != nil && !t.CertNotAfter.IsZero() && dst.First.After(t.CertNotAfter) && !dst.Local {
+			out = append(out, result.Finding{
+				ID: FindingID(KindCertExpired, id, label), Kind: KindCertExpired, Severity: result.SeverityMedium,
+				Title:       "Expired server certificate accepted",
+				Message:     fmt.Sprintf("%s presented a certificate that expired on %s, and the device went on talking to it.", label, t.CertNotAfter.Format("2006-01-02")),
+				Destination: label, Organization: dst.Organization, Evidence: ev,
+			})
 		}
 		if dst.TLS != nil && len(dst.TLS.WeakCiphers) > 0 {
 			out = append(out, result.Finding{

@@ -24,7 +24,7 @@ var scoreClasses = []struct {
 	{"contact outside the MUD profile", []string{KindMUD}, 10, 30},
 	{"advertising, analytics and tracking contacts", []string{"tracker-contact"}, 5, 20},
 	{"unencrypted traffic to the internet", []string{"cleartext-protocol"}, 5, 15},
-	{"outdated TLS or weak cipher suites", []string{"weak-tls-version", "weak-tls-cipher"}, 5, 10},
+	{"outdated TLS, weak cipher suites or bad certificates", []string{"weak-tls-version", "weak-tls-cipher", "weak-tls-used", "tls-certificate-self-signed", "tls-certificate-expired"}, 5, 15},
 	{"ambiguous disclosures", []string{KindAmbiguous}, 5, 10},
 	{"vague disclosures", []string{KindVague}, 2, 10},
 	{"third parties (no declaration to check them against)", []string{"third-party-contact"}, 2, 10},

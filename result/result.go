@@ -246,6 +246,11 @@ type TLSInfo struct {
 	JA4      string   `json:"ja4,omitempty"`
 	Version  string   `json:"version_used,omitempty"` // from ServerHello when seen
 	Cipher   string   `json:"cipher_used,omitempty"`
+	// Certificate of the server, when TLS 1.2 or below showed it.
+	CertSubject    string    `json:"cert_subject,omitempty"`
+	CertIssuer     string    `json:"cert_issuer,omitempty"`
+	CertNotAfter   time.Time `json:"cert_not_after,omitzero"`
+	CertSelfSigned bool      `json:"cert_self_signed,omitempty"`
 	// WeakCiphers names the classes of weak suites offered (NULL, EXPORT,
 	// RC4, DES, 3DES, anonymous).
 	WeakCiphers []string `json:"weak_ciphers_offered,omitempty"`
