@@ -99,6 +99,7 @@ type device struct {
 	last    time.Time
 	pdata   map[string]*pdAgg      // personal data found, by destination+type+form
 	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
+	upnp    map[string]*result.UPnPObs
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host).
@@ -172,6 +173,7 @@ func (b *Builder) dev(k devKey) *device {
 			queries: map[string]*result.Seen{},
 			pdata:   map[string]*pdAgg{},
 			listen:  map[string]result.Seen{},
+			upnp:    map[string]*result.UPnPObs{},
 		}
 		b.devices[k] = d
 	}
@@ -361,6 +363,13 @@ func (b *Builder) Event(e capture.Event) {
 		b.flowNames[fk] = fn
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
+	case *capture.UPnPDescriptionEvent:
+		d = b.senderDevice(&e.Meta)
+		key := e.Manufacturer + "\x00" + e.ModelName + "\x00" + e.DeviceType
+		if _, ok := d.upnp[key]; !ok && len(d.upnp) < 64 {
+			d.upnp[key] = &result.UPnPObs{URL: e.URL, DeviceType: e.DeviceType, FriendlyName: e.FriendlyName, Manufacturer: e.Manufacturer,
+				ModelName: e.ModelName, ModelNumber: e.ModelNumber, SerialNumber: e.SerialNumber, File: e.File, Packet: e.Packet}
+		}
 	case *capture.TLSServerEvent:
 		// The server spoke; the client is the device.
 		d = b.dev(keyFor(e.DstMAC, e.Dst.Addr()))

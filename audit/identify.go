@@ -45,6 +45,16 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 		s.Add("ssdp_type", x.NT, r)
 		s.Add("ssdp_type", x.ST, r)
 	}
+	for _, x := range o.UPnP {
+		r := ref(x.File, x.Packet)
+		s.Add("upnp_manufacturer", x.Manufacturer, r)
+		model := strings.TrimSpace(x.ModelName + " " + x.ModelNumber)
+		if x.ModelNumber != "" && strings.Contains(x.ModelName, x.ModelNumber) {
+			model = x.ModelName
+		}
+		s.Add("upnp_model", model, r)
+		s.Add("ssdp_type", x.DeviceType, r)
+	}
 	for _, x := range o.UserAgents {
 		s.Add("user_agent", x.Value, ref(x.File, x.Packet))
 	}

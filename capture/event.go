@@ -212,3 +212,16 @@ type ServerNameEvent struct {
 	Name      string
 	UserAgent string
 }
+
+// UPnPDescriptionEvent is a UPnP device description (the XML an SSDP
+// LOCATION points to), as the device served it over HTTP.
+type UPnPDescriptionEvent struct {
+	Meta         // Src is the device that described itself
+	URL          string
+	DeviceType   string
+	FriendlyName string
+	Manufacturer string
+	ModelName    string
+	ModelNumber  string
+	SerialNumber string
+}

@@ -187,7 +187,7 @@ func NewDB(kb *KB, paths ...string) (*DB, error) {
 
 var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": true, "dhcp_params": true, "mdns_service": true,
 	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
-	"listen_port": true, "ja4": true, "oui": true}
+	"listen_port": true, "ja4": true, "oui": true, "upnp_manufacturer": true, "upnp_model": true}
 
 // Load adds the rules of one file, checking them: known signal kinds,
 // regular expressions that compile, known types, unique ids.
@@ -339,6 +339,13 @@ func (db *DB) Identify(s *Signals) Identity {
 			}
 			vendors.add(name, w, Evidence{Source: "oui", Detail: detail, Rule: "oui"})
 		}
+	}
+	// The device's own UPnP description names its maker and model.
+	for _, m := range s.ByKind["upnp_manufacturer"] {
+		vendors.add(db.vendorName(m.Value), 0.8, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: manufacturer %q", m.Value), Rule: "upnp", Ref: m.Ref})
+	}
+	for _, m := range s.ByKind["upnp_model"] {
+		models.add(m.Value, 0.8, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: model %q", m.Value), Rule: "upnp", Ref: m.Ref})
 	}
 	// Vendor clouds the device talks to.
 	clouds := map[string]bool{}

@@ -135,6 +135,20 @@ type Observations struct {
 	JA4        []TLSObs  `json:"tls_clients,omitempty"`
 	Hostnames  []Seen    `json:"hostnames,omitempty"` // names the device calls itself (DHCP, mDNS)
 	DNSQueries []Seen    `json:"dns_queries,omitempty"`
+	UPnP       []UPnPObs `json:"upnp,omitempty"` // device descriptions the device served
+}
+
+// UPnPObs is a UPnP device description a device served.
+type UPnPObs struct {
+	URL          string `json:"url"`
+	DeviceType   string `json:"device_type,omitempty"`
+	FriendlyName string `json:"friendly_name,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	ModelName    string `json:"model_name,omitempty"`
+	ModelNumber  string `json:"model_number,omitempty"`
+	SerialNumber string `json:"serial_number,omitempty"`
+	File         string `json:"file,omitempty"`
+	Packet       uint64 `json:"packet,omitempty"`
 }
 
 // Seen is a value with the first packet it was seen in and a count.

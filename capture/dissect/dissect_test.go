@@ -237,3 +237,26 @@ func FuzzHTTP(f *testing.F) {
 func FuzzNTP(f *testing.F) {
 	fuzzDissector(f, NewNTP, capture.UDP, "192.168.1.5:40000", "52.1.2.3:123", make([]byte, 48))
 }
+
+func TestUPnPDescription(t *testing.T) {
+	h := NewHTTP()
+	p := packet(capture.TCP, "192.168.1.30:40000", "192.168.1.5:49153", []byte("GET /setup.xml HTTP/1.1\r\nHost: 192.168.1.5:49153\r\n\r\n"))
+	run(h, p)
+	resp := "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?>\n<root xmlns=\"urn:Belkin:device-1-0\"><device>" +
+		"<deviceType>urn:Belkin:device:controllee:1</deviceType><friendlyName>Kitchen</friendlyName><manufacturer>Belkin International Inc.</manufacturer>" +
+		"<modelName>Socket</modelName><modelNumber>1.0</modelNumber><serialNumber>221517K0101769</serialNumber></device></root>"
+	p.Dir = capture.ToClient
+	var ev []capture.Event
+	for _, seg := range []string{resp[:60], resp[60:]} {
+		p.Payload = []byte(seg)
+		ev = append(ev, run(h, p)...)
+	}
+	if len(ev) != 1 {
+		t.Fatalf("%d events", len(ev))
+	}
+	u := ev[0].(*capture.UPnPDescriptionEvent)
+	if u.Manufacturer != "Belkin International Inc." || u.DeviceType != "urn:Belkin:device:controllee:1" || u.ModelName != "Socket" ||
+		u.SerialNumber != "221517K0101769" || u.URL != "http://192.168.1.5:49153/setup.xml" {
+		t.Errorf("description = %+v", u)
+	}
+}

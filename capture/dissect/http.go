@@ -42,6 +42,7 @@ type httpState struct {
 	buf  []byte // an incomplete header block
 	skip int64  // body bytes still to skip
 	seen bool   // a request was recognised on this flow
+	upnp *upnpState
 }
 
 func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
@@ -49,11 +50,14 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		p.Done()
 		return
 	}
-	if p.Dir != capture.ToServer {
-		return
-	}
 	st := p.State()
 	s, _ := (*st).(*httpState)
+	if p.Dir != capture.ToServer {
+		if s != nil {
+			responseBody(p, s, emit)
+		}
+		return
+	}
 	data := p.Payload
 	if s == nil {
 		if !looksLikeRequest(data) {
@@ -100,6 +104,7 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 				p.Flow.ServerName = strings.ToLower(e.Host)
 			}
 			emit(e)
+			watchDescription(p, e, s)
 			for _, h := range e.Headers {
 				if strings.EqualFold(h[0], "Content-Length") {
 					if n, err := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64); err == nil && n > 0 {
