@@ -16,8 +16,12 @@ func (NTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	b := p.Payload
+	if len(b) < 48 {
+		p.Flow.Note("ntp: not an NTP packet")
+		return
+	}
 	v := int(b[0]>>3) & 7
-	if len(b) < 48 || v < 1 || v > 4 {
+	if v < 1 || v > 4 {
 		p.Flow.Note("ntp: not an NTP packet")
 		return
 	}
