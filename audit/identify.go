@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -13,6 +14,9 @@ import (
 type Knowledge struct {
 	Devices *fingerprints.DB
 	KB      *fingerprints.KB
+	// ASN, when set, names the network owner of destinations no name
+	// classifies.
+	ASN *fingerprints.ASNDB
 }
 
 // signals gathers a device's identity signals for the fingerprinting
@@ -162,6 +166,23 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		dst.Party = k.KB.Party(vendorOrg, m)
 		dst.ClassifiedBy = m.Source + ":" + m.Rule
 		return
+	}
+	if k.ASN != nil {
+		if ip, err := netip.ParseAddr(dst.IP); err == nil {
+			if a, ok := k.ASN.Lookup(ip); ok {
+				// The address's network owner: the organisation that hosts
+				// it, not necessarily the one that runs the service.
+				dst.Organization = a.Organization
+				dst.ClassifiedBy = fmt.Sprintf("asn:AS%d", a.Number)
+				m := fingerprints.Match{Org: "asn:" + a.Organization}
+				if o, ok := k.KB.OrgByName(a.Organization); ok {
+					m = fingerprints.Match{Org: o.ID, OrgName: o.Name, Parent: k.KB.Ultimate(o.ID), Category: o.Category}
+					dst.Organization, dst.Category = o.Name, o.Category
+				}
+				dst.Party = k.KB.Party(vendorOrg, m)
+				return
+			}
+		}
 	}
 	dst.Party = fingerprints.PartyUnclassified
 }

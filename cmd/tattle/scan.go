@@ -36,6 +36,7 @@ type ScanOptions struct {
 	Rules        []string
 	Knowledge    []string
 	Lists        []string
+	ASNDB        string
 	Policies     []string
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
@@ -90,6 +91,7 @@ standard input, and reports each device with its identity and destinations.
 	f.StringVar(&opts.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
+	f.StringVar(&opts.ASNDB, "asn-db", "", "MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) to name the network owner of destinations no name classifies")
 	f.StringArrayVar(&opts.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
 	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
 	f.BoolVar(&opts.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
@@ -188,6 +190,14 @@ func runScan(opts *ScanOptions) error {
 	know, err := knowledge(opts.Rules, opts.Knowledge, opts.Lists...)
 	if err != nil {
 		return err
+	}
+	if opts.ASNDB != "" {
+		asn, err := fingerprints.OpenASN(opts.ASNDB)
+		if err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--asn-db: %w", err))
+		}
+		defer asn.Close()
+		know.ASN = asn
 	}
 	var decls []*policy.Declaration
 	if len(opts.Policies) > 0 {
