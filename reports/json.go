@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/tattle-audit/tattle/result"
@@ -10,10 +12,63 @@ import (
 // JSON writes the full result (schema: docs/schema/result.schema.json).
 type JSON struct{}
 
+//
+// It writes device by device, so a scan of thousands of devices never
+// holds its whole JSON text in memory; the bytes are those of
+// json.Encoder with two-space indentation.
 func (JSON) Render(w io.Writer, r *result.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	field := func(name string, v any, last bool) error {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "  %q: %s", name, b)
+		if !last {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		return nil
+	}
+	bw.WriteString("{\n")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"schema", r.Schema}, {"tool", r.Tool}, {"inputs", r.Inputs}, {"stats", r.Stats}} {
+		if err := field(f.name, f.v, false); err != nil {
+			return err
+		}
+	}
+	if r.Devices == nil {
+		bw.WriteString("  \"devices\": null,\n")
+	} else if len(r.Devices) == 0 {
+		bw.WriteString("  \"devices\": [],\n")
+	} else {
+		bw.WriteString("  \"devices\": [\n")
+		for i := range r.Devices {
+			b, err := json.MarshalIndent(&r.Devices[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			bw.WriteString("    ")
+			bw.Write(b)
+			if i < len(r.Devices)-1 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n")
+		}
+		bw.WriteString("  ],\n")
+	}
+	if len(r.Warnings) > 0 {
+		if err := field("warnings", r.Warnings, false); err != nil {
+			return err
+		}
+	}
+	if err := field("redacted", r.Redacted, true); err != nil {
+		return err
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 // NDJSON writes one JSON object per line, each with a "type": "input",

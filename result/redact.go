@@ -16,6 +16,13 @@ import (
 // the point of the report.
 func Redact(r *Result) *Result {
 	c := deepCopy(r)
+	RedactInPlace(c)
+	return c
+}
+
+// RedactInPlace redacts r itself, for callers that will not use the
+// unredacted result again (it saves a copy of a large result).
+func RedactInPlace(c *Result) {
 	c.Redacted = true
 	for i := range c.Devices {
 		d := &c.Devices[i]
@@ -80,7 +87,6 @@ func Redact(r *Result) *Result {
 			}
 		}
 	}
-	return c
 }
 
 func isLocalName(n string) bool {

@@ -13,7 +13,7 @@ func main() {
 	// garbage from a long scan instead of letting the heap balloon.
 	// GOMEMLIMIT in the environment overrides it.
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
-		debug.SetMemoryLimit(160 << 20)
+		debug.SetMemoryLimit(180 << 20)
 	}
 	os.Exit(int(Main(os.Args[1:], SystemIO())))
 }

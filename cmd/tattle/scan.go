@@ -263,7 +263,7 @@ func emit(io *IOStreams, res *result.Result, format, output string, showPersonal
 		shown = baseline.Filter(res, baseline.Compare(prev, res))
 	}
 	if !showPersonal {
-		shown = result.Redact(shown)
+		result.RedactInPlace(shown) // nothing reads the unredacted result after this
 	}
 	rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled() && output == "", Width: io.Width})
 	if err != nil {
