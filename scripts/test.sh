@@ -16,6 +16,14 @@ go vet ./...
 echo "== go test -race"
 go test -race -count=1 ./... 2>&1 | tee /tmp/tattle-test.log
 
+# The libpcap build (-tags libpcap, cgo) of live capture, where libpcap's
+# headers are installed: vetted, and its end-to-end test run (as root).
+if [ -f /usr/include/pcap.h ] || [ -f /usr/include/pcap/pcap.h ]; then
+	echo "== libpcap build"
+	go vet -tags libpcap ./capture/... ./cmd/...
+	go test -tags libpcap -count=1 -run 'TestLiveCaptureMatchesFile|TestCompileFilter' ./audit ./capture
+fi
+
 # Every Fuzz target runs briefly, so a regression a fuzzer would find fast
 # is caught in CI; longer campaigns are run by hand (see CONTRIBUTING).
 FUZZTIME=${FUZZTIME:-5s}
