@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -103,7 +105,7 @@ func runCapture(opts *CaptureOptions) error {
 		live.Close() // unblocks the read; the scan then reports what it saw
 	}()
 	cfg := audit.Config{Version: version}
-	if io.ErrTTY {
+	if io.ErrTTY || io.OutTTY {
 		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live})
 	}
 	res, scanErr := audit.Scan(src, cfg)
@@ -113,7 +115,9 @@ func runCapture(opts *CaptureOptions) error {
 		}
 	}
 	live.Close()
-	if io.ErrTTY {
+	if io.OutTTY {
+		fmt.Fprint(io.Out, "\x1b[H\x1b[2J")
+	} else if io.ErrTTY {
 		fmt.Fprint(io.ErrOut, "\r\x1b[K")
 	}
 	if res == nil {
@@ -141,36 +145,78 @@ func runCapture(opts *CaptureOptions) error {
 	return nil
 }
 
-// liveView keeps a one-line summary of the capture on stderr while it
-// runs: packets, flows, devices, the latest destination seen.
+// liveView shows the capture as it runs. On a terminal stdout it redraws
+// a table of devices and the names they reach (from SNI, HTTP Host and
+// DNS questions, as they arrive); otherwise it keeps a one-line status on
+// stderr. The final report replaces it when the capture ends.
 type liveView struct {
-	io      *IOStreams
-	live    *capture.LiveSource
+	io   *IOStreams
+	live interface {
+		Inputs() []capture.InputInfo
+		Drops() (received, dropped uint64)
+	}
 	flows   int
-	devices map[string]bool
+	devices map[string]*liveDevice
+	order   []string
 	last    time.Time
 	latest  string
 }
 
-func (v *liveView) Event(dev string, e capture.Event) {
+type liveDevice struct {
+	names map[string]bool
+	list  []string
+	flows int
+}
+
+func (v *liveView) dev(id string) *liveDevice {
 	if v.devices == nil {
-		v.devices = map[string]bool{}
+		v.devices = map[string]*liveDevice{}
 	}
-	v.devices[dev] = true
-	if t, ok := e.(*capture.TLSEvent); ok && t.Hello.SNI != "" {
-		v.latest = t.Hello.SNI
+	d := v.devices[id]
+	if d == nil {
+		d = &liveDevice{names: map[string]bool{}}
+		v.devices[id] = d
+		v.order = append(v.order, id)
+	}
+	return d
+}
+
+func (d *liveDevice) add(name string) {
+	if name == "" || d.names[name] || len(d.list) >= 200 {
+		return
+	}
+	d.names[name] = true
+	d.list = append(d.list, name)
+}
+
+func (v *liveView) Event(id string, e capture.Event) {
+	d := v.dev(id)
+	switch e := e.(type) {
+	case *capture.TLSEvent:
+		d.add(e.Hello.SNI)
+		v.latest = e.Hello.SNI
+	case *capture.HTTPEvent:
+		d.add(e.Host)
+		v.latest = e.Host
+	case *capture.DNSEvent:
+		if !e.Response && e.Proto == "dns" {
+			for _, q := range e.Questions {
+				d.add(q.Name)
+			}
+		}
 	}
 	v.draw()
 }
 
-func (v *liveView) Flow(dev string, f *capture.Flow) {
+func (v *liveView) Flow(id string, f *capture.Flow) {
 	v.flows++
+	v.dev(id).flows++
 	v.draw()
 }
 
 func (v *liveView) draw() {
 	now := v.io.Now()
-	if now.Sub(v.last) < 250*time.Millisecond {
+	if now.Sub(v.last) < 500*time.Millisecond {
 		return
 	}
 	v.last = now
@@ -179,5 +225,32 @@ func (v *liveView) draw() {
 		pk += in.Packets
 	}
 	_, drops := v.live.Drops()
-	fmt.Fprintf(v.io.ErrOut, "\r\x1b[Kcapturing: %d packets, %d devices, %d flows done, %d dropped  latest: %s", pk, len(v.devices), v.flows, drops, sanitizeTerminal(v.latest))
+	status := fmt.Sprintf("capturing: %d packets, %d devices, %d flows done, %d dropped", pk, len(v.devices), v.flows, drops)
+	if !v.io.OutTTY {
+		fmt.Fprintf(v.io.ErrOut, "\r\x1b[K%s  latest: %s", status, sanitizeTerminal(v.latest))
+		return
+	}
+	var b strings.Builder
+	b.WriteString("\x1b[H\x1b[2J") // home, clear
+	b.WriteString(status + "  (Ctrl-C to stop and report)\n\n")
+	width := v.io.Width
+	if width <= 0 {
+		width = 100
+	}
+	ids := append([]string(nil), v.order...)
+	sort.Slice(ids, func(i, j int) bool { return len(v.devices[ids[i]].list) > len(v.devices[ids[j]].list) })
+	for i, id := range ids {
+		if i == 20 {
+			fmt.Fprintf(&b, "... and %d more devices\n", len(ids)-i)
+			break
+		}
+		d := v.devices[id]
+		names := strings.Join(d.list, ", ")
+		line := fmt.Sprintf("%-22s %4d names  %s", id, len(d.list), names)
+		if r := []rune(line); len(r) > width-1 {
+			line = string(r[:width-2]) + "…"
+		}
+		b.WriteString(sanitizeTerminal(line) + "\n")
+	}
+	fmt.Fprint(v.io.Out, b.String())
 }
