@@ -290,3 +290,43 @@ func TestIoTSentinelMACsInCleartext(t *testing.T) {
 		t.Error("no device sends its MAC in cleartext in any IoT Sentinel capture: the detector is suspect (WeMo and Hue put it in UPnP)")
 	}
 }
+
+// TestEverySharedCaptureScans runs the whole pipeline over every capture
+// in ../shared/captures, malformed and truncated ones included: each
+// yields a result, none panics.
+func TestEverySharedCaptureScans(t *testing.T) {
+	root := testutil.SharedCaptures(t)
+	var files []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".pcap", ".pcapng", ".cap":
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	packets, devices, damaged := uint64(0), 0, 0
+	for _, f := range files {
+		src, err := capture.Open(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		res, err := Scan(src, Config{Version: "all"})
+		src.Close()
+		if res == nil {
+			t.Errorf("%s: no result (%v)", f, err)
+			continue
+		}
+		if err != nil {
+			damaged++
+		}
+		packets += res.Stats.Packets
+		devices += len(res.Devices)
+	}
+	t.Logf("%d shared captures scanned: %d packets, %d devices, %d damaged or not captures", len(files), packets, devices, damaged)
+	if len(files) < 100 {
+		t.Errorf("only %d captures found", len(files))
+	}
+}
