@@ -12,7 +12,6 @@ import (
 // JSON writes the full result (schema: docs/schema/result.schema.json).
 type JSON struct{}
 
-//
 // It writes device by device, so a scan of thousands of devices never
 // holds its whole JSON text in memory; the bytes are those of
 // json.Encoder with two-space indentation.
