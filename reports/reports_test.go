@@ -243,3 +243,27 @@ func TestExceedsThreshold(t *testing.T) {
 		t.Error("a low finding exceeded medium")
 	}
 }
+
+// TestSARIFOfficialSchema validates the SARIF output against the OASIS
+// SARIF 2.1.0 JSON Schema, from Microsoft's MIT-licensed @microsoft/jest-sarif
+// npm package, which .ci/run fetches from the npm registry and names in
+// $TATTLE_SARIF_SCHEMA.
+func TestSARIFOfficialSchema(t *testing.T) {
+	path := os.Getenv("TATTLE_SARIF_SCHEMA")
+	if path == "" {
+		t.Skip("TATTLE_SARIF_SCHEMA not set (.ci/run fetches the SARIF 2.1.0 schema): official-schema validation skipped")
+	}
+	schema, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*result.Result{demoResult(t), result.Redact(demoResult(t))} {
+		out := render(t, "sarif", reports.Options{}, r)
+		if err := schemagen.Validate(schema, out); err != nil {
+			t.Fatalf("SARIF does not validate against the SARIF 2.1.0 schema: %v", err)
+		}
+	}
+	if schemagen.Validate(schema, []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{}}}]}`)) == nil {
+		t.Fatal("the official schema accepted a run whose driver has no name: the check proves nothing")
+	}
+}
