@@ -442,15 +442,15 @@ func (b *Builder) Flow(f *capture.Flow) {
 	d.in += f.Bytes[in]
 
 	peerIP := peer.Addr().Unmap()
-	name, nsrc := "", ""
+	name := ""
 	var names []result.NameSeen
 	if named && fn.name != "" && !inbound {
-		name, nsrc = fn.name, fn.source
+		name = fn.name
 		names = append(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
 	}
 	if r, ok := d.names.best(peerIP, f.First); ok {
 		if name == "" {
-			name, nsrc = r.name, "dns"
+			name = r.name
 		}
 		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns", File: r.file, Packet: r.packet})
 		if r.cname != "" {
@@ -458,11 +458,10 @@ func (b *Builder) Flow(f *capture.Flow) {
 		}
 	} else if r, ok := b.global.best(peerIP, f.First); ok && !isLocal(peerIP) {
 		if name == "" {
-			name, nsrc = r.name, "dns-other-client"
+			name = r.name
 		}
 		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
 	}
-	_ = nsrc
 	// A named destination is one endpoint whatever address served it
 	// (CDNs rotate addresses); an unnamed one is its address.
 	dk := destKey{name: name, ip: peerIP, port: peer.Port(), transport: f.Key.Transport}

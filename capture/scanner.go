@@ -33,7 +33,6 @@ type Stats struct {
 	Undecoded uint64 // packets without an IP layer tattle reads (ARP, LLDP, unknown link types)
 	Truncated uint64 // packets the snaplen (or damage) cut short
 	Malformed map[string]uint64
-	LinkTypes map[string]uint64
 }
 
 // flowID is the direction-free key of the flow table: the two endpoints in
@@ -74,7 +73,7 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		opts:  opts,
 		dec:   newDecoder(),
 		flows: make(map[flowID]*Flow, 1024),
-		stats: Stats{Malformed: map[string]uint64{}, LinkTypes: map[string]uint64{}},
+		stats: Stats{Malformed: map[string]uint64{}},
 	}
 	s.emit = sink.Event
 	return s

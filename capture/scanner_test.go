@@ -3,7 +3,6 @@ package capture
 import (
 	"io"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -288,7 +287,6 @@ func TestScannerUndecodedAndTruncated(t *testing.T) {
 	if st.Truncated < 1 {
 		t.Errorf("snaplen-cut packet not counted as truncated: %+v", st)
 	}
-	_ = netip.Addr{}
 }
 
 func BenchmarkScannerPacket(b *testing.B) {

@@ -87,9 +87,8 @@ func joinNames(n []string) string {
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"ref":  evidenceRef,
-	"term": Term,
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"ref": evidenceRef,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>

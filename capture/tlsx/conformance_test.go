@@ -95,7 +95,6 @@ var (
 	ndpiSNI  = regexp.MustCompile(`\[Hostname/SNI: ([^\]]*)\]`)
 	ndpiJA3  = regexp.MustCompile(`\[JA3C: ([0-9a-f]{32})\]`)
 	ndpiJA4  = regexp.MustCompile(`\[JA4: ([^\]]+)\]`)
-	ndpiProt = regexp.MustCompile(`\[proto: [^/\]]*/?([^\]]*)\]`)
 )
 
 // TestNDPITLS compares SNI, JA3C and JA4 with nDPI's expectations for
@@ -212,27 +211,6 @@ func TestNDPITLS(t *testing.T) {
 		t.Logf("nDPI %s: %d of %d flows agree", f, counts[f][0], counts[f][1])
 	}
 	t.Logf("nDPI flows not compared: %d with an address nDPI printed unparsably, %d pre-standard DTLS 0x0100", unparsable, unsupported)
-	_ = ndpiProt
-}
-
-// ndpiJA4Variant rewrites tattle's JA4 the way nDPI 4.x computes it, so
-// the hashed parts can be compared: nDPI takes the first two characters
-// of the first ALPN (FoxIO's spec takes the first and last), and writes
-// 'd' whenever it knows a host name for the flow, even without an SNI
-// extension. The cipher and extension hashes must agree exactly.
-func ndpiJA4Variant(h *capture.TLSEvent) string {
-	j := []byte(h.JA4)
-	if len(j) < 10 {
-		return h.JA4
-	}
-	alpn := "00"
-	if len(h.Hello.ALPN) > 0 && len(h.Hello.ALPN[0]) >= 2 {
-		alpn = h.Hello.ALPN[0][:2]
-	} else if len(h.Hello.ALPN) > 0 && len(h.Hello.ALPN[0]) == 1 {
-		alpn = h.Hello.ALPN[0] + h.Hello.ALPN[0]
-	}
-	_ = alpn
-	return string(j)
 }
 
 // sameJA4 compares a JA4 with nDPI's: everything but the SNI flag
