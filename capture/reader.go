@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
@@ -17,55 +19,88 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Bounds on what one record may claim. A record longer than maxRecord is
-// damage (or an attack), not a packet: no link type tattle reads carries
-// more than 256 KiB in one frame, and libpcap's own limit is the same.
+// Bounds on what one input may make the reader hold or allocate.
+//
+//   - maxRecord: a packet record longer than 256 KiB is damage (or an
+//     attack), not a packet. It is libpcap's and Wireshark's limit for every
+//     link type tattle reads (WTAP_MAX_PACKET_SIZE_STANDARD), so tattle
+//     rejects exactly the records tshark rejects.
+//   - readBuffer: every input is read through one 1 MiB bufio.Reader (and a
+//     second one after a decompressor). Records and pcapng blocks up to this
+//     size are handed out as slices of that buffer, without copying.
+//   - maxBlock: a pcapng block may be larger than the buffer (a big Name
+//     Resolution or Decryption Secrets block, a packet with long comments).
+//     Such a block is skipped as a stream, so it costs time, never memory;
+//     only its first readBuffer bytes are parsed. Beyond maxBlock (the limit
+//     Wireshark applies: its largest record plus 128 KiB of options) a block
+//     length is damage.
+//   - maxZstdWindow: a zstd frame header names the window the decoder must
+//     keep, and the decoder allocates it up front. 128 MiB is the largest
+//     window the zstd tool writes without --long=28 or more (levels up to
+//     --ultra -22 and --long's default); larger frames are refused rather
+//     than letting a 20-byte hostile file claim gigabytes.
 const (
-	maxRecord  = 256 << 10
-	maxBlock   = maxRecord + 4096 // a pcapng block: one record plus options
-	readBuffer = 1 << 20
+	maxRecord     = 256 << 10
+	readBuffer    = 1 << 20
+	maxBlock      = 128<<20 + 128<<10
+	maxZstdWindow = 128 << 20
 )
 
-// InputInfo describes one input file as it was read.
+// InputInfo describes one input file as it was read. Inputs returns a copy
+// whose counters are updated as reading goes on.
 type InputInfo struct {
 	Name        string
-	Format      string // "pcap", "pcapng"
+	Format      string // "pcap", "pcapng"; "" when the format was not recognised
 	Compression string // "", "gzip", "zstd"
 	LinkTypes   []string
 	Packets     uint64
-	Bytes       uint64
+	Bytes       uint64 // captured bytes (len(RawPacket.Data)) of the packets delivered
 	First, Last time.Time
-	Truncated   bool
-	Drops       uint64 // packets the capturing kernel dropped (pcapng interface statistics)
+	Truncated   bool   // the input ended in the middle of a record
+	Drops       uint64 // packets the capturing system dropped (pcapng isb_ifdrop + isb_osdrop)
 	Warnings    []string
 	Err         error // what stopped reading this file; nil when it ended cleanly
 }
 
 func (in *InputInfo) addLinkType(lt layers.LinkType) {
 	name := lt.String()
-	for _, s := range in.LinkTypes {
-		if s == name {
-			return
-		}
+	if !slices.Contains(in.LinkTypes, name) {
+		in.LinkTypes = append(in.LinkTypes, name)
 	}
-	in.LinkTypes = append(in.LinkTypes, name)
+}
+
+// stamp records a delivered packet in the file's statistics.
+func (in *InputInfo) stamp(p *RawPacket) {
+	in.Packets++
+	in.Bytes += uint64(len(p.Data))
+	if in.First.IsZero() || p.Time.Before(in.First) {
+		in.First = p.Time
+	}
+	if p.Time.After(in.Last) {
+		in.Last = p.Time
+	}
 }
 
 // FileSource reads packets from files, directories and streams, one after
-// the other. It implements Source.
+// the other. It implements Source. It is not safe for concurrent use.
 type FileSource struct {
 	queue  []pending
 	cur    recordReader
 	inputs []*InputInfo
+	pkt    RawPacket // filled in place by the record readers: Next allocates nothing
+	closed bool
 }
 
+// pending is one input waiting its turn.
 type pending struct {
 	name      string
 	r         io.Reader // nil: open name from disk
-	dirMember bool      // found by walking a directory
+	err       error     // the path could not be opened: report it when its turn comes
+	dirMember bool      // found by walking a directory: non-captures are skipped
 }
 
-// recordReader reads the records of one capture format.
+// recordReader reads the records of one capture format into p. It returns
+// io.EOF at a clean end and a *ReadError on damage.
 type recordReader interface {
 	next(p *RawPacket) error
 	close() error
@@ -73,79 +108,126 @@ type recordReader interface {
 
 // Open returns a Source over all paths in the order given: regular files
 // (format recognised by magic number, never by name; gzip and zstd
-// compression likewise), directories (walked recursively, in lexical
-// order) and "-" for standard input. It fails only when a path does not
-// exist; unreadable or non-capture files are reported by Next.
+// compression likewise), directories (walked recursively in lexical order;
+// files that are not captures are skipped with a warning in Inputs) and "-"
+// for standard input.
+//
+// Open fails only when none of the paths can be opened; a path that cannot
+// be (missing, unreadable) is reported once by Next as a *ReadError, in
+// its turn, and Inputs carries its error.
 func Open(paths ...string) (*FileSource, error) {
 	s := &FileSource{}
+	var firstErr error
+	usable := 0
 	for _, p := range paths {
 		if p == "-" {
 			s.queue = append(s.queue, pending{name: "-", r: os.Stdin})
+			usable++
 			continue
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("capture: %w", err)
+			err = fmt.Errorf("capture: %w", err)
+			s.queue = append(s.queue, pending{name: p, err: err})
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
 		if !st.IsDir() {
 			s.queue = append(s.queue, pending{name: p})
+			usable++
 			continue
 		}
-		var files []string
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("capture: %w", err)
-		}
-		sort.Strings(files)
+		files := walkDir(p)
 		for _, f := range files {
-			s.queue = append(s.queue, pending{name: f, dirMember: true})
+			if f.err == nil {
+				usable++
+			}
 		}
+		if len(files) == 0 && firstErr == nil {
+			firstErr = fmt.Errorf("capture: no files in directory %s", p)
+		}
+		s.queue = append(s.queue, files...)
 	}
-	if len(s.queue) == 0 {
-		return nil, errors.New("capture: no input files")
+	if usable == 0 {
+		if firstErr == nil {
+			firstErr = errors.New("capture: no input files")
+		}
+		return nil, firstErr
 	}
 	return s, nil
 }
 
+// walkDir lists the regular files under dir (and symbolic links to
+// regular files; linked directories are not followed, so there are no
+// cycles), sorted. A part of the tree that cannot be read becomes a
+// pending error in its place.
+func walkDir(dir string) []pending {
+	var out []pending
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			out = append(out, pending{name: path, err: fmt.Errorf("capture: %w", err)})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case d.Type().IsRegular():
+		case d.Type()&fs.ModeSymlink != 0:
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		default:
+			return nil
+		}
+		out = append(out, pending{name: path, dirMember: true})
+		return nil
+	})
+	// WalkDir visits each directory's entries in lexical order; sorting
+	// the whole list by path orders "a.pcap" before "a/b" at every depth.
+	slices.SortStableFunc(out, func(a, b pending) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
 // OpenReader reads one capture (any supported format and compression)
-// from r, named name in results and errors.
+// from r, named name in results and errors. Nothing is read before the
+// first call to Next, which reports an input that is not a capture.
 func OpenReader(name string, r io.Reader) (*FileSource, error) {
+	if r == nil {
+		return nil, errors.New("capture: nil reader")
+	}
 	return &FileSource{queue: []pending{{name: name, r: r}}}, nil
 }
 
-// Inputs describes every input opened so far.
+// Inputs describes every input opened so far, the one being read last.
 func (s *FileSource) Inputs() []InputInfo {
 	out := make([]InputInfo, len(s.inputs))
 	for i, in := range s.inputs {
 		out[i] = *in
+		out[i].LinkTypes = slices.Clone(in.LinkTypes)
+		out[i].Warnings = slices.Clone(in.Warnings)
 	}
 	return out
 }
 
 // Next returns the next packet of all inputs, io.EOF after the last. When
-// a file is damaged it returns a *ReadError once and moves on to the next
-// file at the following call.
+// an input is not a capture, cannot be opened or is damaged, Next returns a
+// *ReadError once (after the packets read before the damage) and moves on
+// to the next input at the following call. The packet's Data is valid until
+// the next call.
 func (s *FileSource) Next() (RawPacket, error) {
-	var p RawPacket
-	for {
+	for !s.closed {
 		if s.cur == nil {
 			if len(s.queue) == 0 {
-				return p, io.EOF
+				return RawPacket{}, io.EOF
 			}
 			next := s.queue[0]
+			s.queue[0] = pending{}
 			s.queue = s.queue[1:]
 			rr, info, err := s.open(next)
-			if info != nil {
-				s.inputs = append(s.inputs, info)
-			}
+			s.inputs = append(s.inputs, info)
 			if err != nil {
 				if next.dirMember && errors.Is(err, ErrFormat) {
 					// Directories hold notes, scripts and logs beside
@@ -154,25 +236,27 @@ func (s *FileSource) Next() (RawPacket, error) {
 					info.Err = nil
 					continue
 				}
-				return p, err
+				return RawPacket{}, err
 			}
 			s.cur = rr
 		}
-		err := s.cur.next(&p)
+		err := s.cur.next(&s.pkt)
 		if err == nil {
-			return p, nil
+			return s.pkt, nil
 		}
 		s.cur.close()
 		s.cur = nil
-		if err == io.EOF {
-			continue
+		if err != io.EOF {
+			return RawPacket{}, err
 		}
-		return p, err
 	}
+	return RawPacket{}, io.EOF
 }
 
-// Close releases open files.
+// Close releases the open file. Next returns io.EOF afterwards.
 func (s *FileSource) Close() error {
+	s.closed = true
+	s.queue = nil
 	if s.cur != nil {
 		err := s.cur.close()
 		s.cur = nil
@@ -182,28 +266,47 @@ func (s *FileSource) Close() error {
 }
 
 var (
-	magicGzip = []byte{0x1f, 0x8b}
-	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	magicGzip   = []byte{0x1f, 0x8b}
+	magicZstd   = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	magicPcapng = []byte{0x0a, 0x0d, 0x0d, 0x0a}
 )
 
-// open sniffs one input and returns its record reader.
+// isCaptureMagic reports whether head (the first four bytes of a file)
+// starts a capture tattle reads, possibly compressed.
+func isCaptureMagic(head []byte) bool {
+	return len(head) >= 4 && (isPcapMagic(head) || bytes.HasPrefix(head, magicPcapng) ||
+		bytes.HasPrefix(head, magicGzip) || bytes.HasPrefix(head, magicZstd))
+}
+
+// open sniffs one input and returns its record reader. info is never nil;
+// when err is not nil, info.Err says why.
 func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 	info := &InputInfo{Name: pn.name}
-	var closers []io.Closer
-	r := pn.r
-	if r == nil {
-		f, err := os.Open(pn.name)
-		if err != nil {
-			info.Err = err
-			return nil, info, &ReadError{File: pn.name, Err: err}
+	fail := func(err error) (recordReader, *InputInfo, error) {
+		var re *ReadError
+		if !errors.As(err, &re) {
+			err = &ReadError{File: pn.name, Err: err}
 		}
-		closers = append(closers, f)
-		r = f
+		info.Err = err.(*ReadError).Err
+		return nil, info, err
 	}
+	if pn.err != nil {
+		return fail(pn.err)
+	}
+	var closers []io.Closer
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i].Close()
 		}
+	}
+	r := pn.r
+	if r == nil {
+		f, err := os.Open(pn.name)
+		if err != nil {
+			return fail(fmt.Errorf("capture: %w", err))
+		}
+		closers = append(closers, f)
+		r = f
 	}
 	br := bufio.NewReaderSize(r, readBuffer)
 	head, _ := br.Peek(4)
@@ -212,51 +315,51 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			closeAll()
-			info.Err = err
-			return nil, info, &ReadError{File: pn.name, Err: fmt.Errorf("gzip: %w", err)}
+			return fail(fmt.Errorf("gzip: %w", truncation(err)))
 		}
 		closers = append(closers, zr)
 		info.Compression = "gzip"
 		br = bufio.NewReaderSize(zr, readBuffer)
 	case bytes.HasPrefix(head, magicZstd):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderMaxMemory(maxZstdWindow))
 		if err != nil {
 			closeAll()
-			info.Err = err
-			return nil, info, &ReadError{File: pn.name, Err: fmt.Errorf("zstd: %w", err)}
+			return fail(fmt.Errorf("zstd: %w", err))
 		}
 		closers = append(closers, zstdCloser{zr})
 		info.Compression = "zstd"
 		br = bufio.NewReaderSize(zr, readBuffer)
 	}
-	cr := &countReader{r: br, name: pn.name, closeFn: closeAll}
-	head, err := br.Peek(4)
-	if err != nil || len(head) < 4 {
+	c := &countReader{r: br, name: pn.name, closeFn: closeAll}
+	head, err := c.peek(4)
+	if err != nil {
 		closeAll()
-		if len(head) == 0 {
-			info.Err = fmt.Errorf("%w: empty file", ErrFormat)
-		} else {
-			info.Err = fmt.Errorf("%w: file too short", ErrFormat)
+		switch {
+		case err == io.EOF:
+			err = fmt.Errorf("%w: empty input", ErrFormat)
+		case errors.Is(err, ErrTruncated):
+			err = fmt.Errorf("%w: input shorter than any capture header", ErrFormat)
 		}
-		return nil, info, &ReadError{File: pn.name, Err: info.Err}
+		if info.Compression != "" {
+			err = fmt.Errorf("%s: %w", info.Compression, err)
+		}
+		return fail(err)
 	}
 	var rr recordReader
 	switch {
 	case isPcapMagic(head):
 		info.Format = "pcap"
-		rr, err = newPcapReader(cr, info)
-	case binary.LittleEndian.Uint32(head) == 0x0a0d0d0a:
+		rr, err = newPcapReader(c, info)
+	case bytes.Equal(head, magicPcapng):
 		info.Format = "pcapng"
-		rr, err = newNgReader(cr, info)
+		rr, err = newNgReader(c, info)
 	default:
-		closeAll()
-		info.Err = fmt.Errorf("%w (magic % x)", ErrFormat, head)
-		return nil, info, &ReadError{File: pn.name, Err: info.Err}
+		err = fmt.Errorf("%w (magic % x)", ErrFormat, head)
 	}
 	if err != nil {
 		closeAll()
-		info.Err = err
-		return nil, info, err
+		return fail(err)
 	}
 	return rr, info, nil
 }
@@ -274,47 +377,54 @@ type countReader struct {
 	closeFn func()
 }
 
-// peek returns the next n bytes without consuming them; the slice is valid
-// until the next call. A short stream yields ErrTruncated (or io.EOF when
-// nothing at all is left).
+// peek returns the next n (at most readBuffer) bytes without consuming
+// them; the slice is valid until the next peek. A stream that ends before
+// n bytes yields ErrTruncated, or io.EOF when nothing at all is left.
 func (c *countReader) peek(n int) ([]byte, error) {
 	b, err := c.r.Peek(n)
 	if len(b) == n {
 		return b, nil
 	}
-	if len(b) == 0 && (err == io.EOF) {
+	if len(b) == 0 && err == io.EOF {
 		return nil, io.EOF
 	}
-	if err == nil || err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, ErrTruncated
-	}
-	return nil, err
+	return nil, truncation(err)
 }
 
+// discard consumes n bytes, any number, streaming.
 func (c *countReader) discard(n int) error {
 	m, err := c.r.Discard(n)
 	c.off += int64(m)
 	if m < n {
-		if err == nil || err == io.EOF {
-			return ErrTruncated
-		}
-		return err
+		return truncation(err)
 	}
 	return nil
 }
 
-func (c *countReader) fail(off int64, err error) error {
+// truncation maps the ways a stream can end early (a short file, a
+// decompressor that meets the end of its input) to ErrTruncated.
+func truncation(err error) error {
+	if err == nil || err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return ErrTruncated
+	}
+	return err
+}
+
+// damage turns a read problem at offset off into the *ReadError Next
+// returns, recording it in info. io.EOF passes through.
+func damage(c *countReader, info *InputInfo, off int64, what string, err error) error {
+	if err == io.EOF {
+		return err
+	}
+	if errors.Is(err, ErrTruncated) {
+		info.Truncated = true
+	}
+	if what != "" {
+		err = fmt.Errorf("%s: %w", what, err)
+	}
+	info.Err = err
 	return &ReadError{File: c.name, Offset: off, Err: err}
 }
 
-// stamp records a packet in the file's statistics.
-func (in *InputInfo) stamp(p *RawPacket) {
-	in.Packets++
-	in.Bytes += uint64(len(p.Data))
-	if in.First.IsZero() || p.Time.Before(in.First) {
-		in.First = p.Time
-	}
-	if p.Time.After(in.Last) {
-		in.Last = p.Time
-	}
-}
+// binaryOrders are the two byte orders a capture may be written in.
+var binaryOrders = [2]binary.ByteOrder{binary.LittleEndian, binary.BigEndian}
