@@ -60,11 +60,14 @@ func (r *ngReader) close() error { r.c.closeFn(); return nil }
 func (r *ngReader) next(p *RawPacket) error {
 	for {
 		off := r.c.off
-		h, err := r.c.peek(12)
+		h, err := r.c.peek(8)
 		if err != nil {
 			return damage(r.c, r.info, off, "block header", err)
 		}
 		if bytes.Equal(h[:4], magicPcapng) {
+			if h, err = r.c.peek(12); err != nil {
+				return damage(r.c, r.info, off, "section header", truncation(err))
+			}
 			// A Section Header Block: its byte-order magic decides how to
 			// read it and everything up to the next one.
 			switch binary.LittleEndian.Uint32(h[8:]) {
@@ -83,9 +86,14 @@ func (r *ngReader) next(p *RawPacket) error {
 			return damage(r.c, r.info, off, "block", fmt.Errorf("%w: no section header", ErrFormat))
 		}
 		typ, blen := r.bo.Uint32(h), r.bo.Uint32(h[4:])
-		if blen < 12 || blen%4 != 0 || blen > maxBlock {
+		if blen < 12 || blen > maxBlock {
 			return damage(r.c, r.info, off, "block", fmt.Errorf("%w: block length %d out of range", ErrFormat, blen))
 		}
+		// Lengths are multiples of four; a writer that left the final
+		// padding out of its count still wrote it. Read as tshark does:
+		// round up, and accept either count in the trailer.
+		stated := blen
+		blen = (blen + 3) &^ 3
 		// A block that fits the read buffer is checked whole and parsed in
 		// place. A larger one is parsed from its first readBuffer bytes,
 		// then skipped as a stream and its trailing length checked after.
@@ -102,8 +110,8 @@ func (r *ngReader) next(p *RawPacket) error {
 			if err != nil {
 				return damage(r.c, r.info, off, "block", truncation(err))
 			}
-			if r.bo.Uint32(b[blen-4:]) != blen {
-				return damage(r.c, r.info, off, "block", fmt.Errorf("%w: trailing length %d does not match %d", ErrFormat, r.bo.Uint32(b[blen-4:]), blen))
+			if t := r.bo.Uint32(b[blen-4:]); t != blen && t != stated {
+				return damage(r.c, r.info, off, "block", fmt.Errorf("%w: trailing length %d does not match %d", ErrFormat, t, stated))
 			}
 			body = b[8 : blen-4]
 		}
@@ -123,8 +131,8 @@ func (r *ngReader) next(p *RawPacket) error {
 			if err != nil {
 				return damage(r.c, r.info, off, "block", truncation(err))
 			}
-			if r.bo.Uint32(t) != blen {
-				return damage(r.c, r.info, off, "block", fmt.Errorf("%w: trailing length %d does not match %d", ErrFormat, r.bo.Uint32(t), blen))
+			if t := r.bo.Uint32(t); t != blen && t != stated {
+				return damage(r.c, r.info, off, "block", fmt.Errorf("%w: trailing length %d does not match %d", ErrFormat, t, stated))
 			}
 			_ = r.c.discard(4)
 		} else {

@@ -288,6 +288,7 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 			err = &ReadError{File: pn.name, Err: err}
 		}
 		info.Err = err.(*ReadError).Err
+		info.Truncated = info.Truncated || errors.Is(err, ErrTruncated)
 		return nil, info, err
 	}
 	if pn.err != nil {
@@ -332,14 +333,17 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 		br = bufio.NewReaderSize(zr, readBuffer)
 	}
 	c := &countReader{r: br, name: pn.name, closeFn: closeAll}
-	head, err := c.peek(4)
-	if err != nil {
+	head, err := br.Peek(4)
+	if len(head) < 4 {
 		closeAll()
 		switch {
-		case err == io.EOF:
+		case err == io.EOF && len(head) == 0:
 			err = fmt.Errorf("%w: empty input", ErrFormat)
-		case errors.Is(err, ErrTruncated):
+		case err == io.EOF:
 			err = fmt.Errorf("%w: input shorter than any capture header", ErrFormat)
+		default:
+			// A decompressor that met the end of its input, or a read error.
+			err = truncation(err)
 		}
 		if info.Compression != "" {
 			err = fmt.Errorf("%s: %w", info.Compression, err)
