@@ -221,7 +221,10 @@ func (r *ngReader) block(typ uint32, body []byte, n int, p *RawPacket) (bool, er
 			return false, fmt.Errorf("%w: simple packet block before any interface", ErrFormat)
 		}
 		// The block holds no captured length: the packet is what fits,
-		// up to its original length and the interface's snaplen.
+		// up to its original length and the interface's snaplen. Nor
+		// does it hold a timestamp: its packets are stamped with the
+		// interface's time offset (the epoch, usually), where tshark
+		// shows none.
 		ifc := &r.ifaces[0]
 		origLen := r.bo.Uint32(body)
 		capLen := min(uint64(origLen), uint64(n-4))

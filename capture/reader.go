@@ -285,11 +285,11 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 	fail := func(err error) (recordReader, *InputInfo, error) {
 		var re *ReadError
 		if !errors.As(err, &re) {
-			err = &ReadError{File: pn.name, Err: err}
+			re = &ReadError{File: pn.name, Err: err}
 		}
-		info.Err = err.(*ReadError).Err
-		info.Truncated = info.Truncated || errors.Is(err, ErrTruncated)
-		return nil, info, err
+		info.Err = re.Err
+		info.Truncated = info.Truncated || errors.Is(re, ErrTruncated)
+		return nil, info, re
 	}
 	if pn.err != nil {
 		return fail(pn.err)

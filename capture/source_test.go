@@ -483,3 +483,39 @@ func benchRead(b *testing.B, ng bool) {
 
 func BenchmarkReadPcap(b *testing.B)   { benchRead(b, false) }
 func BenchmarkReadPcapng(b *testing.B) { benchRead(b, true) }
+
+// ExampleOpenReader reads a capture from any reader (here a gzip-compressed
+// pcap in memory): the format and compression are recognised by content.
+func ExampleOpenReader() {
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	w.WriteFileHeader(65535, layers.LinkTypeEthernet)
+	for i := range 3 {
+		data := make([]byte, 60+i)
+		w.WritePacket(gopacket.CaptureInfo{Timestamp: time.Unix(1_700_000_000+int64(i), 0), CaptureLength: len(data), Length: 1514}, data)
+	}
+	src, err := OpenReader("example.pcap.gz", bytes.NewReader(compressGzip(buf.Bytes())))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer src.Close()
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil { // a damaged file: report it, carry on with the next
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("#%d at offset %d: %d of %d bytes, %v\n", p.Index, p.Offset, len(p.Data), p.CaptureLn, p.LinkType)
+	}
+	in := src.Inputs()[0]
+	fmt.Println(in.Format, in.Compression, in.LinkTypes, in.Packets, "packets")
+	// Output:
+	// #1 at offset 24: 60 of 1514 bytes, Ethernet
+	// #2 at offset 100: 61 of 1514 bytes, Ethernet
+	// #3 at offset 177: 62 of 1514 bytes, Ethernet
+	// pcap gzip [Ethernet] 3 packets
+}
