@@ -116,8 +116,7 @@ func clientHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
 func helloEvent(p *capture.Packet, h *fingerprints.ClientHello) *capture.TLSEvent {
 	e := &capture.TLSEvent{Meta: p.Meta, QUIC: h.QUIC, Hello: *h}
 	e.JA3, e.JA3Raw = fingerprints.JA3(h)
-	j := fingerprints.JA4(h)
-	e.JA4, e.JA4R = j.JA4, j.JA4R
+	e.JA4, e.JA4R = fingerprints.JA4(h)
 	return e
 }
 

@@ -43,14 +43,14 @@ func TestParseClientHello(t *testing.T) {
 	if h.SNI != "example.com" || len(h.ALPN) != 1 || h.ALPN[0] != "h2" || len(h.CipherSuites) != 3 || len(h.Extensions) != 6 {
 		t.Fatalf("hello = %+v", h)
 	}
-	j := fingerprints.JA4(h)
+	ja4, ja4r := fingerprints.JA4(h)
 	// t, TLS 1.3 from supported_versions, SNI present, 2 ciphers and 5
 	// extensions once GREASE is removed, ALPN h2.
-	if j.JA4[:10] != "t13d0205h2" {
-		t.Errorf("JA4 = %s", j.JA4)
+	if ja4[:10] != "t13d0205h2" {
+		t.Errorf("JA4 = %s", ja4)
 	}
-	if j.JA4R != "t13d0205h2_1301,c02f_000a,000d,002b_0403,0804" {
-		t.Errorf("JA4_r = %s", j.JA4R)
+	if ja4r != "t13d0205h2_1301,c02f_000a,000d,002b_0403,0804" {
+		t.Errorf("JA4_r = %s", ja4r)
 	}
 	if _, err := ParseClientHello(hello("example.com")[:40]); err != ErrIncomplete {
 		t.Errorf("truncated hello: %v, want ErrIncomplete", err)
