@@ -19,6 +19,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/tattle-audit/tattle/internal/testutil"
 )
 
 // checkFixture reads f and compares every packet, the error and the input
@@ -518,4 +520,60 @@ func ExampleOpenReader() {
 	// #2 at offset 100: 61 of 1514 bytes, Ethernet
 	// #3 at offset 177: 62 of 1514 bytes, Ethernet
 	// pcap gzip [Ethernet] 3 packets
+}
+
+// TestSharedCapturesCompressed reads every shared capture plain, gzip- and
+// zstd-compressed: the three must give the same packets and the same end.
+func TestSharedCapturesCompressed(t *testing.T) {
+	root := testutil.SharedCaptures(t)
+	var files []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if b, err := os.ReadFile(p); err == nil && len(b) >= 4 && isCaptureMagic(b[:4]) {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	type summary struct {
+		packets   int
+		sum       uint64 // a cheap digest of data, lengths, times, offsets
+		truncated bool
+		errs      int
+	}
+	read := func(name string, data []byte) summary {
+		s, _ := OpenReader(name, bytes.NewReader(data))
+		defer s.Close()
+		var sm summary
+		for {
+			p, err := s.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				sm.errs++
+				continue
+			}
+			sm.packets++
+			h := uint64(p.Time.UnixNano()) ^ uint64(p.CaptureLn)<<32 ^ uint64(p.Offset)<<7 ^ p.Index
+			for _, c := range p.Data {
+				h = h*1099511628211 ^ uint64(c)
+			}
+			sm.sum += h
+		}
+		sm.truncated = s.Inputs()[0].Truncated
+		return sm
+	}
+	same := 0
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		plain := read(f, data)
+		gz, zs := read(f, compressGzip(data)), read(f, compressZstd(data))
+		if gz != plain || zs != plain {
+			t.Errorf("%s: plain %+v, gzip %+v, zstd %+v", f, plain, gz, zs)
+			continue
+		}
+		same++
+	}
+	t.Logf("%d of %d shared captures read the same plain, gzip- and zstd-compressed", same, len(files))
 }
