@@ -135,6 +135,7 @@ type DHCPEvent struct {
 	MsgType     string  // "DISCOVER", "REQUEST", "SOLICIT", ...
 	ClientMAC   MAC     // chaddr (v4) or from the DUID when it holds a MAC (v6)
 	Hostname    string  // option 12 (v4) or FQDN option 39 (v6) / 81 (v4)
+	FQDN        string  // the client FQDN option alone: 81 (v4) or 39 (v6)
 	VendorClass string  // option 60 (v4) or 16 (v6)
 	ClientID    []byte  // option 61 (v4) or DUID (v6)
 	ParamList   []uint8 // option 55 (v4); for v6 the ORO list as uint16 in ParamList6
