@@ -18,8 +18,11 @@ func NewDHCP() capture.Dissector { return DHCP{} }
 
 func (DHCP) Name() string { return "dhcp" }
 
-var dhcp4Types = [...]string{1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK", 7: "RELEASE", 8: "INFORM"}
-var dhcp6Types = [...]string{1: "SOLICIT", 2: "ADVERTISE", 3: "REQUEST", 4: "CONFIRM", 5: "RENEW", 6: "REBIND", 7: "REPLY", 8: "RELEASE", 9: "DECLINE", 10: "RECONFIGURE", 11: "INFORMATION-REQUEST"}
+var dhcp4Types = [...]string{1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK", 7: "RELEASE", 8: "INFORM",
+	9: "FORCERENEW", 10: "LEASEQUERY", 11: "LEASEUNASSIGNED", 12: "LEASEUNKNOWN", 13: "LEASEACTIVE", 14: "BULKLEASEQUERY",
+	15: "LEASEQUERYDONE", 16: "ACTIVELEASEQUERY", 17: "LEASEQUERYSTATUS", 18: "TLS"}
+var dhcp6Types = [...]string{1: "SOLICIT", 2: "ADVERTISE", 3: "REQUEST", 4: "CONFIRM", 5: "RENEW", 6: "REBIND", 7: "REPLY", 8: "RELEASE", 9: "DECLINE", 10: "RECONFIGURE", 11: "INFORMATION-REQUEST",
+	14: "LEASEQUERY", 15: "LEASEQUERY-REPLY", 16: "LEASEQUERY-DONE", 17: "LEASEQUERY-DATA"}
 
 func (DHCP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Transport != capture.UDP {
@@ -49,6 +52,16 @@ func printable(b []byte) string {
 	return strings.TrimRight(string(b), "\x00")
 }
 
+// dhcp4Opts gathers the options a DHCPEvent reports. RFC 3396 lets a
+// client split a long option into several instances of the same code, to
+// be joined in order; the values alias the payload until copied.
+type dhcp4Opts struct {
+	msgType                                   int // -1 without option 53
+	host, fqdn, params, vendor, clientID, mud []byte
+	requested                                 []byte
+	overload                                  byte
+}
+
 func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
 	b := p.Payload
 	if len(b) < 240 || binary.BigEndian.Uint32(b[236:]) != 0x63825363 {
@@ -56,15 +69,65 @@ func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
 		return nil
 	}
 	e := &capture.DHCPEvent{Meta: p.Meta}
-	if b[2] == 6 { // hardware address length of Ethernet
+	if b[1] == 1 && b[2] == 6 { // Ethernet, 6-byte hardware address
 		copy(e.ClientMAC[:], b[28:34])
 	}
-	e.YourIP = netip.AddrFrom4([4]byte(b[16:20]))
-	opts := b[240:]
+	if yi := netip.AddrFrom4([4]byte(b[16:20])); !yi.IsUnspecified() {
+		e.YourIP = yi
+	}
+	o := dhcp4Opts{msgType: -1}
+	o.read(p, b[240:], true)
+	// Option overload (RFC 2132 9.3): the file and sname fields carry
+	// more options, read in that order.
+	if o.overload&1 != 0 {
+		o.read(p, b[108:236], false)
+	}
+	if o.overload&2 != 0 {
+		o.read(p, b[44:108], false)
+	}
+	switch {
+	case o.msgType < 0:
+		e.MsgType = "BOOTP"
+	case o.msgType < len(dhcp4Types) && dhcp4Types[o.msgType] != "":
+		e.MsgType = dhcp4Types[o.msgType]
+	default:
+		e.MsgType = "TYPE" + itoa(o.msgType)
+	}
+	e.Hostname = printable(o.host)
+	if len(o.fqdn) > 3 {
+		e.FQDN = fqdnName(o.fqdn[3:], o.fqdn[0]&0x04 != 0)
+	}
+	if e.Hostname == "" {
+		e.Hostname = e.FQDN
+	}
+	if o.params != nil {
+		e.ParamList = append([]uint8{}, o.params...)
+	}
+	e.VendorClass = printable(o.vendor)
+	if o.clientID != nil {
+		e.ClientID = append([]byte{}, o.clientID...)
+	}
+	e.MUDURL = printable(o.mud)
+	if len(o.requested) == 4 {
+		e.RequestedIP = netip.AddrFrom4([4]byte(o.requested))
+	}
+	return e
+}
+
+// read walks one option area. Values of repeated options are joined
+// (copying only when an option repeats, which is rare).
+func (o *dhcp4Opts) read(p *capture.Packet, opts []byte, main bool) {
+	join := func(dst *[]byte, v []byte) {
+		if *dst == nil {
+			*dst = v[:len(v):len(v)] // a later append must not write into the payload
+			return
+		}
+		*dst = append(*dst, v...)
+	}
 	for len(opts) > 0 {
 		code := opts[0]
 		if code == 255 {
-			break
+			return
 		}
 		if code == 0 {
 			opts = opts[1:]
@@ -72,39 +135,35 @@ func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
 		}
 		if len(opts) < 2 || len(opts) < 2+int(opts[1]) {
 			p.Flow.Note("dhcp: truncated option")
-			break
+			return
 		}
 		v := opts[2 : 2+int(opts[1])]
 		switch code {
 		case 53:
-			if len(v) == 1 && int(v[0]) < len(dhcp4Types) {
-				e.MsgType = dhcp4Types[v[0]]
+			if len(v) == 1 {
+				o.msgType = int(v[0])
 			}
 		case 12:
-			e.Hostname = printable(v)
+			join(&o.host, v)
 		case 81: // client FQDN: flags, rcode1, rcode2, name
-			if len(v) > 3 && e.Hostname == "" {
-				e.Hostname = fqdnName(v[3:], v[0]&0x04 != 0)
-			}
+			join(&o.fqdn, v)
 		case 55:
-			e.ParamList = append([]uint8(nil), v...)
+			join(&o.params, v)
 		case 60:
-			e.VendorClass = printable(v)
+			join(&o.vendor, v)
 		case 61:
-			e.ClientID = append([]byte(nil), v...)
+			join(&o.clientID, v)
 		case 50:
-			if len(v) == 4 {
-				e.RequestedIP = netip.AddrFrom4([4]byte(v))
-			}
+			o.requested = v
 		case 161:
-			e.MUDURL = printable(v)
+			join(&o.mud, v)
+		case 52:
+			if main && len(v) == 1 {
+				o.overload = v[0]
+			}
 		}
 		opts = opts[2+len(v):]
 	}
-	if e.MsgType == "" {
-		e.MsgType = "BOOTP"
-	}
-	return e
 }
 
 // fqdnName decodes the name of an FQDN option: DNS wire format when the
@@ -153,8 +212,10 @@ func dhcpv6Message(p *capture.Packet, b []byte, e *capture.DHCPEvent, depth int)
 			e.MsgType = "RELAY"
 		}
 	} else {
-		if t < len(dhcp6Types) {
+		if t < len(dhcp6Types) && dhcp6Types[t] != "" {
 			e.MsgType = dhcp6Types[t]
+		} else {
+			e.MsgType = "TYPE" + itoa(t)
 		}
 		opts = b[4:]
 	}
@@ -187,7 +248,8 @@ func dhcpv6Message(p *capture.Packet, b []byte, e *capture.DHCPEvent, depth int)
 			}
 		case 39: // client FQDN: flags, then wire-format name
 			if len(v) > 1 {
-				e.Hostname = fqdnName(v[1:], true)
+				e.FQDN = fqdnName(v[1:], true)
+				e.Hostname = e.FQDN
 			}
 		case 112:
 			e.MUDURL = printable(v)

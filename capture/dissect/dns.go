@@ -51,7 +51,10 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	x.message(p, proto, p.Payload, emit)
 }
 
-type dnsTCPState struct{ buf []byte }
+type dnsTCPState struct {
+	track seqTrack
+	buf   []byte // an incomplete length-prefixed message (a copy)
+}
 
 func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
 	p.Flow.App = proto
@@ -62,11 +65,17 @@ func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
 		*st = s
 	}
 	d := &s[p.Dir]
-	data := p.Payload
+	data, gap := d.track.accept(p)
+	if gap {
+		// The framing is lost with the missing bytes; a segment that
+		// starts a message is the best guess at where it resumes.
+		p.Flow.Note(proto + ": gap in tcp stream")
+		d.buf = d.buf[:0]
+	}
 	if len(d.buf) > 0 {
 		if len(d.buf)+len(data) > maxDNSTCP {
-			p.Flow.Note("dns: tcp message too long")
-			d.buf = nil
+			p.Flow.Note(proto + ": tcp message too long")
+			d.buf = d.buf[:0]
 			return
 		}
 		d.buf = append(d.buf, data...)
@@ -80,15 +89,8 @@ func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
 		x.message(p, proto, data[2:2+n], emit)
 		data = data[2+n:]
 	}
-	if len(data) > 0 {
-		if len(data) > maxDNSTCP {
-			d.buf = nil
-			return
-		}
-		d.buf = append(d.buf[:0:0], data...)
-	} else {
-		d.buf = nil
-	}
+	// A message is at most 64 KiB + 2, so what is left always fits.
+	d.buf = append(d.buf[:0], data...)
 }
 
 func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(capture.Event)) {
@@ -108,10 +110,10 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 		Proto:    proto,
 		Response: m.Response,
 		ID:       m.Id,
-		RCode:    dns.RcodeToString[m.Rcode],
+		RCode:    rcodeName(m.Rcode),
 	}
 	for _, q := range m.Question {
-		e.Questions = append(e.Questions, capture.DNSQuestion{Name: normName(q.Name), Type: dns.TypeToString[q.Qtype]})
+		e.Questions = append(e.Questions, capture.DNSQuestion{Name: normName(q.Name), Type: dns.Type(q.Qtype).String()})
 	}
 	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
 		for _, rr := range sec {
@@ -122,7 +124,7 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 			if h.Rrtype == dns.TypeOPT {
 				continue
 			}
-			r := capture.DNSRecord{Name: normName(h.Name), Type: dns.TypeToString[h.Rrtype], TTL: h.Ttl}
+			r := capture.DNSRecord{Name: normName(h.Name), Type: dns.Type(h.Rrtype).String(), TTL: h.Ttl}
 			switch v := rr.(type) {
 			case *dns.A:
 				r.Addr, _ = netip.AddrFromSlice(v.A.To4())
@@ -158,11 +160,63 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	}
 }
 
-// normName lower-cases a DNS name and drops the trailing dot. Escapes in
-// presentation form (\032 for a space) are kept as miekg/dns writes them.
-func normName(s string) string {
-	return strings.ToLower(strings.TrimSuffix(s, "."))
+func rcodeName(c int) string {
+	if s, ok := dns.RcodeToString[c]; ok {
+		return s
+	}
+	return "RCODE" + itoa(c)
 }
+
+// normName lower-cases a DNS name, drops the trailing dot and undoes the
+// escapes of presentation form (see unescapeName).
+func normName(s string) string {
+	return strings.ToLower(unescapeName(strings.TrimSuffix(s, ".")))
+}
+
+// unescapeName turns miekg/dns presentation form back into the bytes that
+// were sent ("Living\ Room" and "Living\032Room" become "Living Room"),
+// except for an escaped dot or backslash inside a label, which stay
+// escaped so that label boundaries remain unambiguous. Reports escape
+// control characters themselves.
+func unescapeName(s string) string {
+	i := strings.IndexByte(s, '\\')
+	if i < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b = append(b, c)
+			continue
+		}
+		n := s[i+1]
+		switch {
+		case n == '.' || n == '\\':
+			b = append(b, c, n)
+			i++
+		case n >= '0' && n <= '9' && i+3 < len(s) && isDigit(s[i+2]) && isDigit(s[i+3]):
+			v := int(n-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
+			switch {
+			case v > 255:
+				b = append(b, c)
+				continue
+			case v == '.' || v == '\\':
+				b = append(b, '\\', byte(v))
+			default:
+				b = append(b, byte(v))
+			}
+			i += 3
+		default:
+			b = append(b, n)
+			i++
+		}
+	}
+	return string(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func itoa(n int) string {
 	if n == 0 {
@@ -198,7 +252,7 @@ func mdnsEvent(p *capture.Packet, m *dns.Msg) *capture.MDNSEvent {
 	instances := map[string]*capture.ServiceInstance{}
 	var order []string
 	inst := func(name string) *capture.ServiceInstance {
-		name = strings.TrimSuffix(name, ".")
+		name = unescapeName(strings.TrimSuffix(name, "."))
 		if s, ok := instances[strings.ToLower(name)]; ok {
 			return s
 		}

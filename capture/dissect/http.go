@@ -20,13 +20,23 @@ func NewHTTP() capture.Dissector { return HTTP{} }
 func (HTTP) Name() string { return "http" }
 
 // httpMethods start the request line of HTTP and of the protocols that
-// borrow its syntax: RTSP (cameras), Gnutella's handshake.
+// borrow its syntax: RTSP (cameras), Gnutella's handshake. A request line
+// split after a few bytes is recognised by these; other method tokens
+// (WebDAV's, vendors' own) are recognised when the whole request line is
+// in the segment.
 var httpMethods = [][]byte{[]byte("GET "), []byte("POST "), []byte("PUT "), []byte("HEAD "), []byte("DELETE "),
 	[]byte("OPTIONS "), []byte("PATCH "), []byte("CONNECT "), []byte("SUBSCRIBE "), []byte("NOTIFY "), []byte("M-SEARCH "),
 	[]byte("DESCRIBE "), []byte("SETUP "), []byte("PLAY "), []byte("PAUSE "), []byte("TEARDOWN "), []byte("ANNOUNCE "),
 	[]byte("GET_PARAMETER "), []byte("SET_PARAMETER "), []byte("RECORD "), []byte("GNUTELLA ")}
 
+// maxRequestLine bounds how far a request line of an unlisted method is
+// looked for.
+const maxRequestLine = 2048
+
 func looksLikeRequest(b []byte) bool {
+	if len(b) == 0 || b[0] < 'A' || b[0] > 'Z' {
+		return false // the common case: binary or TLS payloads
+	}
 	for _, m := range httpMethods {
 		if len(b) >= len(m) && bytes.Equal(b[:len(m)], m) {
 			return true
@@ -35,14 +45,36 @@ func looksLikeRequest(b []byte) bool {
 			return true // a request line split after a few bytes
 		}
 	}
-	return false
+	return genericRequestLine(b)
+}
+
+// genericRequestLine accepts "TOKEN SP target SP HTTP/1.x CRLF" for a
+// method token of upper-case letters, digits, '-' and '_'.
+func genericRequestLine(b []byte) bool {
+	sp := bytes.IndexByte(b, ' ')
+	if sp < 1 || sp > 24 {
+		return false
+	}
+	for _, c := range b[:sp] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	line := b[:min(len(b), maxRequestLine)]
+	eol := bytes.IndexByte(line, '\n')
+	if eol < 0 {
+		return false
+	}
+	line = bytes.TrimRight(line[:eol], "\r")
+	v := bytes.LastIndexByte(line, ' ')
+	return v > sp && bytes.HasPrefix(line[v+1:], []byte("HTTP/1."))
 }
 
 type httpState struct {
-	buf  []byte // an incomplete header block
-	skip int64  // body bytes still to skip
-	seen bool   // a request was recognised on this flow
-	upnp *upnpState
+	track seqTrack // the client's stream
+	buf   []byte   // an incomplete header block (a copy)
+	skip  int64    // body bytes still to skip
+	upnp  *upnpState
 }
 
 func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
@@ -52,20 +84,39 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	}
 	st := p.State()
 	s, _ := (*st).(*httpState)
-	if p.Dir != capture.ToServer {
-		if s != nil {
-			responseBody(p, s, emit)
-		}
-		return
-	}
-	data := p.Payload
 	if s == nil {
-		if !looksLikeRequest(data) {
+		if p.Dir != capture.ToServer {
+			return // the server spoke first: wait for the client
+		}
+		if !looksLikeRequest(p.Payload) {
 			p.Done()
 			return
 		}
 		s = &httpState{}
 		*st = s
+	}
+	if p.Dir != capture.ToServer {
+		// Responses matter only while a device description is awaited.
+		if s.upnp == nil || s.upnp.done {
+			return
+		}
+		data, gap := s.upnp.track.accept(p)
+		if gap {
+			s.upnp.done = true
+			p.Flow.Note("upnp: gap in description")
+			return
+		}
+		if len(data) > 0 {
+			responseBody(p, s, data, emit)
+		}
+		return
+	}
+	data, gap := s.track.accept(p)
+	if gap {
+		// Bytes the capture missed: whatever was pending is unreliable;
+		// resynchronise on the next segment that starts a request.
+		p.Flow.Note("http: gap in stream")
+		s.buf, s.skip = nil, 0
 	}
 	for len(data) > 0 {
 		if s.skip > 0 {
@@ -79,42 +130,56 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			// a segment that starts one.
 			return
 		}
-		s.buf = append(s.buf, data...)
-		end := bytes.Index(s.buf, []byte("\r\n\r\n"))
-		if end < 0 {
-			if len(s.buf) > maxHeaderBytes {
+		head := data
+		if len(s.buf) > 0 {
+			s.buf = append(s.buf, data...)
+			head = s.buf
+		}
+		end := bytes.Index(head, []byte("\r\n\r\n"))
+		if end < 0 || end+4 > maxHeaderBytes {
+			if len(head) > maxHeaderBytes {
 				p.Flow.Note("http: header block too long")
 				s.buf = nil
+				return
+			}
+			if len(s.buf) == 0 {
+				s.buf = append(s.buf, data...)
 			}
 			return
 		}
-		head := s.buf[:end+4]
-		rest := s.buf[end+4:]
-		e := parseRequest(p, head)
-		if e != nil {
-			s.seen = true
-			p.Flow.App = "http"
-			switch {
-			case strings.HasPrefix(e.Version, "RTSP/"):
-				p.Flow.App = "rtsp"
-			case strings.HasPrefix(e.Version, "CONNECT/"):
-				p.Flow.App = "gnutella"
-			}
-			if e.Host != "" && p.Flow.ServerName == "" {
-				p.Flow.ServerName = strings.ToLower(e.Host)
-			}
-			emit(e)
-			watchDescription(p, e, s)
-			for _, h := range e.Headers {
-				if strings.EqualFold(h[0], "Content-Length") {
-					if n, err := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64); err == nil && n > 0 {
-						s.skip = n
-					}
-				}
+		data = head[end+4:]
+		s.request(p, head[:end+4], emit)
+		// data may alias buf: let go of buf rather than reuse it, so the
+		// next append cannot overwrite the rest (and an idle flow keeps
+		// no buffer).
+		s.buf = nil
+	}
+}
+
+// request reads one complete header block.
+func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Event)) {
+	e := parseRequest(p, head)
+	if e == nil {
+		return
+	}
+	p.Flow.App = "http"
+	switch {
+	case strings.HasPrefix(e.Version, "RTSP/"):
+		p.Flow.App = "rtsp"
+	case strings.HasPrefix(e.Version, "CONNECT/"):
+		p.Flow.App = "gnutella"
+	}
+	if e.Host != "" && p.Flow.ServerName == "" {
+		p.Flow.ServerName = strings.ToLower(e.Host)
+	}
+	emit(e)
+	watchDescription(p, e, s)
+	for _, h := range e.Headers {
+		if strings.EqualFold(h[0], "Content-Length") {
+			if n, err := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64); err == nil && n > 0 {
+				s.skip = n
 			}
 		}
-		data = append([]byte(nil), rest...)
-		s.buf = s.buf[:0]
 	}
 }
 
@@ -132,9 +197,13 @@ func parseRequest(p *capture.Packet, head []byte) *capture.HTTPEvent {
 	for _, h := range headers {
 		switch strings.ToLower(h[0]) {
 		case "host":
-			e.Host = h[1]
+			if e.Host == "" {
+				e.Host = h[1]
+			}
 		case "user-agent":
-			e.UserAgent = h[1]
+			if e.UserAgent == "" {
+				e.UserAgent = h[1]
+			}
 		}
 	}
 	return e

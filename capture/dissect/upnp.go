@@ -15,9 +15,10 @@ const maxDescription = 64 << 10
 // upnpState follows a flow on which a client asked for an XML document:
 // the response body may be a UPnP device description.
 type upnpState struct {
-	url  string
-	body []byte
-	done bool
+	track seqTrack // the server's stream
+	url   string
+	body  []byte
+	done  bool
 }
 
 // watchDescription is called by the HTTP dissector for each request.
@@ -33,17 +34,17 @@ func watchDescription(p *capture.Packet, e *capture.HTTPEvent, st *httpState) {
 
 // responseBody collects the server's response on a watched flow and
 // emits the description once the XML is complete.
-func responseBody(p *capture.Packet, st *httpState, emit func(capture.Event)) {
+func responseBody(p *capture.Packet, st *httpState, data []byte, emit func(capture.Event)) {
 	u := st.upnp
 	if u == nil || u.done {
 		return
 	}
-	if len(u.body)+len(p.Payload) > maxDescription {
+	if len(u.body)+len(data) > maxDescription {
 		u.done = true
 		p.Flow.Note("upnp: description too long")
 		return
 	}
-	u.body = append(u.body, p.Payload...)
+	u.body = append(u.body, data...)
 	i := bytes.Index(u.body, []byte("\r\n\r\n"))
 	if i < 0 || !bytes.Contains(u.body[i:], []byte("</root>")) {
 		return

@@ -1,0 +1,320 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"reflect"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+func pack(t testing.TB, m *dns.Msg) []byte {
+	t.Helper()
+	b, err := m.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func hdr(name string, typ uint16) dns.RR_Header {
+	return dns.RR_Header{Name: name, Rrtype: typ, Class: dns.ClassINET, Ttl: 60}
+}
+
+// dnsQuery is a query for name and type.
+func dnsQuery(t testing.TB, name string, typ uint16) []byte {
+	m := new(dns.Msg)
+	m.SetQuestion(name, typ)
+	return pack(t, m)
+}
+
+// dnsCNAMEResponse answers Devs.TPLinkCloud.com with a CNAME chain, an
+// authority NS record and an additional AAAA record.
+func dnsCNAMEResponse(t testing.TB) []byte {
+	q := new(dns.Msg)
+	q.SetQuestion("Devs.TPLinkCloud.com.", dns.TypeA)
+	m := new(dns.Msg)
+	m.SetReply(q)
+	m.Answer = []dns.RR{
+		&dns.CNAME{Hdr: hdr("Devs.TPLinkCloud.com.", dns.TypeCNAME), Target: "LB.example.net."},
+		&dns.CNAME{Hdr: hdr("lb.example.net.", dns.TypeCNAME), Target: "edge.example.org."},
+		&dns.A{Hdr: hdr("edge.example.org.", dns.TypeA), A: []byte{52, 1, 2, 3}},
+	}
+	m.Ns = []dns.RR{&dns.NS{Hdr: hdr("example.org.", dns.TypeNS), Ns: "ns1.example.org."}}
+	m.Extra = []dns.RR{&dns.AAAA{Hdr: hdr("ns1.example.org.", dns.TypeAAAA), AAAA: netip.MustParseAddr("2001:db8::53").AsSlice()}}
+	m.SetEdns0(1232, false)
+	return pack(t, m)
+}
+
+func dnsSD(t testing.TB) []byte {
+	m := new(dns.Msg)
+	m.Response, m.Authoritative = true, true
+	inst := "Living Room._googlecast._tcp.local."
+	m.Answer = []dns.RR{
+		&dns.PTR{Hdr: hdr("_services._dns-sd._udp.local.", dns.TypePTR), Ptr: "_googlecast._tcp.local."},
+		&dns.PTR{Hdr: hdr("_googlecast._tcp.local.", dns.TypePTR), Ptr: inst},
+	}
+	m.Extra = []dns.RR{
+		&dns.SRV{Hdr: hdr(inst, dns.TypeSRV), Port: 8009, Target: "TV-1.local."},
+		&dns.TXT{Hdr: hdr(inst, dns.TypeTXT), Txt: []string{"md=Chromecast", "fn=Living Room"}},
+		&dns.A{Hdr: hdr("TV-1.local.", dns.TypeA), A: []byte{192, 168, 1, 23}},
+		&dns.AAAA{Hdr: hdr("TV-1.local.", dns.TypeAAAA), AAAA: netip.MustParseAddr("fe80::1").AsSlice()},
+		&dns.PTR{Hdr: hdr("23.1.168.192.in-addr.arpa.", dns.TypePTR), Ptr: "TV-1.local."},
+	}
+	return pack(t, m)
+}
+
+func mdnsServiceQuery(t testing.TB) []byte {
+	m := new(dns.Msg)
+	m.Question = []dns.Question{
+		{Name: "_airplay._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET},
+		{Name: "_hue._tcp.local.", Qtype: dns.TypePTR, Qclass: dns.ClassINET},
+		{Name: "printer.local.", Qtype: dns.TypeA, Qclass: dns.ClassINET},
+	}
+	return pack(t, m)
+}
+
+func TestDNS(t *testing.T) {
+	full := dnsCNAMEResponse(t)
+	tests := []struct {
+		name      string
+		src, dst  string
+		payload   []byte
+		proto     string // "" when no event is expected
+		questions []capture.DNSQuestion
+		answers   []capture.DNSRecord
+		note      string
+	}{
+		{
+			name: "query", src: "192.168.1.20:5000", dst: "192.168.1.1:53",
+			payload: dnsQuery(t, "Example.COM.", dns.TypeAAAA), proto: "dns",
+			questions: []capture.DNSQuestion{{Name: "example.com", Type: "AAAA"}},
+		},
+		{
+			name: "CNAME chain with authority and additional, OPT dropped", src: "192.168.1.1:53", dst: "192.168.1.20:5000",
+			payload: full, proto: "dns",
+			questions: []capture.DNSQuestion{{Name: "devs.tplinkcloud.com", Type: "A"}},
+			answers: []capture.DNSRecord{
+				{Name: "devs.tplinkcloud.com", Type: "CNAME", TTL: 60, Data: "lb.example.net"},
+				{Name: "lb.example.net", Type: "CNAME", TTL: 60, Data: "edge.example.org"},
+				{Name: "edge.example.org", Type: "A", TTL: 60, Data: "52.1.2.3", Addr: netip.MustParseAddr("52.1.2.3")},
+				{Name: "example.org", Type: "NS", TTL: 60, Data: "ns1.example.org."},
+				{Name: "ns1.example.org", Type: "AAAA", TTL: 60, Data: "2001:db8::53", Addr: netip.MustParseAddr("2001:db8::53")},
+			},
+		},
+		{
+			name: "type without a mnemonic", src: "192.168.1.20:5000", dst: "192.168.1.1:53",
+			payload: dnsQuery(t, "x.example.", 65280), proto: "dns",
+			questions: []capture.DNSQuestion{{Name: "x.example", Type: "TYPE65280"}},
+		},
+		{
+			name: "LLMNR", src: "[fe80::5]:60000", dst: "[ff02::1:3]:5355",
+			payload: dnsQuery(t, "WPAD.", dns.TypeA), proto: "llmnr",
+			questions: []capture.DNSQuestion{{Name: "wpad", Type: "A"}},
+		},
+		{
+			name: "mDNS query", src: "192.168.1.30:5353", dst: "224.0.0.251:5353",
+			payload: dnsQuery(t, "printer.local.", dns.TypeA), proto: "mdns",
+			questions: []capture.DNSQuestion{{Name: "printer.local", Type: "A"}},
+		},
+		{
+			name: "answers cut short keep the question", src: "192.168.1.1:53", dst: "192.168.1.20:5000",
+			payload: full[:len(full)-30], proto: "dns",
+			questions: []capture.DNSQuestion{{Name: "devs.tplinkcloud.com", Type: "A"}},
+			answers: []capture.DNSRecord{
+				{Name: "devs.tplinkcloud.com", Type: "CNAME", TTL: 60, Data: "lb.example.net"},
+				{Name: "lb.example.net", Type: "CNAME", TTL: 60, Data: "edge.example.org"},
+				{Name: "edge.example.org", Type: "A", TTL: 60, Data: "52.1.2.3", Addr: netip.MustParseAddr("52.1.2.3")},
+				{Name: "example.org", Type: "NS", TTL: 60, Data: "ns1.example.org."},
+			},
+			note: "dns: partly malformed message",
+		},
+		{
+			name: "garbage", src: "192.168.1.20:5000", dst: "192.168.1.1:53",
+			payload: []byte{1, 2, 3}, note: "dns: malformed message",
+		},
+		{
+			name: "not a DNS port", src: "192.168.1.20:5000", dst: "192.168.1.1:80",
+			payload: dnsQuery(t, "example.com.", dns.TypeA),
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := packet(capture.UDP, tc.src, tc.dst, tc.payload)
+			ev := eventsOf[*capture.DNSEvent](run(NewDNS(), p))
+			if tc.note != "" && p.Flow.Notes[tc.note] != 1 {
+				t.Errorf("notes = %v, want %q", p.Flow.Notes, tc.note)
+			}
+			if tc.proto == "" {
+				if len(ev) != 0 {
+					t.Fatalf("got %d events, want none", len(ev))
+				}
+				return
+			}
+			if len(ev) != 1 {
+				t.Fatalf("got %d events, want 1", len(ev))
+			}
+			e := ev[0]
+			if e.Proto != tc.proto || p.Flow.App != tc.proto {
+				t.Errorf("proto = %q, flow app = %q, want %q", e.Proto, p.Flow.App, tc.proto)
+			}
+			if !reflect.DeepEqual(e.Questions, tc.questions) {
+				t.Errorf("questions = %+v\nwant %+v", e.Questions, tc.questions)
+			}
+			if !reflect.DeepEqual(e.Answers, tc.answers) {
+				t.Errorf("answers = %+v\nwant %+v", e.Answers, tc.answers)
+			}
+		})
+	}
+}
+
+func TestMDNS(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+		want    *capture.MDNSEvent // nil: no MDNSEvent
+	}{
+		{"DNS-SD announcement", dnsSD(t), &capture.MDNSEvent{
+			Hostnames: []string{"tv-1.local"},
+			Services: []capture.ServiceInstance{{Instance: "Living Room._googlecast._tcp.local", Service: "_googlecast._tcp",
+				Host: "tv-1.local", Port: 8009, TXT: []string{"md=Chromecast", "fn=Living Room"}}},
+		}},
+		{"service types asked for", mdnsServiceQuery(t), &capture.MDNSEvent{Queries: []string{"_airplay._tcp.local", "_hue._tcp.local"}}},
+		{"host query only", dnsQuery(t, "printer.local.", dns.TypeA), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", tc.payload)
+			ev := run(NewDNS(), p)
+			if n := len(eventsOf[*capture.DNSEvent](ev)); n != 1 {
+				t.Errorf("%d DNS events, want 1", n)
+			}
+			me := eventsOf[*capture.MDNSEvent](ev)
+			if tc.want == nil {
+				if len(me) != 0 {
+					t.Fatalf("unexpected MDNSEvent %+v", me[0])
+				}
+				return
+			}
+			if len(me) != 1 {
+				t.Fatalf("%d MDNSEvents, want 1", len(me))
+			}
+			tc.want.Meta = p.Meta
+			if !reflect.DeepEqual(me[0], tc.want) {
+				t.Errorf("got  %+v\nwant %+v", me[0], tc.want)
+			}
+		})
+	}
+}
+
+func framed(msgs ...[]byte) string {
+	var b []byte
+	for _, m := range msgs {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(m)))
+		b = append(b, m...)
+	}
+	return string(b)
+}
+
+func TestDNSOverTCP(t *testing.T) {
+	q1 := dnsQuery(t, "one.example.", dns.TypeA)
+	q2 := dnsQuery(t, "two.example.", dns.TypeA)
+	q3 := dnsQuery(t, "three.example.", dns.TypeA)
+	both := framed(q1, q2)
+	tests := []struct {
+		name  string
+		segs  []seg
+		names []string
+		note  string
+	}{
+		{"one message", inOrder(0, framed(q1)), []string{"one.example"}, ""},
+		{"length prefix split", inOrder(0, framed(q1), 1), []string{"one.example"}, ""},
+		{"two messages in one segment", inOrder(0, both), []string{"one.example", "two.example"}, ""},
+		{"second message split across segments", inOrder(0, both, len(q1)+5), []string{"one.example", "two.example"}, ""},
+		{"retransmission does not repeat", append(inOrder(0, both, len(q1)+2), inOrder(0, both, len(q1)+2)...), []string{"one.example", "two.example"}, ""},
+		{"segments swapped", []seg{{0, 10, both[10:]}, {0, 0, both[:10]}}, []string{"one.example", "two.example"}, ""},
+		{"missing bytes resynchronise", []seg{{0, 0, both[:10]}, {0, uint32(len(both)), framed(q3)}, {0, uint32(len(both) + len(q3) + 2), framed(q1)}},
+			[]string{"three.example", "one.example"}, "dns: gap in tcp stream"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, f := feed(NewDNS(), "192.168.1.20:5000", "192.168.1.1:53", tc.segs)
+			var names []string
+			for _, e := range eventsOf[*capture.DNSEvent](ev) {
+				names = append(names, e.Questions[0].Name)
+			}
+			if !reflect.DeepEqual(names, tc.names) {
+				t.Errorf("queries = %q, want %q", names, tc.names)
+			}
+			if tc.note != "" && f.Notes[tc.note] == 0 {
+				t.Errorf("notes = %v, want %q", f.Notes, tc.note)
+			}
+			if f.App != "dns" {
+				t.Errorf("flow app = %q", f.App)
+			}
+		})
+	}
+}
+
+func FuzzDNS(f *testing.F) {
+	fuzzDissector(f, NewDNS, capture.UDP, "192.168.1.1:5353", "224.0.0.251:5353",
+		dnsCNAMEResponse(f), dnsQuery(f, "a.example.", dns.TypeA), dnsSD(f), mdnsServiceQuery(f))
+}
+
+func FuzzDNSTCP(f *testing.F) {
+	f.Add([]byte(framed(dnsCNAMEResponse(f), dnsQuery(f, "a.", dns.TypeA))), uint16(7), false)
+	f.Add([]byte(framed(dnsSD(f))), uint16(1), true)
+	f.Fuzz(func(t *testing.T, stream []byte, cut uint16, swap bool) {
+		c := min(int(cut), len(stream))
+		segs := []seg{{0, 0, string(stream[:c])}, {0, uint32(c), string(stream[c:])}}
+		if swap {
+			segs[0], segs[1] = segs[1], segs[0]
+		}
+		segs = append(segs, seg{1, 0, string(stream)}, seg{0, 0, string(stream)})
+		feed(NewDNS(), "192.168.1.20:5000", "192.168.1.1:53", segs)
+	})
+}
+
+func BenchmarkDNSResponse(b *testing.B) {
+	d := NewDNS()
+	p := packet(capture.UDP, "192.168.1.1:53", "192.168.1.20:5000", dnsCNAMEResponse(b))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p.Payload)))
+	for b.Loop() {
+		d.Dissect(p, func(capture.Event) {})
+	}
+}
+
+func BenchmarkMDNSAnnouncement(b *testing.B) {
+	d := NewDNS()
+	p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", dnsSD(b))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p.Payload)))
+	for b.Loop() {
+		d.Dissect(p, func(capture.Event) {})
+	}
+}
+
+func TestUnescapeName(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "tv.local", "tv.local"},
+		{"escaped space", `Living\ Room._googlecast._tcp.local`, "Living Room._googlecast._tcp.local"},
+		{"decimal escape", `Living\032Room`, "Living Room"},
+		{"escaped dot stays escaped", `Mr\.Smith._http._tcp`, `Mr\.Smith._http._tcp`},
+		{"decimal dot stays escaped", `a\046b`, `a\.b`},
+		{"escaped backslash stays escaped", `a\\b`, `a\\b`},
+		{"out of range decimal kept", `a\999b`, `a\999b`},
+		{"trailing backslash kept", `a\`, `a\`},
+		{"control byte", `a\000b`, "a\x00b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := unescapeName(tc.in); got != tc.want {
+				t.Errorf("unescapeName(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,195 @@
+package dissect
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+const (
+	httpGet   = "GET /a?x=1 HTTP/1.1\r\nHost: API.example.com:8080\r\nUser-Agent: Kasa/2.0\r\nContent-Length: 4\r\n\r\nbody"
+	httpPost  = "POST /b HTTP/1.1\r\nhost: api.example.com\r\nuser-agent: Kasa/2.1\r\n\r\n"
+	httpRTSP  = "DESCRIBE rtsp://10.2.2.2:8554/cam RTSP/1.0\r\nCSeq: 2\r\nUser-Agent: LibVLC/3.0\r\n\r\n"
+	httpDAV   = "PROPFIND /dav/ HTTP/1.1\r\nHost: nas.local\r\nDepth: 1\r\n\r\n"
+	httpReply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+)
+
+// req is what a test expects of one HTTPEvent.
+type req struct{ method, host, path, version, ua string }
+
+func TestHTTP(t *testing.T) {
+	longHeaders := "GET / HTTP/1.1\r\n" + strings.Repeat("X-Pad: "+strings.Repeat("p", 100)+"\r\n", 200) + "\r\n"
+	manyHeaders := "GET / HTTP/1.1\r\n"
+	for i := range 100 {
+		manyHeaders += fmt.Sprintf("H%d: v\r\n", i)
+	}
+	manyHeaders += "User-Agent: late\r\n\r\n"
+	pipelined := httpGet + httpPost
+	tests := []struct {
+		name     string
+		segs     []seg
+		noSYN    bool // the capture joined the connection late
+		want     []req
+		app      string
+		server   string
+		note     string
+		nHeaders int // when non-zero, headers kept by the first request
+	}{
+		{name: "one request", segs: inOrder(0, httpPost),
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "request line split after three bytes, headers across segments", segs: inOrder(0, httpPost, 3, 20, 50),
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "header end split inside CRLFCRLF", segs: inOrder(0, httpPost, len(httpPost)-2),
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "pipelined, body skipped by Content-Length", segs: inOrder(0, pipelined, 10, 40, len(httpGet)-2),
+			want: []req{{"GET", "API.example.com:8080", "/a?x=1", "HTTP/1.1", "Kasa/2.0"}, {"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}},
+			app:  "http", server: "api.example.com:8080"},
+		{name: "keep-alive with responses between", segs: []seg{{0, 0, httpGet}, {1, 0, httpReply}, {0, uint32(len(httpGet)), httpPost}},
+			want: []req{{"GET", "API.example.com:8080", "/a?x=1", "HTTP/1.1", "Kasa/2.0"}, {"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}},
+			app:  "http", server: "api.example.com:8080"},
+		{name: "retransmitted request is not repeated", segs: append(inOrder(0, httpPost), inOrder(0, httpPost, 10)...),
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "segments swapped", segs: []seg{{0, 0, httpPost[:12]}, {0, 30, httpPost[30:]}, {0, 12, httpPost[12:30]}},
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "missing bytes: resynchronise on the next request", segs: []seg{{0, 0, httpPost[:12]}, {0, 40, httpPost[40:]}, {0, uint32(len(httpPost) + 100), httpGet}},
+			want: []req{{"GET", "API.example.com:8080", "/a?x=1", "HTTP/1.1", "Kasa/2.0"}}, app: "http", server: "api.example.com:8080", note: "http: gap in stream"},
+		{name: "server speaks first", segs: []seg{{1, 0, "220 ready\r\n"}, {0, 0, httpPost}},
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "joined mid-stream at a request", segs: inOrder(0, httpPost, 20), noSYN: true,
+			want: []req{{"POST", "api.example.com", "/b", "HTTP/1.1", "Kasa/2.1"}}, app: "http", server: "api.example.com"},
+		{name: "RTSP", segs: inOrder(0, httpRTSP),
+			want: []req{{"DESCRIBE", "", "rtsp://10.2.2.2:8554/cam", "RTSP/1.0", "LibVLC/3.0"}}, app: "rtsp"},
+		{name: "method not in the list", segs: inOrder(0, httpDAV),
+			want: []req{{"PROPFIND", "nas.local", "/dav/", "HTTP/1.1", ""}}, app: "http", server: "nas.local"},
+		{name: "header block over 16 KiB", segs: inOrder(0, longHeaders, 8000, 16000), note: "http: header block too long"},
+		{name: "header count bounded", segs: inOrder(0, manyHeaders),
+			want: []req{{"GET", "", "/", "HTTP/1.1", ""}}, app: "http", nHeaders: maxHeaders},
+		{name: "malformed request line", segs: inOrder(0, "GET /x HTTP/1.1 extra\r\n\r\n"), note: "http: malformed request line"},
+		{name: "TLS is not HTTP", segs: inOrder(0, "\x16\x03\x01\x00\x05hello")},
+		{name: "text that is not a request", segs: inOrder(0, "GETTING STARTED\r\n\r\n")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, f := feedFlow(NewHTTP(), tc.segs, tc.noSYN)
+			got := eventsOf[*capture.HTTPEvent](ev)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d requests, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if (req{g.Method, g.Host, g.Path, g.Version, g.UserAgent}) != w {
+					t.Errorf("request %d = %+v, want %+v", i, req{g.Method, g.Host, g.Path, g.Version, g.UserAgent}, w)
+				}
+			}
+			if f.App != tc.app || f.ServerName != tc.server {
+				t.Errorf("flow app, server = %q, %q, want %q, %q", f.App, f.ServerName, tc.app, tc.server)
+			}
+			if tc.note != "" && f.Notes[tc.note] == 0 {
+				t.Errorf("notes = %v, want %q", f.Notes, tc.note)
+			}
+			if tc.nHeaders != 0 && len(got[0].Headers) != tc.nHeaders {
+				t.Errorf("%d headers kept, want %d", len(got[0].Headers), tc.nHeaders)
+			}
+		})
+	}
+}
+
+func feedFlow(d capture.Dissector, segs []seg, noSYN bool) ([]capture.Event, *capture.Flow) {
+	if !noSYN {
+		return feed(d, "192.168.1.5:40000", "52.1.2.3:80", segs)
+	}
+	// Shift the stream so that the first segment seen is not where the
+	// handshake (unseen) put the stream's start.
+	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", nil)
+	var out []capture.Event
+	for _, s := range segs {
+		p.Dir, p.TCPSeq, p.Payload = s.dir, 5000+s.rel, []byte(s.data)
+		out = append(out, run(d, p)...)
+	}
+	return out, p.Flow
+}
+
+func TestHTTPDeclines(t *testing.T) {
+	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:443", []byte("\x16\x03\x01\x02\x00\x01"))
+	h := NewHTTP()
+	run(h, p)
+	if _, ok := (*p.State()).(*httpState); ok {
+		t.Error("state kept for a flow that is not HTTP")
+	}
+	u := packet(capture.UDP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpPost))
+	if ev := run(h, u); len(ev) != 0 {
+		t.Errorf("HTTP over UDP produced %d events", len(ev))
+	}
+}
+
+func TestUPnPDescription(t *testing.T) {
+	get := "GET /setup.xml HTTP/1.1\r\nHost: 192.168.1.5:49153\r\n\r\n"
+	resp := "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?>\n<root xmlns=\"urn:Belkin:device-1-0\"><device>" +
+		"<deviceType>urn:Belkin:device:controllee:1</deviceType><friendlyName>Kitchen</friendlyName><manufacturer>Belkin International Inc.</manufacturer>" +
+		"<modelName>Socket</modelName><modelNumber>1.0</modelNumber><serialNumber>221517K0101769</serialNumber></device></root>"
+	tests := []struct {
+		name string
+		segs []seg
+		want int
+	}{
+		{"in order", append(inOrder(0, get), inOrder(1, resp, 60)...), 1},
+		{"retransmitted and swapped segments", append(inOrder(0, get), seg{1, 0, resp[:60]}, seg{1, 100, resp[100:]}, seg{1, 0, resp[:80]}, seg{1, 60, resp[60:100]}), 1},
+		{"bytes missing", append(inOrder(0, get), seg{1, 0, resp[:60]}, seg{1, 100, resp[100:140]}, seg{1, 140, resp[140:]}), 0},
+		{"not asked for XML", append(inOrder(0, httpPost), inOrder(1, resp)...), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, _ := feed(NewHTTP(), "192.168.1.30:40000", "192.168.1.5:49153", tc.segs)
+			got := eventsOf[*capture.UPnPDescriptionEvent](ev)
+			if len(got) != tc.want {
+				t.Fatalf("%d descriptions, want %d", len(got), tc.want)
+			}
+			if tc.want == 0 {
+				return
+			}
+			u := got[0]
+			if u.Manufacturer != "Belkin International Inc." || u.DeviceType != "urn:Belkin:device:controllee:1" || u.ModelName != "Socket" ||
+				u.SerialNumber != "221517K0101769" || u.URL != "http://192.168.1.5:49153/setup.xml" {
+				t.Errorf("description = %+v", u)
+			}
+		})
+	}
+}
+
+func FuzzHTTP(f *testing.F) {
+	for _, s := range []string{httpGet + httpPost, httpRTSP, httpDAV, "GNUTELLA CONNECT/0.6\r\nUser-Agent: x\r\n\r\n"} {
+		f.Add([]byte(s), uint16(12), false, []byte(httpReply))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte, cut uint16, swap bool, reply []byte) {
+		c := min(int(cut), len(stream))
+		segs := []seg{{0, 0, string(stream[:c])}, {0, uint32(c), string(stream[c:])}}
+		if swap {
+			segs[0], segs[1] = segs[1], segs[0]
+		}
+		segs = append(segs, seg{1, 0, string(reply)}, seg{0, 0, string(stream)}, seg{0, uint32(len(stream) + 10), string(stream)})
+		feed(NewHTTP(), "192.168.1.5:40000", "52.1.2.3:80", segs)
+	})
+}
+
+func BenchmarkHTTPRequest(b *testing.B) {
+	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpGet+httpPost))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p.Payload)))
+	for b.Loop() {
+		*p.State() = nil
+		NewHTTP().Dissect(p, func(capture.Event) {})
+	}
+}
+
+// BenchmarkHTTPDecline is the cost every TCP flow pays on its first
+// payload packet.
+func BenchmarkHTTPDecline(b *testing.B) {
+	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:443", []byte("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"))
+	h := NewHTTP()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Dissect(p, func(capture.Event) {})
+	}
+}

@@ -1,0 +1,141 @@
+package dissect
+
+import (
+	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+const (
+	ssdpNotify = "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nCACHE-CONTROL: max-age=1800\r\nserver: Linux/2.6 UPnP/1.0 Belkin/1.0\r\n" +
+		"LOCATION: http://192.168.1.5:49153/setup.xml\r\nNT: urn:Belkin:device:controllee:1\r\nNTS: ssdp:alive\r\n" +
+		"USN: uuid:Socket-1_0-221517K0101769::urn:Belkin:device:controllee:1\r\n\r\n"
+	ssdpSearch   = "M-SEARCH * HTTP/1.1\r\nHost: 239.255.255.250:1900\r\nMan: \"ssdp:discover\"\r\nMX: 3\r\nSt: ssdp:all\r\nUser-Agent: Google Chrome/120.0 Windows\r\n\r\n"
+	ssdpResponse = "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=100\r\nEXT:\r\nLOCATION: http://192.168.1.2:80/description.xml\r\n" +
+		"SERVER: Hue/1.0 UPnP/1.0 IpBridge/1.16.0\r\nST: upnp:rootdevice\r\nUSN: uuid:2f402f80-da50-11e1-9b23-001788255acc::upnp:rootdevice\r\n\r\n"
+)
+
+func TestSSDP(t *testing.T) {
+	tests := []struct {
+		name     string
+		src, dst string
+		payload  string
+		want     *capture.SSDPEvent // Meta filled by the test; nil: no event
+		note     string
+	}{
+		{"NOTIFY", "192.168.1.5:1900", "239.255.255.250:1900", ssdpNotify, &capture.SSDPEvent{
+			StartLine: "NOTIFY * HTTP/1.1", Server: "Linux/2.6 UPnP/1.0 Belkin/1.0", Location: "http://192.168.1.5:49153/setup.xml",
+			NT: "urn:Belkin:device:controllee:1", USN: "uuid:Socket-1_0-221517K0101769::urn:Belkin:device:controllee:1"}, ""},
+		{"M-SEARCH, mixed-case headers", "192.168.1.30:50000", "239.255.255.250:1900", ssdpSearch, &capture.SSDPEvent{
+			StartLine: "M-SEARCH * HTTP/1.1", ST: "ssdp:all", UserAgent: "Google Chrome/120.0 Windows"}, ""},
+		{"unicast response from port 1900", "192.168.1.2:1900", "192.168.1.30:50000", ssdpResponse, &capture.SSDPEvent{
+			StartLine: "HTTP/1.1 200 OK", Server: "Hue/1.0 UPnP/1.0 IpBridge/1.16.0", Location: "http://192.168.1.2:80/description.xml",
+			ST: "upnp:rootdevice", USN: "uuid:2f402f80-da50-11e1-9b23-001788255acc::upnp:rootdevice"}, ""},
+		{"bare LF line ends and a folded header", "192.168.1.5:1900", "239.255.255.250:1900",
+			"NOTIFY * HTTP/1.1\nSERVER: Linux\n  UPnP/1.0\nNT: upnp:rootdevice\n\n", &capture.SSDPEvent{
+				StartLine: "NOTIFY * HTTP/1.1", Server: "Linux UPnP/1.0", NT: "upnp:rootdevice"}, ""},
+		{"not SSDP on port 1900", "192.168.1.5:1900", "239.255.255.250:1900", "\x00\x01binary", nil, "ssdp: not an SSDP message"},
+		{"other port", "192.168.1.5:1901", "239.255.255.250:1902", ssdpNotify, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := packet(capture.UDP, tc.src, tc.dst, []byte(tc.payload))
+			ev := eventsOf[*capture.SSDPEvent](run(NewSSDP(), p))
+			if tc.note != "" && p.Flow.Notes[tc.note] != 1 {
+				t.Errorf("notes = %v, want %q", p.Flow.Notes, tc.note)
+			}
+			if tc.want == nil {
+				if len(ev) != 0 {
+					t.Fatalf("unexpected event %+v", ev[0])
+				}
+				return
+			}
+			if len(ev) != 1 {
+				t.Fatalf("%d events, want 1", len(ev))
+			}
+			tc.want.Meta = p.Meta
+			if *ev[0] != *tc.want {
+				t.Errorf("got  %+v\nwant %+v", ev[0], tc.want)
+			}
+			if p.Flow.App != "ssdp" {
+				t.Errorf("flow app = %q", p.Flow.App)
+			}
+		})
+	}
+}
+
+func TestNTP(t *testing.T) {
+	ntp := func(first, stratum byte, n int) []byte {
+		b := make([]byte, n)
+		b[0], b[1] = first, stratum
+		return b
+	}
+	tests := []struct {
+		name     string
+		src, dst string
+		payload  []byte
+		want     *capture.NTPEvent
+		note     string
+	}{
+		{"v4 client", "192.168.1.5:40000", "52.1.2.3:123", ntp(0x23, 0, 48), &capture.NTPEvent{Version: 4, Mode: 3}, ""},
+		{"v3 server, stratum 2, with a MAC", "52.1.2.3:123", "192.168.1.5:123", ntp(0x1c, 2, 68), &capture.NTPEvent{Version: 3, Mode: 4, Stratum: 2}, ""},
+		{"v1 symmetric active", "10.0.0.1:123", "10.0.0.2:123", ntp(0x09, 1, 48), &capture.NTPEvent{Version: 1, Mode: 1, Stratum: 1}, ""},
+		{"short", "192.168.1.5:40000", "52.1.2.3:123", ntp(0x23, 0, 47), nil, "ntp: not an NTP packet"},
+		{"version 0", "192.168.1.5:40000", "52.1.2.3:123", ntp(0x03, 0, 48), nil, "ntp: not an NTP packet"},
+		{"version 5", "192.168.1.5:40000", "52.1.2.3:123", ntp(0x2b, 0, 48), nil, "ntp: not an NTP packet"},
+		{"other port", "192.168.1.5:40000", "52.1.2.3:124", ntp(0x23, 0, 48), nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := packet(capture.UDP, tc.src, tc.dst, tc.payload)
+			ev := eventsOf[*capture.NTPEvent](run(NewNTP(), p))
+			if tc.note != "" && p.Flow.Notes[tc.note] != 1 {
+				t.Errorf("notes = %v, want %q", p.Flow.Notes, tc.note)
+			}
+			if tc.want == nil {
+				if len(ev) != 0 {
+					t.Fatalf("unexpected event %+v", ev[0])
+				}
+				return
+			}
+			if len(ev) != 1 {
+				t.Fatalf("%d events, want 1", len(ev))
+			}
+			tc.want.Meta = p.Meta
+			if *ev[0] != *tc.want || p.Flow.App != "ntp" {
+				t.Errorf("got %+v (flow app %q), want %+v", ev[0], p.Flow.App, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzSSDP(f *testing.F) {
+	fuzzDissector(f, NewSSDP, capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900",
+		[]byte(ssdpNotify), []byte(ssdpSearch), []byte(ssdpResponse))
+}
+
+func FuzzNTP(f *testing.F) {
+	b := make([]byte, 48)
+	b[0] = 0x23
+	fuzzDissector(f, NewNTP, capture.UDP, "192.168.1.5:40000", "52.1.2.3:123", b)
+}
+
+func BenchmarkSSDP(b *testing.B) {
+	d := NewSSDP()
+	p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(ssdpNotify))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(p.Payload)))
+	for b.Loop() {
+		d.Dissect(p, func(capture.Event) {})
+	}
+}
+
+func BenchmarkNTP(b *testing.B) {
+	d := NewNTP()
+	p := packet(capture.UDP, "192.168.1.5:40000", "52.1.2.3:123", make([]byte, 48))
+	p.Payload[0] = 0x23
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Dissect(p, func(capture.Event) {})
+	}
+}
