@@ -6,6 +6,7 @@ package dissect
 
 import (
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/capture/quic"
 	"github.com/tattle-audit/tattle/capture/tlsx"
 )
 
@@ -18,7 +19,7 @@ func Default() []capture.Dissector {
 		NewSSDP(),
 		NewNTP(),
 		tlsx.NewTLS(),
-		tlsx.NewQUIC(),
+		quic.NewQUIC(),
 		tlsx.NewDTLS(),
 		tlsx.NewGQUIC(),
 		NewHTTP(),

@@ -105,16 +105,17 @@ func clientHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
 	if err != nil {
 		return err
 	}
-	emit(helloEvent(p, h))
+	emit(HelloEvent(p.Meta, h))
 	if h.SNI != "" {
 		p.Flow.ServerName = h.SNI
 	}
 	return nil
 }
 
-// helloEvent wraps a parsed ClientHello with its fingerprints.
-func helloEvent(p *capture.Packet, h *fingerprints.ClientHello) *capture.TLSEvent {
-	e := &capture.TLSEvent{Meta: p.Meta, QUIC: h.QUIC, Hello: *h}
+// HelloEvent wraps a parsed ClientHello with its JA3 and JA4
+// fingerprints, as the TLS, DTLS and QUIC dissectors report it.
+func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
+	e := &capture.TLSEvent{Meta: m, QUIC: h.QUIC, Hello: *h}
 	e.JA3, e.JA3Raw = fingerprints.JA3(h)
 	e.JA4, e.JA4R = fingerprints.JA4(h)
 	return e

@@ -60,7 +60,7 @@ func (DTLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			continue
 		}
 		p.Flow.App = "dtls"
-		emit(helloEvent(p, h))
+		emit(HelloEvent(p.Meta, h))
 		if h.SNI != "" {
 			p.Flow.ServerName = h.SNI
 		}

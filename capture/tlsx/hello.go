@@ -280,3 +280,20 @@ func quicUserAgent(b []byte) string {
 	}
 	return ""
 }
+
+// varint reads a QUIC variable-length integer (RFC 9000 16), as QUIC
+// transport parameters use; n is 0 when b is too short.
+func varint(b []byte) (v uint64, n int) {
+	if len(b) == 0 {
+		return 0, 0
+	}
+	n = 1 << (b[0] >> 6)
+	if len(b) < n {
+		return 0, 0
+	}
+	v = uint64(b[0] & 0x3f)
+	for i := 1; i < n; i++ {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, n
+}

@@ -1,8 +1,6 @@
 package tlsx
 
 import (
-	"bytes"
-	"encoding/hex"
 	"net/netip"
 	"testing"
 
@@ -72,20 +70,6 @@ func TestTLSDissectorAcrossSegments(t *testing.T) {
 	}
 }
 
-// TestQUICInitialKeys checks the key derivation against RFC 9001
-// Appendix A.1 (client Initial keys for DCID 0x8394c8f03e515708).
-func TestQUICInitialKeys(t *testing.T) {
-	dcid, _ := hex.DecodeString("8394c8f03e515708")
-	key, iv, hp, ok := InitialKeys(1, dcid)
-	want := map[string]string{"key": "1f369613dd76d5467730efcbe3b1a22d", "iv": "fa044b2f42a3fd3b46fb255c", "hp": "9f50449e04a0e810283a1e9933adedd2"}
-	if !ok || hex.EncodeToString(key) != want["key"] || hex.EncodeToString(iv) != want["iv"] || hex.EncodeToString(hp) != want["hp"] {
-		t.Fatalf("keys %x %x %x", key, iv, hp)
-	}
-	if _, _, _, ok := InitialKeys(0xdeadbeef, dcid); ok {
-		t.Error("unknown version accepted")
-	}
-}
-
 func TestGQUICCHLO(t *testing.T) {
 	chlo := []byte("CHLO")
 	chlo = append(chlo, 2, 0, 0, 0)
@@ -114,23 +98,12 @@ func FuzzParseClientHello(f *testing.F) {
 	})
 }
 
-func FuzzQUICInitial(f *testing.F) {
-	f.Add(append([]byte{0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x41, 0}, bytes.Repeat([]byte{0}, 1200)...))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if pkt, _, err := decryptInitial(b, nil); err == nil {
-			cryptoFrames(pkt.frames)
-		}
-		cryptoFrames(b)
-		assemble([]cryptoFrag{{off: 0, data: b}})
-	})
-}
-
 func FuzzDTLSAndGQUIC(f *testing.F) {
 	f.Add([]byte{0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 1, 0, 0, 8, 0, 0, 0, 0, 0, 0, 8, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte("\x08Q043CHLO\x01\x00\x00\x00SNI\x00\x03\x00\x00\x00abc"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, d := netip.MustParseAddrPort("10.0.0.1:5000"), netip.MustParseAddrPort("10.0.0.2:443")
-		for _, x := range []capture.Dissector{NewDTLS(), NewGQUIC(), NewQUIC()} {
+		for _, x := range []capture.Dissector{NewDTLS(), NewGQUIC()} {
 			f := &capture.Flow{Key: capture.FlowKey{Client: s, Server: d, Transport: capture.UDP}}
 			p := &capture.Packet{Meta: capture.Meta{Src: s, Dst: d, Transport: capture.UDP}, Payload: b, Flow: f, Dir: capture.ToServer}
 			x.Dissect(p, func(capture.Event) {})
