@@ -95,7 +95,7 @@ func (c tally) check(t *testing.T, where, field, want string, ok bool, got any) 
 	if ok {
 		n[0]++
 	} else {
-		t.Errorf("%s: Zeek %s %q, tattle %v", where, field, want, got)
+		t.Errorf("%s: %s: want %q, tattle has %v", where, field, want, got)
 	}
 	c[field] = n
 }
@@ -108,10 +108,10 @@ func (c tally) log(t *testing.T, what string) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		t.Logf("Zeek %s %s: %d of %d agree", what, k, c[k][0], c[k][1])
+		t.Logf("%s %s: %d of %d agree", what, k, c[k][0], c[k][1])
 	}
 	if len(keys) == 0 {
-		t.Errorf("no Zeek %s expectations compared", what)
+		t.Errorf("no %s expectations compared", what)
 	}
 }
 
@@ -170,7 +170,7 @@ func TestZeekDHCP(t *testing.T) {
 			}
 		}
 	}
-	c.log(t, "dhcp.log")
+	c.log(t, "Zeek dhcp.log")
 }
 
 // TestZeekNTP compares NTP headers with Zeek's ntp.log: per connection,
@@ -207,7 +207,7 @@ func TestZeekNTP(t *testing.T) {
 		}
 	}
 	t.Logf("NTP control and private messages (modes 6, 7), which Zeek logs elsewhere: %d", otherLogs)
-	c.log(t, "ntp.log")
+	c.log(t, "Zeek ntp.log")
 }
 
 // TestZeekHTTP compares requests with Zeek's http.log: per connection
@@ -249,7 +249,7 @@ func TestZeekHTTP(t *testing.T) {
 			c.check(t, where+" "+k, "requests per connection", strconv.Itoa(n), len(byConn[k]) == n, len(byConn[k]))
 		}
 	}
-	c.log(t, "http.log")
+	c.log(t, "Zeek http.log")
 }
 
 // zeekTXT splits Zeek's rendering of a TXT answer, "TXT <len> <text>"
@@ -333,7 +333,7 @@ func TestZeekDNSAnswers(t *testing.T) {
 			}
 		}
 	}
-	c.log(t, "dns.log answers")
+	c.log(t, "Zeek dns.log answers")
 }
 
 func splitZeekTXT(a string) []string {

@@ -64,7 +64,7 @@ type dhcp4Opts struct {
 
 func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
 	b := p.Payload
-	if len(b) < 240 || binary.BigEndian.Uint32(b[236:]) != 0x63825363 {
+	if len(b) < 236 || b[0] != 1 && b[0] != 2 {
 		p.Flow.Note("dhcp: not a DHCP message")
 		return nil
 	}
@@ -74,6 +74,13 @@ func parseDHCPv4(p *capture.Packet) *capture.DHCPEvent {
 	}
 	if yi := netip.AddrFrom4([4]byte(b[16:20])); !yi.IsUnspecified() {
 		e.YourIP = yi
+	}
+	if len(b) < 240 || binary.BigEndian.Uint32(b[236:]) != 0x63825363 {
+		// Plain BOOTP (RFC 951), or a damaged cookie: the fixed header
+		// still names the client, the options cannot be trusted.
+		p.Flow.Note("dhcp: no magic cookie")
+		e.MsgType = "BOOTP"
+		return e
 	}
 	o := dhcp4Opts{msgType: -1}
 	o.read(p, b[240:], true)

@@ -135,8 +135,14 @@ func TestDHCP(t *testing.T) {
 			note:    "dhcp: truncated option",
 		},
 		{
-			name: "no magic cookie", src: "0.0.0.0:68", dst: "255.255.255.255:67",
+			name: "not BOOTP", src: "0.0.0.0:68", dst: "255.255.255.255:67",
 			payload: make([]byte, 300), note: "dhcp: not a DHCP message",
+		},
+		{
+			name: "no magic cookie: header only", src: "0.0.0.0:68", dst: "255.255.255.255:67",
+			payload: withYiaddr(dhcp4(2, 0, opt(12, "ignored")), "10.0.0.7")[:236],
+			want:    &capture.DHCPEvent{MsgType: "BOOTP", ClientMAC: plugMAC, YourIP: netip.MustParseAddr("10.0.0.7")},
+			note:    "dhcp: no magic cookie",
 		},
 		{
 			name: "DHCPv6 solicit", src: "[fe80::ba27:ebff:feb8:53c8]:546", dst: "[ff02::1:2]:547",
