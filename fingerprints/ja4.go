@@ -24,7 +24,7 @@ import (
 // (0000) and ALPN (0010) from c; the original-order forms (JA4_o, JA4_ro)
 // keep both lists as sent, SNI and ALPN included. The hashed forms replace
 // b and c by the first 12 hex digits of their SHA-256, or "000000000000"
-// when the list is empty.
+// when the list is empty (for c: has no extension but SNI and ALPN).
 
 const emptyHash = "000000000000"
 
@@ -43,8 +43,9 @@ func ja4Forms(h *ClientHello, sorted bool) (hashed, raw string) {
 	ciphers := hexList(h.CipherSuites, false)
 	exts := hexList(h.Extensions, false)
 	a := ja4A(h, len(ciphers), len(exts))
+	hashable := hexList(h.Extensions, true)
 	if sorted {
-		exts = hexList(h.Extensions, true)
+		exts = hashable
 		slices.Sort(ciphers)
 		slices.Sort(exts)
 	}
@@ -57,7 +58,11 @@ func ja4Forms(h *ClientHello, sorted bool) (hashed, raw string) {
 	if len(ciphers) > 0 {
 		hb = hash12(b)
 	}
-	if len(exts) > 0 {
+	// Part c is "empty" when no extension but SNI and ALPN was sent, in
+	// the original-order form too, though that form lists them: FoxIO's
+	// Python vectors hold JA4_o "..._000000000000" beside a JA4_ro that
+	// ends "_0000".
+	if len(hashable) > 0 {
 		hc = hash12(c)
 	}
 	return a + "_" + hb + "_" + hc, a + "_" + b + "_" + c

@@ -194,3 +194,28 @@ func BenchmarkJA3(b *testing.B) {
 		JA3(h)
 	}
 }
+
+// TestJA4OnlySNI follows FoxIO's vector for a hello whose only extension
+// is SNI (socks-https-example.pcap): JA4_ro lists 0000, yet JA4_o's part
+// c is the empty-list value.
+func TestJA4OnlySNI(t *testing.T) {
+	h := &ClientHello{Version: 0x0301, CipherSuites: []uint16{0x0039, 0x0038, 0x00ff}, Extensions: []uint16{0x0000}}
+	tests := []struct {
+		name, got, want string
+	}{
+		{"JA4", first(JA4(h)), "t10d030100_" + hash12("0038,0039,00ff") + "_000000000000"},
+		{"JA4_r", second(JA4(h)), "t10d030100_0038,0039,00ff_"},
+		{"JA4_o", first(JA4O(h)), "t10d030100_" + hash12("0039,0038,00ff") + "_000000000000"},
+		{"JA4_ro", second(JA4O(h)), "t10d030100_0039,0038,00ff_0000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %s, want %s", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func first(a, _ string) string  { return a }
+func second(_, b string) string { return b }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
+	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/internal/testutil"
 )
 
@@ -45,6 +46,7 @@ func TestFoxIOJA4(t *testing.T) {
 	root := filepath.Join(testutil.SharedCaptures(t), "FoxIO-ja4")
 	pcaps, _ := filepath.Glob(filepath.Join(root, "pcap", "*"))
 	agree, total := 0, 0
+	agreeO, totalO, agreeRO, totalRO := 0, 0, 0, 0
 	for _, p := range pcaps {
 		want, err := os.ReadFile(filepath.Join(root, "python", "test", "testdata", filepath.Base(p)+".json"))
 		if err != nil {
@@ -82,9 +84,27 @@ func TestFoxIOJA4(t *testing.T) {
 				continue
 			}
 			agree++
+			// The original-order forms, where FoxIO's data has them.
+			o, ro := fingerprints.JA4O(&h.Hello)
+			if want, ok := s["JA4_o.1"].(string); ok {
+				totalO++
+				if o == want {
+					agreeO++
+				} else {
+					t.Errorf("%s: stream %v: JA4_o %s, want %s", filepath.Base(p), s["stream"], o, want)
+				}
+			}
+			if want, ok := s["JA4_ro.1"].(string); ok {
+				totalRO++
+				if ro == want {
+					agreeRO++
+				} else {
+					t.Errorf("%s: stream %v: JA4_ro\n  got %s\n want %s", filepath.Base(p), s["stream"], ro, want)
+				}
+			}
 		}
 	}
-	t.Logf("JA4: %d of %d FoxIO streams agree", agree, total)
+	t.Logf("JA4 and JA4_r: %d of %d FoxIO streams agree; JA4_o %d of %d; JA4_ro %d of %d", agree, total, agreeO, totalO, agreeRO, totalRO)
 	if total == 0 {
 		t.Fatal("no FoxIO expectations found")
 	}

@@ -24,10 +24,72 @@ func (TLS) Name() string { return "tls" }
 // has shown no handshake is given up on.
 const startTLSWindow = 12
 
+// stream is the start of one direction's byte stream, rebuilt from TCP
+// segments by sequence number until the handshake messages it waits for
+// are whole.
 type stream struct {
-	buf  []byte
-	next uint32
-	done bool
+	buf     []byte
+	next    uint32 // sequence number of the byte after buf
+	started bool
+	done    bool
+	pending []segment // segments that arrived ahead of a gap (copies)
+	held    int
+}
+
+type segment struct {
+	seq  uint32
+	data []byte
+}
+
+// maxPending bounds the out-of-order segments held per direction.
+const maxPending = 16
+
+// add places a segment: retransmitted bytes are trimmed, segments after a
+// gap wait (bounded) for the gap to fill. It reports false when the
+// bounds are exceeded.
+func (d *stream) add(seq uint32, data []byte) bool {
+	if !d.started {
+		d.started, d.next = true, seq
+	}
+	diff := int32(seq - d.next)
+	if diff > 0 {
+		if len(d.pending) >= maxPending || d.held+len(data) > maxHandshake || int(diff) > maxHandshake {
+			return false
+		}
+		d.pending = append(d.pending, segment{seq, append([]byte(nil), data...)})
+		d.held += len(data)
+		return true
+	}
+	d.place(seq, data)
+	for progress := true; progress && len(d.pending) > 0; {
+		progress = false
+		for i := 0; i < len(d.pending); i++ {
+			if int32(d.pending[i].seq-d.next) <= 0 {
+				sg := d.pending[i]
+				d.pending = append(d.pending[:i], d.pending[i+1:]...)
+				d.held -= len(sg.data)
+				d.place(sg.seq, sg.data)
+				progress = true
+				i--
+			}
+		}
+	}
+	return len(d.buf) <= maxHandshake
+}
+
+// place appends the part of a segment starting at or before next that
+// lies after it.
+func (d *stream) place(seq uint32, data []byte) {
+	over := int(int32(d.next - seq))
+	if over >= len(data) {
+		return // a retransmission of bytes we have
+	}
+	d.buf = append(d.buf, data[over:]...)
+	d.next = seq + uint32(len(data))
+}
+
+func (d *stream) finish() {
+	d.done, d.buf, d.pending, d.held = true, nil, nil, 0
 }
 
 type tlsState struct {
@@ -59,43 +121,29 @@ func (TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if d.done {
 		return
 	}
-	data := p.Payload
-	if len(d.buf) > 0 {
-		// Place the segment after what we have: trim retransmitted
-		// bytes; a gap ends the attempt.
-		diff := int32(p.TCPSeq - d.next)
-		switch {
-		case diff < 0 && int(-diff) >= len(data):
-			return
-		case diff < 0:
-			data = data[-diff:]
-		case diff > 0:
-			p.Flow.Note("tls: gap in handshake")
-			d.done, d.buf = true, nil
+	before := len(d.buf)
+	if !d.add(p.TCPSeq, p.Payload) {
+		p.Flow.Note("tls: handshake too long or too scattered")
+		d.finish()
+	} else if len(d.buf) > before {
+		var err error
+		if p.Dir == capture.ToServer {
+			err = clientHello(p, d.buf, emit)
+		} else {
+			err = serverHello(p, d.buf, emit)
+		}
+		if errors.Is(err, ErrIncomplete) {
 			return
 		}
-	}
-	d.buf = append(d.buf, data...)
-	d.next = p.TCPSeq + uint32(len(p.Payload))
-	if len(d.buf) > maxHandshake {
-		p.Flow.Note("tls: handshake too long")
-		d.done, d.buf = true, nil
-		return
-	}
-	var err error
-	if p.Dir == capture.ToServer {
-		err = clientHello(p, d.buf, emit)
+		if err != nil && !errors.Is(err, ErrNotTLS) {
+			p.Flow.Note("tls: " + err.Error())
+		}
+		d.finish()
 	} else {
-		err = serverHello(p, d.buf, emit)
-	}
-	if errors.Is(err, ErrIncomplete) {
 		return
 	}
-	if err != nil && !errors.Is(err, ErrNotTLS) {
-		p.Flow.Note("tls: " + err.Error())
-	}
-	d.done, d.buf = true, nil
 	if s.dir[0].done && s.dir[1].done {
+		*st = nil
 		p.Done()
 	}
 }
@@ -183,5 +231,9 @@ func certInfo(m []byte, e *capture.TLSServerEvent) {
 	e.SANs = c.DNSNames
 	e.Issuer = c.Issuer.CommonName
 	e.NotBefore, e.NotAfter = c.NotBefore, c.NotAfter
-	e.SelfSigned = c.CheckSignatureFrom(c) == nil && string(c.RawIssuer) == string(c.RawSubject)
+	// Self-signed: issued by its own subject and verifying under its own
+	// key. CheckSignatureFrom would also demand the CA flag, which the
+	// self-signed leaf certificates of many devices lack.
+	e.SelfSigned = string(c.RawIssuer) == string(c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
