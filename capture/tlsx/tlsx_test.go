@@ -89,12 +89,19 @@ func TestGQUICCHLO(t *testing.T) {
 func FuzzParseClientHello(f *testing.F) {
 	f.Add(hello("a.example"))
 	f.Add(hello("")[:30])
+	f.Add(append(record(serverHelloMsg(0x0303, 0xc02f, 0), 100), record(certificateMsg([]byte{0x30, 0x03, 0x02, 0x01, 0x01}), 100)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if h, err := ParseClientHello(b); err == nil {
 			fingerprints.JA4(h)
 			fingerprints.JA3(h)
 		}
 		_, _, _ = ParseServerHello(b)
+		// The dissector on both directions: the server side reaches the
+		// certificate parser when the bytes start like a ServerHello.
+		r := newTCPRun(443)
+		r.send(capture.ToServer, 1, hello("fuzz.example"))
+		r.send(capture.ToClient, 1, b)
+		r.send(capture.ToClient, 1+uint32(len(b)), b)
 	})
 }
 
