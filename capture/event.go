@@ -114,7 +114,7 @@ type TLSEvent struct {
 	JA3    string // MD5 hex
 	JA3Raw string
 	JA4    string
-	JA4R   string // raw (unhashed, original order) form, JA4_r
+	JA4R   string // JA4_r: the raw form, cipher suites and extensions sorted as hashed
 }
 
 // HTTPEvent is an HTTP/1.x request.
