@@ -12,7 +12,15 @@ import (
 type MAC [6]byte
 
 func (m MAC) String() string {
-	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+	const hexd = "0123456789abcdef"
+	var b [17]byte
+	for i, c := range m {
+		if i > 0 {
+			b[3*i-1] = ':'
+		}
+		b[3*i], b[3*i+1] = hexd[c>>4], hexd[c&15]
+	}
+	return string(b[:])
 }
 
 // IsZero reports whether m is all zeros (no link-layer address known).

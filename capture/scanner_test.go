@@ -304,3 +304,12 @@ type nopDissector struct{}
 
 func (nopDissector) Name() string                     { return "nop" }
 func (nopDissector) Dissect(p *Packet, _ func(Event)) {}
+
+func TestMACString(t *testing.T) {
+	for _, m := range []MAC{{}, {0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0xa0, 0x0b, 0xc1, 0xd2, 0xe3, 0xf4}} {
+		want := net.HardwareAddr(m[:]).String()
+		if got := m.String(); got != want {
+			t.Errorf("MAC.String() = %q, want %q", got, want)
+		}
+	}
+}

@@ -68,11 +68,7 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 	}
 	// Each regular expression runs only when a cheap byte scan says it can
 	// match: most payloads hold no '@', no 15-digit run, no "lat".
-	if bytes.IndexByte(p, '@') >= 0 {
-		for _, m := range emailRe.FindAllIndex(p, 16) {
-			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[m[0]:m[1]]), Offset: m[0]})
-		}
-	}
+	scanEmail(p, fn)
 	if hasLatKey(low) {
 		scanLatLon(p, fn)
 	}
@@ -101,6 +97,37 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 			fn(PatternMatch{DataType: MACAddress, Label: "MAC address", Value: string(p[m[2]:m[3]]), Offset: m[2]})
 		}
 	}
+}
+
+// scanEmail finds what emailRe.FindAllIndex(p, 16) finds, running the
+// expression only on a window around each '@': a match holds exactly one
+// '@', at most 64 characters before it, and after it nothing outside the
+// domain alphabet. Run on whole payloads, the expression cost more than
+// all other detectors together.
+func scanEmail(p []byte, fn func(PatternMatch)) {
+	found, end, prevAt := 0, 0, -1
+	for i := 0; found < 16; {
+		at := bytes.IndexByte(p[i:], '@')
+		if at < 0 {
+			return
+		}
+		at += i
+		lo := max(end, prevAt+1, at-64)
+		hi := at + 1
+		for hi < len(p) && (isDomainByte(p[hi]) || p[hi] == '.') {
+			hi++
+		}
+		prevAt, i = at, at+1
+		if m := emailRe.FindIndex(p[lo:hi]); m != nil {
+			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[lo+m[0] : lo+m[1]]), Offset: lo + m[0]})
+			found++
+			end = lo + m[1]
+		}
+	}
+}
+
+func isDomainByte(c byte) bool {
+	return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '-'
 }
 
 func scanLatLon(p []byte, fn func(PatternMatch)) {

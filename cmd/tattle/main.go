@@ -3,8 +3,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 )
 
 func main() {
@@ -14,6 +16,22 @@ func main() {
 	// GOMEMLIMIT in the environment overrides it.
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
 		debug.SetMemoryLimit(180 << 20)
+	}
+	// TATTLE_CPUPROFILE=FILE writes a CPU profile of the run (for
+	// docs/benchmarks.md; read it with go tool pprof).
+	if path := os.Getenv("TATTLE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "tattle: TATTLE_CPUPROFILE: %v\n", err)
+			os.Exit(int(ExitUsage))
+		}
+		code := Main(os.Args[1:], SystemIO())
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(int(code))
 	}
 	os.Exit(int(Main(os.Args[1:], SystemIO())))
 }

@@ -1,0 +1,129 @@
+package inspect
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// benchMatcher indexes the forms of n device MACs, as a scan of a busy
+// network does (the inspector learns up to maxLearnedMACs).
+func benchMatcher(n int) *Matcher {
+	m := NewMatcher(nil)
+	for i := 0; i < n; i++ {
+		mac := capture.MAC{0x3c, 0x22, 0xfb, byte(i >> 8), byte(i), byte(i * 7)}
+		forms := MACForms(MACAddress, mac, mac.String())
+		for j := range forms {
+			m.Add(&forms[j])
+		}
+	}
+	return m
+}
+
+// A text payload full of digits and hex, the worst case for a prefilter
+// on two bytes.
+var benchText = []byte("POST /v1/events?ts=1700000123&seq=00912 HTTP/1.1\r\nHost: api.example.com\r\n" +
+	"X-Request-Id: 5f3a9c0e-1b2d-4e8f-9a7b-00c1d2e3f405\r\nContent-Type: application/json\r\n\r\n" +
+	strings.Repeat(`{"id":1234567,"hash":"a1b2c3d4e5f60718","t":1700000456,"v":[0,12,255,4096]},`, 40))
+
+func BenchmarkMatcherFind(b *testing.B) {
+	for _, n := range []int{0, 16, 512} {
+		m := benchMatcher(n)
+		if n == 0 {
+			forms := ValueForms(EmailAddress, "jane@example.com", "auditor")
+			for j := range forms {
+				m.Add(&forms[j])
+			}
+		}
+		b.Run(strconv.Itoa(n)+"macs", func(b *testing.B) {
+			b.SetBytes(int64(len(benchText)))
+			found := 0
+			for i := 0; i < b.N; i++ {
+				m.Find(benchText, func(*Form, int) { found++ })
+			}
+			if found != 0 {
+				b.Fatalf("found %d forms in a payload that holds none", found)
+			}
+		})
+	}
+}
+
+// scanEmail must find exactly what the expression finds on the whole
+// payload.
+func TestScanEmailAgreesWithRegexp(t *testing.T) {
+	cases := []string{
+		"", "@", "a@b", "a@b.co", "x a@b.co y c@d.org", "a@b@c.com", "@@x.com", "jane.doe+tag@mail.example.co.uk,",
+		strings.Repeat("a", 70) + "@example.com", "a@b.c1.com", "a@b.com.x1", "a@" + strings.Repeat("b.", 40) + "com",
+		"user=jane%40example.com&mail=bob@example.net", "a@b.comx1 z@y.io@q.de", "é@x.com ab@-.de",
+	}
+	for i := 0; i < 40; i++ {
+		cases = append(cases, "k"+strconv.Itoa(i)+"@h"+strconv.Itoa(i)+".example.com ")
+	}
+	cases = append(cases, strings.Join(cases, " "))
+	for _, c := range cases {
+		var want, got []string
+		for _, m := range emailRe.FindAllIndex([]byte(c), 16) {
+			want = append(want, strconv.Itoa(m[0])+":"+c[m[0]:m[1]])
+		}
+		scanEmail([]byte(c), func(m PatternMatch) { got = append(got, strconv.Itoa(m.Offset)+":"+m.Value) })
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%q:\n got  %q\n want %q", c, got, want)
+		}
+	}
+}
+
+func FuzzScanEmail(f *testing.F) {
+	f.Add("a@b.co x@y.example.org")
+	f.Add(strings.Repeat("a", 70) + "@example.com")
+	f.Fuzz(func(t *testing.T, s string) {
+		var want, got []string
+		for _, m := range emailRe.FindAllIndex([]byte(s), 16) {
+			want = append(want, strconv.Itoa(m[0])+":"+s[m[0]:m[1]])
+		}
+		scanEmail([]byte(s), func(m PatternMatch) { got = append(got, strconv.Itoa(m.Offset)+":"+m.Value) })
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+}
+
+// Matcher with filters must find what a naive search finds.
+func TestMatcherAgreesWithNaiveSearch(t *testing.T) {
+	m := benchMatcher(64)
+	var forms []*Form
+	for _, l := range m.ci8 {
+		forms = append(forms, l...)
+	}
+	for _, l := range m.cs8 {
+		forms = append(forms, l...)
+	}
+	for _, l := range m.ci {
+		forms = append(forms, l...)
+	}
+	for _, l := range m.cs {
+		forms = append(forms, l...)
+	}
+	// A payload that holds every form once, separated by spaces, with
+	// case-insensitive forms upper-cased.
+	var b []byte
+	for _, f := range forms {
+		p := f.Pattern
+		if !f.CaseSensitive {
+			p = []byte(strings.ToUpper(string(p)))
+		}
+		b = append(append(b, ' '), p...)
+	}
+	b = append(b, ' ')
+	got := map[*Form]int{}
+	m.Find(b, func(f *Form, off int) { got[f]++ })
+	for _, f := range forms {
+		if got[f] == 0 {
+			t.Errorf("form %q (%s) not found", f.Pattern, f.Label)
+		}
+	}
+	if len(forms) < 1000 {
+		t.Fatalf("only %d forms indexed", len(forms))
+	}
+}
