@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"runtime"
+
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
 	"github.com/tattle-audit/tattle/fingerprints"
@@ -32,16 +34,26 @@ type Config struct {
 	// Knowledge identifies devices and classifies destinations; nil
 	// means the embedded rules and knowledge base.
 	Knowledge *Knowledge
+
+	// inline runs payload inspection on the scanner's goroutine (as on
+	// a single core); tests compare it with the concurrent run.
+	inline bool
 }
 
 // learner feeds what devices say about themselves (DHCP host names and
 // client ids) to the payload inspector, so it can spot them later.
-type learner struct{ in *inspect.Inspector }
+type learner struct {
+	in *inspect.Inspector
+	// async runs the inspector on its own goroutine: what it learns is
+	// queued in order with the packets.
+	async *capture.Async
+}
 
 func (l learner) Event(dev string, e capture.Event) {
 	if d, ok := e.(*capture.DHCPEvent); ok {
 		if d.Hostname != "" {
-			l.in.AddKnown(inspect.ValueForms(inspect.DeviceName, d.Hostname, dev))
+			forms := inspect.ValueForms(inspect.DeviceName, d.Hostname, dev)
+			l.async.Do(func() { l.in.AddKnown(forms) })
 		}
 	}
 }
@@ -59,10 +71,16 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	hooks := cfg.Hooks
 	if !cfg.NoInspect {
 		// Inspection runs last, so it can skip flows the protocol
-		// dissectors found encrypted.
+		// dissectors found encrypted, and on a goroutine of its own, so
+		// it takes a second core (the result does not change: see
+		// capture.Async).
 		in := inspect.New(inspect.Config{Known: cfg.Known})
-		opts.Dissectors = append(opts.Dissectors, in)
-		hooks = append(hooks, learner{in})
+		async := capture.NewAsync(in)
+		if cfg.inline || runtime.GOMAXPROCS(0) == 1 {
+			async = capture.NewDeferred(in)
+		}
+		opts.Dissectors = append(opts.Dissectors, async)
+		hooks = append(hooks, learner{in, async})
 	}
 	b := NewBuilder(hooks...)
 	b.Know = cfg.Knowledge

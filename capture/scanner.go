@@ -55,6 +55,8 @@ type Scanner struct {
 	d         decoded
 	pkt       Packet
 	emit      func(Event)
+	syncers   []Syncer
+	sweepIDs  []flowID
 }
 
 // NewScanner returns a Scanner that reports to sink.
@@ -76,7 +78,21 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		stats: Stats{Malformed: map[string]uint64{}},
 	}
 	s.emit = sink.Event
+	for _, d := range opts.Dissectors {
+		if sy, ok := d.(Syncer); ok {
+			s.syncers = append(s.syncers, sy)
+		}
+	}
 	return s
+}
+
+// sync lets dissectors that run on their own goroutine catch up and emit
+// what they found: called before flows are handed to the sink, so their
+// events reach it first.
+func (s *Scanner) sync() {
+	for _, sy := range s.syncers {
+		sy.Sync(s.emit)
+	}
 }
 
 // Stats returns the counters so far.
@@ -282,12 +298,50 @@ func serverLike(sport, dport uint16) bool {
 // sweep hands idle and closed flows to the sink.
 func (s *Scanner) sweep() {
 	s.lastSweep = s.now
+	ids := s.sweepIDs[:0]
 	for id, f := range s.flows {
 		idle := s.now.Sub(f.Last)
 		if idle >= s.opts.IdleTimeout || (f.Closed && idle >= s.opts.ClosedTimeout) {
-			s.release(id, f)
+			ids = append(ids, id)
 		}
 	}
+	s.releaseAll(ids)
+	clear(ids)
+	s.sweepIDs = ids[:0]
+}
+
+// releaseAll hands flows to the sink in the order they began, so that
+// the result does not depend on map order.
+func (s *Scanner) releaseAll(ids []flowID) {
+	if len(ids) == 0 {
+		return
+	}
+	sort.Slice(ids, func(i, j int) bool { return flowLess(s.flows[ids[i]], s.flows[ids[j]]) })
+	s.sync()
+	for _, id := range ids {
+		s.release(id, s.flows[id])
+	}
+}
+
+// flowLess orders flows by their first packet.
+func flowLess(a, b *Flow) bool {
+	if !a.First.Equal(b.First) {
+		return a.First.Before(b.First)
+	}
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	if a.FirstPkt != b.FirstPkt {
+		return a.FirstPkt < b.FirstPkt
+	}
+	// Two flows from one packet (an ICMP error quoting another): by key.
+	if c := a.Key.Client.Compare(b.Key.Client); c != 0 {
+		return c < 0
+	}
+	if c := a.Key.Server.Compare(b.Key.Server); c != 0 {
+		return c < 0
+	}
+	return a.Key.Transport < b.Key.Transport
 }
 
 // evictOldest makes room in a full table by flushing the eighth of flows
@@ -302,11 +356,18 @@ func (s *Scanner) evictOldest() {
 	for id, f := range s.flows {
 		all = append(all, aged{id, f.Last})
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].last.Before(all[j].last) })
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].last.Equal(all[j].last) {
+			return all[i].last.Before(all[j].last)
+		}
+		return flowLess(s.flows[all[i].id], s.flows[all[j].id])
+	})
 	n := len(all)/8 + 1
+	ids := make([]flowID, 0, n)
 	for _, a := range all[:min(n, len(all))] {
-		s.release(a.id, s.flows[a.id])
+		ids = append(ids, a.id)
 	}
+	s.releaseAll(ids)
 }
 
 func (s *Scanner) release(id flowID, f *Flow) {
@@ -333,19 +394,8 @@ func (s *Scanner) Flush() {
 	for id := range s.flows {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := s.flows[ids[i]], s.flows[ids[j]]
-		if !a.First.Equal(b.First) {
-			return a.First.Before(b.First)
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.FirstPkt < b.FirstPkt
-	})
-	for _, id := range ids {
-		s.release(id, s.flows[id])
-	}
+	s.releaseAll(ids)
+	s.sync() // events of dissectors on their own goroutine, even with no flow left
 }
 
 func addrPortLess(a, b netip.AddrPort) bool {

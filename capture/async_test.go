@@ -1,0 +1,115 @@
+package capture
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tagDissector emits one event per payload naming the flow's App as it
+// saw it and the rules it was given through Do, notes the flow, gives up
+// a flow after three payloads, and marks flows in FlowEnd.
+type tagDissector struct {
+	rules []string
+	ended int
+}
+
+type tagEvent struct {
+	Meta
+	Text string
+}
+
+func (d *tagDissector) Name() string { return "tag" }
+func (d *tagDissector) Dissect(p *Packet, emit func(Event)) {
+	st := p.State()
+	n, _ := (*st).(int)
+	n++
+	*st = n
+	emit(&tagEvent{Meta: p.Meta, Text: fmt.Sprintf("%s app=%q rules=%v n=%d", p.Payload, p.Flow.App, d.rules, n)})
+	p.Flow.Note("tag: seen")
+	if n == 3 {
+		p.Done()
+	}
+}
+func (d *tagDissector) FlowEnd(f *Flow, state any, emit func(Event)) {
+	d.ended++
+	f.Entropy = fmt.Sprintf("n=%d app=%q", state.(int), f.App)
+}
+
+// appSetter names the flow "x" from its second payload on.
+type appSetter struct{}
+
+func (appSetter) Name() string { return "app" }
+func (appSetter) Dissect(p *Packet, emit func(Event)) {
+	st := p.State()
+	n, _ := (*st).(int)
+	*st = n + 1
+	if n == 1 {
+		p.Flow.App = "x"
+	}
+}
+
+// TestAsyncSameAsInline runs the same packets through the tag dissector
+// wrapped by NewAsync and by NewDeferred, and compares the events (text
+// and order), flow notes, what FlowEnd set, Done, and the Do calls
+// interleaved with packets. Flows expire and are made again as the
+// capture goes on, so syncs happen at many sweeps.
+func TestAsyncSameAsInline(t *testing.T) {
+	var specs []pktSpec
+	for i := 0; i < 2000; i++ {
+		specs = append(specs, pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: uint16(40000 + i%50), dport: 80, tcp: true,
+			payload: fmt.Sprintf("p%d", i), at: time.Duration(i) * 100 * time.Millisecond})
+	}
+	run := func(wrap func(Dissector) *Async) (string, []Flow, *tagDissector) {
+		d := &tagDissector{}
+		a := wrap(d)
+		sink := &recSink{}
+		sc := NewScanner(sink, Options{Dissectors: []Dissector{appSetter{}, a}, IdleTimeout: 2 * time.Second})
+		src := source(t, specs...)
+		for i := 0; ; i++ {
+			raw, err := src.Next()
+			if err != nil {
+				break
+			}
+			if i%300 == 0 {
+				rule := fmt.Sprint("r", i)
+				a.Do(func() { d.rules = append(d.rules, rule) })
+			}
+			sc.Packet(&raw)
+		}
+		sc.Flush()
+		var b strings.Builder
+		for _, e := range sink.events {
+			b.WriteString(e.(*tagEvent).Text + "\n")
+		}
+		return b.String(), sink.flows, d
+	}
+	inline, inFlows, dIn := run(NewDeferred)
+	async, asFlows, dAs := run(NewAsync)
+	if inline != async {
+		t.Fatalf("events differ:\ninline %.600s\nasync  %.600s", inline, async)
+	}
+	if n := strings.Count(async, "\n"); n < 150 {
+		t.Fatalf("only %d events", n)
+	}
+	if !strings.Contains(async, `app="x"`) || !strings.Contains(async, `app=""`) || !strings.Contains(async, "r1800") {
+		t.Fatalf("snapshots or Do calls not seen:\n%.400s", async)
+	}
+	if strings.Contains(async, "n=4") {
+		t.Fatal("a flow was dissected after Done")
+	}
+	if len(inFlows) != len(asFlows) || dIn.ended != dAs.ended || dAs.ended != len(asFlows) {
+		t.Fatalf("flows: inline %d, async %d; FlowEnd calls %d, %d", len(inFlows), len(asFlows), dIn.ended, dAs.ended)
+	}
+	for i := range asFlows {
+		a, b := inFlows[i], asFlows[i]
+		if a.Notes["tag: seen"] != b.Notes["tag: seen"] || a.Entropy != b.Entropy || b.Notes["tag: seen"] == 0 {
+			t.Fatalf("flow %d: notes %v / %v, FlowEnd %q / %q", i, a.Notes, b.Notes, a.Entropy, b.Entropy)
+		}
+		// FlowEnd sees the flow as it ended: named by appSetter.
+		if b.Packets[0] >= 2 && !strings.Contains(b.Entropy, `app="x"`) {
+			t.Fatalf("flow %d: FlowEnd saw %q", i, b.Entropy)
+		}
+	}
+}
