@@ -278,7 +278,9 @@ func (b *Builder) Event(e capture.Event) {
 		}
 	case *capture.DHCPEvent:
 		k := keyFor(e.ClientMAC, netip.Addr{})
-		if e.ClientMAC.IsZero() {
+		if !unicastMAC(e.ClientMAC) {
+			// No client hardware address (or a multicast one, which
+			// names no device): the sender is the device.
 			k = keyFor(e.SrcMAC, e.Src.Addr())
 		}
 		if isDHCPServerMessage(e) {

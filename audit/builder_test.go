@@ -264,3 +264,15 @@ func TestServerCertificateFindings(t *testing.T) {
 		t.Errorf("tls = %+v", tls)
 	}
 }
+
+// A DHCP message whose client hardware address is multicast (seen in a
+// shared capture) belongs to its sender, not to a device without address.
+func TestDHCPMulticastClientAddress(t *testing.T) {
+	b := NewBuilder()
+	b.Event(&capture.DHCPEvent{Meta: capture.Meta{File: "x.pcap", Packet: 1, Time: t0, SrcMAC: plug, Src: ap("10.30.1.1:68"),
+		Dst: ap("255.255.255.255:67"), Transport: capture.UDP}, MsgType: "INFORM", ClientMAC: capture.MAC{0x01, 0, 0x5e, 0, 0, 1}})
+	d := onlyDevice(t, b)
+	if d.ID != plug.String() {
+		t.Fatalf("device %q, want the sender %s", d.ID, plug)
+	}
+}

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -103,11 +104,11 @@ func redactDetail(s string) string {
 
 // RedactMAC keeps the vendor half of a MAC address.
 func RedactMAC(s string) string {
-	if len(s) == 17 && s[2] == ':' {
-		return s[:8] + ":xx:xx:xx"
-	}
 	if strings.HasPrefix(s, "ip:") {
 		return "ip:" + redactIP(s[3:])
+	}
+	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
+		return s[:8] + ":xx:xx:xx"
 	}
 	return s
 }

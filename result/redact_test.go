@@ -41,3 +41,17 @@ func TestRedact(t *testing.T) {
 		t.Error("Redacted flag not set")
 	}
 }
+
+func TestRedactMACAndDeviceIDs(t *testing.T) {
+	for in, want := range map[string]string{
+		"50:c7:bf:01:02:03":   "50:c7:bf:xx:xx:xx",
+		"ip:192.168.10.255":   "ip:192.168.0.0/16", // 17 characters, like a MAC
+		"ip:203.0.113.7":      "ip:203.0.113.7",
+		"ip:fe80::1":          "ip:[redacted-ipv6]",
+		"not-a-mac-address-x": "not-a-mac-address-x",
+	} {
+		if got := RedactMAC(in); got != want {
+			t.Errorf("RedactMAC(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

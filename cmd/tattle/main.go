@@ -33,5 +33,13 @@ func main() {
 		f.Close()
 		os.Exit(int(code))
 	}
-	os.Exit(int(Main(os.Args[1:], SystemIO())))
+	code := Main(os.Args[1:], SystemIO())
+	// TATTLE_MEMPROFILE=FILE writes a heap profile at the end of the run.
+	if path := os.Getenv("TATTLE_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+	os.Exit(int(code))
 }
