@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -274,5 +275,28 @@ func TestDHCPMulticastClientAddress(t *testing.T) {
 	d := onlyDevice(t, b)
 	if d.ID != plug.String() {
 		t.Fatalf("device %q, want the sender %s", d.ID, plug)
+	}
+}
+
+// One kind of finding for one named destination at two addresses is one
+// finding (baselines compare IDs), whatever order it was built in.
+func TestMergeFindingsSameID(t *testing.T) {
+	mk := func(pkt uint64, msg string) result.Finding {
+		return result.Finding{ID: "tls-certificate-self-signed:1", Kind: "tls-certificate-self-signed", Message: msg,
+			Evidence: []result.Evidence{{Source: "flow", File: "a.pcap", Packet: pkt}}}
+	}
+	other := result.Finding{ID: "cleartext-protocol:2", Message: "x"}
+	a := result.MergeFindings([]result.Finding{mk(9, "m"), other, mk(3, "m")}, 10)
+	b := result.MergeFindings([]result.Finding{mk(3, "m"), mk(9, "m"), other}, 10)
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("merged to %d and %d findings, want 2", len(a), len(b))
+	}
+	got := a[1]
+	if got.ID != "tls-certificate-self-signed:1" || len(got.Evidence) != 2 || got.Evidence[0].Packet != 3 || got.Evidence[1].Packet != 9 ||
+		!strings.Contains(got.Message, "1 more like it") {
+		t.Fatalf("merged finding = %+v", got)
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("order changed the result:\n%v\n%v", a, b)
 	}
 }

@@ -232,8 +232,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 			})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return result.MergeFindings(out, maxEvidence)
 }
 
 func isLocalString(ip string) bool {

@@ -131,7 +131,7 @@ func (k *Knowledge) identify(rd *result.Device, d *device) {
 		k.classify(vendorOrg, &rd.Destinations[i])
 	}
 	rd.Findings = append(rd.Findings, partyFindings(rd)...)
-	sort.Slice(rd.Findings, func(i, j int) bool { return rd.Findings[i].ID < rd.Findings[j].ID })
+	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
 }
 
 // classify gives a destination its organisation, category and party. A

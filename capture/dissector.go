@@ -15,7 +15,8 @@ type Packet struct {
 	// Truncated is set when the capture's snaplen cut the packet.
 	Truncated bool
 
-	slot int // index of the running dissector, for State
+	slot  int // index of the running dissector, for State
+	slots int // number of dissectors, so State allocates once
 }
 
 // State returns the running dissector's per-flow scratch slot. Dissectors
@@ -23,8 +24,13 @@ type Packet struct {
 // ClientHello, say) and are responsible for bounding its size.
 func (p *Packet) State() *any {
 	f := p.Flow
-	for len(f.state) <= p.slot {
-		f.state = append(f.state, nil)
+	if len(f.state) <= p.slot {
+		if f.state == nil && p.slots > p.slot {
+			f.state = make([]any, p.slots) // one allocation per flow
+		}
+		for len(f.state) <= p.slot {
+			f.state = append(f.state, nil)
+		}
 	}
 	return &f.state[p.slot]
 }

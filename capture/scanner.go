@@ -239,6 +239,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 		FIN:       d.fin,
 		RST:       d.rst,
 		Truncated: d.truncated,
+		slots:     len(s.opts.Dissectors),
 	}
 	for i, ds := range s.opts.Dissectors {
 		if i < 64 && f.skip&(1<<uint(i)) != 0 {

@@ -111,9 +111,12 @@ type dirState struct {
 	inspected int64
 	ooo       []segment
 	oooBytes  int
-	hist      [256]uint32
-	histN     int
-	found     map[foundKey]bool
+	// hist counts the first entropySample bytes of flows no dissector
+	// named (the only ones whose entropy class is reported); histN
+	// counts those bytes for every flow.
+	hist  *[256]uint16
+	histN int
+	found map[foundKey]bool
 }
 
 type foundKey struct{ dataType, value, label string }
@@ -150,14 +153,19 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	d := &fs.dir[p.Dir]
 	if d.histN < entropySample {
 		n := min(len(p.Payload), entropySample-d.histN)
-		for _, c := range p.Payload[:n] {
-			d.hist[c]++
+		if p.Flow.App == "" {
+			if d.hist == nil {
+				d.hist = new([256]uint16)
+			}
+			for _, c := range p.Payload[:n] {
+				d.hist[c]++
+			}
 		}
 		d.histN += n
 		// A stream that is encrypted or compressed from its first
 		// kilobyte on holds nothing the detectors can read: stop here
 		// (FlowEnd still records its entropy class).
-		if d.histN >= 1024 && p.Flow.App == "" && entropyClass(&d.hist, d.histN) == "encrypted" {
+		if d.histN >= 1024 && p.Flow.App == "" && entropyClass16(d.hist, d.histN) == "encrypted" {
 			p.Done()
 			return
 		}
@@ -238,14 +246,26 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 	n := 0
 	for i := range fs.dir {
 		in.release(&fs.dir[i])
-		for c, k := range fs.dir[i].hist {
-			hist[c] += k
+		if h := fs.dir[i].hist; h != nil {
+			for c, k := range h {
+				hist[c] += uint32(k)
+			}
+			n += fs.dir[i].histN
 		}
-		n += fs.dir[i].histN
 	}
+	// A flow a dissector named later has a histogram of its first bytes
+	// only: its class is not reported (App is set).
 	if f.App == "" && n > 0 {
 		f.Entropy = entropyClass(&hist, n)
 	}
+}
+
+func entropyClass16(h *[256]uint16, n int) string {
+	var hist [256]uint32
+	for c, k := range h {
+		hist[c] = uint32(k)
+	}
+	return entropyClass(&hist, n)
 }
 
 // entropyClass sorts a payload sample into encrypted (or compressed),

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"sort"
-
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -15,7 +13,7 @@ func Apply(res *result.Result, decls []*Declaration) {
 		if d := Match(decls, dev); d != nil {
 			dev.Policy = &result.PolicySummary{File: d.File, Vendor: d.Vendor, URL: d.PolicyURL, Date: d.PolicyDate, Matched: matchReason(d, dev)}
 			dev.Findings = append(dev.Findings, Check(d, dev)...)
-			sort.Slice(dev.Findings, func(a, b int) bool { return dev.Findings[a].ID < dev.Findings[b].ID })
+			dev.Findings = result.MergeFindings(dev.Findings, 10)
 		}
 		dev.Score = Score(dev)
 	}
