@@ -40,25 +40,6 @@ type Config struct {
 	inline bool
 }
 
-// learner feeds what devices say about themselves (DHCP host names and
-// client ids) to the payload inspector, so it can spot them later.
-type learner struct {
-	in *inspect.Inspector
-	// async runs the inspector on its own goroutine: what it learns is
-	// queued in order with the packets.
-	async *capture.Async
-}
-
-func (l learner) Event(dev string, e capture.Event) {
-	if d, ok := e.(*capture.DHCPEvent); ok {
-		if d.Hostname != "" {
-			forms := inspect.ValueForms(inspect.DeviceName, d.Hostname, dev)
-			l.async.Do(func() { l.in.AddKnown(forms) })
-		}
-	}
-}
-func (learner) Flow(string, *capture.Flow) {}
-
 // Scan reads src to its end and returns what it found. The error reports
 // damaged input; the result is still complete for everything readable, and
 // is nil only when nothing could be processed at all.
@@ -68,27 +49,48 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	if opts.Dissectors == nil {
 		opts.Dissectors = dissect.Default()
 	}
-	hooks := cfg.Hooks
-	if !cfg.NoInspect {
-		// Inspection runs last, so it can skip flows the protocol
-		// dissectors found encrypted, and on a goroutine of its own, so
-		// it takes a second core (the result does not change: see
-		// capture.Async).
-		in := inspect.New(inspect.Config{Known: cfg.Known})
-		async := capture.NewAsync(in)
-		if cfg.inline || runtime.GOMAXPROCS(0) == 1 {
-			async = capture.NewDeferred(in)
-		}
-		opts.Dissectors = append(opts.Dissectors, async)
-		hooks = append(hooks, learner{in, async})
-	}
-	b := NewBuilder(hooks...)
+	b := NewBuilder(cfg.Hooks...)
 	b.Know = cfg.Knowledge
 	if b.Know == nil {
 		b.Know = &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
 	}
-	sc := capture.NewScanner(b, opts)
-	runErr := sc.Run(src)
+	// Files are scanned as a pipeline when there are cores to spare:
+	// one goroutine reads (and decompresses) ahead, one inspects
+	// payloads, one builds the result, beside the scanner's. The result
+	// is the same as on one goroutine (see capture.Async).
+	_, isFile := src.(*capture.FileSource)
+	concurrent := runtime.GOMAXPROCS(0) > 1 && !cfg.inline
+	var sink capture.Sink = b
+	var async *asyncSink
+	if concurrent && isFile {
+		async = newAsyncSink(b)
+		sink = async
+	}
+	if !cfg.NoInspect {
+		// Inspection runs last, so it can skip flows the protocol
+		// dissectors found encrypted.
+		in := inspect.New(inspect.Config{Known: cfg.Known})
+		ins := capture.NewAsync(in)
+		if !concurrent {
+			ins = capture.NewDeferred(in)
+		}
+		opts.Dissectors = append(opts.Dissectors, ins)
+		sink = &learner{next: sink, in: in, async: ins, seen: map[string]bool{}}
+	}
+	sc := capture.NewScanner(sink, opts)
+	var run capture.Source = src
+	var pf *capture.Prefetch
+	if concurrent && isFile {
+		pf = capture.NewPrefetch(src)
+		run = pf
+	}
+	runErr := sc.Run(run)
+	if pf != nil {
+		pf.Wait() // Inputs is read below
+	}
+	if async != nil {
+		async.Close()
+	}
 	res := &result.Result{
 		Schema:  result.SchemaVersion,
 		Tool:    result.Tool{Name: "tattle", Version: cfg.Version},

@@ -1,48 +1,76 @@
 package capture
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Syncer is implemented by dissectors that work on a goroutine of their
-// own (see Async). The scanner calls Sync before it hands flows to the
-// sink: the dissector finishes what it was given and emits, on the
-// scanner's goroutine and in order, every event it found so far.
+// own (see Async). The scanner drives them through a flow's end in two
+// steps, one sweep apart, so that it never waits for them in the common
+// case:
+//
+//   - when flows leave the table, End queues each flow's end after its
+//     packets, and Mark queues a marker;
+//   - at the next sweep, SyncTo(marker) waits (usually not at all) until
+//     the dissector has passed the marker and emits, in order, the events
+//     it found up to there; Finish then copies what it noted to the flow,
+//     and the flow goes to the sink.
+//
+// Stop, called by Flush, ends the goroutine.
 type Syncer interface {
-	Sync(emit func(Event))
+	End(f *Flow, state any)
+	Mark() uint64
+	SyncTo(mark uint64, emit func(Event))
+	Finish(f *Flow, state any)
+	Stop()
 }
 
 // Async runs a dissector on a goroutine of its own, so that a costly one
 // (payload inspection) uses a second core while the scanner decodes and
 // runs the others.
 //
-// The result is the same as running d in the scanner's own loop, and the
-// same from run to run: d sees the packets in order, each with a snapshot
-// of its flow as it was when the packet arrived (App, SawSYN, StreamStart,
-// ServerName, Closed), and its events reach the sink at the scanner's
-// sweeps, which depend on capture time only, in the order d emitted them.
-// d works on a shadow of each flow: what it notes there (Notes, Entropy)
-// is copied back when the flow ends; its FlowEnd runs on the scanner's
-// goroutine once d is idle.
+// The result is the same as with NewDeferred, which runs d on the
+// scanner's goroutine, and the same from run to run: d sees the packets in
+// order, each with a snapshot of its flow as it was when the packet
+// arrived (App, SawSYN, StreamStart, ServerName, Closed, counters), and
+// its events reach the sink at the scanner's sweeps, which depend on
+// capture time only, in the order d emitted them. d works on a shadow of
+// each flow; what it notes there (Notes, Entropy) is copied back before
+// the flow reaches the sink. d's FlowEnd runs on d's goroutine too.
 //
 // Payloads are copied into batches; at most asyncQueue batches wait, so
 // memory stays bounded when d is slower than the scanner (the scanner
-// then waits). The goroutine exists only between two syncs: a Scanner
-// whose Flush was called leaves none behind.
+// then waits).
 type Async struct {
-	d  Dissector
-	fe FlowEnder
-
-	cur     *asyncBatch
-	ch      chan *asyncBatch
-	free    chan *asyncBatch
-	exited  chan struct{}
-	running bool
-
-	// events is written by the worker and read by Sync once the worker
-	// has exited.
-	events []Event
-	emitW  func(Event)
-	pkt    Packet // the worker's
+	d      Dissector
+	fe     FlowEnder
 	inline bool
+
+	// Scanner side.
+	cur      *asyncBatch
+	ch       chan *asyncBatch
+	free     chan *asyncBatch
+	exited   chan struct{}
+	running  bool
+	nextMark uint64
+
+	// Shared: events the dissector emitted and not yet handed on, and
+	// where each marker fell among them.
+	mu      sync.Mutex
+	cond    *sync.Cond
+	events  []Event
+	marks   []asyncMark
+	reached uint64
+
+	// Dissector side.
+	pkt   Packet
+	emitW func(Event)
+}
+
+type asyncMark struct {
+	id uint64
+	n  int // len(events) when the dissector reached the marker
 }
 
 const (
@@ -51,16 +79,21 @@ const (
 	asyncBatchBytes = 256 << 10 // payload bytes per batch
 )
 
-// NewAsync wraps d. If d implements FlowEnder, so does the wrapper.
+// NewAsync wraps d to run on a goroutine of its own.
 func NewAsync(d Dissector) *Async {
 	a := &Async{d: d, free: make(chan *asyncBatch, asyncQueue+2)}
 	a.fe, _ = d.(FlowEnder)
-	a.emitW = func(e Event) { a.events = append(a.events, e) }
+	a.cond = sync.NewCond(&a.mu)
+	a.emitW = func(e Event) {
+		a.mu.Lock()
+		a.events = append(a.events, e)
+		a.mu.Unlock()
+	}
 	return a
 }
 
-// NewDeferred wraps d like NewAsync, but runs it on the caller's
-// goroutine: the same result (events held until Sync, flows seen through
+// NewDeferred wraps d like NewAsync but runs it on the caller's goroutine:
+// the same result (events held until the sweep, flows seen through
 // snapshots), without the copies, for a single core.
 func NewDeferred(d Dissector) *Async {
 	a := NewAsync(d)
@@ -80,7 +113,17 @@ type asyncFlow struct {
 	done atomic.Bool
 }
 
+type itemKind uint8
+
+const (
+	itemPacket itemKind = iota
+	itemDo
+	itemEnd
+	itemMark
+)
+
 type asyncItem struct {
+	kind   itemKind
 	af     *asyncFlow
 	meta   Meta
 	off, n int // payload within the batch's data
@@ -88,17 +131,28 @@ type asyncItem struct {
 	seq    uint32
 	flags  uint8 // syn, fin, rst, truncated
 	snap   flowSnapshot
-	fn     func() // set for Do: run in order with the packets
+	fn     func()
+	mark   uint64
 }
 
-// flowSnapshot is what of the real flow the worker copies to the shadow
-// before each packet.
+// flowSnapshot is what of the real flow the shadow is given before each
+// packet, and at the flow's end.
 type flowSnapshot struct {
 	app, serverName string
 	sawSYN          [2]bool
 	streamStart     [2]uint32
 	closed          bool
 	packets, bytes  [2]uint64
+}
+
+func snapshotOf(f *Flow) flowSnapshot {
+	return flowSnapshot{app: f.App, serverName: f.ServerName, sawSYN: f.SawSYN, streamStart: f.StreamStart,
+		closed: f.Closed, packets: f.Packets, bytes: f.Bytes}
+}
+
+func (s *flowSnapshot) apply(f *Flow) {
+	f.App, f.ServerName, f.SawSYN, f.StreamStart, f.Closed = s.app, s.serverName, s.sawSYN, s.streamStart, s.closed
+	f.Packets, f.Bytes = s.packets, s.bytes
 }
 
 type asyncBatch struct {
@@ -120,7 +174,7 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 		p.Done()
 		return
 	}
-	it := asyncItem{af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, snap: snapshotOf(p.Flow)}
+	it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, snap: snapshotOf(p.Flow)}
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {
 		if set {
 			it.flags |= 1 << i
@@ -136,22 +190,49 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	b := a.batch()
 	it.off = len(b.data)
 	b.data = append(b.data, p.Payload...)
-	b.items = append(b.items, it)
-	if len(b.items) >= asyncBatchItems || len(b.data) >= asyncBatchBytes {
-		a.send()
-	}
+	a.queue(b, it)
 }
 
 // Do runs fn on the worker, after the packets queued so far and before
 // later ones: the way to change the dissector's configuration mid-scan
 // (the inspector learns a device's host name from DHCP, say).
 func (a *Async) Do(fn func()) {
+	a.enqueue(asyncItem{kind: itemDo, fn: fn})
+}
+
+// End implements Syncer: d's FlowEnd runs on the shadow after the flow's
+// queued packets, with the flow as it ended.
+func (a *Async) End(f *Flow, state any) {
+	if af, ok := state.(*asyncFlow); ok {
+		a.enqueue(asyncItem{kind: itemEnd, af: af, meta: Meta{Time: f.Last}, snap: snapshotOf(f)})
+	}
+}
+
+// Mark implements Syncer.
+func (a *Async) Mark() uint64 {
+	a.nextMark++
+	a.enqueue(asyncItem{kind: itemMark, mark: a.nextMark})
+	if !a.inline {
+		// Sent now, the worker passes the marker while the scanner goes
+		// on, and SyncTo at the next sweep finds it passed.
+		a.send()
+	}
+	return a.nextMark
+}
+
+func (a *Async) enqueue(it asyncItem) {
 	if a.inline {
-		fn()
+		a.process(&it, nil)
 		return
 	}
-	b := a.batch()
-	b.items = append(b.items, asyncItem{fn: fn})
+	a.queue(a.batch(), it)
+}
+
+func (a *Async) queue(b *asyncBatch, it asyncItem) {
+	b.items = append(b.items, it)
+	if len(b.items) >= asyncBatchItems || len(b.data) >= asyncBatchBytes {
+		a.send()
+	}
 }
 
 // batch returns the batch being filled, starting the worker if needed.
@@ -195,72 +276,78 @@ func (a *Async) work(ch <-chan *asyncBatch, exited chan<- struct{}) {
 	}
 }
 
-// process runs d on one queued item.
+// process runs one queued item (on the worker, or inline).
 func (a *Async) process(it *asyncItem, payload []byte) {
-	if it.fn != nil {
+	switch it.kind {
+	case itemDo:
 		it.fn()
-		return
-	}
-	f := &it.af.shadow
-	if f.skip&1 != 0 {
-		return
-	}
-	it.snap.apply(f)
-	f.Last = it.meta.Time
-	a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
-		SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
-	a.d.Dissect(&a.pkt, a.emitW)
-	if f.skip&1 != 0 {
-		it.af.done.Store(true)
+	case itemMark:
+		a.mu.Lock()
+		a.marks = append(a.marks, asyncMark{id: it.mark, n: len(a.events)})
+		a.reached = it.mark
+		a.cond.Broadcast()
+		a.mu.Unlock()
+	case itemEnd:
+		sh := &it.af.shadow
+		it.snap.apply(sh)
+		sh.Last = it.meta.Time
+		if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
+			a.fe.FlowEnd(sh, sh.state[0], a.emitW)
+		}
+		sh.state = nil
+	case itemPacket:
+		f := &it.af.shadow
+		if f.skip&1 != 0 {
+			return
+		}
+		it.snap.apply(f)
+		f.Last = it.meta.Time
+		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
+			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
+		a.d.Dissect(&a.pkt, a.emitW)
+		if f.skip&1 != 0 {
+			it.af.done.Store(true)
+		}
 	}
 }
 
-func snapshotOf(f *Flow) flowSnapshot {
-	return flowSnapshot{app: f.App, serverName: f.ServerName, sawSYN: f.SawSYN, streamStart: f.StreamStart,
-		closed: f.Closed, packets: f.Packets, bytes: f.Bytes}
-}
-
-func (s *flowSnapshot) apply(f *Flow) {
-	f.App, f.ServerName, f.SawSYN, f.StreamStart, f.Closed = s.app, s.serverName, s.sawSYN, s.streamStart, s.closed
-	f.Packets, f.Bytes = s.packets, s.bytes
-}
-
-// Sync implements Syncer: it waits until the worker has processed every
-// queued packet, then emits the events it found, in order.
-func (a *Async) Sync(emit func(Event)) {
-	if a.running {
-		a.send()
-		close(a.ch)
-		<-a.exited
-		a.running, a.ch = false, nil
+// SyncTo implements Syncer: it waits until the dissector has passed the
+// marker, then emits the events it found before it, in order.
+func (a *Async) SyncTo(mark uint64, emit func(Event)) {
+	if !a.inline {
+		a.send() // the marker may sit in the batch being filled
 	}
-	for i, e := range a.events {
+	a.mu.Lock()
+	for a.reached < mark {
+		a.cond.Wait()
+	}
+	n := 0
+	for len(a.marks) > 0 && a.marks[0].id <= mark {
+		n = a.marks[0].n
+		a.marks = a.marks[1:]
+	}
+	out := make([]Event, n)
+	copy(out, a.events)
+	rest := copy(a.events, a.events[n:])
+	clear(a.events[rest:])
+	a.events = a.events[:rest]
+	for i := range a.marks {
+		a.marks[i].n -= n
+	}
+	a.mu.Unlock()
+	for _, e := range out {
 		emit(e)
-		a.events[i] = nil
 	}
-	a.events = a.events[:0]
 }
 
-// FlowEnd implements FlowEnder: d's FlowEnd sees the shadow flow, and what
-// d noted there is copied to f. The scanner has called Sync before; if
-// not, FlowEnd syncs itself.
-func (a *Async) FlowEnd(f *Flow, state any, emit func(Event)) {
+// Finish implements Syncer: after SyncTo has passed the flow's end, what
+// d noted on the shadow is copied to f.
+func (a *Async) Finish(f *Flow, state any) {
 	af, ok := state.(*asyncFlow)
 	if !ok {
 		return
 	}
-	if a.running {
-		a.Sync(emit)
-	}
 	sh := &af.shadow
-	// d's FlowEnd sees the flow as it ended, not as it was at the last
-	// packet d was given.
-	snap := snapshotOf(f)
-	snap.apply(sh)
-	sh.Last = f.Last
-	if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
-		a.fe.FlowEnd(sh, sh.state[0], emit)
-	}
 	for note, n := range sh.Notes {
 		if f.Notes == nil {
 			f.Notes = make(map[string]int, len(sh.Notes))
@@ -270,5 +357,15 @@ func (a *Async) FlowEnd(f *Flow, state any, emit func(Event)) {
 	if sh.Entropy != "" {
 		f.Entropy = sh.Entropy
 	}
-	sh.state = nil
+}
+
+// Stop implements Syncer: the worker finishes what is queued and exits.
+// Events not yet handed on stay until the next SyncTo.
+func (a *Async) Stop() {
+	if a.running {
+		a.send()
+		close(a.ch)
+		<-a.exited
+		a.running, a.ch = false, nil
+	}
 }

@@ -32,7 +32,10 @@ type Stats struct {
 	Fragments uint64
 	Undecoded uint64 // packets without an IP layer tattle reads (ARP, LLDP, unknown link types)
 	Truncated uint64 // packets the snaplen (or damage) cut short
-	Malformed map[string]uint64
+	// ClockSteps counts times the capture clock went back by more than
+	// the idle timeout (every live flow was then ended).
+	ClockSteps uint64
+	Malformed  map[string]uint64
 }
 
 // flowID is the direction-free key of the flow table: the two endpoints in
@@ -57,7 +60,23 @@ type Scanner struct {
 	emit      func(Event)
 	syncers   []Syncer
 	sweepIDs  []flowID
+	// retired holds, oldest first, groups of flows out of the table
+	// that have not reached the sink yet (see retire).
+	retired []retiredGroup
 }
+
+// retiredGroup is the flows one sweep (or eviction, or Flush) ended.
+type retiredGroup struct {
+	flows []*Flow
+	marks []uint64 // one per syncer
+	at    uint64   // packet count when they were retired
+}
+
+// releaseLag is how many packets later retired flows reach the sink. A
+// dissector on its own goroutine then has had the time of that many
+// packets to finish them, so the scanner seldom waits; counting packets,
+// not time, keeps the result the same from run to run.
+const releaseLag = 4096
 
 // NewScanner returns a Scanner that reports to sink.
 func NewScanner(sink Sink, opts Options) *Scanner {
@@ -84,15 +103,6 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		}
 	}
 	return s
-}
-
-// sync lets dissectors that run on their own goroutine catch up and emit
-// what they found: called before flows are handed to the sink, so their
-// events reach it first.
-func (s *Scanner) sync() {
-	for _, sy := range s.syncers {
-		sy.Sync(s.emit)
-	}
 }
 
 // Stats returns the counters so far.
@@ -126,7 +136,20 @@ func (s *Scanner) Run(src Source) error {
 // Packet processes one raw packet.
 func (s *Scanner) Packet(raw *RawPacket) {
 	s.stats.Packets++
+	if len(s.retired) > 0 && s.stats.Packets-s.retired[0].at >= releaseLag {
+		s.releaseRetired(releaseLag)
+	}
 	s.stats.Bytes += uint64(len(raw.Data))
+	if !s.now.IsZero() && raw.Time.Before(s.now.Add(-s.opts.IdleTimeout)) {
+		// The clock went back by more than the idle timeout: a file
+		// from an earlier date, or a capture whose clock jumped. Time
+		// goes on from this packet; flows last seen in the later time
+		// base are idle by the distance between the two (see sweep)
+		// and leave at this sweep, or the table would only grow.
+		s.stats.ClockSteps++
+		s.now = raw.Time
+		s.sweep()
+	}
 	if raw.Time.After(s.now) {
 		s.now = raw.Time
 		if s.lastSweep.IsZero() {
@@ -296,31 +319,70 @@ func serverLike(sport, dport uint16) bool {
 	return sport < dport
 }
 
-// sweep hands idle and closed flows to the sink.
+// sweep ends idle and closed flows: it takes them out of the table (see
+// retire).
 func (s *Scanner) sweep() {
 	s.lastSweep = s.now
 	ids := s.sweepIDs[:0]
 	for id, f := range s.flows {
 		idle := s.now.Sub(f.Last)
+		if idle < 0 {
+			idle = -idle // last seen before the clock went back
+		}
 		if idle >= s.opts.IdleTimeout || (f.Closed && idle >= s.opts.ClosedTimeout) {
 			ids = append(ids, id)
 		}
 	}
-	s.releaseAll(ids)
+	s.retire(ids)
 	clear(ids)
 	s.sweepIDs = ids[:0]
 }
 
-// releaseAll hands flows to the sink in the order they began, so that
-// the result does not depend on map order.
-func (s *Scanner) releaseAll(ids []flowID) {
+// retire takes flows out of the table, in the order they began (so the
+// result does not depend on map order), and queues their end with the
+// syncers. They reach the sink releaseLag packets later, or at Flush.
+func (s *Scanner) retire(ids []flowID) {
 	if len(ids) == 0 {
 		return
 	}
 	sort.Slice(ids, func(i, j int) bool { return flowLess(s.flows[ids[i]], s.flows[ids[j]]) })
-	s.sync()
+	g := retiredGroup{flows: make([]*Flow, 0, len(ids)), at: s.stats.Packets}
 	for _, id := range ids {
-		s.release(id, s.flows[id])
+		f := s.flows[id]
+		delete(s.flows, id)
+		for i, ds := range s.opts.Dissectors {
+			if i >= len(f.state) {
+				break
+			}
+			if sy, ok := ds.(Syncer); ok && f.state[i] != nil {
+				sy.End(f, f.state[i])
+			}
+		}
+		g.flows = append(g.flows, f)
+	}
+	for _, sy := range s.syncers {
+		g.marks = append(g.marks, sy.Mark())
+	}
+	s.retired = append(s.retired, g)
+}
+
+// releaseRetired hands the sink the retired groups at least lag packets
+// old, each after the events its syncers found before its marker.
+func (s *Scanner) releaseRetired(lag uint64) {
+	n := 0
+	for ; n < len(s.retired) && s.stats.Packets-s.retired[n].at >= lag; n++ {
+		g := &s.retired[n]
+		for i, sy := range s.syncers {
+			sy.SyncTo(g.marks[i], s.emit)
+		}
+		for _, f := range g.flows {
+			s.release(f)
+		}
+	}
+	if n > 0 {
+		rest := copy(s.retired, s.retired[n:])
+		clear(s.retired[rest:])
+		s.retired = s.retired[:rest]
 	}
 }
 
@@ -368,16 +430,21 @@ func (s *Scanner) evictOldest() {
 	for _, a := range all[:min(n, len(all))] {
 		ids = append(ids, a.id)
 	}
-	s.releaseAll(ids)
+	s.retire(ids)
 }
 
-func (s *Scanner) release(id flowID, f *Flow) {
-	delete(s.flows, id)
+// release runs the flow-end hooks and hands the flow to the sink.
+func (s *Scanner) release(f *Flow) {
 	for i, ds := range s.opts.Dissectors {
 		if i >= len(f.state) {
 			break
 		}
-		if fe, ok := ds.(FlowEnder); ok && f.state[i] != nil {
+		if f.state[i] == nil {
+			continue
+		}
+		if sy, ok := ds.(Syncer); ok {
+			sy.Finish(f, f.state[i])
+		} else if fe, ok := ds.(FlowEnder); ok {
 			fe.FlowEnd(f, f.state[i], s.emit)
 		}
 	}
@@ -388,15 +455,28 @@ func (s *Scanner) release(id flowID, f *Flow) {
 	s.sink.Flow(f)
 }
 
-// Flush hands every remaining flow to the sink, oldest first, so output
-// does not depend on map order.
+// Flush hands every flow to the sink, those already retired first, then
+// the others in the order they began, and stops the syncers' goroutines.
+// Call it at the end of the input.
 func (s *Scanner) Flush() {
 	ids := make([]flowID, 0, len(s.flows))
 	for id := range s.flows {
 		ids = append(ids, id)
 	}
-	s.releaseAll(ids)
-	s.sync() // events of dissectors on their own goroutine, even with no flow left
+	s.retire(ids)
+	if len(s.retired) == 0 && len(s.syncers) > 0 {
+		// No flow left, but events may have been found since the
+		// last group: an empty group collects them.
+		g := retiredGroup{at: s.stats.Packets}
+		for _, sy := range s.syncers {
+			g.marks = append(g.marks, sy.Mark())
+		}
+		s.retired = append(s.retired, g)
+	}
+	s.releaseRetired(0)
+	for _, sy := range s.syncers {
+		sy.Stop()
+	}
 }
 
 func addrPortLess(a, b netip.AddrPort) bool {

@@ -1,0 +1,149 @@
+package capture
+
+import "io"
+
+// Prefetch reads a Source on a goroutine of its own, a few batches ahead
+// of the caller, so that reading and decompressing files overlaps with
+// the scan. Packets are copied into batches (at most prefetchQueue wait),
+// so memory stays bounded. Errors arrive in order, between the packets
+// they followed; after io.EOF or Close the source is no longer read and
+// its own methods (Inputs) may be called.
+type Prefetch struct {
+	src     Source
+	ch      chan *prefetchBatch
+	free    chan *prefetchBatch
+	stop    chan struct{}
+	exited  chan struct{}
+	started bool
+	cur     *prefetchBatch
+	pos     int
+	done    bool
+}
+
+type prefetchBatch struct {
+	pkts []RawPacket
+	data []byte
+	err  error // after pkts: the error Next returned (io.EOF at the end)
+}
+
+const (
+	prefetchQueue   = 4
+	prefetchPackets = 1024
+	prefetchBytes   = 1 << 20
+)
+
+// NewPrefetch wraps src.
+func NewPrefetch(src Source) *Prefetch {
+	return &Prefetch{src: src, free: make(chan *prefetchBatch, prefetchQueue+2)}
+}
+
+func (p *Prefetch) start() {
+	p.started = true
+	p.ch = make(chan *prefetchBatch, prefetchQueue)
+	p.stop = make(chan struct{})
+	p.exited = make(chan struct{})
+	go p.read()
+}
+
+func (p *Prefetch) read() {
+	defer close(p.exited)
+	defer close(p.ch)
+	for {
+		var b *prefetchBatch
+		select {
+		case b = <-p.free:
+			b.pkts, b.data, b.err = b.pkts[:0], b.data[:0], nil
+		default:
+			b = &prefetchBatch{pkts: make([]RawPacket, 0, prefetchPackets), data: make([]byte, 0, prefetchBytes)}
+		}
+		for len(b.pkts) < prefetchPackets && len(b.data) < prefetchBytes {
+			raw, err := p.src.Next()
+			if err != nil {
+				b.err = err
+				break
+			}
+			off := len(b.data)
+			b.data = append(b.data, raw.Data...)
+			raw.Data = b.data[off:len(b.data):len(b.data)]
+			b.pkts = append(b.pkts, raw)
+		}
+		// The data slices of earlier packets may point into an array
+		// append replaced: point them into the final one.
+		off := 0
+		for i := range b.pkts {
+			n := len(b.pkts[i].Data)
+			b.pkts[i].Data = b.data[off : off+n : off+n]
+			off += n
+		}
+		select {
+		case p.ch <- b:
+		case <-p.stop:
+			return
+		}
+		if b.err == io.EOF {
+			return
+		}
+	}
+}
+
+// Next implements Source. The packet's Data stays valid until the next
+// call, as with any Source.
+func (p *Prefetch) Next() (RawPacket, error) {
+	if p.done {
+		return RawPacket{}, io.EOF
+	}
+	if !p.started {
+		p.start()
+	}
+	for {
+		if p.cur != nil {
+			if p.pos < len(p.cur.pkts) {
+				p.pos++
+				return p.cur.pkts[p.pos-1], nil
+			}
+			b := p.cur
+			p.cur = nil
+			if err := b.err; err != nil {
+				select {
+				case p.free <- b:
+				default:
+				}
+				if err == io.EOF {
+					p.done = true
+					<-p.exited
+				}
+				return RawPacket{}, err
+			}
+			select {
+			case p.free <- b:
+			default:
+			}
+		}
+		b, ok := <-p.ch
+		if !ok {
+			p.done = true
+			return RawPacket{}, io.EOF
+		}
+		p.cur, p.pos = b, 0
+	}
+}
+
+// Close stops reading ahead and closes the source.
+func (p *Prefetch) Close() error {
+	if p.started && !p.done {
+		close(p.stop)
+		<-p.exited
+		p.done = true
+	}
+	return p.src.Close()
+}
+
+// Wait stops the reading goroutine without closing the source, so that
+// its methods (Inputs) may be called.
+func (p *Prefetch) Wait() {
+	if p.started && !p.done {
+		close(p.stop)
+		<-p.exited
+		p.done = true
+	}
+}

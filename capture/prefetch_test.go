@@ -1,0 +1,109 @@
+package capture
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tattle-audit/tattle/internal/testutil"
+)
+
+// drain reads a source to its end and describes every packet and error.
+func drain(t *testing.T, src Source) []string {
+	t.Helper()
+	var out []string
+	for {
+		raw, err := src.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			out = append(out, "error: "+err.Error())
+			var re *ReadError
+			if !errors.As(err, &re) {
+				return out
+			}
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s #%d @%d %s %d/%d %v %x", raw.Source, raw.Index, raw.Offset, raw.Time.UTC().Format("15:04:05.000000000"),
+			len(raw.Data), raw.CaptureLn, raw.LinkType, raw.Data))
+	}
+}
+
+// Reading ahead yields the same packets and errors, in the same order, as
+// reading directly: over the generated captures (one of them truncated)
+// and, when present, every shared capture.
+func TestPrefetchSameAsDirect(t *testing.T) {
+	root := testutil.ModuleRoot(t)
+	paths := []string{filepath.Join(root, "testdata")}
+	if dir := os.Getenv("TATTLE_SHARED_CAPTURES"); dir != "" {
+		paths = append(paths, dir)
+	} else if st, err := os.Stat(filepath.Join(root, "..", "shared", "captures")); err == nil && st.IsDir() {
+		paths = append(paths, filepath.Join(root, "..", "shared", "captures"))
+	}
+	open := func() *FileSource {
+		s, err := Open(paths...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	direct := open()
+	want := drain(t, direct)
+	defer direct.Close()
+	ahead := open()
+	pf := NewPrefetch(ahead)
+	got := drain(t, pf)
+	pf.Wait()
+	if len(got) != len(want) {
+		t.Fatalf("prefetch read %d packets and errors, direct %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("item %d differs:\n got  %.200s\n want %.200s", i, got[i], want[i])
+		}
+	}
+	errs := 0
+	for _, w := range want {
+		if strings.HasPrefix(w, "error: ") {
+			errs++
+		}
+	}
+	if errs == 0 || len(want) < 1000 {
+		t.Fatalf("%d items, %d errors: the comparison covers too little", len(want), errs)
+	}
+	if got, want := fmt.Sprint(ahead.Inputs()), fmt.Sprint(direct.Inputs()); got != want {
+		t.Fatalf("inputs differ:\n got  %.300s\n want %.300s", got, want)
+	}
+	pf.Close()
+	t.Logf("%d packets and errors equal (%d errors)", len(want), errs)
+}
+
+// Close stops reading ahead in the middle of the input.
+func TestPrefetchCloseEarly(t *testing.T) {
+	root := testutil.ModuleRoot(t)
+	s, err := Open(filepath.Join(root, "testdata", "home.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := NewPrefetch(s)
+	raw, err := pf.Next()
+	if err != nil || len(raw.Data) == 0 {
+		t.Fatalf("first packet: %v", err)
+	}
+	first := bytes.Clone(raw.Data)
+	if err := pf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pf.Next(); err != io.EOF {
+		t.Fatalf("Next after Close: %v, want io.EOF", err)
+	}
+	if len(first) == 0 {
+		t.Fatal("empty first packet")
+	}
+}
