@@ -41,6 +41,7 @@ type decoder struct {
 	gtp      layers.GTPv1U
 	vxlan    layers.VXLAN
 	gre      layers.GRE
+	pppoe    pppoeSession
 	tcp      layers.TCP
 	udp      layers.UDP
 	parsers  map[gopacket.LayerType]*gopacket.DecodingLayerParser
@@ -62,7 +63,7 @@ func (d *decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 	}
 	p := gopacket.NewDecodingLayerParser(first)
 	p.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
-	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.gtp, &d.vxlan, &d.gre, &d.tcp, &d.udp} {
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.gtp, &d.vxlan, &d.gre, &d.pppoe, &d.tcp, &d.udp} {
 		p.AddDecodingLayer(l)
 	}
 	p.IgnoreUnsupported = true
@@ -101,7 +102,7 @@ func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
 	return 0, false
 }
 
-// decode fills out from data. Tunnels (GTP-U, VXLAN, GRE) are opened:
+// decode fills out from data. Tunnels (GTP-U, VXLAN, GRE, PPPoE) are opened:
 // the decoding layers are reused, so an inner header overwrites the outer
 // one and the packet is accounted to the innermost conversation. It never panics (the parser recovers) and
 // reports what it could decode.
