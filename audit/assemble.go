@@ -1,15 +1,19 @@
 package audit
 
 import (
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tattle-audit/tattle/result"
 )
 
 // Devices turns what the Builder saw into result devices, sorted by ID,
-// each with sorted destinations and observations.
+// each with sorted destinations and observations. Devices are assembled
+// on all cores (each from its own state; the knowledge is read-only).
 func (b *Builder) Devices() []result.Device {
-	out := make([]result.Device, 0, len(b.devices))
+	devs := make([]*device, 0, len(b.devices))
 	for _, d := range b.devices {
 		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
 			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 {
@@ -18,12 +22,28 @@ func (b *Builder) Devices() []result.Device {
 			// anything about; its names still served the global table.
 			continue
 		}
-		rd := d.result()
-		if b.Know != nil {
-			b.Know.identify(&rd, d)
-		}
-		out = append(out, rd)
+		devs = append(devs, d)
 	}
+	out := make([]result.Device, len(devs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), 8); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(devs) {
+					return
+				}
+				out[i] = devs[i].result()
+				if b.Know != nil {
+					b.Know.identify(&out[i], devs[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

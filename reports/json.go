@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tattle-audit/tattle/result"
 )
@@ -44,17 +47,16 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 		bw.WriteString("  \"devices\": [],\n")
 	} else {
 		bw.WriteString("  \"devices\": [\n")
-		for i := range r.Devices {
-			b, err := json.MarshalIndent(&r.Devices[i], "    ", "  ")
-			if err != nil {
-				return err
-			}
+		err := marshalDevices(r.Devices, func(i int, b []byte) {
 			bw.WriteString("    ")
 			bw.Write(b)
 			if i < len(r.Devices)-1 {
 				bw.WriteString(",")
 			}
 			bw.WriteString("\n")
+		})
+		if err != nil {
+			return err
 		}
 		bw.WriteString("  ],\n")
 	}
@@ -118,4 +120,42 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 	}
 	return emit("summary", map[string]any{"schema": r.Schema, "tool": r.Tool, "stats": r.Stats, "devices": len(r.Devices),
 		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted}, nil)
+}
+
+// marshalDevices encodes devices in windows of devicesWindow, each window
+// on all cores, and hands them to write in order: the output is that of
+// one goroutine, the memory that of one window.
+func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
+	const devicesWindow = 64
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	out := make([][]byte, devicesWindow)
+	errs := make([]error, devicesWindow)
+	for lo := 0; lo < len(devs); lo += devicesWindow {
+		hi := min(lo+devicesWindow, len(devs))
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		next.Store(int64(lo))
+		for w := 0; w < workers && w < hi-lo; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= hi {
+						return
+					}
+					out[i-lo], errs[i-lo] = json.MarshalIndent(&devs[i], "    ", "  ")
+				}
+			}()
+		}
+		wg.Wait()
+		for i := lo; i < hi; i++ {
+			if errs[i-lo] != nil {
+				return errs[i-lo]
+			}
+			write(i, out[i-lo])
+			out[i-lo] = nil
+		}
+	}
+	return nil
 }

@@ -48,7 +48,71 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	p.Flow.App = proto
-	x.message(p, proto, p.Payload, emit)
+	// Devices repeat mDNS announcements and resolvers see retransmitted
+	// queries: a datagram equal to the previous one in the same direction
+	// gives the same events again, without parsing it twice.
+	st := p.State()
+	r, _ := (*st).(*dnsRepeat)
+	if r == nil {
+		r = &dnsRepeat{}
+		*st = r
+	}
+	d := &r.dir[p.Dir]
+	if d.events != nil && string(d.last) == string(p.Payload) {
+		for _, e := range d.events {
+			emit(withMeta(e, p.Meta))
+		}
+		return
+	}
+	d.events, d.last = d.events[:0], d.last[:0]
+	clean := true
+	x.message(p, proto, p.Payload, func(e capture.Event) {
+		if len(d.events) < 2 {
+			d.events = append(d.events, e)
+		} else {
+			clean = false
+		}
+		emit(e)
+	})
+	notes := 0
+	for _, n := range p.Flow.Notes {
+		notes += n
+	}
+	if !clean || len(d.events) == 0 || notes != r.notes || len(p.Payload) > maxDNSRepeat {
+		// Malformed messages are noted each time: not repeated.
+		d.events = nil
+	} else {
+		d.last = append(d.last, p.Payload...)
+	}
+	r.notes = notes
+}
+
+// maxDNSRepeat bounds the datagram kept per direction to recognise a
+// repeat.
+const maxDNSRepeat = 4096
+
+type dnsRepeat struct {
+	dir [2]struct {
+		last   []byte
+		events []capture.Event
+	}
+	notes int // the flow's note count after the last message
+}
+
+// withMeta returns a copy of a DNS dissector's event with m as its
+// metadata; the slices it holds are shared (events are read only).
+func withMeta(e capture.Event, m capture.Meta) capture.Event {
+	switch v := e.(type) {
+	case *capture.DNSEvent:
+		c := *v
+		c.Meta = m
+		return &c
+	case *capture.MDNSEvent:
+		c := *v
+		c.Meta = m
+		return &c
+	}
+	return e
 }
 
 type dnsTCPState struct {

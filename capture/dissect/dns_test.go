@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -290,11 +291,52 @@ func BenchmarkDNSResponse(b *testing.B) {
 
 func BenchmarkMDNSAnnouncement(b *testing.B) {
 	d := NewDNS()
+	payload := dnsSD(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(payload)))
+	for b.Loop() {
+		p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", payload)
+		d.Dissect(p, func(capture.Event) {})
+	}
+}
+
+// The same announcement again on its flow: the events are copied, not
+// parsed again.
+func BenchmarkMDNSAnnouncementRepeated(b *testing.B) {
+	d := NewDNS()
 	p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", dnsSD(b))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(p.Payload)))
 	for b.Loop() {
 		d.Dissect(p, func(capture.Event) {})
+	}
+}
+
+// A datagram equal to the previous one on its flow gives the events a
+// fresh parse gives, with its own packet's metadata; a different one, or
+// a malformed one, is parsed (and noted) each time.
+func TestDNSRepeatedDatagrams(t *testing.T) {
+	a, b := dnsSD(t), mdnsServiceQuery(t)
+	bad := []byte{0, 1, 2}
+	d := NewDNS()
+	p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", nil)
+	for i, payload := range [][]byte{a, a, b, a, a, bad, bad} {
+		p.Payload, p.Packet = payload, uint64(i+1)
+		got := run(d, p)
+		fresh := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", payload)
+		fresh.Packet = uint64(i + 1)
+		want := run(NewDNS(), fresh)
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) {
+			t.Fatalf("datagram %d:\n got  %s\n want %s", i+1, gj, wj)
+		}
+		if i == 1 && len(got) != 2 {
+			t.Fatalf("repeated announcement gave %d events, want 2", len(got))
+		}
+	}
+	if n := p.Flow.Notes["mdns: malformed message"]; n != 2 {
+		t.Fatalf("malformed datagrams noted %d times, want 2", n)
 	}
 }
 

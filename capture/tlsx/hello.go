@@ -34,6 +34,15 @@ func IsHandshakeRecord(b []byte) bool {
 // is available. It returns the message (header included) and the record
 // version.
 func handshakeFromRecords(b []byte, typ byte) ([]byte, uint16, error) {
+	// Most messages sit whole in the first record: return them in place
+	// (the caller reads them before b changes).
+	if len(b) >= 5 && b[0] == 0x16 {
+		if n := int(binary.BigEndian.Uint16(b[3:])); n > 0 && n <= 1<<14+2048 && len(b) >= 5+n {
+			if m, ok := wholeMessage(b[5 : 5+n : 5+n]); ok {
+				return m, binary.BigEndian.Uint16(b[1:]), checkType(m, typ)
+			}
+		}
+	}
 	var msg []byte
 	var ver uint16
 	for {
