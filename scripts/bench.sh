@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput benchmark on a large capture built from ../shared/captures.
 #
-#   bash scripts/bench.sh [TARGET_MB]      (default 1100)
+#   bash scripts/bench.sh [TARGET_MB]      (default 1100; RUNS=3; REBUILD=1)
 #
 # 1. Takes every Ethernet capture in ../shared/captures, converts it to
 #    classic pcap and shifts it in time so that the files follow each other:
@@ -9,18 +9,23 @@
 # 2. Makes as many copies of the round as needed to pass TARGET_MB, each
 #    with fresh addresses (tcprewrite --seed=N, so stateful tools see new
 #    flows rather than retransmissions of old ones) and later timestamps,
-#    and concatenates them.
-# 3. Times, on that one file and in one run: tattle scan (full observation
-#    pipeline, JSON to /dev/null), ndpiReader -q, and tshark -T fields with
-#    the fields tattle reads; and tattle on a single round, to show that its
-#    peak memory does not grow with file size.
+#    and concatenates them: big.pcap. It also makes stable.pcap, the same
+#    copies with their own addresses (later timestamps only, so every flow
+#    has long expired when its copy comes again): the same devices and
+#    destinations throughout, to show how memory depends on file size.
+# 3. Times, on big.pcap, RUNS times each and interleaved (the median is
+#    reported; the machine's speed varies from minute to minute): tattle
+#    scan (JSON to /dev/null), tattle scan --no-inspect, ndpiReader -q;
+#    and tshark -T fields with the fields tattle reads, once. Then tattle's
+#    peak memory on one round, on stable.pcap and on big.pcap.
 #
 # Needs: go, bc, editcap, mergecap, capinfos, tcprewrite, ndpiReader, tshark,
-# /usr/bin/time. Results are printed as a Markdown table; paste them into
+# /usr/bin/time. Results are printed as Markdown tables; paste them into
 # docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET_MB=${1:-1100}
+RUNS=${RUNS:-3}
 SHARED=../shared/captures
 OUT=bench/out
 mkdir -p "$OUT/round"
@@ -31,7 +36,7 @@ done
 
 go build -o "$OUT/tattle" ./cmd/tattle
 
-if [ -f "$OUT/big.pcap" ] && [ -z "${REBUILD:-}" ]; then
+if [ -f "$OUT/big.pcap" ] && [ -f "$OUT/stable.pcap" ] && [ -f "$OUT/round.span" ] && [ -z "${REBUILD:-}" ]; then
 	echo "== reusing $OUT/big.pcap (REBUILD=1 to make it again)"
 else
 echo "== building one round from $SHARED"
@@ -58,18 +63,21 @@ done < <(find "$SHARED" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '
 mergecap -a -F pcap -w "$OUT/round.pcap" "$OUT"/round/*.pcap
 round_bytes=$(stat -c %s "$OUT/round.pcap")
 round_span=$((offset - base + 60))
+echo "$round_span" >"$OUT/round.span"
 copies=$(( (TARGET_MB * 1024 * 1024 + round_bytes - 1) / round_bytes ))
 echo "round: $i captures, $((round_bytes/1024/1024)) MB, ${round_span}s; $copies copies"
 
-echo "== building the large capture"
-rm -f "$OUT"/copy-*.pcap
+echo "== building the large captures"
+rm -f "$OUT"/copy-*.pcap "$OUT"/same-*.pcap
 for k in $(seq 1 "$copies"); do
 	tcprewrite --seed="$k" --infile="$OUT/round.pcap" --outfile="$OUT/tmp.pcap" 2>/dev/null
 	editcap -F pcap -t $((k * round_span)) "$OUT/tmp.pcap" "$OUT/copy-$(printf %04d $k).pcap"
+	editcap -F pcap -t $((k * round_span)) "$OUT/round.pcap" "$OUT/same-$(printf %04d $k).pcap"
 done
 rm -f "$OUT/tmp.pcap"
 mergecap -a -F pcap -w "$OUT/big.pcap" "$OUT"/copy-*.pcap
-rm -f "$OUT"/copy-*.pcap
+mergecap -a -F pcap -w "$OUT/stable.pcap" "$OUT"/same-*.pcap
+rm -f "$OUT"/copy-*.pcap "$OUT"/same-*.pcap
 fi
 round_bytes=$(stat -c %s "$OUT/round.pcap")
 copies=$(( $(stat -c %s "$OUT/big.pcap") / round_bytes ))
@@ -78,26 +86,53 @@ size=$(stat -c %s "$OUT/big.pcap")
 packets=$(capinfos -c -T -r "$OUT/big.pcap" | cut -f2)
 echo "big.pcap: $((size/1024/1024)) MB, $packets packets"
 
-measure() { # name, command...
-	local name=$1; shift
+# run NAME FILE COMMAND...: one timed run, appended to $OUT/NAME.runs as
+# "seconds peak-KB".
+run() {
+	local name=$1 file=$2; shift 2
 	sync
-	cat "$OUT/big.pcap" >/dev/null # same page-cache state for everyone
+	cat "$file" >/dev/null # same page-cache state for everyone
 	/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/$name.stderr" || true
-	read -r secs kb <"$OUT/time.txt"
-	printf '| %s | %s | %.0f | %.1f |\n' "$name" "$secs" "$(echo "$size / 1048576 / $secs" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+	cat "$OUT/time.txt" >>"$OUT/$name.runs"
+}
+# row NAME LABEL BYTES: the median time and the highest peak of NAME's runs.
+row() {
+	local name=$1 label=$2 bytes=$3
+	local secs kb
+	secs=$(cut -d' ' -f1 "$OUT/$name.runs" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	kb=$(cut -d' ' -f2 "$OUT/$name.runs" | sort -n | tail -1)
+	printf '| %s | %s | %.0f | %.0f | %s |\n' "$label" "$secs" "$(echo "$bytes / 1048576 / $secs" | bc -l)" \
+		"$(echo "$kb / 1024" | bc -l)" "$(cut -d' ' -f1 "$OUT/$name.runs" | tr '\n' ' ')"
 }
 
-echo
-echo "| tool | seconds | MB/s | peak RSS (MB) |"
-echo "|---|---|---|---|"
-measure "tattle scan --format json" "$OUT/tattle" scan --format json "$OUT/big.pcap"
-measure "tattle scan --no-inspect --format json" "$OUT/tattle" scan --no-inspect --format json "$OUT/big.pcap"
-measure "ndpiReader -q" ndpiReader -q -i "$OUT/big.pcap"
-measure "tshark -T fields" tshark -r "$OUT/big.pcap" -T fields -e frame.number -e ip.src -e ip.dst \
+rm -f "$OUT"/*.runs
+BIG=$OUT/big.pcap
+for r in $(seq 1 "$RUNS"); do
+	echo "== run $r of $RUNS"
+	run tattle "$BIG" "$OUT/tattle" scan --format json "$BIG"
+	run tattle-no-inspect "$BIG" "$OUT/tattle" scan --no-inspect --format json "$BIG"
+	run ndpi "$BIG" ndpiReader -q -i "$BIG"
+done
+run tshark "$BIG" tshark -r "$BIG" -T fields -e frame.number -e ip.src -e ip.dst \
 	-e tls.handshake.extensions_server_name -e dns.qry.name -e http.user_agent -e dhcp.option.hostname
-size_round=$round_bytes
-/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$OUT/tattle" scan --format json "$OUT/round.pcap" >/dev/null 2>&1 || true
-read -r secs kb <"$OUT/time.txt"
+run mem-round "$OUT/round.pcap" "$OUT/tattle" scan --format json "$OUT/round.pcap"
+run mem-stable "$OUT/stable.pcap" "$OUT/tattle" scan --format json "$OUT/stable.pcap"
+
 echo
-echo "tattle on one round ($((size_round/1024/1024)) MB): ${secs}s, peak RSS $((kb/1024)) MB"
+echo "| tool | seconds (median) | MB/s | peak RSS (MB) | all runs (s) |"
+echo "|---|---|---|---|---|"
+row tattle "\`tattle scan --format json\`" "$size"
+row tattle-no-inspect "\`tattle scan --no-inspect --format json\`" "$size"
+row ndpi "\`ndpiReader -q\`" "$size"
+row tshark "\`tshark -T fields\`" "$size"
+echo
+echo "| tattle scan on | size (MB) | seconds | peak RSS (MB) |"
+echo "|---|---|---|---|"
+for f in round stable; do
+	read -r secs kb <"$OUT/mem-$f.runs"
+	echo "| $f.pcap | $(( $(stat -c %s "$OUT/$f.pcap") / 1048576 )) | $secs | $((kb / 1024)) |"
+done
+kb=$(cut -d' ' -f2 "$OUT/tattle.runs" | sort -n | tail -1)
+echo "| big.pcap | $((size / 1048576)) | $(cut -d' ' -f1 "$OUT/tattle.runs" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') | $((kb / 1024)) |"
+echo
 echo "input: $((size/1024/1024)) MB, $packets packets, $copies copies of $i captures; $(nproc) cores; $(date -u +%F)"
