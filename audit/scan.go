@@ -98,12 +98,13 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	}
 	st := sc.Stats()
 	res.Stats = result.Stats{
-		Packets:   st.Packets,
-		Bytes:     st.Bytes,
-		Flows:     st.Flows,
-		Fragments: st.Fragments,
-		Undecoded: st.Undecoded,
-		Truncated: st.Truncated,
+		Packets:    st.Packets,
+		Bytes:      st.Bytes,
+		Flows:      st.Flows,
+		Fragments:  st.Fragments,
+		Undecoded:  st.Undecoded,
+		Truncated:  st.Truncated,
+		ClockSteps: st.ClockSteps,
 	}
 	if len(st.Malformed) > 0 {
 		res.Stats.Malformed = st.Malformed

@@ -54,6 +54,10 @@ type Stats struct {
 	Truncated   uint64            `json:"truncated_packets"`
 	Malformed   map[string]uint64 `json:"malformed,omitempty"` // by note, e.g. "dns: bad message"
 	KernelDrops uint64            `json:"kernel_drops,omitempty"`
+	// ClockSteps counts times the capture clock went back by more than
+	// the flow idle timeout (a file from an earlier date, a clock jump):
+	// the flows of the later time base were ended there.
+	ClockSteps uint64 `json:"clock_steps,omitempty"`
 }
 
 // Warning is a problem that did not stop the scan.
