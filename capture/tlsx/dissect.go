@@ -1,9 +1,12 @@
 package tlsx
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"errors"
+	"sync"
+	"time"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
@@ -222,18 +225,68 @@ func certInfo(m []byte, e *capture.TLSServerEvent) {
 	if r.err || lr.err || len(der) == 0 {
 		return
 	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
+	ci, ok := certs.get(der)
+	if !ok {
 		return
 	}
 	e.HasCert = true
-	e.Subject = c.Subject.CommonName
-	e.SANs = c.DNSNames
-	e.Issuer = c.Issuer.CommonName
-	e.NotBefore, e.NotAfter = c.NotBefore, c.NotAfter
-	// Self-signed: issued by its own subject and verifying under its own
-	// key. CheckSignatureFrom would also demand the CA flag, which the
-	// self-signed leaf certificates of many devices lack.
-	e.SelfSigned = string(c.RawIssuer) == string(c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+	e.Subject, e.SANs, e.Issuer = ci.subject, ci.sans, ci.issuer
+	e.NotBefore, e.NotAfter, e.SelfSigned = ci.notBefore, ci.notAfter, ci.selfSigned
+}
+
+// certSummary is what the events keep of a certificate.
+type certSummary struct {
+	subject, issuer     string
+	sans                []string // shared by the events: read only
+	notBefore, notAfter time.Time
+	selfSigned          bool
+	ok                  bool
+}
+
+// certCache remembers the summaries of certificates already parsed:
+// servers present the same one on every connection, and parsing (with
+// the self-signature check) is the costliest step of a ServerHello. It
+// holds at most certCacheSize entries and starts again when full.
+type certCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]certSummary // by SHA-256 of the DER
+}
+
+const certCacheSize = 4096
+
+var certs = &certCache{m: map[[32]byte]certSummary{}}
+
+func (c *certCache) get(der []byte) (certSummary, bool) {
+	key := sha256.Sum256(der)
+	c.mu.Lock()
+	ci, hit := c.m[key]
+	c.mu.Unlock()
+	if hit {
+		return ci, ci.ok
+	}
+	ci = summarise(der)
+	c.mu.Lock()
+	if len(c.m) >= certCacheSize {
+		clear(c.m)
+	}
+	c.m[key] = ci
+	c.mu.Unlock()
+	return ci, ci.ok
+}
+
+func summarise(der []byte) certSummary {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return certSummary{}
+	}
+	return certSummary{
+		ok:      true,
+		subject: c.Subject.CommonName, sans: c.DNSNames, issuer: c.Issuer.CommonName,
+		notBefore: c.NotBefore, notAfter: c.NotAfter,
+		// Self-signed: issued by its own subject and verifying under its
+		// own key. CheckSignatureFrom would also demand the CA flag,
+		// which the self-signed leaf certificates of many devices lack.
+		selfSigned: string(c.RawIssuer) == string(c.RawSubject) &&
+			c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
+	}
 }

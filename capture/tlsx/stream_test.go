@@ -286,3 +286,27 @@ func BenchmarkTLSDissector(b *testing.B) {
 		r.send(capture.ToServer, 101, rec[100:])
 	}
 }
+
+// A certificate seen again is summarised from the cache, the same as the
+// first time; a full cache starts again.
+func TestCertCache(t *testing.T) {
+	der, _ := selfSigned(t)
+	c := &certCache{m: map[[32]byte]certSummary{}}
+	first, ok := c.get(der)
+	if !ok || !first.selfSigned || first.subject == "" {
+		t.Fatalf("first parse: %+v %v", first, ok)
+	}
+	again, ok := c.get(der)
+	if !ok || again.subject != first.subject || again.selfSigned != first.selfSigned || !again.notAfter.Equal(first.notAfter) || len(c.m) != 1 {
+		t.Fatalf("cached: %+v (%d entries)", again, len(c.m))
+	}
+	if _, ok := c.get([]byte("not a certificate")); ok {
+		t.Fatal("garbage parsed as a certificate")
+	}
+	for i := 0; len(c.m) < certCacheSize; i++ {
+		c.m[[32]byte{byte(i), byte(i >> 8), 1}] = certSummary{}
+	}
+	if _, ok := c.get([]byte("another")); ok || len(c.m) != 1 {
+		t.Fatalf("a new entry in a full cache: %d entries, want 1", len(c.m))
+	}
+}
