@@ -26,6 +26,15 @@ type Syncer interface {
 	Stop()
 }
 
+// DirBudget is implemented by dissectors that read only the first bytes
+// of each direction of a flow. Async stops queueing a direction once that
+// many payload bytes of it (counted as they arrive, retransmissions
+// included) are queued, and stops calling the dissector for the flow once
+// both directions are past their budgets.
+type DirBudget interface {
+	DirBudget(dir int) int
+}
+
 // Async runs a dissector on a goroutine of its own, so that a costly one
 // (payload inspection) uses a second core while the scanner decodes and
 // runs the others.
@@ -45,6 +54,7 @@ type Syncer interface {
 type Async struct {
 	d      Dissector
 	fe     FlowEnder
+	budget DirBudget
 	inline bool
 
 	// Scanner side.
@@ -83,6 +93,7 @@ const (
 func NewAsync(d Dissector) *Async {
 	a := &Async{d: d, free: make(chan *asyncBatch, asyncQueue+2)}
 	a.fe, _ = d.(FlowEnder)
+	a.budget, _ = d.(DirBudget)
 	a.cond = sync.NewCond(&a.mu)
 	a.emitW = func(e Event) {
 		a.mu.Lock()
@@ -107,6 +118,7 @@ func (a *Async) Name() string { return a.d.Name() }
 // asyncFlow is the wrapper's per-flow state in the scanner's slot.
 type asyncFlow struct {
 	shadow Flow
+	queued [2]int // payload bytes queued per direction
 	// done is set by the worker when d called Done on the shadow: the
 	// scanner stops queueing the flow's packets (those already queued
 	// are skipped by the worker).
@@ -173,6 +185,16 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	if af.done.Load() {
 		p.Done()
 		return
+	}
+	if a.budget != nil {
+		// Past what d reads of a direction, its bytes are not copied.
+		if af.queued[p.Dir] >= a.budget.DirBudget(p.Dir) {
+			if af.queued[1-p.Dir] >= a.budget.DirBudget(1-p.Dir) {
+				p.Done()
+			}
+			return
+		}
+		af.queued[p.Dir] += len(p.Payload)
 	}
 	it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, snap: snapshotOf(p.Flow)}
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {

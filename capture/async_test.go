@@ -113,3 +113,40 @@ func TestAsyncSameAsInline(t *testing.T) {
 		}
 	}
 }
+
+// budgetDissector reads only the first 10 bytes of each direction.
+type budgetDissector struct{ seen [2]int }
+
+func (d *budgetDissector) Name() string          { return "budget" }
+func (d *budgetDissector) DirBudget(dir int) int { return 10 }
+func (d *budgetDissector) Dissect(p *Packet, emit func(Event)) {
+	d.seen[p.Dir] += len(p.Payload)
+}
+
+// Past a dissector's budget for a direction, its packets are not queued;
+// past both, the flow is not shown to the wrapper again.
+func TestAsyncDirBudget(t *testing.T) {
+	for _, wrap := range []func(Dissector) *Async{NewAsync, NewDeferred} {
+		d := &budgetDissector{}
+		a := wrap(d)
+		probe := &echoDissector{}
+		sc := NewScanner(&recSink{}, Options{Dissectors: []Dissector{a, probe}})
+		var specs []pktSpec
+		for i := 0; i < 6; i++ {
+			specs = append(specs, pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: 40000, dport: 80, tcp: true, payload: "1234", at: time.Duration(i) * time.Millisecond})
+		}
+		for i := 0; i < 6; i++ {
+			specs = append(specs, pktSpec{src: "52.1.2.3", dst: "192.168.1.20", sport: 80, dport: 40000, tcp: true, payload: "abcd", at: time.Duration(10+i) * time.Millisecond})
+		}
+		if err := sc.Run(source(t, specs...)); err != nil {
+			t.Fatal(err)
+		}
+		// 4+4+4 reaches the budget of 10 in each direction: three packets.
+		if d.seen != [2]int{12, 12} {
+			t.Fatalf("dissector read %v bytes per direction, want 12 and 12", d.seen)
+		}
+		if len(probe.seen) != 12 {
+			t.Fatalf("the next dissector saw %d packets, want all 12", len(probe.seen))
+		}
+	}
+}

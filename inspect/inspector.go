@@ -68,6 +68,18 @@ func New(cfg Config) *Inspector {
 	return in
 }
 
+// DirBudget implements capture.DirBudget: what the inspector reads of a
+// direction (its byte limit, and the entropy sample), with room for
+// retransmissions and segments out of order; past it, a wrapper need not
+// hand it the direction's packets.
+func (in *Inspector) DirBudget(dir int) int {
+	limit := in.cfg.MaxStreamBytes
+	if dir == capture.ToClient {
+		limit /= 16
+	}
+	return 2*int(max(limit, entropySample)) + maxOOOBytes
+}
+
 // Name implements capture.Dissector.
 func (in *Inspector) Name() string { return "inspect" }
 
