@@ -17,13 +17,17 @@ type Matcher struct {
 	// f8 and f4 have a bit set for the hash of every pattern's first
 	// eight (four) bytes, lower-cased (also for case-sensitive patterns:
 	// the filter is tested once per position, on the lower-cased payload).
-	f8  [1 << filter8Bits / 64]uint64
-	f4  [1 << filter4Bits / 64]uint64
-	ci  map[uint32][]*Form
-	cs  map[uint32][]*Form
-	ci8 map[uint64][]*Form
-	cs8 map[uint64][]*Form
-	n   int
+	f8 [1 << filter8Bits / 64]uint64
+	f4 [1 << filter4Bits / 64]uint64
+	// first2 has a bit set for the first two bytes of every pattern,
+	// lower-cased: an 8 KiB table that stays in the first-level cache
+	// and turns most positions of text away before the larger filters.
+	first2 [1 << 16 / 64]uint64
+	ci     map[uint32][]*Form
+	cs     map[uint32][]*Form
+	ci8    map[uint64][]*Form
+	cs8    map[uint64][]*Form
+	n      int
 	// lower caches the lower-cased payload; lowSrc and lowLen identify
 	// the payload it was computed from.
 	lower  []byte
@@ -57,6 +61,9 @@ func (m *Matcher) Add(f *Form) {
 		return
 	}
 	m.n++
+	l2 := lowerInto(nil, f.Pattern[:2])
+	b2 := uint16(l2[0])<<8 | uint16(l2[1])
+	m.first2[b2/64] |= 1 << (b2 % 64)
 	if len(f.Pattern) >= 8 {
 		k8 := binary.LittleEndian.Uint64(f.Pattern)
 		h := hash8(binary.LittleEndian.Uint64(lowerInto(nil, f.Pattern[:8])))
@@ -120,6 +127,9 @@ func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
 	long := len(m.ci8)+len(m.cs8) > 0
 	short := len(m.ci)+len(m.cs) > 0
 	for i := 0; i+4 <= len(p); i++ {
+		if b2 := uint16(low[i])<<8 | uint16(low[i+1]); m.first2[b2/64]&(1<<(b2%64)) == 0 {
+			continue
+		}
 		if long && i+8 <= len(p) {
 			lk := binary.LittleEndian.Uint64(low[i:])
 			if h := hash8(lk); m.f8[h/64]&(1<<(h%64)) != 0 {
