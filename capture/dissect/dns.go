@@ -16,7 +16,10 @@ const maxDNSTCP = 64 << 10
 
 // DNS dissects DNS (53), mDNS (5353) and LLMNR (5355) with miekg/dns.
 type DNS struct {
-	msg dns.Msg
+	msg       dns.Msg
+	key       []byte
+	seen      map[string][]capture.Event // by protocol and message without its ID
+	seenBytes int
 }
 
 // NewDNS returns the DNS/mDNS/LLMNR dissector.
@@ -48,64 +51,60 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	p.Flow.App = proto
-	// Devices repeat mDNS announcements and resolvers see retransmitted
-	// queries: a datagram equal to the previous one in the same direction
-	// gives the same events again, without parsing it twice.
-	st := p.State()
-	r, _ := (*st).(*dnsRepeat)
-	if r == nil {
-		r = &dnsRepeat{}
-		*st = r
+	// The same message comes again and again, in new flows with new
+	// IDs: devices ask for their cloud's name every minute from a fresh
+	// port, announce their services over mDNS, retransmit; in one round
+	// of the shared captures half the DNS datagrams repeat an earlier
+	// one but for the ID. Such a datagram gives the same events, with
+	// its own ID and metadata, without being parsed again.
+	b := p.Payload
+	if len(b) < 12 || len(b) > maxDNSRepeat {
+		x.message(p, proto, b, emit)
+		return
 	}
-	d := &r.dir[p.Dir]
-	if d.events != nil && string(d.last) == string(p.Payload) {
-		for _, e := range d.events {
-			emit(withMeta(e, p.Meta))
+	x.key = append(append(x.key[:0], proto...), b[2:]...)
+	if events, ok := x.seen[string(x.key)]; ok {
+		id := binary.BigEndian.Uint16(b)
+		for _, e := range events {
+			emit(withMeta(e, p.Meta, id))
 		}
 		return
 	}
-	d.events, d.last = d.events[:0], d.last[:0]
-	clean := true
-	x.message(p, proto, p.Payload, func(e capture.Event) {
-		if len(d.events) < 2 {
-			d.events = append(d.events, e)
-		} else {
-			clean = false
-		}
+	var events []capture.Event
+	clean := x.message(p, proto, b, func(e capture.Event) {
+		events = append(events, e)
 		emit(e)
 	})
-	notes := 0
-	for _, n := range p.Flow.Notes {
-		notes += n
+	if !clean || len(events) == 0 {
+		return // malformed messages are noted each time
 	}
-	if !clean || len(d.events) == 0 || notes != r.notes || len(p.Payload) > maxDNSRepeat {
-		// Malformed messages are noted each time: not repeated.
-		d.events = nil
-	} else {
-		d.last = append(d.last, p.Payload...)
+	if x.seenBytes+len(x.key) > maxDNSSeen {
+		clear(x.seen) // started again when full: deterministic, bounded
+		x.seenBytes = 0
 	}
-	r.notes = notes
+	if x.seen == nil {
+		x.seen = make(map[string][]capture.Event)
+	}
+	x.seen[string(x.key)] = events
+	x.seenBytes += len(x.key)
 }
 
-// maxDNSRepeat bounds the datagram kept per direction to recognise a
-// repeat.
-const maxDNSRepeat = 4096
-
-type dnsRepeat struct {
-	dir [2]struct {
-		last   []byte
-		events []capture.Event
-	}
-	notes int // the flow's note count after the last message
-}
+const (
+	// maxDNSRepeat bounds a datagram kept to recognise a repeat.
+	maxDNSRepeat = 4096
+	// maxDNSSeen bounds the bytes of datagrams kept (their events hold
+	// about as much again).
+	maxDNSSeen = 2 << 20
+)
 
 // withMeta returns a copy of a DNS dissector's event with m as its
-// metadata; the slices it holds are shared (events are read only).
-func withMeta(e capture.Event, m capture.Meta) capture.Event {
+// metadata and id as its message ID; the slices it holds are shared
+// (events are read only).
+func withMeta(e capture.Event, m capture.Meta, id uint16) capture.Event {
 	switch v := e.(type) {
 	case *capture.DNSEvent:
 		c := *v
-		c.Meta = m
+		c.Meta, c.ID = m, id
 		return &c
 	case *capture.MDNSEvent:
 		c := *v
@@ -157,17 +156,21 @@ func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
 	d.buf = append(d.buf[:0], data...)
 }
 
-func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(capture.Event)) {
+// message emits the events of one DNS message and tells whether it was
+// well formed (nothing noted on the flow).
+func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(capture.Event)) (clean bool) {
 	m := &x.msg
 	*m = dns.Msg{}
+	clean = true
 	if err := m.Unpack(b); err != nil {
 		// A message with a bad tail still has a usable header and
 		// questions more often than not; miekg/dns returns what it read.
 		if len(m.Question) == 0 && len(m.Answer) == 0 {
 			p.Flow.Note(proto + ": malformed message")
-			return
+			return false
 		}
 		p.Flow.Note(proto + ": partly malformed message")
+		clean = false
 	}
 	e := &capture.DNSEvent{
 		Meta:     p.Meta,
@@ -222,6 +225,7 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 			emit(me)
 		}
 	}
+	return clean
 }
 
 func rcodeName(c int) string {

@@ -3,6 +3,7 @@ package dissect
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -317,13 +318,44 @@ func BenchmarkMDNSAnnouncementRepeated(b *testing.B) {
 // a malformed one, is parsed (and noted) each time.
 func TestDNSRepeatedDatagrams(t *testing.T) {
 	a, b := dnsSD(t), mdnsServiceQuery(t)
+	resp := dnsCNAMEResponse(t)
+	withID := func(m []byte, id uint16) []byte {
+		c := append([]byte(nil), m...)
+		binary.BigEndian.PutUint16(c, id)
+		return c
+	}
 	bad := []byte{0, 1, 2}
+	badTail := append(append([]byte(nil), resp[:len(resp)-3]...), 0xff, 0xff, 0xff)
 	d := NewDNS()
-	p := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", nil)
-	for i, payload := range [][]byte{a, a, b, a, a, bad, bad} {
-		p.Payload, p.Packet = payload, uint64(i+1)
+	mdns := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", nil)
+	type sent struct {
+		src, dst string
+		payload  []byte
+	}
+	// The same messages again in the same flow, in other flows, with other
+	// IDs, over another protocol (the same bytes to port 53).
+	for i, s := range []sent{
+		{"192.168.1.23:5353", "224.0.0.251:5353", a},
+		{"192.168.1.23:5353", "224.0.0.251:5353", a},
+		{"192.168.1.23:5353", "224.0.0.251:5353", b},
+		{"192.168.1.24:5353", "224.0.0.251:5353", a},
+		{"192.168.1.23:5353", "224.0.0.251:5353", bad},
+		{"192.168.1.23:5353", "224.0.0.251:5353", bad},
+		{"8.8.8.8:53", "192.168.1.23:40001", resp},
+		{"8.8.8.8:53", "192.168.1.23:40002", withID(resp, 0xbeef)},
+		{"8.8.8.8:53", "192.168.1.24:40001", withID(resp, 7)},
+		{"192.168.1.23:53", "192.168.1.24:53", a},
+		{"8.8.8.8:53", "192.168.1.23:40003", badTail},
+		{"8.8.8.8:53", "192.168.1.23:40003", badTail},
+	} {
+		p := packet(capture.UDP, s.src, s.dst, s.payload)
+		if s.src == "192.168.1.23:5353" {
+			p = mdns // one flow: its notes add up
+			p.Payload = s.payload
+		}
+		p.Packet = uint64(i + 1)
 		got := run(d, p)
-		fresh := packet(capture.UDP, "192.168.1.23:5353", "224.0.0.251:5353", payload)
+		fresh := packet(capture.UDP, s.src, s.dst, s.payload)
 		fresh.Packet = uint64(i + 1)
 		want := run(NewDNS(), fresh)
 		gj, _ := json.Marshal(got)
@@ -331,12 +363,40 @@ func TestDNSRepeatedDatagrams(t *testing.T) {
 		if string(gj) != string(wj) {
 			t.Fatalf("datagram %d:\n got  %s\n want %s", i+1, gj, wj)
 		}
+		if len(s.payload) > 12 && len(got) == 0 {
+			t.Fatalf("datagram %d gave no events", i+1)
+		}
 		if i == 1 && len(got) != 2 {
 			t.Fatalf("repeated announcement gave %d events, want 2", len(got))
 		}
+		if i == 10 || i == 11 {
+			if n := p.Flow.Notes["dns: partly malformed message"]; n != 1 {
+				t.Fatalf("datagram %d: partly malformed message noted %d times in its flow, want 1", i+1, n)
+			}
+		}
 	}
-	if n := p.Flow.Notes["mdns: malformed message"]; n != 2 {
+	if n := mdns.Flow.Notes["mdns: malformed message"]; n != 2 {
 		t.Fatalf("malformed datagrams noted %d times, want 2", n)
+	}
+	if n := len(d.(*DNS).seen); n != 4 {
+		t.Fatalf("%d messages kept, want 4 (a, b, the response, a over DNS)", n)
+	}
+}
+
+func TestDNSRepeatCacheBounded(t *testing.T) {
+	d := NewDNS().(*DNS)
+	for i := 0; i < 40000; i++ {
+		q := dnsQuery(t, fmt.Sprintf("host-%d.a-rather-long-label-so-that-the-cache-fills-up-sooner.example.com.", i), dns.TypeA)
+		p := packet(capture.UDP, "192.168.1.23:40000", "192.168.1.1:53", q)
+		if got := run(d, p); len(got) != 1 {
+			t.Fatalf("query %d gave %d events", i, len(got))
+		}
+		if d.seenBytes > maxDNSSeen {
+			t.Fatalf("after %d queries %d bytes kept, limit %d", i+1, d.seenBytes, maxDNSSeen)
+		}
+	}
+	if len(d.seen) == 0 || len(d.seen) >= 40000 {
+		t.Fatalf("%d queries kept of 40000: the cache should have started again", len(d.seen))
 	}
 }
 
