@@ -12,6 +12,8 @@ import (
 // Devices turns what the Builder saw into result devices, sorted by ID,
 // each with sorted destinations and observations. Devices are assembled
 // on all cores (each from its own state; the knowledge is read-only).
+// It ends the build: the Builder takes no events after it, and a second
+// call returns nothing.
 func (b *Builder) Devices() []result.Device {
 	devs := make([]*device, 0, len(b.devices))
 	for _, d := range b.devices {
@@ -24,6 +26,9 @@ func (b *Builder) Devices() []result.Device {
 		}
 		devs = append(devs, d)
 	}
+	// What the builder gathered is let go as the result is made, so
+	// the two are not both held at their largest (a scan's peak memory).
+	b.devices, b.global, b.flowNames = nil, nil, nil
 	out := make([]result.Device, len(devs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -40,6 +45,7 @@ func (b *Builder) Devices() []result.Device {
 				if b.Know != nil {
 					b.Know.identify(&out[i], devs[i])
 				}
+				devs[i] = nil
 			}
 		}()
 	}

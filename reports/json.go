@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -124,12 +125,28 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 
 // marshalDevices encodes devices in windows of devicesWindow, each window
 // on all cores, and hands them to write in order: the output is that of
-// one goroutine, the memory that of one window.
+// one goroutine, the memory that of one window. Each worker encodes into
+// a buffer of its own and each window slot is indented into a buffer
+// kept from window to window, so the report allocates little beyond
+// encoding/json's own.
+// maxKeptBuffer bounds a window slot's buffer kept for the next window.
+const maxKeptBuffer = 256 << 10
+
 func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 	const devicesWindow = 64
 	workers := min(runtime.GOMAXPROCS(0), 8)
 	out := make([][]byte, devicesWindow)
 	errs := make([]error, devicesWindow)
+	type encoder struct {
+		buf bytes.Buffer
+		enc *json.Encoder
+	}
+	encs := make([]*encoder, workers)
+	for w := range encs {
+		e := &encoder{}
+		e.enc = json.NewEncoder(&e.buf) // escapes HTML, as json.Marshal does
+		encs[w] = e
+	}
 	for lo := 0; lo < len(devs); lo += devicesWindow {
 		hi := min(lo+devicesWindow, len(devs))
 		var wg sync.WaitGroup
@@ -137,16 +154,25 @@ func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 		next.Store(int64(lo))
 		for w := 0; w < workers && w < hi-lo; w++ {
 			wg.Add(1)
-			go func() {
+			go func(e *encoder) {
 				defer wg.Done()
 				for {
 					i := int(next.Add(1) - 1)
 					if i >= hi {
 						return
 					}
-					out[i-lo], errs[i-lo] = json.MarshalIndent(&devs[i], "    ", "  ")
+					e.buf.Reset()
+					if errs[i-lo] = e.enc.Encode(&devs[i]); errs[i-lo] != nil {
+						continue
+					}
+					compact := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+					dst := out[i-lo][:0]
+					if want := 2 * len(compact); cap(dst) < want {
+						dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
+					}
+					out[i-lo] = appendIndent(dst, compact, "    ", "  ")
 				}
-			}()
+			}(encs[w])
 		}
 		wg.Wait()
 		for i := lo; i < hi; i++ {
@@ -154,7 +180,9 @@ func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 				return errs[i-lo]
 			}
 			write(i, out[i-lo])
-			out[i-lo] = nil
+			if cap(out[i-lo]) > maxKeptBuffer {
+				out[i-lo] = nil // a rare large device's buffer is not kept
+			}
 		}
 	}
 	return nil

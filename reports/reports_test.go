@@ -184,7 +184,19 @@ func TestResultSchema(t *testing.T) {
 	if err != nil || !bytes.Equal(committed, schema) {
 		t.Fatalf("%s is stale or missing (go test ./reports -update): %v", path, err)
 	}
-	doc := render(t, "json", reports.Options{}, demoResult(t))
+	res := demoResult(t)
+	doc := render(t, "json", reports.Options{}, res)
+	// The report is written device by device with its own indenter; the
+	// bytes are those of json.Encoder on the whole result.
+	var whole bytes.Buffer
+	enc := json.NewEncoder(&whole)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(doc, whole.Bytes()) {
+		t.Fatalf("JSON report differs from json.Encoder's:\n%s\n---\n%s", doc, whole.Bytes())
+	}
 	if err := schemagen.Validate(schema, doc); err != nil {
 		t.Fatalf("demo result does not validate: %v", err)
 	}
