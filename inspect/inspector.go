@@ -26,6 +26,10 @@ const (
 	excerptRadius  = 24       // bytes shown either side of a match
 	maxLearnedMACs = 512      // device MACs whose encoded forms are looked for
 	maxKnownForms  = 1 << 17  // patterns indexed in all
+	// maxQuietPayload and maxQuietBytes bound the payloads remembered
+	// as holding nothing (see scan), one and in all.
+	maxQuietPayload = 4 << 10
+	maxQuietBytes   = 4 << 20
 )
 
 // Config configures an Inspector.
@@ -53,6 +57,12 @@ type Inspector struct {
 	buffered atomic.Int64
 	scratch  []byte
 	seen     map[string]bool // de-duplicates values per flow direction
+	// quiet remembers payloads in which nothing was found, with the
+	// number of forms indexed then (forms are only ever added).
+	quiet      map[string]int
+	quietKey   []byte
+	quietBytes int
+	noQuiet    bool // for tests
 }
 
 // New returns an Inspector.
@@ -63,7 +73,7 @@ func New(cfg Config) *Inspector {
 	if cfg.TotalBuffer <= 0 {
 		cfg.TotalBuffer = 64 << 20
 	}
-	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}}
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}, quiet: map[string]int{}}
 	in.AddKnown(cfg.Known)
 	return in
 }
@@ -155,7 +165,7 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			return
 		}
 	}
-	in.learnMAC(p.SrcMAC, p.Src.Addr().String())
+	in.learnMAC(p.SrcMAC)
 	st := p.State()
 	fs, _ := (*st).(*flowState)
 	if fs == nil {
@@ -312,7 +322,7 @@ func entropyClass(hist *[256]uint32, n int) string {
 	return "binary"
 }
 
-func (in *Inspector) learnMAC(mac capture.MAC, owner string) {
+func (in *Inspector) learnMAC(mac capture.MAC) {
 	if mac.IsZero() || mac[0]&1 != 0 || in.macsSeen[mac] {
 		return
 	}
@@ -345,11 +355,37 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		data = data[:rem]
 	}
 	d.inspected += int64(len(data))
+	var (
+		report func(dataType, label, value, owner string, off, n int)
+		hits   int
+		low    []byte
+		own    = p.SrcMAC
+	)
 	buf := append(in.scratch[:0], d.tail...)
 	buf = append(buf, data...)
 	in.scratch = buf
 	tl := len(d.tail)
-	report := func(dataType, label, value, owner string, off, n int) {
+	// Patterns look for text (e-mail addresses, coordinates,
+	// credentials): they run on text, and on the first part of a stream
+	// only; known values are looked for everywhere.
+	patterns := d.inspected <= patternBudget && p.Dir == capture.ToServer && mostlyText(data)
+	// A payload that starts a stream or is a datagram, and that found
+	// nothing before with the same forms indexed, finds nothing again:
+	// devices repeat their announcements and polls byte for byte.
+	quiet := tl == 0 && len(data) <= maxQuietPayload && !in.noQuiet
+	if quiet {
+		flag := byte(0)
+		if patterns {
+			flag = 1
+		}
+		in.quietKey = append(append(in.quietKey[:0], flag), data...)
+		if gen, ok := in.quiet[string(in.quietKey)]; ok && gen == in.m.n {
+			goto done
+		}
+	}
+	// Any candidate counts as a hit, reported or not: whether it is
+	// reported depends on more than the payload (the sender's MAC).
+	report = func(dataType, label, value, owner string, off, n int) {
 		if off+n <= tl {
 			return // wholly inside the tail: reported with the previous segment
 		}
@@ -370,22 +406,20 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 			Excerpt: excerpt(buf, off, n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
 		})
 	}
-	own := p.SrcMAC
-	in.m.Find(buf, func(f *Form, off int) {
+	in.m.FindEnding(buf, tl, func(f *Form, off int) {
+		hits++
 		dt := f.DataType
 		if dt == MACAddress && f.Owner != own.String() {
 			dt = NeighbourMAC
 		}
 		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
 	})
-	low := in.m.Lowered(buf)
-	if d.inspected > patternBudget || p.Dir != capture.ToServer || !mostlyText(buf[tl:]) {
-		// Patterns look for text (e-mail addresses, coordinates,
-		// credentials): they run on text, and on the first part of a
-		// stream only; known values are still looked for everywhere.
+	low = in.m.Lowered(buf)
+	if !patterns {
 		goto done
 	}
 	scanPatterns(buf, low, func(m PatternMatch) {
+		hits++
 		if m.DataType == MACAddress {
 			v := strings.ToLower(strings.ReplaceAll(m.Value, "-", ":"))
 			if v == own.String() || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
@@ -399,6 +433,7 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		goto done
 	}
 	for _, m := range credRe.FindAllSubmatchIndex(buf, 8) {
+		hits++
 		var v, label string
 		switch {
 		case m[2] >= 0:
@@ -417,6 +452,16 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		}
 	}
 done:
+	if quiet && hits == 0 {
+		if in.quietBytes+len(in.quietKey) > maxQuietBytes {
+			clear(in.quiet) // started again when full: deterministic, bounded
+			in.quietBytes = 0
+		}
+		if _, ok := in.quiet[string(in.quietKey)]; !ok {
+			in.quietBytes += len(in.quietKey)
+		}
+		in.quiet[string(in.quietKey)] = in.m.n
+	}
 	if n := len(buf); n > tailLen {
 		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
 	} else {

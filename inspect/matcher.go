@@ -28,6 +28,7 @@ type Matcher struct {
 	ci8    map[uint64][]*Form
 	cs8    map[uint64][]*Form
 	n      int
+	maxLen int // of the patterns
 	// lower caches the lower-cased payload; lowSrc and lowLen identify
 	// the payload it was computed from.
 	lower  []byte
@@ -61,6 +62,7 @@ func (m *Matcher) Add(f *Form) {
 		return
 	}
 	m.n++
+	m.maxLen = max(m.maxLen, len(f.Pattern))
 	l2 := lowerInto(nil, f.Pattern[:2])
 	b2 := uint16(l2[0])<<8 | uint16(l2[1])
 	m.first2[b2/64] |= 1 << (b2 % 64)
@@ -118,7 +120,13 @@ func lowerInto(dst, p []byte) []byte {
 }
 
 // Find calls fn for every occurrence of every form in p, with its offset.
-func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
+func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) { m.FindEnding(p, 0, fn) }
+
+// FindEnding is Find for the occurrences that end after p[from:] begins:
+// when p starts with bytes already searched (the end of the previous
+// segment), only the positions where a match could reach the new bytes
+// are tried.
+func (m *Matcher) FindEnding(p []byte, from int, fn func(f *Form, off int)) {
 	if len(p) < 4 || m.n == 0 {
 		return
 	}
@@ -126,32 +134,34 @@ func (m *Matcher) Find(p []byte, fn func(f *Form, off int)) {
 	low := m.Lowered(p)
 	long := len(m.ci8)+len(m.cs8) > 0
 	short := len(m.ci)+len(m.cs) > 0
-	for i := 0; i+4 <= len(p); i++ {
+	for i := max(0, from-m.maxLen+1); i+4 <= len(p); i++ {
 		if b2 := uint16(low[i])<<8 | uint16(low[i+1]); m.first2[b2/64]&(1<<(b2%64)) == 0 {
 			continue
 		}
+
 		if long && i+8 <= len(p) {
 			lk := binary.LittleEndian.Uint64(low[i:])
 			if h := hash8(lk); m.f8[h/64]&(1<<(h%64)) != 0 {
-				m.candidates(m.ci8[lk], low, i, true, fn)
-				m.candidates(m.cs8[binary.LittleEndian.Uint64(p[i:])], p, i, false, fn)
+				m.candidates(m.ci8[lk], low, i, from, true, fn)
+				m.candidates(m.cs8[binary.LittleEndian.Uint64(p[i:])], p, i, from, false, fn)
 			}
 		}
 		if short {
 			lk := binary.LittleEndian.Uint32(low[i:])
 			if h := hash4(lk); m.f4[h/64]&(1<<(h%64)) != 0 {
-				m.candidates(m.ci[lk], low, i, true, fn)
-				m.candidates(m.cs[binary.LittleEndian.Uint32(p[i:])], p, i, false, fn)
+				m.candidates(m.ci[lk], low, i, from, true, fn)
+				m.candidates(m.cs[binary.LittleEndian.Uint32(p[i:])], p, i, from, false, fn)
 			}
 		}
 	}
 }
 
 // candidates compares the forms indexed under one key with b at offset i;
-// case-insensitive ones (ci) must not sit inside a longer hex run.
-func (m *Matcher) candidates(forms []*Form, b []byte, i int, ci bool, fn func(f *Form, off int)) {
+// case-insensitive ones (ci) must not sit inside a longer hex run, and a
+// match must end past from.
+func (m *Matcher) candidates(forms []*Form, b []byte, i, from int, ci bool, fn func(f *Form, off int)) {
 	for _, f := range forms {
-		if bytes.HasPrefix(b[i:], f.Pattern) && (!ci || boundary(b, i, len(f.Pattern))) {
+		if i+len(f.Pattern) > from && bytes.HasPrefix(b[i:], f.Pattern) && (!ci || boundary(b, i, len(f.Pattern))) {
 			fn(f, i)
 		}
 	}

@@ -127,3 +127,40 @@ func TestMatcherAgreesWithNaiveSearch(t *testing.T) {
 		t.Fatalf("only %d forms indexed", len(forms))
 	}
 }
+
+// FindEnding(p, from) reports exactly the occurrences Find reports that
+// end past from.
+func TestFindEnding(t *testing.T) {
+	m := benchMatcher(4)
+	forms := ValueForms(EmailAddress, "jane@example.com", "auditor")
+	for j := range forms {
+		m.Add(&forms[j])
+	}
+	mac := capture.MAC{0x3c, 0x22, 0xfb, 0, 2, 14}
+	text := []byte("xx" + mac.String() + " jane@example.com " + strings.ToUpper(mac.String()) + " 3c22fb00020e " +
+		string(mac[:]) + " jane%40example.com")
+	type hit struct {
+		pattern string
+		off     int
+	}
+	for from := 0; from <= len(text); from++ {
+		var want, got []hit
+		m.Find(text, func(f *Form, off int) {
+			if off+len(f.Pattern) > from {
+				want = append(want, hit{string(f.Pattern), off})
+			}
+		})
+		m.FindEnding(text, from, func(f *Form, off int) { got = append(got, hit{string(f.Pattern), off}) })
+		if len(want) == 0 && from == 0 {
+			t.Fatal("the text holds forms, Find found none")
+		}
+		if len(got) != len(want) {
+			t.Fatalf("from %d: %d hits, want %d (%v, %v)", from, len(got), len(want), got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("from %d: hit %d is %v, want %v", from, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/tattle-audit/tattle/capture"
+)
+
+// The memory of payloads that held nothing changes no result: the same
+// packets through an inspector without it give the same events. The
+// sequence repeats payloads across flows and senders, holds a payload
+// naming its own sender's MAC and then another's, goes past the number
+// of MACs learned, and adds known values midway.
+func TestQuietPayloadsSameEvents(t *testing.T) {
+	macOf := func(i int) capture.MAC { return capture.MAC{0x02, 0x10, 0x20, byte(i >> 8), byte(i), 0x01} }
+	payloads := func(i int) []string {
+		return []string{
+			"NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\n\r\n",
+			"GET /poll HTTP/1.1\r\nHost: cloud.example\r\n\r\n",
+			"id=" + macOf(0).String() + "&x=1",       // device 0's MAC: its own, then a neighbour's
+			"id=" + macOf(700).String() + "&x=1",     // a MAC never learned: found by its shape
+			"user jane@example.com logged in",        // an e-mail address
+			"serial SN-99887766 checking in",         // known only from the middle on
+			fmt.Sprintf("plain datagram %d", i%3),    // repeats every three
+			"\x00\x01\x02\x03binary\x00\x00\x00\x07", // binary: no patterns
+			// The first of each fifty sends its own MAC (not learned
+			// past the 512th: silent), the others a neighbour's.
+			"blk=" + macOf(i-i%50).String(),
+		}
+	}
+	run := func(noQuiet bool) []byte {
+		in := New(Config{})
+		in.noQuiet = noQuiet
+		var out []capture.Event
+		n := uint64(0)
+		for i := 0; i < 600; i++ {
+			if i == 300 {
+				in.AddKnown(ValueForms(SerialNumber, "SN-99887766", "auditor"))
+			}
+			for j, pl := range payloads(i) {
+				n++
+				tr := capture.UDP
+				if j == 1 {
+					tr = capture.TCP
+				}
+				src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+j))
+				dst := netip.MustParseAddrPort("239.255.255.250:1900")
+				f := &capture.Flow{Key: capture.FlowKey{Client: src, Server: dst, Transport: tr}}
+				p := &capture.Packet{
+					Meta: capture.Meta{File: "t.pcap", Packet: n, Time: time.Unix(int64(n), 0), SrcMAC: macOf(i),
+						Src: src, Dst: dst, Transport: tr},
+					Payload: []byte(pl), Flow: f, Dir: capture.ToServer, TCPSeq: 1000,
+				}
+				in.Dissect(p, func(e capture.Event) { out = append(out, e) })
+			}
+		}
+		if !noQuiet && len(in.quiet) == 0 {
+			t.Fatal("no payload was remembered as quiet")
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	with, without := run(false), run(true)
+	if string(with) != string(without) {
+		t.Fatalf("events differ with the quiet-payload memory:\n with    %.2000s\n without %.2000s", with, without)
+	}
+	var evs []capture.PersonalDataEvent
+	if err := json.Unmarshal(without, &evs); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, e := range evs {
+		types[e.DataType]++
+	}
+	for _, dt := range []string{MACAddress, NeighbourMAC, EmailAddress, SerialNumber} {
+		if types[dt] == 0 {
+			t.Errorf("no %s found in the sequence (found %v): the test does not exercise it", dt, types)
+		}
+	}
+}
