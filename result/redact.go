@@ -4,7 +4,10 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Redact returns a deep copy of r with personal data replaced, for
@@ -25,67 +28,80 @@ func Redact(r *Result) *Result {
 // unredacted result again (it saves a copy of a large result).
 func RedactInPlace(c *Result) {
 	c.Redacted = true
-	for i := range c.Devices {
-		d := &c.Devices[i]
-		d.ID = RedactMAC(d.ID)
-		d.MAC = RedactMAC(d.MAC)
-		for j := range d.IPs {
-			d.IPs[j].IP = redactIP(d.IPs[j].IP)
-		}
-		o := &d.Observations
-		for j := range o.DHCP {
-			if o.DHCP[j].Hostname != "" {
-				o.DHCP[j].Hostname = "[redacted]"
+	// Devices are redacted on all cores, each on its own.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), 8, len(c.Devices)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(c.Devices); i = int(next.Add(1) - 1) {
+				redactDevice(&c.Devices[i])
 			}
-			if o.DHCP[j].ClientID != "" {
-				o.DHCP[j].ClientID = "[redacted]"
-			}
+		}()
+	}
+	wg.Wait()
+}
+
+func redactDevice(d *Device) {
+	d.ID = RedactMAC(d.ID)
+	d.MAC = RedactMAC(d.MAC)
+	for j := range d.IPs {
+		d.IPs[j].IP = redactIP(d.IPs[j].IP)
+	}
+	o := &d.Observations
+	for j := range o.DHCP {
+		if o.DHCP[j].Hostname != "" {
+			o.DHCP[j].Hostname = "[redacted]"
 		}
-		for j := range o.Hostnames {
-			o.Hostnames[j].Value = "[redacted]"
+		if o.DHCP[j].ClientID != "" {
+			o.DHCP[j].ClientID = "[redacted]"
 		}
-		for j := range o.MDNS {
-			o.MDNS[j].Instance = "[redacted]." + o.MDNS[j].Service
-			if o.MDNS[j].Host != "" {
-				o.MDNS[j].Host = "[redacted].local"
-			}
-			for k, t := range o.MDNS[j].TXT {
-				if key, _, ok := strings.Cut(t, "="); ok {
-					o.MDNS[j].TXT[k] = key + "=[redacted]"
-				}
-			}
+	}
+	for j := range o.Hostnames {
+		o.Hostnames[j].Value = "[redacted]"
+	}
+	for j := range o.MDNS {
+		o.MDNS[j].Instance = "[redacted]." + o.MDNS[j].Service
+		if o.MDNS[j].Host != "" {
+			o.MDNS[j].Host = "[redacted].local"
 		}
-		for j := range o.SSDP {
-			o.SSDP[j].Location = redactURL(o.SSDP[j].Location)
-			if o.SSDP[j].USN != "" {
-				o.SSDP[j].USN = "[redacted]"
-			}
-		}
-		for j := range d.Destinations {
-			dst := &d.Destinations[j]
-			if dst.Local {
-				dst.IP = redactIP(dst.IP)
-				if isLocalName(dst.Name) {
-					dst.Name = "[redacted]"
-				}
+		for k, t := range o.MDNS[j].TXT {
+			if key, _, ok := strings.Cut(t, "="); ok {
+				o.MDNS[j].TXT[k] = key + "=[redacted]"
 			}
 		}
-		for j := range d.Findings {
-			f := &d.Findings[j]
-			if f.Personal || f.Excerpt != "" {
-				f.Excerpt = "[redacted]"
-			}
-			f.Message = redactMACsIn(f.Message)
+	}
+	for j := range o.SSDP {
+		o.SSDP[j].Location = redactURL(o.SSDP[j].Location)
+		if o.SSDP[j].USN != "" {
+			o.SSDP[j].USN = "[redacted]"
 		}
-		for k := range d.Identity.Conflicts {
-			for e := range d.Identity.Conflicts[k].Evidence {
-				d.Identity.Conflicts[k].Evidence[e].Detail = redactDetail(d.Identity.Conflicts[k].Evidence[e].Detail)
+	}
+	for j := range d.Destinations {
+		dst := &d.Destinations[j]
+		if dst.Local {
+			dst.IP = redactIP(dst.IP)
+			if isLocalName(dst.Name) {
+				dst.Name = "[redacted]"
 			}
 		}
-		for _, fld := range []*Field{&d.Identity.Vendor, &d.Identity.Model, &d.Identity.Type} {
-			for e := range fld.Evidence {
-				fld.Evidence[e].Detail = redactDetail(fld.Evidence[e].Detail)
-			}
+	}
+	for j := range d.Findings {
+		f := &d.Findings[j]
+		if f.Personal || f.Excerpt != "" {
+			f.Excerpt = "[redacted]"
+		}
+		f.Message = redactMACsIn(f.Message)
+	}
+	for k := range d.Identity.Conflicts {
+		for e := range d.Identity.Conflicts[k].Evidence {
+			d.Identity.Conflicts[k].Evidence[e].Detail = redactDetail(d.Identity.Conflicts[k].Evidence[e].Detail)
+		}
+	}
+	for _, fld := range []*Field{&d.Identity.Vendor, &d.Identity.Model, &d.Identity.Type} {
+		for e := range fld.Evidence {
+			fld.Evidence[e].Detail = redactDetail(fld.Evidence[e].Detail)
 		}
 	}
 }
@@ -115,24 +131,36 @@ func RedactMAC(s string) string {
 
 func redactMACsIn(s string) string {
 	// Replace anything shaped like aa:bb:cc:dd:ee:ff after its vendor half.
-	b := []byte(s)
-	for i := 0; i+17 <= len(b); i++ {
-		ok := true
-		for j := 0; j < 17; j++ {
-			c := b[i+j]
-			if j%3 == 2 {
-				ok = ok && c == ':'
-			} else {
-				ok = ok && (('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F'))
-			}
+	var b []byte // a copy, made at the first match
+	for i := 0; i+17 <= len(s); i++ {
+		if s[i+2] != ':' || !macAt(s, i) {
+			continue
 		}
-		if ok {
-			copy(b[i+9:], "xx:xx:xx")
-			b[i+8] = ':'
-			i += 16
+		if b == nil {
+			b = []byte(s)
 		}
+		copy(b[i+9:], "xx:xx:xx")
+		i += 16
+	}
+	if b == nil {
+		return s
 	}
 	return string(b)
+}
+
+// macAt reports whether s[i:i+17] is shaped like aa:bb:cc:dd:ee:ff.
+func macAt(s string, i int) bool {
+	for j := 0; j < 17; j++ {
+		c := s[i+j]
+		if j%3 == 2 {
+			if c != ':' {
+				return false
+			}
+		} else if !(('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')) {
+			return false
+		}
+	}
+	return true
 }
 
 func redactIP(s string) string {

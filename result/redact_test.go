@@ -55,3 +55,52 @@ func TestRedactMACAndDeviceIDs(t *testing.T) {
 		}
 	}
 }
+
+// redactMACsInRef is the first, plain version of redactMACsIn: every
+// position tried on a copy.
+func redactMACsInRef(s string) string {
+	b := []byte(s)
+	for i := 0; i+17 <= len(b); i++ {
+		ok := true
+		for j := 0; j < 17; j++ {
+			c := b[i+j]
+			if j%3 == 2 {
+				ok = ok && c == ':'
+			} else {
+				ok = ok && (('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F'))
+			}
+		}
+		if ok {
+			copy(b[i+9:], "xx:xx:xx")
+			i += 16
+		}
+	}
+	return string(b)
+}
+
+func TestRedactMACsIn(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"no address here", "no address here"},
+		{"sends 50:c7:bf:0a:bc:de to x", "sends 50:c7:bf:xx:xx:xx to x"},
+		{"50:C7:BF:0A:BC:DE", "50:C7:BF:xx:xx:xx"},
+		{"50:c7:bf:0a:bc:de:11:22:33:44:55:66", "50:c7:bf:xx:xx:xx:11:22:33:xx:xx:xx"},
+		{"50:c7:bf:0a:bc:d", "50:c7:bf:0a:bc:d"},
+		{"zz:c7:bf:0a:bc:de", "zz:c7:bf:0a:bc:de"},
+	} {
+		if got := redactMACsIn(tc.in); got != tc.want {
+			t.Errorf("redactMACsIn(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzRedactMACsIn(f *testing.F) {
+	for _, s := range []string{"sends 50:c7:bf:0a:bc:de", "1:22:33:44:55:66:77:88", "a:b:c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := redactMACsIn(s), redactMACsInRef(s); got != want {
+			t.Fatalf("redactMACsIn(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
