@@ -80,7 +80,7 @@ mergecap -a -F pcap -w "$OUT/stable.pcap" "$OUT"/same-*.pcap
 rm -f "$OUT"/copy-*.pcap "$OUT"/same-*.pcap
 fi
 round_bytes=$(stat -c %s "$OUT/round.pcap")
-copies=$(( $(stat -c %s "$OUT/big.pcap") / round_bytes ))
+copies=$(( ($(stat -c %s "$OUT/big.pcap") - 24) / (round_bytes - 24) )) # one 24-byte file header each
 i=$(ls "$OUT"/round | wc -l)
 size=$(stat -c %s "$OUT/big.pcap")
 packets=$(capinfos -c -T -r "$OUT/big.pcap" | cut -f2)
