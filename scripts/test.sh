@@ -16,6 +16,14 @@ go vet ./...
 echo "== go test -race"
 go test -race -count=1 ./... 2>&1 | tee /tmp/tattle-test.log
 
+# Agreement with other tools on ../shared/captures, as counts in the log
+# (the run above checks it, but go test prints a passing test's log only
+# with -v). The tests skip when the folder is absent.
+echo "== conformance with ../shared/captures (agreement counts)"
+go test -count=1 -v -run 'FoxIO|NDPI|Zeek|Tcpdump|Tshark|SharedCapture|EverySharedCapture|SharedSamples' ./... >/tmp/tattle-conformance.log 2>&1 ||
+	{ cat /tmp/tattle-conformance.log; exit 1; }
+grep -E '^\s+\S+_test\.go:[0-9]+: |^--- SKIP|^\s+--- SKIP' /tmp/tattle-conformance.log | sed 's/^ *//' || true
+
 # The libpcap build (-tags libpcap, cgo) of live capture, where libpcap's
 # headers are installed: vetted, and its end-to-end test run (as root).
 if [ -f /usr/include/pcap.h ] || [ -f /usr/include/pcap/pcap.h ]; then
