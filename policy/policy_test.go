@@ -319,3 +319,18 @@ func FuzzLint(f *testing.F) {
 		_, _ = Parse("f.yaml", b)
 	})
 }
+
+// TestScoreClassesCoverKinds: every score class a finding kind names in
+// result.Kinds has points in the score table, so no kind that should
+// cost points is silently free.
+func TestScoreClassesCoverKinds(t *testing.T) {
+	known := map[string]bool{}
+	for _, c := range scoreClasses {
+		known[c.name] = true
+	}
+	for k, info := range result.Kinds {
+		if info.Class != result.ClassNone && !known[info.Class] {
+			t.Errorf("kind %s counts in class %q, which the score table lacks", k, info.Class)
+		}
+	}
+}

@@ -13,21 +13,20 @@ import (
 // the findings that caused it.
 var scoreClasses = []struct {
 	name   string
-	kinds  []string
 	points int // per distinct finding
 	cap    int
 }{
-	{"disclosure contradicted by traffic", []string{KindIncorrect, KindEncryption}, 25, 50},
-	{"credentials in cleartext", []string{"cleartext-credentials"}, 25, 25},
-	{"third parties the declaration omits", []string{KindOmitted}, 15, 45},
-	{"personal data in cleartext", []string{"cleartext-personal-data"}, 10, 30},
-	{"contact outside the MUD profile", []string{KindMUD}, 10, 30},
-	{"advertising, analytics and tracking contacts", []string{"tracker-contact"}, 5, 20},
-	{"unencrypted traffic to the internet", []string{"cleartext-protocol"}, 5, 15},
-	{"outdated TLS, weak cipher suites or bad certificates", []string{"weak-tls-version", "weak-tls-cipher", "weak-tls-used", "tls-certificate-self-signed", "tls-certificate-expired"}, 5, 15},
-	{"ambiguous disclosures", []string{KindAmbiguous}, 5, 10},
-	{"vague disclosures", []string{KindVague}, 2, 10},
-	{"third parties (no declaration to check them against)", []string{"third-party-contact"}, 2, 10},
+	{result.ClassContradicted, 25, 50},
+	{result.ClassCredentials, 25, 25},
+	{result.ClassOmitted, 15, 45},
+	{result.ClassPersonal, 10, 30},
+	{result.ClassMUD, 10, 30},
+	{result.ClassTrackers, 5, 20},
+	{result.ClassCleartext, 5, 15},
+	{result.ClassTLS, 5, 15},
+	{result.ClassAmbiguous, 5, 10},
+	{result.ClassVague, 2, 10},
+	{result.ClassThirdParty, 2, 10},
 }
 
 // Grade turns a score into a letter: A 90+, B 80+, C 65+, D 50+, F below.
@@ -59,12 +58,15 @@ func Score(dev *result.Device) *result.Score {
 		}
 		byKind[f.Kind] = append(byKind[f.Kind], f.ID)
 	}
+	byClass := map[string][]string{}
+	for k, ids := range byKind {
+		if c := result.Kinds[k].Class; c != result.ClassNone {
+			byClass[c] = append(byClass[c], ids...)
+		}
+	}
 	s := &result.Score{Value: 100, Deductions: []result.Deduction{}}
 	for _, c := range scoreClasses {
-		var ids []string
-		for _, k := range c.kinds {
-			ids = append(ids, byKind[k]...)
-		}
+		ids := byClass[c.name]
 		if len(ids) == 0 {
 			continue
 		}

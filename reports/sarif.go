@@ -102,24 +102,11 @@ func (SARIF) Render(w io.Writer, r *result.Result) error {
 	return rep.PrettyWrite(w)
 }
 
+// ruleText is a kind's SARIF rule description, from the one table of
+// finding kinds.
 func ruleText(kind string) string {
-	switch kind {
-	case "cleartext-personal-data":
-		return "Personal data sent without encryption"
-	case "cleartext-credentials":
-		return "Credentials sent without encryption"
-	case "cleartext-protocol":
-		return "Unencrypted traffic to the internet"
-	case "weak-tls-version":
-		return "TLS below 1.2 offered"
-	case "weak-tls-cipher":
-		return "Weak TLS cipher suites offered"
-	case "tracker-contact":
-		return "Contact with an advertising, analytics, tracking or data-broker service"
-	case "third-party-contact":
-		return "Contact with a third party"
-	case "unclassified-destination":
-		return "Destination tattle cannot classify"
+	if k, ok := result.Kinds[kind]; ok {
+		return k.Rule
 	}
 	return fmt.Sprintf("tattle finding %s", kind)
 }
