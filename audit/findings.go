@@ -12,20 +12,20 @@ import (
 	"github.com/tattle-audit/tattle/result"
 )
 
-// Finding kinds produced by the audit stage. The policy stage adds the
-// disclosure kinds; reports treat kinds as opaque rule ids.
+// Finding kinds produced by the audit stage (the table of every kind, its
+// title, severity, score class and SARIF rule, is result.Kinds).
 const (
-	KindCleartextPersonal = "cleartext-personal-data"
-	KindCleartextProtocol = "cleartext-protocol"
-	KindWeakTLSVersion    = "weak-tls-version"
-	KindWeakTLSCipher     = "weak-tls-cipher"
-	KindTrackerContact    = "tracker-contact"
-	KindThirdParty        = "third-party-contact"
-	KindUnclassified      = "unclassified-destination"
-	KindCredentials       = "cleartext-credentials"
-	KindWeakTLSUsed       = "weak-tls-used"
-	KindCertSelfSigned    = "tls-certificate-self-signed"
-	KindCertExpired       = "tls-certificate-expired"
+	KindCleartextPersonal = result.KindCleartextPersonal
+	KindCleartextProtocol = result.KindCleartextProtocol
+	KindWeakTLSVersion    = result.KindWeakTLSVersion
+	KindWeakTLSCipher     = result.KindWeakTLSCipher
+	KindTrackerContact    = result.KindTrackerContact
+	KindThirdParty        = result.KindThirdParty
+	KindUnclassified      = result.KindUnclassified
+	KindCredentials       = result.KindCredentials
+	KindWeakTLSUsed       = result.KindWeakTLSUsed
+	KindCertSelfSigned    = result.KindCertSelfSigned
+	KindCertExpired       = result.KindCertExpired
 )
 
 // maxEvidence bounds the packets cited per finding; Count keeps the total.
@@ -174,7 +174,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 		if label == "" {
 			label = dst.IP
 		}
-		ev := []result.Evidence{{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First}}
+		ev := []result.Evidence{dst.NameEvidence()}
 		if dst.CleartextBytes > 0 && !dst.Local {
 			out = append(out, result.Finding{
 				ID: FindingID(KindCleartextProtocol, id, label+"|"+strings.Join(dst.Protocols, ",")), Kind: KindCleartextProtocol,

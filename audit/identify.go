@@ -204,7 +204,7 @@ func partyFindings(rd *result.Device) []result.Finding {
 		if label == "" {
 			label = dst.IP
 		}
-		ev := result.Evidence{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First, Detail: fmt.Sprintf("%s:%d/%s", dst.IP, dst.Port, dst.Transport)}
+		ev := dst.NameEvidence()
 		switch dst.Party {
 		case fingerprints.PartyThird, fingerprints.PartyFirst:
 			if dst.Party == fingerprints.PartyFirst && !fingerprints.IsTracker(dst.Category) {

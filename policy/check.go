@@ -20,16 +20,16 @@ const (
 	Unclassified = "unclassified"
 )
 
-// Finding kinds of the policy stage.
+// Finding kinds of the policy stage (described in result.Kinds).
 const (
-	KindClear        = "disclosure-clear"
-	KindVague        = "disclosure-vague"
-	KindOmitted      = "disclosure-omitted"
-	KindIncorrect    = "disclosure-incorrect"
-	KindAmbiguous    = "disclosure-ambiguous"
-	KindUnclassified = "disclosure-unclassified"
-	KindMUD          = "mud-violation"
-	KindEncryption   = "encryption-claim-contradicted"
+	KindClear        = result.KindDisclosureClear
+	KindVague        = result.KindDisclosureVague
+	KindOmitted      = result.KindDisclosureOmitted
+	KindIncorrect    = result.KindDisclosureIncorrect
+	KindAmbiguous    = result.KindDisclosureAmbiguous
+	KindUnclassified = result.KindDisclosureUnclassified
+	KindMUD          = result.KindMUDViolation
+	KindEncryption   = result.KindEncryptionContradicted
 )
 
 func norm(s string) string {
@@ -256,7 +256,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 		var ev []result.Evidence
 		var names []string
 		for _, f := range dev.Findings {
-			if (f.Kind == "cleartext-protocol" || f.Kind == "cleartext-personal-data" || f.Kind == "cleartext-credentials") && f.Severity != result.SeverityInfo {
+			if (f.Kind == result.KindCleartextProtocol || f.Kind == result.KindCleartextPersonal || f.Kind == result.KindCredentials) && f.Severity != result.SeverityInfo {
 				ev = append(ev, f.Evidence...)
 				if !containsString(names, f.Destination) {
 					names = append(names, f.Destination)
@@ -408,7 +408,7 @@ func deviceFlows(dev *result.Device) []flow {
 		}
 		byLabel[label] = dst
 		out = append(out, flow{dataType: UnknownData, dst: dst, label: label,
-			evidence: []result.Evidence{{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First}}})
+			evidence: []result.Evidence{dst.NameEvidence()}})
 	}
 	for _, f := range dev.Findings {
 		if f.Kind != "cleartext-personal-data" && f.Kind != "cleartext-credentials" {
@@ -494,7 +494,7 @@ func checkMUD(d *Declaration, dev *result.Device) []result.Finding {
 			Title:       "Contact outside the MUD profile: " + label,
 			Message:     fmt.Sprintf("The manufacturer's MUD file allows %d names; %s (%s:%d) is not among them.", len(d.AllowedDomains), label, dst.IP, dst.Port),
 			Destination: label, Organization: dst.Organization, PolicyRef: d.File,
-			Evidence: []result.Evidence{{Source: "flow", File: dst.File, Packet: dst.Packet, Time: dst.First}},
+			Evidence: []result.Evidence{dst.NameEvidence()},
 		})
 	}
 	return out

@@ -37,7 +37,7 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{"schema", r.Schema}, {"tool", r.Tool}, {"inputs", r.Inputs}, {"stats", r.Stats}} {
+	}{{"schema", r.Schema}, {"tool", r.Tool}, {"inputs", r.Inputs}, {"stats", r.Stats}, {"overview", result.BuildOverview(r)}} {
 		if err := field(f.name, f.v, false); err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 		}
 	}
 	return emit("summary", map[string]any{"schema": r.Schema, "tool": r.Tool, "stats": r.Stats, "devices": len(r.Devices),
-		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted}, nil)
+		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted, "overview": result.BuildOverview(r)}, nil)
 }
 
 // marshalDevices encodes devices in windows of devicesWindow, each window

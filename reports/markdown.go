@@ -8,11 +8,15 @@ import (
 	"github.com/tattle-audit/tattle/result"
 )
 
-// Markdown is the report for issue trackers and pull-request comments.
+// Markdown is the report for issue trackers and pull-request comments: a
+// summary and an overview table first, then per device its identity, the
+// score's deductions with the findings behind them, findings and
+// destinations.
 type Markdown struct{}
 
 func (Markdown) Render(w io.Writer, r *result.Result) error {
 	var b strings.Builder
+	ov := result.BuildOverview(r)
 	b.WriteString("# tattle report\n\n")
 	fmt.Fprintf(&b, "%d packets, %d flows, %d devices.", r.Stats.Packets, r.Stats.Flows, len(r.Devices))
 	if r.Redacted {
@@ -26,9 +30,36 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 		}
 		b.WriteString("\n")
 	}
-	for i := range r.Devices {
-		d := &r.Devices[i]
-		fmt.Fprintf(&b, "\n## %s\n\n", MD(deviceLabel(d)))
+	for _, wn := range r.Warnings {
+		fmt.Fprintf(&b, "- warning: %s\n", MD(strings.TrimPrefix(wn.File+": "+wn.Message, ": ")))
+	}
+	fmt.Fprintf(&b, "\n## Summary\n\n%s\n", MD(ov.Summary))
+	for _, group := range []string{result.GroupIoT, result.GroupOther} {
+		first := true
+		for _, row := range ov.Devices {
+			if row.Group != group {
+				continue
+			}
+			if first {
+				title := "IoT devices"
+				if group == result.GroupOther {
+					title = "Infrastructure, computers and phones"
+				}
+				fmt.Fprintf(&b, "\n### %s\n\n| device | vendor / type / model | score | third parties | undisclosed recipients | personal data in cleartext | findings (C/H/M/L/I) |\n|---|---|---|---|---|---|---|\n", title)
+				first = false
+			}
+			score := "–"
+			if row.Score != nil {
+				score = fmt.Sprintf("%s %d", row.Grade, *row.Score)
+			}
+			f := row.Findings
+			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s | %s | %d/%d/%d/%d/%d |\n", MD(row.Name), mdAnchor(row.Device), MD(claims(row)), score,
+				MD(strings.Join(row.ThirdParties, ", ")), MD(strings.Join(row.Undisclosed, ", ")), MD(strings.Join(row.PersonalData, ", ")),
+				f.Critical, f.High, f.Medium, f.Low, f.Info)
+		}
+	}
+	for _, d := range inOverviewOrder(r, ov) {
+		fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n## %s\n\n", mdAnchor(d.ID), MD(deviceLabel(d)))
 		fmt.Fprintf(&b, "- device: %s", MD(d.ID))
 		if d.OUIVendor != "" {
 			fmt.Fprintf(&b, " (OUI: %s)", MD(d.OUIVendor))
@@ -46,11 +77,18 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 				fmt.Fprintf(&b, "- %s: **%s** (%.0f%%)%s\n", f.n, MD(f.v.Value), 100*f.v.Confidence, ev)
 			}
 		}
-		if d.Score != nil {
-			fmt.Fprintf(&b, "- score: **%s** (%d/100)\n", d.Score.Grade, d.Score.Value)
-		}
 		if d.Policy != nil {
 			fmt.Fprintf(&b, "- declaration: %s\n", MD(d.Policy.File))
+		}
+		if d.Score != nil {
+			fmt.Fprintf(&b, "- score: **%s** (%d/100)\n", d.Score.Grade, d.Score.Value)
+			if len(d.Score.Deductions) > 0 {
+				titles := findingTitles(d)
+				b.WriteString("\n| points | reason | findings |\n|---|---|---|\n")
+				for _, x := range d.Score.Deductions {
+					fmt.Fprintf(&b, "| −%d | %s | %s |\n", x.Points, MD(x.Reason), MD(strings.Join(titlesOf(x.Finding, titles), "; ")))
+				}
+			}
 		}
 		if fs := sortedFindings(d.Findings); len(fs) > 0 {
 			b.WriteString("\n| severity | finding | destination | evidence | declaration |\n|---|---|---|---|---|\n")
@@ -71,4 +109,57 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdAnchor makes an anchor id from a device id: letters and digits kept,
+// everything else a hyphen.
+func mdAnchor(id string) string {
+	var b strings.Builder
+	b.WriteString("device-")
+	for _, r := range strings.ToLower(id) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+// claims is "vendor / type / model" with confidences, unknown parts as "?".
+func claims(row result.OverviewRow) string {
+	var parts []string
+	for _, c := range []result.Claim{row.Vendor, row.Type, row.Model} {
+		if c.Value == "" {
+			parts = append(parts, "?")
+		} else {
+			parts = append(parts, fmt.Sprintf("%s (%.0f%%)", c.Value, 100*c.Confidence))
+		}
+	}
+	return strings.Join(parts, " / ")
+}
+
+// findingTitles maps a device's finding IDs to their titles.
+func findingTitles(d *result.Device) map[string]string {
+	m := make(map[string]string, len(d.Findings))
+	for _, f := range d.Findings {
+		t := f.Title
+		if f.Destination != "" && !strings.Contains(t, f.Destination) {
+			t += " → " + f.Destination
+		}
+		m[f.ID] = t
+	}
+	return m
+}
+
+func titlesOf(ids []string, titles map[string]string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if t, ok := titles[id]; ok {
+			out = append(out, t)
+		} else {
+			out = append(out, id)
+		}
+	}
+	return out
 }

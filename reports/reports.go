@@ -7,6 +7,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,6 +19,9 @@ import (
 type Options struct {
 	Color bool
 	Width int // columns; 0 means 100
+	// All lists every finding in the terminal report (by default the
+	// first few per device, with a count of the rest).
+	All bool
 }
 
 // Reporter renders a result.
@@ -99,18 +103,7 @@ func sortedFindings(fs []result.Finding) []result.Finding {
 	return out
 }
 
-func deviceLabel(d *result.Device) string {
-	if d.Identity.Name != "" {
-		return d.Identity.Name
-	}
-	if d.OUIVendor != "" {
-		return "unknown device (" + d.OUIVendor + ")"
-	}
-	if d.LocallyAdministered {
-		return "unknown device (randomised MAC)"
-	}
-	return "unknown device"
-}
+func deviceLabel(d *result.Device) string { return result.DeviceLabel(d) }
 
 func destLabel(d *result.Destination) string {
 	if d.Name != "" {
@@ -159,6 +152,8 @@ type orgSummary struct {
 	Category string
 	Bytes    uint64
 	Names    []string
+
+	categories []string
 }
 
 func organisations(d *result.Device) []orgSummary {
@@ -174,17 +169,24 @@ func organisations(d *result.Device) []orgSummary {
 		}
 		s := m[key]
 		if s == nil {
-			s = &orgSummary{Org: key, Party: dst.Party, Category: dst.Category}
+			s = &orgSummary{Org: key, Party: dst.Party}
 			m[key] = s
 		}
+		// An organisation runs several services, each with its category
+		// (Amazon's cloud beside its ad system): all of them are shown.
+		if dst.Category != "" && !slices.Contains(s.categories, dst.Category) {
+			s.categories = append(s.categories, dst.Category)
+		}
 		s.Bytes += dst.BytesOut + dst.BytesIn
-		if n := destLabel(dst); len(s.Names) < 6 && !containsStr(s.Names, n) {
+		if n := destLabel(dst); len(s.Names) < 6 && !slices.Contains(s.Names, n) {
 			s.Names = append(s.Names, n)
 		}
 	}
 	out := make([]orgSummary, 0, len(m))
 	for _, s := range m {
 		sort.Strings(s.Names)
+		sort.Strings(s.categories)
+		s.Category = strings.Join(s.categories, ", ")
 		out = append(out, *s)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -199,15 +201,6 @@ func organisations(d *result.Device) []orgSummary {
 	return out
 }
 
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func humanBytes(n uint64) string {
 	switch {
 	case n >= 1<<30:
@@ -218,4 +211,26 @@ func humanBytes(n uint64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// inOverviewOrder lists the devices in the overview's order: IoT first,
+// most severe first; infrastructure, computers and phones last.
+func inOverviewOrder(r *result.Result, ov *result.Overview) []*result.Device {
+	byID := make(map[string]*result.Device, len(r.Devices))
+	for i := range r.Devices {
+		byID[r.Devices[i].ID] = &r.Devices[i]
+	}
+	out := make([]*result.Device, 0, len(r.Devices))
+	for _, row := range ov.Devices {
+		if d := byID[row.Device]; d != nil {
+			out = append(out, d)
+			delete(byID, row.Device)
+		}
+	}
+	for i := range r.Devices { // IDs repeated: keep every device
+		if byID[r.Devices[i].ID] == &r.Devices[i] {
+			out = append(out, &r.Devices[i])
+		}
+	}
+	return out
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/tattle-audit/tattle/audit"
 	"github.com/tattle-audit/tattle/capture"
@@ -82,23 +85,83 @@ func render(t *testing.T, format string, opts reports.Options, r *result.Result)
 	return buf.Bytes()
 }
 
-// TestGoldenDemo renders the demo capture in every format, redacted as a
-// shared report would be, and in colour for the terminal.
+// TestGoldenDemo renders the demo capture and two generated multi-device
+// homes in every format, redacted as a shared report would be, the
+// terminal at 80 and 100 columns and in colour.
 func TestGoldenDemo(t *testing.T) {
-	res := result.Redact(demoResult(t))
-	for _, tc := range []struct {
-		name, format string
-		opts         reports.Options
+	caps := []struct {
+		prefix string
+		res    func() *result.Result
 	}{
-		{"demo-terminal", "terminal", reports.Options{Width: 100}},
-		{"demo-terminal-color", "terminal", reports.Options{Width: 100, Color: true}},
-		{"demo-json", "json", reports.Options{}},
-		{"demo-ndjson", "ndjson", reports.Options{}},
-		{"demo-sarif", "sarif", reports.Options{}},
-		{"demo-html", "html", reports.Options{}},
-		{"demo-markdown", "markdown", reports.Options{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, render(t, tc.format, tc.opts, res)) })
+		{"demo", func() *result.Result { return demoResult(t) }},
+		{"studio", func() *result.Result { return fileResult(t, "studio.pcapng") }},
+		{"flat", func() *result.Result { return fileResult(t, "flat.pcapng") }},
+	}
+	for _, c := range caps {
+		res := result.Redact(c.res())
+		for _, tc := range []struct {
+			name, format string
+			opts         reports.Options
+		}{
+			{"terminal", "terminal", reports.Options{Width: 100}},
+			{"terminal-80", "terminal", reports.Options{Width: 80, All: true}},
+			{"terminal-color", "terminal", reports.Options{Width: 100, Color: true}},
+			{"json", "json", reports.Options{}},
+			{"ndjson", "ndjson", reports.Options{}},
+			{"sarif", "sarif", reports.Options{}},
+			{"html", "html", reports.Options{}},
+			{"markdown", "markdown", reports.Options{}},
+		} {
+			name := c.prefix + "-" + tc.name
+			t.Run(name, func(t *testing.T) { golden(t, name, render(t, tc.format, tc.opts, res)) })
+		}
+	}
+}
+
+// fileResult scans a generated capture of testdata/.
+func fileResult(t *testing.T, name string) *result.Result {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scanCapture(t, "testdata/"+name, data)
+}
+
+// TestTerminalFitsWidth: at 80 columns no line of the terminal report is
+// wider than the terminal, on every generated capture.
+func TestTerminalFitsWidth(t *testing.T) {
+	for _, name := range []string{"home.pcapng", "studio.pcapng", "flat.pcapng", "personal.pcapng", "injection.pcapng"} {
+		res := result.Redact(fileResult(t, name))
+		out := render(t, "terminal", reports.Options{Width: 80, All: true}, res)
+		for i, l := range strings.Split(string(out), "\n") {
+			if w := lipgloss.Width(l); w > 80 {
+				t.Errorf("%s line %d is %d columns: %q", name, i+1, w, l)
+			}
+		}
+	}
+}
+
+// TestTerminalAllFindings: --all lists every finding; by default the
+// list stops after a few with a count of the rest.
+func TestTerminalAllFindings(t *testing.T) {
+	res := result.Redact(fileResult(t, "personal.pcapng"))
+	n := len(res.Devices[0].Findings)
+	if n <= 8 {
+		t.Fatalf("the personal-data capture has %d findings, want more than 8 for this test", n)
+	}
+	short := string(render(t, "terminal", reports.Options{Width: 100}, res))
+	all := string(render(t, "terminal", reports.Options{Width: 100, All: true}, res))
+	if !strings.Contains(short, fmt.Sprintf("and %d more", n-8)) {
+		t.Errorf("default terminal report does not say how many findings it left out")
+	}
+	for _, f := range res.Devices[0].Findings {
+		if !strings.Contains(all, f.Title) {
+			t.Errorf("--all report lacks finding %q", f.Title)
+		}
+	}
+	if !strings.Contains(all, "summary:") {
+		t.Error("no closing summary line")
 	}
 }
 
@@ -187,7 +250,9 @@ func TestResultSchema(t *testing.T) {
 	res := demoResult(t)
 	doc := render(t, "json", reports.Options{}, res)
 	// The report is written device by device with its own indenter; the
-	// bytes are those of json.Encoder on the whole result.
+	// bytes are those of json.Encoder on the whole result, its overview
+	// filled in.
+	res.Overview = result.BuildOverview(res)
 	var whole bytes.Buffer
 	enc := json.NewEncoder(&whole)
 	enc.SetIndent("", "  ")

@@ -14,10 +14,14 @@ const SchemaVersion = "tattle.result/v1"
 
 // Result is the outcome of one scan.
 type Result struct {
-	Schema   string    `json:"schema"`
-	Tool     Tool      `json:"tool"`
-	Inputs   []Input   `json:"inputs"`
-	Stats    Stats     `json:"stats"`
+	Schema string  `json:"schema"`
+	Tool   Tool    `json:"tool"`
+	Inputs []Input `json:"inputs"`
+	Stats  Stats   `json:"stats"`
+	// Overview summarises the devices, as every report shows it first.
+	// It is derived (BuildOverview): the JSON report writes it fresh, and
+	// a result read back recomputes it.
+	Overview *Overview `json:"overview,omitempty"`
 	Devices  []Device  `json:"devices"`
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Redacted is true when personal data was replaced by placeholders.

@@ -64,7 +64,7 @@ what it captured to pcapng, so the audit can be reproduced from the file.
 	f.StringVarP(&opts.Write, "write", "w", "", "write captured packets to this pcapng file")
 	f.Int64Var(&opts.RotateMB, "rotate-mb", 0, "with -w, start a new file every this many MB")
 	f.DurationVar(&opts.RotateEvery, "rotate-every", 0, "with -w, start a new file this often")
-	addOutputFlags(cmd, &opts.Scan.Format, &opts.Scan.Output, &opts.Scan.ShowPersonal, &opts.Scan.FailOn, &opts.Scan.Baseline)
+	addOutputFlags(cmd, &opts.Scan.OutputOptions)
 	f.StringArrayVar(&opts.Scan.Policies, "policy", nil, "privacy declaration file or directory to check devices against")
 	return cmd
 }
@@ -132,7 +132,7 @@ func runCapture(opts *CaptureOptions) error {
 		fmt.Fprintf(io.ErrOut, "tattle: wrote %v\n", tee.Files)
 	}
 	policy.Apply(res, decls)
-	code, err := emit(io, res, opts.Scan.Format, opts.Scan.Output, opts.Scan.ShowPersonal, opts.Scan.FailOn, opts.Scan.Baseline)
+	code, err := emit(io, res, opts.Scan.OutputOptions)
 	if err != nil {
 		return err
 	}

@@ -11,13 +11,9 @@ import (
 
 // ReportOptions are the inputs of `tattle report`.
 type ReportOptions struct {
-	IO           *IOStreams
-	Result       string
-	Format       string
-	Output       string
-	ShowPersonal bool
-	FailOn       string
-	Baseline     string
+	IO     *IOStreams
+	Result string
+	OutputOptions
 }
 
 func newReportCmd(io *IOStreams) *cobra.Command {
@@ -37,7 +33,7 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 			if err != nil {
 				return withCode(ExitInput, err)
 			}
-			code, err := emit(opts.IO, res, opts.Format, opts.Output, opts.ShowPersonal, opts.FailOn, opts.Baseline)
+			code, err := emit(opts.IO, res, opts.OutputOptions)
 			if err != nil {
 				return err
 			}
@@ -47,7 +43,7 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 			return nil
 		},
 	}
-	addOutputFlags(cmd, &opts.Format, &opts.Output, &opts.ShowPersonal, &opts.FailOn, &opts.Baseline)
+	addOutputFlags(cmd, &opts.OutputOptions)
 	return cmd
 }
 

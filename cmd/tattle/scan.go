@@ -24,34 +24,43 @@ import (
 
 // ScanOptions are the inputs of `tattle scan`.
 type ScanOptions struct {
-	IO           *IOStreams
-	Paths        []string
-	Demo         bool
-	Format       string
-	Output       string
-	ShowPersonal bool
-	FailOn       string
-	Baseline     string
-	KnownValues  string
-	Rules        []string
-	Knowledge    []string
-	Lists        []string
-	ASNDB        string
-	Policies     []string
+	IO    *IOStreams
+	Paths []string
+	Demo  bool
+	OutputOptions
+	KnownValues string
+	Rules       []string
+	Knowledge   []string
+	Lists       []string
+	ASNDB       string
+	Policies    []string
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
 	// NoInspect skips payload inspection (personal data in cleartext).
 	NoInspect bool
 }
 
-// output flags shared by scan and report.
-func addOutputFlags(cmd *cobra.Command, format, output *string, showPersonal *bool, failOn, base *string) {
+// OutputOptions are the report flags shared by scan, capture and report.
+type OutputOptions struct {
+	Format       string
+	Output       string
+	ShowPersonal bool
+	FailOn       string
+	Baseline     string
+	// All lists every finding in the terminal report.
+	All bool
+}
+
+// addOutputFlags registers the report flags shared by scan, capture and
+// report.
+func addOutputFlags(cmd *cobra.Command, o *OutputOptions) {
 	f := cmd.Flags()
-	f.StringVarP(format, "format", "f", "terminal", "report format: "+strings.Join(reports.Formats, ", "))
-	f.StringVarP(output, "output", "o", "", "write the report to this file instead of standard output")
-	f.BoolVar(showPersonal, "show-personal-data", false, "do not redact personal data (MAC addresses, host names, excerpts) in the report")
-	f.StringVar(failOn, "fail-on", "", "exit 1 when a finding has this severity or higher: info, low, medium, high, critical")
-	f.StringVar(base, "baseline", "", "report only what is new against this earlier JSON result (new destinations, third parties, findings, score drops)")
+	f.StringVarP(&o.Format, "format", "f", "terminal", "report format: "+strings.Join(reports.Formats, ", "))
+	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of standard output")
+	f.BoolVar(&o.ShowPersonal, "show-personal-data", false, "do not redact personal data (MAC addresses, host names, excerpts) in the report")
+	f.StringVar(&o.FailOn, "fail-on", "", "exit 1 when a finding has this severity or higher: info, low, medium, high, critical")
+	f.StringVar(&o.Baseline, "baseline", "", "report only what is new against this earlier JSON result (new destinations, third parties, findings, score drops)")
+	f.BoolVar(&o.All, "all", false, "terminal report: list every finding of every device (by default the first 8 per device)")
 }
 
 func newScanCmd(io *IOStreams, runF func(*ScanOptions) error) *cobra.Command {
@@ -87,7 +96,7 @@ standard input, and reports each device with its identity and destinations.
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "scan the built-in demo capture of a small smart home")
-	addOutputFlags(cmd, &opts.Format, &opts.Output, &opts.ShowPersonal, &opts.FailOn, &opts.Baseline)
+	addOutputFlags(cmd, &opts.OutputOptions)
 	f.StringVar(&opts.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
@@ -237,7 +246,7 @@ func runScan(opts *ScanOptions) error {
 		}
 		res.Devices = kept
 	}
-	code, err := emit(opts.IO, res, opts.Format, opts.Output, opts.ShowPersonal, opts.FailOn, opts.Baseline)
+	code, err := emit(opts.IO, res, opts.OutputOptions)
 	if err != nil {
 		return err
 	}
@@ -253,26 +262,26 @@ func runScan(opts *ScanOptions) error {
 // emit writes the report and decides the CI exit code: 1 when a finding
 // (a new one, with a baseline) is at or above failOn, or with a baseline
 // when a score dropped.
-func emit(io *IOStreams, res *result.Result, format, output string, showPersonal bool, failOn, basePath string) (ExitCode, error) {
+func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error) {
 	shown := res
-	if basePath != "" {
-		prev, err := baseline.Load(basePath)
+	if out.Baseline != "" {
+		prev, err := baseline.Load(out.Baseline)
 		if err != nil {
 			return ExitUsage, withCode(ExitUsage, err)
 		}
 		shown = baseline.Filter(res, baseline.Compare(prev, res))
 	}
-	if !showPersonal {
+	if !out.ShowPersonal {
 		result.RedactInPlace(shown) // nothing reads the unredacted result after this
 	}
-	rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled() && output == "", Width: io.Width})
+	rep, err := reports.New(out.Format, reports.Options{Color: io.ColorEnabled() && out.Output == "", Width: io.Width, All: out.All})
 	if err != nil {
 		return ExitUsage, withCode(ExitUsage, err)
 	}
-	if err := writeTo(io, output, func(w ioWriter) error { return rep.Render(w, shown) }); err != nil {
+	if err := writeTo(io, out.Output, func(w ioWriter) error { return rep.Render(w, shown) }); err != nil {
 		return ExitInternal, err
 	}
-	if failOn != "" && reports.ExceedsThreshold(shown, failOn) {
+	if out.FailOn != "" && reports.ExceedsThreshold(shown, out.FailOn) {
 		return ExitFindings, nil
 	}
 	return ExitOK, nil

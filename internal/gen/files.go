@@ -8,6 +8,8 @@ func Files() map[string]func() ([]byte, error) {
 		"testdata/home.pcapng":      func() ([]byte, error) { return Generate(Home) },
 		"testdata/injection.pcapng": func() ([]byte, error) { return Generate(Injection) },
 		"testdata/personal.pcapng":  func() ([]byte, error) { return Generate(PersonalData) },
+		"testdata/studio.pcapng":    func() ([]byte, error) { return Generate(Studio) },
+		"testdata/flat.pcapng":      func() ([]byte, error) { return Generate(Flat) },
 		"testdata/truncated.pcapng": func() ([]byte, error) {
 			b, err := Generate(Home)
 			return Truncate(b), err
