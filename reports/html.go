@@ -112,7 +112,7 @@ func (HTML) Render(w io.Writer, r *result.Result) error {
 		devs = append(devs, hd)
 	}
 	var buf bytes.Buffer
-	if err := htmlTmpl.Execute(&buf, map[string]any{"R": r, "O": ov, "Devices": devs}); err != nil {
+	if err := htmlTmpl.Execute(&buf, map[string]any{"R": r, "O": ov, "Devices": devs, "Baseline": baselineLine(r)}); err != nil {
 		return err
 	}
 	_, err := w.Write(visibleControls(buf.Bytes()))
@@ -262,6 +262,7 @@ svg text{font-family:system-ui,sans-serif}
 <p class="dim">{{.R.Stats.Packets}} packets, {{.R.Stats.Flows}} flows, {{len .R.Devices}} devices{{if .R.Redacted}}; personal data redacted{{end}}.
 {{range .R.Inputs}}<br>input <code>{{.Name}}</code>: {{.Format}}, {{.Packets}} packets{{if .Error}} — damaged: {{.Error}}{{end}}{{end}}</p>
 {{range .R.Warnings}}<p class="medium">warning: {{if .File}}{{.File}}: {{end}}{{.Message}}</p>{{end}}
+{{with .Baseline}}<p class="medium"><strong>{{.}}</strong></p>{{end}}
 <p class="summary">{{.O.Summary}}</p>
 </header>
 <nav class="toc" aria-label="contents">

@@ -66,6 +66,11 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 			return err
 		}
 	}
+	if r.Baseline != nil {
+		if err := field("baseline", r.Baseline, false); err != nil {
+			return err
+		}
+	}
 	if err := field("redacted", r.Redacted, true); err != nil {
 		return err
 	}
@@ -120,7 +125,7 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 		}
 	}
 	return emit("summary", map[string]any{"schema": r.Schema, "tool": r.Tool, "stats": r.Stats, "devices": len(r.Devices),
-		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted, "overview": result.BuildOverview(r)}, nil)
+		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted, "overview": result.BuildOverview(r), "baseline": r.Baseline}, nil)
 }
 
 // marshalDevices encodes devices in windows of devicesWindow, each window

@@ -33,6 +33,9 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "- warning: %s\n", MD(strings.TrimPrefix(wn.File+": "+wn.Message, ": ")))
 	}
+	if l := baselineLine(r); l != "" {
+		fmt.Fprintf(&b, "\n**%s**\n", MD(l))
+	}
 	fmt.Fprintf(&b, "\n## Summary\n\n%s\n", MD(ov.Summary))
 	for _, group := range []string{result.GroupIoT, result.GroupOther} {
 		first := true

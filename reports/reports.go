@@ -234,3 +234,13 @@ func inOverviewOrder(r *result.Result, ov *result.Overview) []*result.Device {
 	}
 	return out
 }
+
+// baselineLine says what a result filtered against a baseline shows.
+func baselineLine(r *result.Result) string {
+	b := r.Baseline
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprintf("only what is new against the baseline %s: %d new devices, %d new destinations, %d new third parties, %d new findings, %d score drops (%d findings resolved)",
+		b.File, b.NewDevices, b.NewDestinations, b.NewThirdParties, b.NewFindings, b.ScoreDrops, b.Resolved)
+}

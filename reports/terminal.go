@@ -45,6 +45,9 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 	if r.Redacted {
 		b.WriteString(p.dim.Render("  personal data redacted (--show-personal-data to show it)") + "\n")
 	}
+	if l := baselineLine(r); l != "" {
+		b.WriteString(t.wrap(p.warn, "  ", "    ", Term(l)))
+	}
 	for _, wn := range r.Warnings {
 		msg := "warning: " + Term(wn.Message)
 		if wn.File != "" {

@@ -24,8 +24,23 @@ type Result struct {
 	Overview *Overview `json:"overview,omitempty"`
 	Devices  []Device  `json:"devices"`
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Baseline is set when the result shows only what is new against an
+	// earlier one (--baseline, tattle diff).
+	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	// Redacted is true when personal data was replaced by placeholders.
 	Redacted bool `json:"redacted"`
+}
+
+// BaselineSummary says which earlier result this one was compared with and
+// how much is new; the devices then hold only what is new.
+type BaselineSummary struct {
+	File            string `json:"file"`
+	NewDevices      int    `json:"new_devices"`
+	NewDestinations int    `json:"new_destinations"`
+	NewThirdParties int    `json:"new_third_parties"`
+	NewFindings     int    `json:"new_findings"`
+	ScoreDrops      int    `json:"score_drops"`
+	Resolved        int    `json:"resolved_findings"`
 }
 
 // Tool names the program that made the result.

@@ -63,6 +63,20 @@ func TestEndToEnd(t *testing.T) {
 		if code, _, _ := tattle(t, nil, "scan", "--demo", "--fail-on", "medium", "--baseline", base, "--policy", filepath.Join(root, "examples", "policies")); code != ExitOK {
 			t.Errorf("same scan against its own baseline: exit %d, want 0", code)
 		}
+		// A baseline shared redacted (the default) is compared like with
+		// like: the same scan against it has nothing new either, and the
+		// report says a baseline was used.
+		redacted := filepath.Join(dir, "base-redacted.json")
+		tattle(t, nil, "scan", "--demo", "-f", "json", "-o", redacted, "--policy", filepath.Join(root, "examples", "policies"))
+		code, out, _ := tattle(t, nil, "scan", "--demo", "--fail-on", "medium", "--baseline", redacted, "--policy", filepath.Join(root, "examples", "policies"))
+		if code != ExitOK || !strings.Contains(out, "only what is new against the baseline") {
+			t.Errorf("same scan against its own redacted baseline: exit %d, want 0; report:\n%s", code, out)
+		}
+		_, out, _ = tattle(t, nil, "scan", "--demo", "-f", "json", "--baseline", redacted, "--policy", filepath.Join(root, "examples", "policies"))
+		var r result.Result
+		if err := json.Unmarshal([]byte(out), &r); err != nil || r.Baseline == nil || r.Baseline.NewDevices != 0 || r.Baseline.NewFindings != 0 || len(r.Devices) != 0 {
+			t.Errorf("against its own redacted baseline: %v, baseline %+v, %d devices", err, r.Baseline, len(r.Devices))
+		}
 		if code, _, _ := tattle(t, nil, "scan", "--demo", "--fail-on", "bogus"); code != ExitUsage {
 			t.Errorf("bad severity: exit %d", code)
 		}

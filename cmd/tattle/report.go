@@ -67,20 +67,17 @@ and score drops between two saved JSON results. It exits 1 when anything is new.
 			d := baseline.Compare(prev, next)
 			if format == "summary" {
 				out := io.Out
-				fmt.Fprintf(out, "new devices: %d\nnew destinations: %d\nnew third parties: %d\nnew findings: %d\nscore drops: %d\nresolved findings: %d\n",
-					len(d.NewDevices), len(d.NewDestinations), len(d.NewThirdParties), len(d.NewFindings), len(d.ScoreDrops), d.Gone)
-				for _, x := range d.NewThirdParties {
-					fmt.Fprintf(out, "  + third party %s on %s\n", reports.Term(x.Value), reports.Term(x.Device))
-				}
-				for _, s := range d.ScoreDrops {
-					fmt.Fprintf(out, "  - score %s: %d -> %d\n", reports.Term(s.Device), s.Old, s.New)
+				fmt.Fprintf(out, "compared with %s\nnew devices: %d\nnew destinations: %d\nnew third parties: %d\nnew findings: %d\nscore drops: %d\nresolved findings: %d\n",
+					reports.Term(args[0]), len(d.NewDevices), len(d.NewDestinations), len(d.NewThirdParties), len(d.NewFindings), len(d.ScoreDrops), d.Gone)
+				for _, l := range d.Lines() {
+					fmt.Fprintf(out, "  %s\n", reports.Term(l))
 				}
 			} else {
-				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width})
+				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				if err := rep.Render(io.Out, baseline.Filter(next, d)); err != nil {
+				if err := rep.Render(io.Out, baseline.Filter(next, d, args[0])); err != nil {
 					return err
 				}
 			}

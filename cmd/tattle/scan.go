@@ -269,7 +269,12 @@ func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error
 		if err != nil {
 			return ExitUsage, withCode(ExitUsage, err)
 		}
-		shown = baseline.Filter(res, baseline.Compare(prev, res))
+		cur := res
+		if prev.Redacted && !res.Redacted {
+			// A shared baseline is redacted: compare like with like.
+			cur = result.Redact(res)
+		}
+		shown = baseline.Filter(cur, baseline.Compare(prev, cur), out.Baseline)
 	}
 	if !out.ShowPersonal {
 		result.RedactInPlace(shown) // nothing reads the unredacted result after this

@@ -15,6 +15,7 @@ import (
 // Diff is what a new scan has that an old one had not.
 type Diff struct {
 	NewDevices      []string        `json:"new_devices,omitempty"`
+	NewDeviceItems  []Item          `json:"new_device_names,omitempty"` // NewDevices with their names
 	NewDestinations []Item          `json:"new_destinations,omitempty"`
 	NewThirdParties []Item          `json:"new_third_parties,omitempty"`
 	NewFindings     []Item          `json:"new_findings,omitempty"`
@@ -24,17 +25,25 @@ type Diff struct {
 	destKeys        map[string]bool
 }
 
-// Item names one new thing on one device.
+// Item names one new thing on one device: the device by ID and by the
+// name reports give it, the thing by its value (a device ID, a
+// destination, an organisation, a finding ID) and, for a finding, its
+// title, severity and destination.
 type Item struct {
-	Device string `json:"device"`
-	Value  string `json:"value"`
+	Device      string `json:"device"`
+	DeviceName  string `json:"device_name,omitempty"`
+	Value       string `json:"value"`
+	Title       string `json:"title,omitempty"`
+	Severity    string `json:"severity,omitempty"`
+	Destination string `json:"destination,omitempty"`
 }
 
 // ScoreDrop is a device whose score fell.
 type ScoreDrop struct {
-	Device string `json:"device"`
-	Old    int    `json:"old"`
-	New    int    `json:"new"`
+	Device     string `json:"device"`
+	DeviceName string `json:"device_name,omitempty"`
+	Old        int    `json:"old"`
+	New        int    `json:"new"`
 }
 
 // Empty reports whether nothing is new.
@@ -90,8 +99,10 @@ func Compare(prev, next *result.Result) *Diff {
 	for i := range next.Devices {
 		dv := &next.Devices[i]
 		od := oldDev[dv.ID]
+		name := result.DeviceLabel(dv)
 		if od == nil {
 			d.NewDevices = append(d.NewDevices, dv.ID)
+			d.NewDeviceItems = append(d.NewDeviceItems, Item{Device: dv.ID, DeviceName: name, Value: dv.ID})
 		}
 		seenThird := map[string]bool{}
 		for j := range dv.Destinations {
@@ -103,22 +114,22 @@ func Compare(prev, next *result.Result) *Diff {
 				if n == "" {
 					n = dst.IP
 				}
-				d.NewDestinations = append(d.NewDestinations, Item{Device: dv.ID, Value: fmt.Sprintf("%s:%d/%s", n, dst.Port, dst.Transport)})
+				d.NewDestinations = append(d.NewDestinations, Item{Device: dv.ID, DeviceName: name, Value: fmt.Sprintf("%s:%d/%s", n, dst.Port, dst.Transport)})
 			}
 			if dst.Party == "third" && !oldThird[dv.ID+"|"+dst.Organization] && !seenThird[dst.Organization] {
 				seenThird[dst.Organization] = true
-				d.NewThirdParties = append(d.NewThirdParties, Item{Device: dv.ID, Value: dst.Organization})
+				d.NewThirdParties = append(d.NewThirdParties, Item{Device: dv.ID, DeviceName: name, Value: dst.Organization})
 			}
 		}
 		for _, f := range dv.Findings {
 			newFind[f.ID] = true
 			if !oldFind[f.ID] {
 				d.findingIDs[f.ID] = true
-				d.NewFindings = append(d.NewFindings, Item{Device: dv.ID, Value: f.ID})
+				d.NewFindings = append(d.NewFindings, Item{Device: dv.ID, DeviceName: name, Value: f.ID, Title: f.Title, Severity: f.Severity, Destination: f.Destination})
 			}
 		}
 		if od != nil && od.Score != nil && dv.Score != nil && dv.Score.Value < od.Score.Value {
-			d.ScoreDrops = append(d.ScoreDrops, ScoreDrop{Device: dv.ID, Old: od.Score.Value, New: dv.Score.Value})
+			d.ScoreDrops = append(d.ScoreDrops, ScoreDrop{Device: dv.ID, DeviceName: name, Old: od.Score.Value, New: dv.Score.Value})
 		}
 	}
 	for id := range oldFind {
@@ -132,10 +143,12 @@ func Compare(prev, next *result.Result) *Diff {
 
 // Filter returns a copy of next that keeps only what d says is new:
 // new findings, new destinations, and the devices that have either (or
-// are new, or whose score dropped). Every report format renders it.
-func Filter(next *result.Result, d *Diff) *result.Result {
+// are new, or whose score dropped). Every report format renders it, and
+// says (Result.Baseline) that it was compared with the baseline at path.
+func Filter(next *result.Result, d *Diff, path string) *result.Result {
 	out := *next
 	out.Devices = nil
+	out.Baseline = d.Summary(path)
 	newDev := map[string]bool{}
 	for _, id := range d.NewDevices {
 		newDev[id] = true
@@ -165,4 +178,44 @@ func Filter(next *result.Result, d *Diff) *result.Result {
 		out.Devices = []result.Device{}
 	}
 	return &out
+}
+
+// Summary is what a report says of the comparison: the baseline and the
+// counts of what is new.
+func (d *Diff) Summary(path string) *result.BaselineSummary {
+	return &result.BaselineSummary{File: path, NewDevices: len(d.NewDevices), NewDestinations: len(d.NewDestinations),
+		NewThirdParties: len(d.NewThirdParties), NewFindings: len(d.NewFindings), ScoreDrops: len(d.ScoreDrops), Resolved: d.Gone}
+}
+
+// Lines lists every new thing, one line each, for a person: "+ new
+// device", "+ third party", "+ finding", "+ destination", "- score".
+// Values come from captures: the caller escapes them for its output.
+func (d *Diff) Lines() []string {
+	var out []string
+	on := func(it Item) string {
+		if it.DeviceName != "" {
+			return it.DeviceName + " (" + it.Device + ")"
+		}
+		return it.Device
+	}
+	for _, x := range d.NewDeviceItems {
+		out = append(out, "+ new device "+on(x))
+	}
+	for _, x := range d.NewThirdParties {
+		out = append(out, "+ third party "+x.Value+" on "+on(x))
+	}
+	for _, x := range d.NewFindings {
+		l := fmt.Sprintf("+ finding [%s] %s", x.Severity, x.Title)
+		if x.Destination != "" {
+			l += " → " + x.Destination
+		}
+		out = append(out, l+" on "+on(x))
+	}
+	for _, x := range d.NewDestinations {
+		out = append(out, "+ destination "+x.Value+" on "+on(Item{Device: x.Device, DeviceName: x.DeviceName}))
+	}
+	for _, s := range d.ScoreDrops {
+		out = append(out, fmt.Sprintf("- score of %s: %d -> %d", on(Item{Device: s.Device, DeviceName: s.DeviceName}), s.Old, s.New))
+	}
+	return out
 }

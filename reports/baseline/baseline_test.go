@@ -1,6 +1,7 @@
 package baseline
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tattle-audit/tattle/result"
@@ -9,7 +10,7 @@ import (
 func dev(id string, score int, findings []string, dests ...result.Destination) result.Device {
 	d := result.Device{ID: id, Destinations: dests, Score: &result.Score{Value: score}}
 	for _, f := range findings {
-		d.Findings = append(d.Findings, result.Finding{ID: f, Kind: "k", Severity: "medium"})
+		d.Findings = append(d.Findings, result.Finding{ID: f, Kind: "k", Severity: "medium", Title: "title-" + f})
 	}
 	return d
 }
@@ -42,9 +43,19 @@ func TestCompareAndFilter(t *testing.T) {
 	if len(d.NewDestinations) != 2 || d.Empty() {
 		t.Errorf("new destinations = %v", d.NewDestinations)
 	}
-	f := Filter(next, d)
+	f := Filter(next, d, "old.json")
 	if len(f.Devices) != 2 || len(f.Devices[0].Findings) != 1 || f.Devices[0].Findings[0].ID != "f3" || len(f.Devices[0].Destinations) != 1 {
 		t.Errorf("filtered = %+v", f.Devices)
+	}
+	if f.Baseline == nil || f.Baseline.File != "old.json" || f.Baseline.NewFindings != 1 || f.Baseline.NewDevices != 1 {
+		t.Errorf("filtered result's baseline summary = %+v", f.Baseline)
+	}
+	lines := strings.Join(d.Lines(), "\n")
+	for _, want := range []string{"+ new device unknown device (bb)", "+ third party Broker on unknown device (aa)", "+ finding [medium] title-f3",
+		"+ destination t.broker.example:443/tcp on unknown device (aa)", "- score of unknown device (aa): 90 -> 70"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("diff lines lack %q:\n%s", want, lines)
+		}
 	}
 	if same := Compare(next, next); !same.Empty() {
 		t.Errorf("a result differs from itself: %+v", same)
