@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"runtime"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -129,6 +130,11 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 			res.Warnings = append(res.Warnings, result.Warning{File: in.Name, Message: w})
 		}
 		res.Inputs = append(res.Inputs, ri)
+	}
+	if res.Stats.PayloadStripped() {
+		res.Warnings = append(res.Warnings, result.Warning{Message: fmt.Sprintf(
+			"%d of %d packets were cut short by the capture's snaplen or damage: payload checks (personal data, HTTP, TLS names) saw little, and scores rest on partial evidence",
+			res.Stats.Truncated, res.Stats.Packets)})
 	}
 	if res.Devices == nil {
 		res.Devices = []result.Device{}

@@ -16,6 +16,7 @@ func Apply(res *result.Result, decls []*Declaration) {
 			dev.Findings = result.MergeFindings(dev.Findings, 10)
 		}
 		dev.Score = Score(dev)
+		dev.Score.Partial = res.Stats.PayloadStripped()
 	}
 }
 

@@ -35,8 +35,6 @@ func TestHTMLInBrowser(t *testing.T) {
 		art = dir
 	}
 	os.MkdirAll(art, 0o755)
-	page := filepath.Join(dir, "report.html")
-	os.WriteFile(page, render(t, "html", reports.Options{}, result.Redact(demoResult(t))), 0o644)
 	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--no-first-run", "--disable-quic", "--user-data-dir=" + filepath.Join(dir, "profile"),
 		"--enable-logging=stderr", "--v=0", "--window-size=1100,2400"}
@@ -51,22 +49,33 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 		return out.String(), errb.String()
 	}
-	dom, logs := run("--dump-dom", "file://"+page)
-	for _, want := range []string{"tattle report", "Samsung TV", "Who it talks to", "<svg", "Tapad"} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("rendered DOM lacks %q", want)
+	for _, tc := range []struct {
+		name string
+		res  *result.Result
+		want []string
+	}{
+		{"demo", demoResult(t), []string{"tattle report", "Samsung TV", "Overview", "Who it talks to", "Timeline", "<svg", "Tapad", "frame.number == 302"}},
+		{"studio", fileResult(t, "studio.pcapng"), []string{"Overview", "Roku", "Timeline", "Infrastructure, computers and phones"}},
+	} {
+		page := filepath.Join(dir, tc.name+".html")
+		os.WriteFile(page, render(t, "html", reports.Options{}, result.Redact(tc.res)), 0o644)
+		dom, logs := run("--dump-dom", "file://"+page)
+		for _, want := range tc.want {
+			if !strings.Contains(dom, want) {
+				t.Errorf("%s: rendered DOM lacks %q", tc.name, want)
+			}
 		}
-	}
-	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, "CONSOLE") || strings.Contains(l, "Refused to") || strings.Contains(l, "net::ERR") {
-			t.Errorf("browser console: %s", l)
+		for _, l := range strings.Split(logs, "\n") {
+			if strings.Contains(l, "CONSOLE") || strings.Contains(l, "Refused to") || strings.Contains(l, "net::ERR") {
+				t.Errorf("%s: browser console: %s", tc.name, l)
+			}
 		}
+		shot := filepath.Join(art, "tattle-"+tc.name+"-report.png")
+		run("--screenshot="+shot, "file://"+page)
+		st, err := os.Stat(shot)
+		if err != nil || st.Size() < 10_000 {
+			t.Fatalf("%s: no screenshot: %v", tc.name, err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", shot, st.Size())
 	}
-	shot := filepath.Join(art, "tattle-demo-report.png")
-	run("--screenshot="+shot, "file://"+page)
-	st, err := os.Stat(shot)
-	if err != nil || st.Size() < 10_000 {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", shot, st.Size())
 }

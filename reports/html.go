@@ -279,7 +279,7 @@ svg text{font-family:system-ui,sans-serif}
 </section>
 {{range .Devices}}
 <section id="{{.Anchor}}">
-<h2>{{.Label}}{{with .D.Score}}<span class="grade g{{.Grade}}">{{.Grade}} {{.Value}}/100</span>{{end}}</h2>
+<h2>{{.Label}}{{with .D.Score}}<span class="grade g{{.Grade}}">{{.Grade}} {{.Value}}/100</span>{{if .Partial}} <span class="medium" style="font-size:.8rem">partial evidence: the capture held little payload</span>{{end}}{{end}}</h2>
 <p class="dim"><code class="addr">{{.D.ID}}</code>{{range .D.IPs}} <code class="addr">{{.IP}}</code>{{end}}{{if .D.OUIVendor}} · OUI {{.D.OUIVendor}}{{end}}</p>
 <table>
 {{with .D.Identity.Vendor}}{{if .Value}}<tr><th>vendor</th><td>{{.Value}} <span class="dim">({{pct .Confidence}})</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}
@@ -331,7 +331,7 @@ svg text{font-family:system-ui,sans-serif}
 </body>
 </html>
 {{define "overview"}}{{if .Rows}}<table><tr><th>device</th><th>vendor / type / model</th><th>score</th><th>third parties</th><th>undisclosed recipients</th><th>personal data in cleartext</th><th class="num">findings C/H/M/L</th></tr>
-{{range .Rows}}<tr><td><a href="#{{.Anchor}}">{{.Row.Name}}</a></td><td>{{.Claims}}</td><td>{{if .Row.Score}}<span class="grade g{{.Row.Grade}}">{{.Row.Grade}} {{.Row.Score}}</span>{{else}}–{{end}}</td><td>{{join .Row.ThirdParties}}</td><td>{{join .Row.Undisclosed}}</td><td>{{join .Row.PersonalData}}</td><td class="num">{{with .Row.Findings}}{{.Critical}}/{{.High}}/{{.Medium}}/{{.Low}}{{end}}</td></tr>
+{{range .Rows}}<tr><td><a href="#{{.Anchor}}">{{.Row.Name}}</a></td><td>{{.Claims}}</td><td>{{if .Row.Score}}<span class="grade g{{.Row.Grade}}">{{.Row.Grade}} {{.Row.Score}}</span>{{if .Row.Partial}}<span class="medium" title="partial evidence">*</span>{{end}}{{else}}–{{end}}</td><td>{{join .Row.ThirdParties}}</td><td>{{join .Row.Undisclosed}}</td><td>{{join .Row.PersonalData}}</td><td class="num">{{with .Row.Findings}}{{.Critical}}/{{.High}}/{{.Medium}}/{{.Low}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="dim">No devices in this group.</p>{{end}}{{end}}
 `))
 

@@ -54,6 +54,9 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 			score := "–"
 			if row.Score != nil {
 				score = fmt.Sprintf("%s %d", row.Grade, *row.Score)
+				if row.Partial {
+					score += " (partial evidence)"
+				}
 			}
 			f := row.Findings
 			fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s | %s | %d/%d/%d/%d/%d |\n", MD(row.Name), mdAnchor(row.Device), MD(claims(row)), score,
@@ -84,7 +87,11 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 			fmt.Fprintf(&b, "- declaration: %s\n", MD(d.Policy.File))
 		}
 		if d.Score != nil {
-			fmt.Fprintf(&b, "- score: **%s** (%d/100)\n", d.Score.Grade, d.Score.Value)
+			partial := ""
+			if d.Score.Partial {
+				partial = " — on partial evidence: the capture held little payload"
+			}
+			fmt.Fprintf(&b, "- score: **%s** (%d/100)%s\n", d.Score.Grade, d.Score.Value, partial)
 			if len(d.Score.Deductions) > 0 {
 				titles := findingTitles(d)
 				b.WriteString("\n| points | reason | findings |\n|---|---|---|\n")

@@ -344,3 +344,36 @@ func TestSARIFOfficialSchema(t *testing.T) {
 		t.Fatal("the official schema accepted a run whose driver has no name: the check proves nothing")
 	}
 }
+
+// TestPayloadStrippedIsPartial: a capture cut to headers (96-byte
+// snaplen) gets a warning that payload checks saw little, and every grade
+// says it rests on partial evidence; the whole capture gets neither.
+func TestPayloadStrippedIsPartial(t *testing.T) {
+	cut := fileResult(t, "headers.pcapng")
+	warned := false
+	for _, w := range cut.Warnings {
+		warned = warned || strings.Contains(w.Message, "partial evidence")
+	}
+	if !warned {
+		t.Errorf("no warning on a capture cut to headers: %+v (stats %+v)", cut.Warnings, cut.Stats)
+	}
+	for _, d := range cut.Devices {
+		if d.Score == nil || !d.Score.Partial {
+			t.Errorf("%s: score not marked partial", d.ID)
+		}
+	}
+	if out := string(render(t, "terminal", reports.Options{Width: 100}, cut)); !strings.Contains(out, "(partial evidence)") {
+		t.Error("terminal report does not say the grades rest on partial evidence")
+	}
+	whole := fileResult(t, "home.pcapng")
+	for _, d := range whole.Devices {
+		if d.Score != nil && d.Score.Partial {
+			t.Errorf("%s: whole capture marked partial", d.ID)
+		}
+	}
+	for _, w := range whole.Warnings {
+		if strings.Contains(w.Message, "partial evidence") {
+			t.Errorf("whole capture warned: %s", w.Message)
+		}
+	}
+}

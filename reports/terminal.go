@@ -95,6 +95,7 @@ func (t *Terminal) overview(b *strings.Builder, p *palette, ov *result.Overview)
 		return
 	}
 	nameW := max(12, t.width()-58)
+	partial := false
 	for _, group := range []string{result.GroupIoT, result.GroupOther} {
 		var rows []result.OverviewRow
 		for _, row := range ov.Devices {
@@ -125,6 +126,10 @@ func (t *Terminal) overview(b *strings.Builder, p *palette, ov *result.Overview)
 			score := "-"
 			if row.Score != nil {
 				score = fmt.Sprintf("%s %d", row.Grade, *row.Score)
+				if row.Partial {
+					score += "*"
+					partial = true
+				}
 			}
 			typ := "?"
 			if row.Type.Value != "" {
@@ -136,6 +141,9 @@ func (t *Terminal) overview(b *strings.Builder, p *palette, ov *result.Overview)
 				fmt.Sprintf("%d/%d/%d/%d", f.Critical, f.High, f.Medium, f.Low))
 		}
 		writeTable(b, tb)
+	}
+	if partial {
+		b.WriteString(p.warn.Render("  * score on partial evidence: the capture held little payload") + "\n")
 	}
 }
 
@@ -203,6 +211,9 @@ func (t *Terminal) device(b *strings.Builder, p *palette, d *result.Device, refs
 	head := p.bold.Render(Term(deviceLabel(d)))
 	if d.Score != nil {
 		head += "  " + p.grade(d.Score.Grade).Render(fmt.Sprintf("%s %d/100", d.Score.Grade, d.Score.Value))
+		if d.Score.Partial {
+			head += p.warn.Render(" (partial evidence)")
+		}
 	}
 	b.WriteString(head + "\n")
 	id := []string{Term(d.ID)}

@@ -79,6 +79,8 @@ type OverviewRow struct {
 	Model  Claim  `json:"model,omitzero"`
 	Grade  string `json:"grade,omitempty"`
 	Score  *int   `json:"score,omitempty"`
+	// Partial: the score rests on partial evidence (Score.Partial).
+	Partial bool `json:"partial_evidence,omitempty"`
 	// ThirdParties are the third-party organisations the device reached.
 	ThirdParties []string `json:"third_parties,omitempty"`
 	// Undisclosed are the recipients whose flows the declaration omits or
@@ -108,7 +110,7 @@ func BuildOverview(r *Result) *Overview {
 		}
 		if d.Score != nil {
 			v := d.Score.Value
-			row.Score, row.Grade = &v, d.Score.Grade
+			row.Score, row.Grade, row.Partial = &v, d.Score.Grade, d.Score.Partial
 		}
 		if d.Policy != nil {
 			row.Policy = d.Policy.File

@@ -79,6 +79,13 @@ type Stats struct {
 	ClockSteps uint64 `json:"clock_steps,omitempty"`
 }
 
+// PayloadStripped reports whether so many packets were cut short (a
+// small snaplen, payload-stripped captures) that payload checks saw
+// little: a tenth or more of the packets.
+func (s Stats) PayloadStripped() bool {
+	return s.Packets > 0 && s.Truncated*10 >= s.Packets
+}
+
 // Warning is a problem that did not stop the scan.
 type Warning struct {
 	File    string `json:"file,omitempty"`
@@ -325,6 +332,9 @@ type Score struct {
 	Value      int         `json:"value"` // 0..100
 	Grade      string      `json:"grade"` // A..F
 	Deductions []Deduction `json:"deductions"`
+	// Partial is set when the capture held too little payload for the
+	// payload checks (Stats.PayloadStripped): the score may miss findings.
+	Partial bool `json:"partial_evidence,omitempty"`
 }
 
 // Deduction explains points taken off a score.

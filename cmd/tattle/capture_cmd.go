@@ -14,7 +14,7 @@ import (
 
 	"github.com/tattle-audit/tattle/audit"
 	"github.com/tattle-audit/tattle/capture"
-	"github.com/tattle-audit/tattle/policy"
+	"github.com/tattle-audit/tattle/result"
 )
 
 // CaptureOptions are the inputs of `tattle capture`.
@@ -65,19 +65,17 @@ what it captured to pcapng, so the audit can be reproduced from the file.
 	f.Int64Var(&opts.RotateMB, "rotate-mb", 0, "with -w, start a new file every this many MB")
 	f.DurationVar(&opts.RotateEvery, "rotate-every", 0, "with -w, start a new file this often")
 	addOutputFlags(cmd, &opts.Scan.OutputOptions)
-	f.StringArrayVar(&opts.Scan.Policies, "policy", nil, "privacy declaration file or directory to check devices against")
+	addAnalysisFlags(cmd, &opts.Scan.AnalysisOptions)
 	return cmd
 }
 
 func runCapture(opts *CaptureOptions) error {
 	io := opts.Scan.IO
-	var decls []*policy.Declaration
-	var err error
-	if len(opts.Scan.Policies) > 0 {
-		if decls, err = policy.Load(opts.Scan.Policies...); err != nil {
-			return withCode(ExitUsage, err)
-		}
+	an, err := prepare(&opts.Scan.AnalysisOptions)
+	if err != nil {
+		return err
 	}
+	defer an.close()
 	live, err := capture.OpenLive(capture.LiveOptions{Interface: opts.Interface, Promisc: opts.Promisc, Snaplen: opts.Snaplen,
 		Filter: opts.Filter, Duration: opts.Duration, Packets: opts.Packets})
 	if err != nil {
@@ -104,9 +102,9 @@ func runCapture(opts *CaptureOptions) error {
 		<-ctx.Done()
 		live.Close() // unblocks the read; the scan then reports what it saw
 	}()
-	cfg := audit.Config{Version: version}
+	cfg := an.cfg
 	if io.ErrTTY || io.OutTTY {
-		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live})
+		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live, showPersonal: opts.Scan.ShowPersonal})
 	}
 	res, scanErr := audit.Scan(src, cfg)
 	if tee != nil {
@@ -129,9 +127,9 @@ func runCapture(opts *CaptureOptions) error {
 		fmt.Fprintf(io.ErrOut, "tattle: the kernel dropped %d packets (of %d): results are incomplete\n", res.Stats.KernelDrops, received)
 	}
 	if tee != nil {
-		fmt.Fprintf(io.ErrOut, "tattle: wrote %v\n", tee.Files)
+		fmt.Fprintf(io.ErrOut, "tattle: wrote %s\n", sanitizeTerminal(strings.Join(tee.Files, ", ")))
 	}
-	policy.Apply(res, decls)
+	an.finish(res)
 	code, err := emit(io, res, opts.Scan.OutputOptions)
 	if err != nil {
 		return err
@@ -155,11 +153,14 @@ type liveView struct {
 		Inputs() []capture.InputInfo
 		Drops() (received, dropped uint64)
 	}
-	flows   int
-	devices map[string]*liveDevice
-	order   []string
-	last    time.Time
-	latest  string
+	// showPersonal keeps MAC addresses whole; by default the table
+	// redacts them as the reports do.
+	showPersonal bool
+	flows        int
+	devices      map[string]*liveDevice
+	order        []string
+	last         time.Time
+	latest       string
 }
 
 type liveDevice struct {
@@ -246,7 +247,11 @@ func (v *liveView) draw() {
 		}
 		d := v.devices[id]
 		names := strings.Join(d.list, ", ")
-		line := fmt.Sprintf("%-22s %4d names  %s", id, len(d.list), names)
+		shown := id
+		if !v.showPersonal {
+			shown = result.RedactMAC(id)
+		}
+		line := fmt.Sprintf("%-22s %4d names  %s", shown, len(d.list), names)
 		if r := []rune(line); len(r) > width-1 {
 			line = string(r[:width-2]) + "…"
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,11 +15,21 @@ import (
 func newDevicesCmd(io *IOStreams) *cobra.Command {
 	opts := &ScanOptions{IO: io}
 	var jsonOut bool
+	var format string
 	cmd := &cobra.Command{
-		Use:   "devices [CAPTURE...]",
+		Use: "devices [CAPTURE...]",
+		Example: `  tattle devices --demo
+  tattle devices home.pcapng -f json | jq '.devices[].identity'
+  tattle devices home.pcapng -f ndjson --show-personal-data`,
 		Short: "List the devices in captures with their identity and the evidence for it",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			if jsonOut {
+				format = "json"
+			}
+			if !slices.Contains(devicesFormats, format) {
+				return usageErrorf("devices: unknown format %q (want one of %s; scan writes the full report in every format)", format, strings.Join(devicesFormats, ", "))
+			}
 			if !opts.Demo && len(args) == 0 {
 				return usageErrorf("devices: give at least one capture, or --demo")
 			}
@@ -38,15 +49,21 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 			if !opts.ShowPersonal {
 				res = result.Redact(res)
 			}
-			if jsonOut {
+			if format == "terminal" {
+				printDevices(io, res)
+			} else {
+				// The devices section of scan's report: identities and
+				// observations, without destinations and findings.
 				for i := range res.Devices {
-					res.Devices[i].Destinations, res.Devices[i].Findings = nil, nil
+					res.Devices[i].Destinations, res.Devices[i].Findings, res.Devices[i].Score = nil, nil, nil
 				}
-				if err := (reports.JSON{}).Render(io.Out, res); err != nil {
+				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				if err := rep.Render(io.Out, res); err != nil {
 					return err
 				}
-			} else {
-				printDevices(io, res)
 			}
 			if scanErr != nil {
 				return withCode(ExitPartial, fmt.Errorf("warning: %w", scanErr))
@@ -56,11 +73,17 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "use the built-in demo capture")
-	f.BoolVar(&jsonOut, "json", false, "print JSON (the devices section of scan's JSON)")
+	f.StringVarP(&format, "format", "f", "terminal", "output format: "+strings.Join(devicesFormats, ", ")+" (json and ndjson: the devices section of scan's report)")
+	f.BoolVar(&jsonOut, "json", false, "same as --format json")
+	f.MarkHidden("json")
 	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	return cmd
 }
+
+// devicesFormats are the formats of `tattle devices`: a listing of
+// identities has no findings for SARIF, HTML or Markdown to show.
+var devicesFormats = []string{"terminal", "json", "ndjson"}
 
 func printDevices(io *IOStreams, res *result.Result) {
 	w := io.Out

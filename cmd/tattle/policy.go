@@ -14,7 +14,9 @@ import (
 
 func newPolicyCmd(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "policy",
+		Use: "policy",
+		Example: `  tattle policy lint examples/policies/*.yaml
+  tattle policy init home.pcapng --device 8c:79:f5:a1:b2:c3 > tv.yaml`,
 		Short: "Write and check privacy declarations",
 		Long: `A privacy declaration is what a vendor's privacy policy says, written down in
 a small YAML format (docs/policy.md, schema docs/schema/declaration.schema.json),
@@ -33,7 +35,9 @@ type PolicyLintOptions struct {
 func newPolicyLintCmd(io *IOStreams) *cobra.Command {
 	opts := &PolicyLintOptions{IO: io}
 	return &cobra.Command{
-		Use:   "lint FILE...",
+		Use: "lint FILE...",
+		Example: `  tattle policy lint examples/policies/samsung-tv.yaml
+  tattle policy lint examples/policies/`,
 		Short: "Validate declarations, with line-numbered errors",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -84,7 +88,9 @@ type PolicyInitOptions struct {
 func newPolicyInitCmd(io *IOStreams) *cobra.Command {
 	opts := &PolicyInitOptions{IO: io, Scan: ScanOptions{IO: io}}
 	cmd := &cobra.Command{
-		Use:   "init CAPTURE... --device MAC",
+		Use: "init CAPTURE... --device MAC",
+		Example: `  tattle policy init home.pcapng --device 8c:79:f5:a1:b2:c3 > tv.yaml
+  tattle policy lint tv.yaml`,
 		Short: "Draft a declaration for a device from its observed traffic",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scan.Paths = args

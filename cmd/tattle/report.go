@@ -50,7 +50,11 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 func newDiffCmd(io *IOStreams) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "diff OLD.json NEW.json",
+		Use: "diff OLD.json NEW.json",
+		Example: `  tattle scan firmware-2.0.pcapng -f json -o old.json
+  tattle scan firmware-2.1.pcapng -f json -o new.json
+  tattle diff old.json new.json              # names what is new; exit 1 when anything is
+  tattle diff old.json new.json -f markdown  # the new items as a report`,
 		Short: "Show what a newer scan has that an older one had not",
 		Long: `Diff lists new devices, new destinations, new third parties, new findings
 and score drops between two saved JSON results. It exits 1 when anything is new.`,

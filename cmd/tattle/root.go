@@ -73,7 +73,18 @@ It makes no network connection of its own.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(ExitUsage, err)
 	})
-	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newPolicyCmd(io), newCaptureCmd(io))
+	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io))
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  source <(tattle completion bash)
+  tattle completion zsh > "${fpath[1]}/_tattle"
+  tattle completion fish > ~/.config/fish/completions/tattle.fish`
+			for _, sh := range c.Commands() {
+				sh.Example = "  tattle completion " + sh.Name() + " --help   # how to install it"
+			}
+		}
+	}
 	return root
 }
 

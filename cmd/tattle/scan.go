@@ -28,6 +28,12 @@ type ScanOptions struct {
 	Paths []string
 	Demo  bool
 	OutputOptions
+	AnalysisOptions
+}
+
+// AnalysisOptions are the analysis flags shared by scan and capture: what
+// to look for, what to classify with, what to check against.
+type AnalysisOptions struct {
 	KnownValues string
 	Rules       []string
 	Knowledge   []string
@@ -38,6 +44,75 @@ type ScanOptions struct {
 	IoTOnly bool
 	// NoInspect skips payload inspection (personal data in cleartext).
 	NoInspect bool
+}
+
+// addAnalysisFlags registers the analysis flags shared by scan and capture.
+func addAnalysisFlags(cmd *cobra.Command, a *AnalysisOptions) {
+	f := cmd.Flags()
+	f.StringVar(&a.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
+	f.StringArrayVar(&a.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	f.StringArrayVar(&a.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
+	f.StringVar(&a.ASNDB, "asn-db", "", "MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) to name the network owner of destinations no name classifies")
+	f.StringArrayVar(&a.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
+	f.BoolVar(&a.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
+	f.BoolVar(&a.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
+	f.StringArrayVar(&a.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
+}
+
+// analysis is what the analysis flags load before a scan: the audit's
+// configuration and the declarations to apply after it.
+type analysis struct {
+	cfg   audit.Config
+	decls []*policy.Declaration
+	a     *AnalysisOptions
+	close func()
+}
+
+// prepare loads what the analysis flags name; every bad file is a usage
+// error naming the flag.
+func prepare(a *AnalysisOptions) (*analysis, error) {
+	know, err := knowledge(a.Rules, a.Knowledge, a.Lists...)
+	if err != nil {
+		return nil, err
+	}
+	an := &analysis{a: a, close: func() {}}
+	if a.ASNDB != "" {
+		asn, err := fingerprints.OpenASN(a.ASNDB)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--asn-db: %w", err))
+		}
+		an.close = func() { asn.Close() }
+		know.ASN = asn
+	}
+	if len(a.Policies) > 0 {
+		if an.decls, err = policy.Load(a.Policies...); err != nil {
+			an.close()
+			return nil, withCode(ExitUsage, err)
+		}
+	}
+	var known []inspect.Form
+	if a.KnownValues != "" {
+		if known, err = inspect.LoadKnown(a.KnownValues); err != nil {
+			an.close()
+			return nil, withCode(ExitUsage, err)
+		}
+	}
+	an.cfg = audit.Config{Version: version, Known: known, Knowledge: know, NoInspect: a.NoInspect}
+	return an, nil
+}
+
+// finish applies the declarations and --iot-only to a scan's result.
+func (an *analysis) finish(res *result.Result) {
+	policy.Apply(res, an.decls)
+	if an.a.IoTOnly {
+		kept := res.Devices[:0]
+		for _, d := range res.Devices {
+			if d.Identity.IsIoT {
+				kept = append(kept, d)
+			}
+		}
+		res.Devices = kept
+	}
 }
 
 // OutputOptions are the report flags shared by scan, capture and report.
@@ -97,14 +172,7 @@ standard input, and reports each device with its identity and destinations.
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "scan the built-in demo capture of a small smart home")
 	addOutputFlags(cmd, &opts.OutputOptions)
-	f.StringVar(&opts.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
-	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
-	f.StringArrayVar(&opts.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
-	f.StringVar(&opts.ASNDB, "asn-db", "", "MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) to name the network owner of destinations no name classifies")
-	f.StringArrayVar(&opts.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
-	f.BoolVar(&opts.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
-	f.BoolVar(&opts.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
-	f.StringArrayVar(&opts.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
+	addAnalysisFlags(cmd, &opts.AnalysisOptions)
 	return cmd
 }
 
@@ -196,36 +264,17 @@ func (p *progress) Flow(string, *capture.Flow) {
 }
 
 func runScan(opts *ScanOptions) error {
-	know, err := knowledge(opts.Rules, opts.Knowledge, opts.Lists...)
+	an, err := prepare(&opts.AnalysisOptions)
 	if err != nil {
 		return err
 	}
-	if opts.ASNDB != "" {
-		asn, err := fingerprints.OpenASN(opts.ASNDB)
-		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("--asn-db: %w", err))
-		}
-		defer asn.Close()
-		know.ASN = asn
-	}
-	var decls []*policy.Declaration
-	if len(opts.Policies) > 0 {
-		if decls, err = policy.Load(opts.Policies...); err != nil {
-			return withCode(ExitUsage, err)
-		}
-	}
-	var known []inspect.Form
-	if opts.KnownValues != "" {
-		if known, err = inspect.LoadKnown(opts.KnownValues); err != nil {
-			return withCode(ExitUsage, err)
-		}
-	}
+	defer an.close()
 	src, err := openInputs(opts)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	cfg := audit.Config{Version: version, Known: known, Knowledge: know, NoInspect: opts.NoInspect}
+	cfg := an.cfg
 	if opts.IO.ErrTTY {
 		cfg.Hooks = append(cfg.Hooks, &progress{io: opts.IO, src: src})
 	}
@@ -236,16 +285,7 @@ func runScan(opts *ScanOptions) error {
 	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
 		return withCode(ExitInput, scanErr)
 	}
-	policy.Apply(res, decls)
-	if opts.IoTOnly {
-		kept := res.Devices[:0]
-		for _, d := range res.Devices {
-			if d.Identity.IsIoT {
-				kept = append(kept, d)
-			}
-		}
-		res.Devices = kept
-	}
+	an.finish(res)
 	code, err := emit(opts.IO, res, opts.OutputOptions)
 	if err != nil {
 		return err

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tattle-audit/tattle/result"
 )
 
 func testIO() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
@@ -102,5 +106,67 @@ func TestSanitizeTerminal(t *testing.T) {
 	}
 	if !strings.Contains(got, `\u001b[31m`) || !strings.HasSuffix(got, "\n") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestEveryCommandHasAnExample walks the command tree: every command a
+// user can run shows an example in its help.
+func TestEveryCommandHasAnExample(t *testing.T) {
+	io, _, _ := testIO()
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if sub.Hidden || sub.Name() == "help" {
+				continue
+			}
+			if sub.Runnable() && strings.TrimSpace(sub.Example) == "" {
+				t.Errorf("%q has no example in its help", sub.CommandPath())
+			}
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(io))
+}
+
+// TestCaptureHasScanAnalysisFlags: live capture takes every analysis flag
+// scan takes (known values, rules, knowledge, lists, ASN database,
+// policies, --iot-only, --no-inspect) and the same report flags.
+func TestCaptureHasScanAnalysisFlags(t *testing.T) {
+	io, _, _ := testIO()
+	scan, capture := newScanCmd(io, nil), newCaptureCmd(io)
+	scan.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name == "demo" {
+			return
+		}
+		if capture.Flags().Lookup(f.Name) == nil {
+			t.Errorf("scan has --%s, capture does not", f.Name)
+		}
+	})
+}
+
+func TestVersionNamesKnowledgeDate(t *testing.T) {
+	code, out, _ := tattle(t, nil, "version")
+	if code != ExitOK || !strings.Contains(out, "knowledge base   20") || !strings.Contains(out, "tattle "+version) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestDevicesFormats(t *testing.T) {
+	code, out, _ := tattle(t, nil, "devices", "--demo", "-f", "json")
+	var r result.Result
+	if err := json.Unmarshal([]byte(out), &r); code != ExitOK || err != nil || len(r.Devices) != 5 {
+		t.Fatalf("devices -f json: exit %d, %v:\n%.300s", code, err, out)
+	}
+	for _, d := range r.Devices {
+		if len(d.Findings) > 0 || len(d.Destinations) > 0 || d.Identity.Vendor.Value == "" {
+			t.Errorf("devices -f json: device %s has findings or destinations, or no vendor", d.ID)
+		}
+	}
+	code, out, _ = tattle(t, nil, "devices", "--demo", "--json")
+	if code != ExitOK || !strings.HasPrefix(out, "{") {
+		t.Errorf("devices --json (alias): exit %d:\n%.300s", code, out)
+	}
+	if code, _, errOut := tattle(t, nil, "devices", "--demo", "-f", "sarif"); code != ExitUsage || !strings.Contains(errOut, "terminal, json, ndjson") {
+		t.Errorf("devices -f sarif: exit %d, %q", code, errOut)
 	}
 }

@@ -53,6 +53,21 @@ func Home(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return home(g)
+}
+
+// HeadersOnly writes the demo home as a capture with a 96-byte snaplen
+// keeps it: headers and little payload, as many lab captures are.
+func HeadersOnly(w io.Writer) error {
+	g, err := New(w, 20260115, Router)
+	if err != nil {
+		return err
+	}
+	g.SetSnaplen(96)
+	return home(g)
+}
+
+func home(g *Gen) error {
 	// Everyone joins the network.
 	g.DHCP(Echo, Router, DHCPClient{Hostname: "amazon-4c8b1a2f", VendorClass: "udhcp 1.29.3", Params: []byte{1, 3, 6, 12, 15, 28, 42}})
 	g.DHCP(Camera, Router, DHCPClient{Hostname: "WYZECP1_JEF", VendorClass: "udhcp 1.24.1", Params: []byte{1, 3, 6, 12, 15, 28, 42}})
