@@ -3,6 +3,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,12 +117,45 @@ type tsharkRead struct {
 	stderr               string
 }
 
+// tsharkArgs are the arguments runTshark gives before the file's name.
+var tsharkArgs = []string{"-T", "fields", "-E", "separator=,",
+	"-e", "frame.time_epoch", "-e", "frame.len", "-e", "frame.cap_len", "-e", "frame.encap_type", "-r"}
+
+// runTshark asks tshark about one file. tshark takes most of a second to
+// start, and the shared captures are hundreds of files: its answers are
+// cached by the file's content and tshark's identity (testutil.Cached).
+// A tshark that could not run at all (an error other than its exit
+// status) is not cached, and shows as a damaged read with its error.
 func runTshark(tshark, path string) tsharkRead {
-	cmd := exec.Command(tshark, "-r", path, "-T", "fields", "-E", "separator=,",
-		"-e", "frame.time_epoch", "-e", "frame.len", "-e", "frame.cap_len", "-e", "frame.encap_type")
+	hash, err := testutil.FileHash(path)
+	if err != nil {
+		return tsharkRead{stderr: err.Error(), damaged: true}
+	}
+	key := fmt.Sprintf("tshark %s %q %s", testutil.ToolID(tshark), tsharkArgs, hash)
+	cached, err := testutil.Cached(key, func() ([]byte, error) {
+		var out, errb bytes.Buffer
+		cmd := exec.Command(tshark, append(slices.Clone(tsharkArgs), path)...)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			// tshark exits non-zero on a damaged file: its answer.
+			// Killed by a signal, or not started, it gave none.
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || !ee.Exited() {
+				return nil, err
+			}
+		}
+		return json.Marshal([2]string{out.String(), errb.String()})
+	})
+	if err != nil {
+		return tsharkRead{stderr: "tshark: " + err.Error(), damaged: true}
+	}
+	var streams [2]string
+	if err := json.Unmarshal(cached, &streams); err != nil {
+		return tsharkRead{stderr: "tshark: cached output: " + err.Error(), damaged: true}
+	}
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Run()
+	out.WriteString(streams[0])
+	errb.WriteString(streams[1])
 	var r tsharkRead
 	for line := range strings.Lines(out.String()) {
 		// Records with no encapsulation are not packets (tshark shows

@@ -3,6 +3,10 @@
 package testutil
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,4 +55,74 @@ func SharedLists(t testing.TB) string {
 		t.Skipf("shared lists not found at %s: skipped", dir)
 	}
 	return dir
+}
+
+// Cached returns what compute returns for key, computing it once per key
+// and keeping the result in the test cache directory ($TATTLE_TEST_CACHE,
+// else tattle-test under the user's cache directory), so that slow
+// external tools (tshark, run over every shared capture) are asked once
+// per input, not on every run. The key must name everything the result
+// depends on: the tool's identity (see ToolID), its arguments and the
+// input's content (see FileHash). TATTLE_TEST_CACHE=off turns the cache
+// off; a cache that cannot be read or written is only bypassed. A result
+// compute returns with an error is returned but not kept. Safe for
+// concurrent use.
+func Cached(key string, compute func() ([]byte, error)) ([]byte, error) {
+	dir := os.Getenv("TATTLE_TEST_CACHE")
+	if dir == "off" {
+		return compute()
+	}
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return compute()
+		}
+		dir = filepath.Join(base, "tattle-test")
+	}
+	sum := sha256.Sum256([]byte(key))
+	path := filepath.Join(dir, hex.EncodeToString(sum[:]))
+	if b, err := os.ReadFile(path); err == nil {
+		return b, nil
+	}
+	b, err := compute()
+	if err != nil {
+		return b, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		// Written whole under a temporary name, then renamed: a test
+		// run in parallel never reads half an entry.
+		if f, err := os.CreateTemp(dir, "tmp-*"); err == nil {
+			_, werr := f.Write(b)
+			if cerr := f.Close(); werr == nil && cerr == nil {
+				os.Rename(f.Name(), path)
+			} else {
+				os.Remove(f.Name())
+			}
+		}
+	}
+	return b, nil
+}
+
+// FileHash returns the SHA-256 of a file's content, hex-encoded.
+func FileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ToolID names an installed program by path, size and modification time,
+// so that cached output is recomputed when the program is upgraded.
+func ToolID(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return path
+	}
+	return fmt.Sprintf("%s %d %d", path, st.Size(), st.ModTime().UnixNano())
 }
