@@ -115,3 +115,36 @@ func TestPrefetchCloseEarly(t *testing.T) {
 		t.Fatal("empty first packet")
 	}
 }
+
+// Progress may be read while the source is read ahead on another
+// goroutine (run with -race), never goes back, and ends at the totals of
+// Inputs.
+func TestProgressWhileReadingAhead(t *testing.T) {
+	s, err := Open(filepath.Join(testutil.ModuleRoot(t), "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf := NewPrefetch(s)
+	defer pf.Close()
+	var last uint64
+	for {
+		_, err := pf.Next()
+		if err == io.EOF {
+			break
+		}
+		pk, _ := s.Progress()
+		if pk < last {
+			t.Fatalf("progress went back from %d to %d packets", last, pk)
+		}
+		last = pk
+	}
+	pf.Wait()
+	var want, wantBytes uint64
+	for _, in := range s.Inputs() {
+		want += in.Packets
+		wantBytes += in.Bytes
+	}
+	if pk, by := s.Progress(); pk != want || by != wantBytes || want == 0 {
+		t.Errorf("progress %d packets %d bytes, inputs %d packets %d bytes", pk, by, want, wantBytes)
+	}
+}

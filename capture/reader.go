@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
@@ -82,13 +83,17 @@ func (in *InputInfo) stamp(p *RawPacket) {
 }
 
 // FileSource reads packets from files, directories and streams, one after
-// the other. It implements Source. It is not safe for concurrent use.
+// the other. It implements Source. It is not safe for concurrent use,
+// except Progress.
 type FileSource struct {
 	queue  []pending
 	cur    recordReader
 	inputs []*InputInfo
 	pkt    RawPacket // filled in place by the record readers: Next allocates nothing
 	closed bool
+	// Published for Progress, which another goroutine may call while
+	// Next runs on a read-ahead goroutine (Prefetch).
+	delivered, deliveredBytes atomic.Uint64
 }
 
 // pending is one input waiting its turn.
@@ -202,6 +207,7 @@ func OpenReader(name string, r io.Reader) (*FileSource, error) {
 }
 
 // Inputs describes every input opened so far, the one being read last.
+// It must not be called while Next runs (see Prefetch.Wait); Progress may.
 func (s *FileSource) Inputs() []InputInfo {
 	out := make([]InputInfo, len(s.inputs))
 	for i, in := range s.inputs {
@@ -210,6 +216,13 @@ func (s *FileSource) Inputs() []InputInfo {
 		out[i].Warnings = slices.Clone(in.Warnings)
 	}
 	return out
+}
+
+// Progress returns the packets and captured bytes Next has delivered so
+// far, over all inputs. Unlike Inputs, it may be called from any goroutine
+// at any time, as a progress display does while the input is read ahead.
+func (s *FileSource) Progress() (packets, bytes uint64) {
+	return s.delivered.Load(), s.deliveredBytes.Load()
 }
 
 // Next returns the next packet of all inputs, io.EOF after the last. When
@@ -242,6 +255,8 @@ func (s *FileSource) Next() (RawPacket, error) {
 		}
 		err := s.cur.next(&s.pkt)
 		if err == nil {
+			s.delivered.Add(1)
+			s.deliveredBytes.Add(uint64(len(s.pkt.Data)))
 			return s.pkt, nil
 		}
 		s.cur.close()

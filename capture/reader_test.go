@@ -241,6 +241,9 @@ func TestOpenDirectory(t *testing.T) {
 // it with tshark: packet count, each packet's time and lengths, and whether
 // the file is truncated or damaged.
 func TestSharedCapturesMatchTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: every shared capture against tshark is left to the full run")
+	}
 	root := testutil.SharedCaptures(t)
 	tshark, _ := exec.LookPath("tshark")
 	var files []string

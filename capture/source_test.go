@@ -560,6 +560,9 @@ func ExampleOpenReader() {
 // TestSharedCapturesCompressed reads every shared capture plain, gzip- and
 // zstd-compressed: the three must give the same packets and the same end.
 func TestSharedCapturesCompressed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: every shared capture gzip- and zstd-compressed is left to the full run")
+	}
 	root := testutil.SharedCaptures(t)
 	var files []string
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {

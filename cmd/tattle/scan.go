@@ -237,9 +237,14 @@ func knowledge(rules, files []string, lists ...string) (*audit.Knowledge, error)
 }
 
 // progress reports read progress on stderr when it is a terminal.
+// The Flow hook runs on the scanning goroutine while the file is read
+// ahead on another, so it reads the source's Progress, which is safe
+// there, not its Inputs, which is not.
 type progress struct {
-	io    *IOStreams
-	src   *capture.FileSource
+	io  *IOStreams
+	src interface {
+		Progress() (packets, bytes uint64)
+	}
 	last  time.Time
 	count int
 }
@@ -255,11 +260,7 @@ func (p *progress) Flow(string, *capture.Flow) {
 		return
 	}
 	p.last = now
-	var pk, by uint64
-	for _, in := range p.src.Inputs() {
-		pk += in.Packets
-		by += in.Bytes
-	}
+	pk, by := p.src.Progress()
 	fmt.Fprintf(p.io.ErrOut, "\r\x1b[Kscanning: %d packets, %.1f MiB, %d flows", pk, float64(by)/(1<<20), p.count)
 }
 
