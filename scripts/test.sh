@@ -29,7 +29,7 @@ if [ -f /usr/include/pcap.h ] || [ -f /usr/include/pcap/pcap.h ]; then
 fi
 
 # Every Fuzz target runs briefly, so a regression a fuzzer would find fast
-# is caught in CI; longer campaigns are run by hand (see CONTRIBUTING).
+# is caught in CI; longer campaigns are run by hand (see CONTRIBUTING.md).
 # The budget is a count of executions, not a duration: with a duration,
 # Go 1.26's fuzzing coordinator can report "context deadline exceeded" as
 # a failure when the time runs out under load (golang/go#75804, fixed in
