@@ -1,5 +1,6 @@
 // Package testutil holds helpers shared by tests: where the shared real
-// captures are, and how to skip cleanly when they are absent.
+// captures are, how to skip cleanly when they are absent, and a cache for
+// the answers of slow external tools.
 package testutil
 
 import (
