@@ -102,6 +102,8 @@ func TestLiveCaptureMatchesFile(t *testing.T) {
 		return src
 	}()
 	file := filepath.Join(testutil.ModuleRoot(t), "testdata", "home.pcapng")
+	src, _ := capture.Open(file)
+	want, _ := Scan(src, Config{Version: "live"})
 	done := make(chan *result.Result)
 	go func() {
 		res, _ := Scan(live, Config{Version: "live"})
@@ -109,15 +111,30 @@ func TestLiveCaptureMatchesFile(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond)
 	sh(t, "ip", "netns", "exec", nsA, "tcpreplay", "-q", "--pps=2000", "-i", "tta0", file)
-	time.Sleep(500 * time.Millisecond)
+	// Stop once the scan has read every packet tcpreplay sent and nothing
+	// more has come for a while (a fixed sleep lost the last packets on a
+	// loaded machine), or after a generous deadline.
+	deadline := time.Now().Add(20 * time.Second)
+	var last uint64
+	steady := 0
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		n := live.Inputs()[0].Packets
+		if n >= want.Stats.Packets && n == last {
+			if steady++; steady >= 3 {
+				break
+			}
+		} else {
+			steady = 0
+		}
+		last = n
+	}
 	received, dropped := live.Drops()
 	live.Close()
 	got := <-done
 	if dropped > 0 {
 		t.Fatalf("kernel dropped %d of %d packets", dropped, received)
 	}
-	src, _ := capture.Open(file)
-	want, _ := Scan(src, Config{Version: "live"})
 	if got.Stats.Packets < want.Stats.Packets {
 		t.Fatalf("captured %d packets, the file has %d", got.Stats.Packets, want.Stats.Packets)
 	}

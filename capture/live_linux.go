@@ -148,7 +148,9 @@ func (s *LiveSource) Next() (RawPacket, error) {
 	s.index++
 	p := RawPacket{Data: data, Time: ci.Timestamp.UTC(), CaptureLn: ci.Length, LinkType: layers.LinkTypeEthernet,
 		Source: s.info.Name, Index: s.index}
+	s.mu.Lock() // Inputs reads info from other goroutines (the live table)
 	s.info.stamp(&p)
+	s.mu.Unlock()
 	return p, nil
 }
 
@@ -161,9 +163,12 @@ func (s *LiveSource) Drops() (received, dropped uint64) {
 	return uint64(st.Packets), uint64(st.Drops)
 }
 
-// Inputs describes the capture.
+// Inputs describes the capture. It may be called while Next runs.
 func (s *LiveSource) Inputs() []InputInfo {
+	s.mu.Lock()
 	in := s.info
+	in.LinkTypes = append([]string(nil), in.LinkTypes...)
+	s.mu.Unlock()
 	_, in.Drops = s.Drops()
 	return []InputInfo{in}
 }

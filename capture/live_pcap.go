@@ -109,7 +109,9 @@ func (s *LiveSource) Next() (RawPacket, error) {
 		}
 		s.index++
 		p := RawPacket{Data: data, Time: ci.Timestamp.UTC(), CaptureLn: ci.Length, LinkType: s.h.LinkType(), Source: s.info.Name, Index: s.index}
+		s.mu.Lock() // Inputs and Drops read info from other goroutines
 		s.info.stamp(&p)
+		s.mu.Unlock()
 		return p, nil
 	}
 }
@@ -128,9 +130,12 @@ func (s *LiveSource) Drops() (received, dropped uint64) {
 	return uint64(st.PacketsReceived), uint64(st.PacketsDropped + st.PacketsIfDropped)
 }
 
-// Inputs describes the capture.
+// Inputs describes the capture. It may be called while Next runs.
 func (s *LiveSource) Inputs() []InputInfo {
+	s.mu.Lock()
 	in := s.info
+	in.LinkTypes = append([]string(nil), in.LinkTypes...)
+	s.mu.Unlock()
 	_, in.Drops = s.Drops()
 	return []InputInfo{in}
 }
