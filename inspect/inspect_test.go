@@ -303,3 +303,28 @@ func BenchmarkInspectorHTTP(b *testing.B) {
 	}
 	_ = fmt.Sprint(len(c.events))
 }
+
+// TestInspectorHalfSpaceJump: one segment exactly 2^31 past the expected
+// sequence number panicked (data[-2147483648:]); it is now held as a gap
+// and the stream goes on, its later bytes still inspected.
+func TestInspectorHalfSpaceJump(t *testing.T) {
+	in := New(Config{})
+	f := newFlow()
+	f.SawSYN[capture.ToServer], f.StreamStart[capture.ToServer] = true, 1000
+	c := &collect{}
+	first := "GET /a HTTP/1.1\r\n"
+	in.Dissect(tcpPacket(f, 1000, 1, first), c.emit)
+	in.Dissect(tcpPacket(f, 1000+uint32(len(first))+1<<31, 2, "JUMP"), c.emit)
+	in.Dissect(tcpPacket(f, 1000+uint32(len(first)), 3, "X-Mail: jane.smith@example.com\r\n\r\n"), c.emit)
+	found := false
+	for _, e := range c.events {
+		found = found || e.DataType == EmailAddress
+	}
+	if !found {
+		t.Errorf("e-mail after the jump not found; events: %+v", c.events)
+	}
+	in.FlowEnd(f, *(&capture.Packet{Flow: f}).State(), nil)
+	if in.Buffered() != 0 {
+		t.Errorf("%d bytes still buffered after the flow ended", in.Buffered())
+	}
+}

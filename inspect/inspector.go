@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/tcpseq"
 )
 
 // Bounds. Memory per TCP direction is at most tailLen plus maxOOOBytes of
@@ -210,9 +211,9 @@ func (in *Inspector) tcp(p *capture.Packet, d *dirState, emit func(capture.Event
 			d.next = p.Flow.StreamStart[p.Dir]
 		}
 	}
-	switch diff := int32(seq - d.next); {
+	switch diff := tcpseq.Diff(seq, d.next); {
 	case diff < 0: // retransmission or overlap: keep only the new part
-		if int(-diff) >= len(data) {
+		if -diff >= int64(len(data)) {
 			return
 		}
 		data = data[-diff:]
@@ -236,14 +237,14 @@ func (in *Inspector) tcp(p *capture.Packet, d *dirState, emit func(capture.Event
 		progressed = false
 		for i := 0; i < len(d.ooo); i++ {
 			s := d.ooo[i]
-			diff := int32(s.seq - d.next)
+			diff := tcpseq.Diff(s.seq, d.next)
 			if diff > 0 {
 				continue
 			}
 			d.ooo = append(d.ooo[:i], d.ooo[i+1:]...)
 			d.oooBytes -= len(s.data)
 			in.buffered.Add(-int64(len(s.data)))
-			if int(-diff) < len(s.data) {
+			if -diff < int64(len(s.data)) {
 				rest := s.data[-diff:]
 				in.scan(p, d, rest, s.pkt, emit)
 				d.next += uint32(len(rest))

@@ -1,6 +1,9 @@
 package dissect
 
-import "github.com/tattle-audit/tattle/capture"
+import (
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/tcpseq"
+)
 
 // maxHeld bounds the one out-of-order segment a seqTrack holds back while
 // it waits for the segment that fills the hole before it; maxHoleAhead
@@ -44,9 +47,9 @@ func (s *seqTrack) accept(p *capture.Packet) (out []byte, gap bool) {
 		}
 		s.next = p.Flow.StreamStart[p.Dir]
 	}
-	diff := int32(seq - s.next)
+	diff := tcpseq.Diff(seq, s.next)
 	switch {
-	case diff < 0 && int64(-diff) >= int64(len(data)):
+	case diff < 0 && -diff >= int64(len(data)):
 		return nil, false // wholly retransmitted
 	case diff < 0:
 		data = data[-diff:]
@@ -71,11 +74,11 @@ func (s *seqTrack) accept(p *capture.Packet) (out []byte, gap bool) {
 	}
 	// The hole may now be filled: join the held segment, trimming what
 	// the two share.
-	hd := int32(s.heldSeq - s.next)
+	hd := tcpseq.Diff(s.heldSeq, s.next)
 	switch {
 	case hd > 0:
 		return data, false // still a hole before the held segment
-	case int64(-hd) >= int64(len(s.held)):
+	case -hd >= int64(len(s.held)):
 		s.held = nil // the held bytes came again in order
 		return data, false
 	}

@@ -30,6 +30,11 @@ func TestSeqTrack(t *testing.T) {
 		{"far jump resynchronises", true, []in{{0, text[:5], false}, {100000, text[5:10], false}}, text[:5] + "|" + text[5:10]},
 		{"joined mid-stream", false, []in{{20, text[20:30], false}, {30, text[30:], false}, {0, text[:20], false}}, text[20:]},
 		{"data on the SYN", true, []in{{^uint32(0), text[:10], true}, {10, text[10:], false}}, text},
+		// Half the sequence space away: int32 arithmetic made -diff
+		// negative and sliced data[-2147483648:].
+		{"jump of exactly 2^31 resynchronises", true, []in{{0, text[:10], false}, {10 + 1<<31, "JUMP", false}, {10, text[10:], false}}, text[:10] + "|JUMP|" + text[10:]},
+		{"jump of 2^31 on the first segment", true, []in{{1 << 31, "JUMP", false}, {0, text, false}}, "|JUMP|" + text},
+		{"jump of 2^31+1 is a retransmission", true, []in{{0, text[:10], false}, {10 + 1<<31 + 1, "JUMP", false}, {10, text[10:], false}}, text},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/internal/tcpseq"
 )
 
 // TLS is the dissector for TLS over TCP, on any port: it recognises the
@@ -54,9 +55,8 @@ func (d *stream) add(seq uint32, data []byte) bool {
 	if !d.started {
 		d.started, d.next = true, seq
 	}
-	diff := int32(seq - d.next)
-	if diff > 0 {
-		if len(d.pending) >= maxPending || d.held+len(data) > maxHandshake || int(diff) > maxHandshake {
+	if diff := tcpseq.Diff(seq, d.next); diff > 0 {
+		if len(d.pending) >= maxPending || d.held+len(data) > maxHandshake || diff > maxHandshake {
 			return false
 		}
 		d.pending = append(d.pending, segment{seq, append([]byte(nil), data...)})
@@ -67,7 +67,7 @@ func (d *stream) add(seq uint32, data []byte) bool {
 	for progress := true; progress && len(d.pending) > 0; {
 		progress = false
 		for i := 0; i < len(d.pending); i++ {
-			if int32(d.pending[i].seq-d.next) <= 0 {
+			if tcpseq.Diff(d.pending[i].seq, d.next) <= 0 {
 				sg := d.pending[i]
 				d.pending = append(d.pending[:i], d.pending[i+1:]...)
 				d.held -= len(sg.data)
@@ -83,9 +83,9 @@ func (d *stream) add(seq uint32, data []byte) bool {
 // place appends the part of a segment starting at or before next that
 // lies after it.
 func (d *stream) place(seq uint32, data []byte) {
-	over := int(int32(d.next - seq))
-	if over >= len(data) {
-		return // a retransmission of bytes we have
+	over := tcpseq.Diff(d.next, seq)
+	if over < 0 || over >= int64(len(data)) {
+		return // a retransmission of bytes we have (add never passes a segment after next)
 	}
 	d.buf = append(d.buf, data[over:]...)
 	d.next = seq + uint32(len(data))

@@ -310,3 +310,32 @@ func TestCertCache(t *testing.T) {
 		t.Fatalf("a new entry in a full cache: %d entries, want 1", len(c.m))
 	}
 }
+
+// TestStreamHalfSpaceJump: a segment exactly 2^31 past the expected
+// sequence number is neither before nor after it in RFC 1982 terms; with
+// int32 arithmetic place sliced data[-2147483648:]. It now counts as a
+// gap too far to wait for.
+func TestStreamHalfSpaceJump(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		jump uint32
+		ok   bool
+		buf  string
+	}{
+		{"2^31 ahead", 1 << 31, false, "abcdef"},
+		{"2^31-1 ahead", 1<<31 - 1, false, "abcdef"},
+		{"2^31+1 (behind: a retransmission)", 1<<31 + 1, true, "abcdef"},
+		{"2^32-1 (one byte behind: overlaps by one)", 1<<32 - 1, true, "abcdefUMP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d stream
+			d.add(1000, []byte("abcdef"))
+			if got := d.add(1006+tc.jump, []byte("JUMP")); got != tc.ok {
+				t.Errorf("add = %v, want %v", got, tc.ok)
+			}
+			if string(d.buf) != tc.buf || d.next != 1000+uint32(len(tc.buf)) {
+				t.Errorf("buf %q next %d, want %q", d.buf, d.next, tc.buf)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ func Files() map[string]func() ([]byte, error) {
 		"testdata/studio.pcapng":    func() ([]byte, error) { return Generate(Studio) },
 		"testdata/flat.pcapng":      func() ([]byte, error) { return Generate(Flat) },
 		"testdata/headers.pcapng":   func() ([]byte, error) { return Generate(HeadersOnly) },
+		"testdata/seqjump.pcapng":   func() ([]byte, error) { return Generate(SeqJump) },
 		"testdata/truncated.pcapng": func() ([]byte, error) {
 			b, err := Generate(Home)
 			return Truncate(b), err

@@ -3,6 +3,9 @@ package gen
 import (
 	"io"
 	"net"
+	"time"
+
+	"github.com/miekg/dns"
 )
 
 // ManyStreams writes a hostile capture for memory tests: n TCP streams
@@ -32,5 +35,54 @@ func ManyStreams(w io.Writer, n, payloadPerStream int) error {
 			g.tcp(c.Client, c.Server, c.CPort, c.SPort, c.cseq+uint32(sent), c.sseq, "PA", seg)
 		}
 	}
+	return g.Close()
+}
+
+// SeqJump writes a capture in which one segment of each TCP stream
+// carries a sequence number exactly 2^31 past the one expected: half the
+// sequence space, the distance RFC 1982 leaves undefined and 32-bit
+// arithmetic gets wrong (-(-2^31) is -2^31). It cuts an HTTP request, a
+// TLS ClientHello, a DNS query over TCP and a cleartext stream on an
+// unknown port, so every reassembler (HTTP, DNS, TLS, payload
+// inspection) meets it mid-message; the streams then go on in order, and
+// a last HTTP request after them shows whether the scan went on.
+func SeqJump(w io.Writer) error {
+	g, err := New(w, 2031, Router)
+	if err != nil {
+		return err
+	}
+	dev := Plug
+	jump := func(c *Conn, first, rest []byte) {
+		c.Send(first, 0)
+		junk := []byte("JUMP-2^31-JUMP")
+		g.tcp(c.Client, c.Server, c.CPort, c.SPort, c.cseq+1<<31, c.sseq, "PA", junk)
+		c.Send(rest, 0)
+		c.Reply([]byte("ok"))
+		c.Close()
+	}
+	web := Host{IP: g.Resolve(dev, Router, "api.example-plug.com", "")}
+	req := []byte("GET /v1/status?mac=" + dev.MAC.String() + " HTTP/1.1\r\nHost: api.example-plug.com\r\nUser-Agent: plug/2.0\r\n\r\n")
+	jump(g.Dial(dev, web, 80), req[:20], req[20:])
+
+	tls := Host{IP: g.Resolve(dev, Router, "cloud.example-plug.com", "")}
+	hello := g.ClientHello(OpenSSLHello, "cloud.example-plug.com")
+	jump(g.Dial(dev, tls, 443), hello[:40], hello[40:])
+
+	var q dns.Msg
+	q.SetQuestion("tcp.example-plug.com.", dns.TypeA)
+	q.Id = 0x3131
+	wire, err := q.Pack()
+	if err != nil {
+		return err
+	}
+	msg := append(be16(len(wire)), wire...)
+	jump(g.Dial(dev, Router, 53), msg[:6], msg[6:])
+
+	raw := Host{IP: PublicIP("telemetry.example-plug.com")}
+	text := []byte("hello from " + dev.MAC.String() + " serial=HS110-0042 email=owner@example.com\n")
+	jump(g.Dial(dev, raw, 5555), text[:10], text[10:])
+
+	g.Tick(time.Second)
+	g.HTTP(dev, web, "GET", "api.example-plug.com", "/v1/after-the-jump", "plug/2.0", nil, 0)
 	return g.Close()
 }
