@@ -1,14 +1,19 @@
 package audit
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/capture/dissect"
 	"github.com/tattle-audit/tattle/internal/gen"
+	"github.com/tattle-audit/tattle/internal/testutil"
+	"github.com/tattle-audit/tattle/result"
 )
 
 // TestHostileStreamsStayBounded scans 4000 open TCP streams that each
@@ -71,5 +76,92 @@ func TestHostileStreamsStayBounded(t *testing.T) {
 	}
 	if res.Stats.Malformed["inspect: gap skipped"] == 0 {
 		t.Error("no gap was given up on: the buffer bound was never reached, so the test proved nothing")
+	}
+}
+
+// TestSeqJumpCapture scans testdata/seqjump.pcapng (gen.SeqJump): one
+// segment of each TCP stream sits exactly 2^31 past the expected sequence
+// number, which panicked the HTTP, DNS, TLS and inspection reassemblers.
+// Every stream must be read on, with no dissector failing.
+func TestSeqJumpCapture(t *testing.T) {
+	src, err := capture.Open(filepath.Join(testutil.ModuleRoot(t), "testdata", "seqjump.pcapng"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	res, err := Scan(src, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for note := range res.Stats.Malformed {
+		if capture.IsPanicNote(note) {
+			t.Errorf("a dissector failed: %s", note)
+		}
+	}
+	if len(res.Devices) != 1 {
+		t.Fatalf("%d devices, want the plug", len(res.Devices))
+	}
+	// The cleartext stream's e-mail address comes after its jump: the
+	// inspector read on.
+	email := false
+	for _, f := range res.Devices[0].Findings {
+		email = email || strings.Contains(f.Title, "Email")
+	}
+	if !email {
+		t.Errorf("no e-mail finding after the jump; findings %+v", res.Devices[0].Findings)
+	}
+}
+
+// panicky is a dissector with a bug: it panics on the first payload of
+// every TCP flow.
+type panicky struct{}
+
+func (panicky) Name() string { return "panicky" }
+func (panicky) Dissect(p *capture.Packet, _ func(capture.Event)) {
+	if p.Transport == capture.TCP {
+		panic("panicky: bug")
+	}
+	p.Done()
+}
+
+// TestDissectorPanicIsANote: a dissector that panics on every TCP flow
+// costs its own view of those flows only: the result is the one without
+// it, plus a counted note per flow and a warning.
+func TestDissectorPanicIsANote(t *testing.T) {
+	file := filepath.Join(testutil.ModuleRoot(t), "testdata", "home.pcapng")
+	scan := func(ds []capture.Dissector) *result.Result {
+		src, err := capture.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		res, err := Scan(src, Config{Dissectors: ds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	clean := scan(dissect.Default())
+	broken := scan(append(dissect.Default(), panicky{}))
+	n := broken.Stats.Malformed[capture.PanicNote("panicky")]
+	if n == 0 {
+		t.Fatalf("no panic counted: %v", broken.Stats.Malformed)
+	}
+	warned := false
+	for _, w := range broken.Warnings {
+		warned = warned || strings.Contains(w.Message, capture.PanicNote("panicky"))
+	}
+	if !warned {
+		t.Errorf("no warning about the panic: %+v", broken.Warnings)
+	}
+	delete(broken.Stats.Malformed, capture.PanicNote("panicky"))
+	if len(broken.Stats.Malformed) == 0 {
+		broken.Stats.Malformed = nil
+	}
+	broken.Warnings = clean.Warnings
+	a, _ := json.Marshal(clean)
+	b, _ := json.Marshal(broken)
+	if string(a) != string(b) {
+		t.Errorf("result with a panicking dissector differs from the clean one beyond the note")
 	}
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"runtime"
+	"sort"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
@@ -109,6 +110,17 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	}
 	if len(st.Malformed) > 0 {
 		res.Stats.Malformed = st.Malformed
+		// A dissector that panicked has a bug: say so beside the notes.
+		notes := make([]string, 0, len(st.Malformed))
+		for note := range st.Malformed {
+			if capture.IsPanicNote(note) {
+				notes = append(notes, note)
+			}
+		}
+		sort.Strings(notes)
+		for _, note := range notes {
+			res.Warnings = append(res.Warnings, result.Warning{Message: fmt.Sprintf("%s: %d flows (a bug: please report it with the capture)", note, st.Malformed[note])})
+		}
 	}
 	for _, in := range src.Inputs() {
 		ri := result.Input{

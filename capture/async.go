@@ -314,7 +314,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		it.snap.apply(sh)
 		sh.Last = it.meta.Time
 		if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
-			a.fe.FlowEnd(sh, sh.state[0], a.emitW)
+			a.flowEnd(sh)
 		}
 		sh.state = nil
 	case itemPacket:
@@ -326,11 +326,34 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		f.Last = it.meta.Time
 		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
 			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
-		a.d.Dissect(&a.pkt, a.emitW)
+		a.dissect(f)
 		if f.skip&1 != 0 {
 			it.af.done.Store(true)
 		}
 	}
+}
+
+// dissect and flowEnd run d on the worker as the scanner runs a
+// dissector: a panic is a note on the flow (on the shadow, copied back by
+// Finish) and, in dissect, the end of d's work on the flow. Without the
+// recover a panic here, on the worker's goroutine, would end the process.
+func (a *Async) dissect(f *Flow) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.Note(PanicNote(a.d.Name()))
+			f.skip |= 1
+		}
+	}()
+	a.d.Dissect(&a.pkt, a.emitW)
+}
+
+func (a *Async) flowEnd(sh *Flow) {
+	defer func() {
+		if r := recover(); r != nil {
+			sh.Note(PanicNote(a.d.Name()))
+		}
+	}()
+	a.fe.FlowEnd(sh, sh.state[0], a.emitW)
 }
 
 // SyncTo implements Syncer: it waits until the dissector has passed the

@@ -50,7 +50,9 @@ func (p *Packet) Done() {
 // Dissect is called for every packet with a non-empty payload on a flow the
 // dissector has not rejected; it must be cheap to decline (port or first-byte
 // checks). It reports events through emit, counts malformed input with
-// p.Flow.Note, and never panics on hostile input.
+// p.Flow.Note, and never panics on hostile input. Should it panic all the
+// same, the scanner recovers: the dissector is stopped for that flow and
+// the flow gets a PanicNote, counted in Stats.Malformed; the scan goes on.
 type Dissector interface {
 	Name() string
 	Dissect(p *Packet, emit func(Event))

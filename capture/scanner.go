@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -269,9 +270,32 @@ func (s *Scanner) Packet(raw *RawPacket) {
 			continue
 		}
 		p.slot = i
-		ds.Dissect(p, s.emit)
+		s.dissect(ds, p)
 	}
 }
+
+// dissect runs one dissector on p. A dissector that panics (a bug that
+// hostile input found) is stopped for this flow only, and the panic is
+// counted as a malformed-input note on the flow: it costs that
+// dissector's view of one flow, never the scan.
+func (s *Scanner) dissect(ds Dissector, p *Packet) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.Flow.Note(PanicNote(ds.Name()))
+			p.Done()
+		}
+	}()
+	ds.Dissect(p, s.emit)
+}
+
+// PanicNote is the flow note counted when the named dissector panicked
+// on the flow's input (see Dissector).
+func PanicNote(dissector string) string { return dissector + panicNote }
+
+// IsPanicNote reports whether a flow note is a PanicNote.
+func IsPanicNote(note string) bool { return strings.HasSuffix(note, panicNote) }
+
+const panicNote = ": panic on malformed input (dissector stopped for this flow)"
 
 const sweepEvery = 10 * time.Second
 
@@ -445,7 +469,7 @@ func (s *Scanner) release(f *Flow) {
 		if sy, ok := ds.(Syncer); ok {
 			sy.Finish(f, f.state[i])
 		} else if fe, ok := ds.(FlowEnder); ok {
-			fe.FlowEnd(f, f.state[i], s.emit)
+			s.flowEnd(ds.Name(), fe, f, f.state[i])
 		}
 	}
 	for note, n := range f.Notes {
@@ -453,6 +477,17 @@ func (s *Scanner) release(f *Flow) {
 	}
 	f.state = nil
 	s.sink.Flow(f)
+}
+
+// flowEnd runs a dissector's flow-end hook; a panic there is a note on
+// the flow, like one in Dissect.
+func (s *Scanner) flowEnd(name string, fe FlowEnder, f *Flow, state any) {
+	defer func() {
+		if r := recover(); r != nil {
+			f.Note(PanicNote(name))
+		}
+	}()
+	fe.FlowEnd(f, state, s.emit)
 }
 
 // Flush hands every flow to the sink, those already retired first, then
