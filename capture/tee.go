@@ -35,6 +35,7 @@ type Tee struct {
 	opened  time.Time
 	n       int
 	err     error
+	closed  bool
 	Files   []string
 }
 
@@ -60,8 +61,13 @@ func (t *Tee) name() string {
 
 func (t *Tee) rotate(now time.Time) error {
 	if t.w != nil {
-		t.w.Flush()
-		t.f.Close()
+		if err := t.w.Flush(); err != nil && t.err == nil {
+			t.err = err
+		}
+		if err := t.f.Close(); err != nil && t.err == nil {
+			t.err = err
+		}
+		t.w = nil
 		t.n++
 	}
 	f, err := os.Create(t.name())
@@ -94,6 +100,9 @@ func (t *Tee) Next() (RawPacket, error) {
 	if t.opened.IsZero() {
 		t.opened = p.Time
 	}
+	if t.w == nil {
+		return p, nil // the next file could not be created: t.err says why
+	}
 	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: max(p.CaptureLn, len(p.Data))}
 	if err := t.w.WritePacket(ci, p.Data); err != nil && t.err == nil {
 		t.err = err
@@ -105,8 +114,13 @@ func (t *Tee) Next() (RawPacket, error) {
 // Inputs implements the source's input listing.
 func (t *Tee) Inputs() []InputInfo { return t.src.Inputs() }
 
-// Close flushes the file and closes the source.
+// Close flushes the file and closes the source. It may be called more
+// than once (a deferred Close after the first is a no-op).
 func (t *Tee) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
 	err := t.src.Close()
 	if t.w != nil {
 		if e := t.w.Flush(); e != nil && t.err == nil {

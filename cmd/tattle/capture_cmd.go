@@ -87,36 +87,56 @@ func runCapture(opts *CaptureOptions) error {
 	} else if dropped {
 		fmt.Fprintln(io.ErrOut, "tattle: capture socket open; running without root from here on")
 	}
-	var src audit.InputSource = live
-	var tee *capture.Tee
-	if opts.Write != "" {
-		if tee, err = capture.NewTee(live, capture.TeeOptions{Path: opts.Write, RotateBytes: opts.RotateMB << 20, RotateEvery: opts.RotateEvery}); err != nil {
-			live.Close()
-			return withCode(ExitUsage, err)
-		}
-		src = tee
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
 		live.Close() // unblocks the read; the scan then reports what it saw
 	}()
+	return auditLive(opts, an, live)
+}
+
+// liveInput is what auditLive reads: a live source (or, in tests, a file
+// standing in for one).
+type liveInput interface {
+	capture.Source
+	Inputs() []capture.InputInfo
+	Drops() (received, dropped uint64)
+}
+
+// auditLive scans live to its end, keeping the -w copy, and reports. The
+// copy is flushed and closed on every path out, an error or a panic
+// included, so it is a valid pcapng of every packet read.
+func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
+	io := opts.Scan.IO
+	defer live.Close()
+	var src audit.InputSource = live
+	var tee *capture.Tee
+	if opts.Write != "" {
+		var err error
+		if tee, err = capture.NewTee(live, capture.TeeOptions{Path: opts.Write, RotateBytes: opts.RotateMB << 20, RotateEvery: opts.RotateEvery}); err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer tee.Close() // a no-op after the Close below
+		src = tee
+	}
 	cfg := an.cfg
 	if io.ErrTTY || io.OutTTY {
 		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live, showPersonal: opts.Scan.ShowPersonal})
 	}
 	res, scanErr := audit.Scan(src, cfg)
+	var teeErr error
 	if tee != nil {
-		if err := tee.Close(); err != nil {
-			fmt.Fprintf(io.ErrOut, "tattle: writing %s: %v\n", opts.Write, err)
-		}
+		teeErr = tee.Close()
 	}
 	live.Close()
 	if io.OutTTY {
 		fmt.Fprint(io.Out, "\x1b[H\x1b[2J")
 	} else if io.ErrTTY {
 		fmt.Fprint(io.ErrOut, "\r\x1b[K")
+	}
+	if teeErr != nil {
+		fmt.Fprintf(io.ErrOut, "tattle: writing %s: %v\n", sanitizeTerminal(opts.Write), teeErr)
 	}
 	if res == nil {
 		return withCode(ExitInput, scanErr)
@@ -136,6 +156,10 @@ func runCapture(opts *CaptureOptions) error {
 	}
 	if scanErr != nil {
 		return withCode(ExitPartial, scanErr)
+	}
+	if teeErr != nil {
+		// The report is complete but the copy is not: not a clean run.
+		return withCode(ExitPartial, fmt.Errorf("capture: -w copy incomplete: %w", teeErr))
 	}
 	if code != ExitOK {
 		return withCode(code, nil)
