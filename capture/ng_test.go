@@ -324,6 +324,34 @@ func ngFixtures() []fixture {
 	w.pkts = w.pkts[:1]
 	damaged("pcapng cut in a packet block", w, off, ErrTruncated, func(f *fixture) { f.truncated = true })
 
+	// Cut inside a block header, right after one, and both inside a
+	// whole gzip or zstd stream: truncated, never a clean end.
+	for _, cut := range []struct {
+		name string
+		keep int
+	}{{"inside a block header", 4}, {"right after a block header", 8}, {"after a block header and its first body bytes", 12}} {
+		for _, comp := range []string{"", "gzip", "zstd"} {
+			w = newNg(le).idb(layers.LinkTypeEthernet, 0).epb(0, 1, payload(1, 30), 30)
+			off = len(w.b)
+			w.epb(0, 2, payload(2, 30), 30)
+			w.b = w.b[:off+cut.keep]
+			w.pkts = w.pkts[:1]
+			name := "pcapng cut " + cut.name
+			switch comp {
+			case "gzip":
+				name, w.b = "pcapng gzip, whole, of a pcapng cut "+cut.name, compressGzip(w.b)
+			case "zstd":
+				name, w.b = "pcapng zstd, whole, of a pcapng cut "+cut.name, compressZstd(w.b)
+			}
+			damaged(name, w, off, ErrTruncated, func(f *fixture) {
+				f.truncated = true
+				if comp == "zstd" {
+					f.noTshark = "tshark 4.0 reads no zstd"
+				}
+			})
+		}
+	}
+
 	w = newNg(le).idb(layers.LinkTypeEthernet, 0).epb(0, 1, payload(1, 30), 30)
 	off = len(w.b)
 	w.block(0x1234, make([]byte, 2<<20))

@@ -78,7 +78,9 @@ func (r *pcapReader) next(p *RawPacket) error {
 	_ = r.c.discard(r.hdrLen)
 	data, err := r.c.peek(int(incl))
 	if err != nil {
-		return damage(r.c, r.info, off, "packet data", err)
+		// Nothing at all after a record header is a cut file too, not
+		// a clean end (peek says io.EOF).
+		return damage(r.c, r.info, off, "packet data", truncation(err))
 	}
 	_ = r.c.discard(int(incl))
 	r.index++

@@ -149,6 +149,20 @@ func pcapFixtures() []fixture {
 	le.PutUint32(huge.data[plain.pkts[1].off+8:], 300_000)
 	huge.pkts, huge.errIs, huge.errOff = plain.pkts[:1], ErrFormat, plain.pkts[1].off
 	fs = append(fs, cut, cutHdr, cutFile, cutGzTrailer, cutGz, cutZs, huge)
+	// Cut right after a record header: the reader found nothing where
+	// the packet should be and took it for a clean end (exit 0, no
+	// warning).
+	afterHdr := plain
+	afterHdr.name, afterHdr.data = "pcap cut right after a record header", plain.data[:plain.pkts[2].off+16]
+	afterHdr.pkts, afterHdr.errIs, afterHdr.errOff, afterHdr.truncated = plain.pkts[:2], ErrTruncated, plain.pkts[2].off, true
+	first40 := plain
+	first40.name, first40.data = "pcap of its first 40 bytes", plain.data[:40]
+	first40.pkts, first40.errIs, first40.errOff, first40.truncated = nil, ErrTruncated, 24, true
+	afterHdrGz := afterHdr
+	afterHdrGz.name, afterHdrGz.data = "pcap gzip, whole, of a pcap cut right after a record header", compressGzip(afterHdr.data)
+	afterHdrZs := afterHdr
+	afterHdrZs.name, afterHdrZs.data, afterHdrZs.noTshark = "pcap zstd, whole, of a pcap cut right after a record header", compressZstd(afterHdr.data), "tshark 4.0 reads no zstd"
+	fs = append(fs, afterHdr, first40, afterHdrGz, afterHdrZs)
 
 	fs = append(fs,
 		fixture{name: "garbage", data: []byte("this is not a capture, just text\n"), errIs: ErrFormat},

@@ -294,9 +294,37 @@ func (r *ngReader) packet(p *RawPacket, ifc *ngIface, ts uint64, data []byte, or
 	}
 	*p = RawPacket{
 		Data:      data,
-		Time:      time.Unix(int64(sec)+ifc.tsOffset, int64(nsec)).UTC(),
+		Time:      ngTime(sec, nsec, ifc.tsOffset),
 		CaptureLn: int(max(origLen, uint32(len(data)))),
 		LinkType:  ifc.linkType,
+	}
+}
+
+// ngTime is sec seconds (unsigned, as the block holds them) after the
+// interface's offset, plus nsec. The sum is taken in 128 bits: with
+// if_tsresol 10^0 or if_tsoffset near ±2^63 it does not fit 64. A time
+// beyond the years stamp accepts comes out just past the nearer end of
+// them, for stamp to clamp and report.
+func ngTime(sec, nsec uint64, off int64) time.Time {
+	lo, carry := bits.Add64(sec, uint64(off), 0)
+	hi := carry
+	if off < 0 {
+		hi += ^uint64(0) // sign extension of off
+	}
+	switch {
+	case hi == 0 && lo <= 1<<63-1, hi == ^uint64(0) && lo >= 1<<63:
+		unix := int64(lo)
+		if unix < earliestTime.Unix() {
+			return earliestTime.Add(-time.Second)
+		}
+		if unix > latestTime.Unix() {
+			return latestTime.Add(time.Second)
+		}
+		return time.Unix(unix, int64(nsec)).UTC()
+	case int64(hi) < 0:
+		return earliestTime.Add(-time.Second)
+	default:
+		return latestTime.Add(time.Second)
 	}
 }
 

@@ -61,6 +61,10 @@ type InputInfo struct {
 	Drops       uint64 // packets the capturing system dropped (pcapng isb_ifdrop + isb_osdrop)
 	Warnings    []string
 	Err         error // what stopped reading this file; nil when it ended cleanly
+
+	clamped    uint64 // packets whose time stamp clamped
+	clampWarn  int    // index of their warning in Warnings
+	clampFirst string // where the first one was
 }
 
 func (in *InputInfo) addLinkType(lt layers.LinkType) {
@@ -70,8 +74,34 @@ func (in *InputInfo) addLinkType(lt layers.LinkType) {
 	}
 }
 
-// stamp records a delivered packet in the file's statistics.
+// earliestTime and latestTime bound the capture times that enter the
+// pipeline: years 0 to 9999, what RFC 3339 (and so JSON encoding of a
+// time.Time) can write. pcapng's if_tsoffset and if_tsresol let a file
+// state times far outside them.
+var (
+	earliestTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// stamp records a delivered packet in the file's statistics. It is also
+// where every reader's packet times are checked: one outside the years 0
+// to 9999 is clamped to the nearer end, and the file gets a warning
+// naming the first such packet and its offset, and how many there were.
 func (in *InputInfo) stamp(p *RawPacket) {
+	if p.Time.Before(earliestTime) || p.Time.After(latestTime) {
+		in.clamped++
+		if in.clamped == 1 {
+			in.clampWarn = len(in.Warnings)
+			in.Warnings = append(in.Warnings, "")
+			in.clampFirst = fmt.Sprintf("the first is packet #%d at offset %d", p.Index, p.Offset)
+		}
+		in.Warnings[in.clampWarn] = fmt.Sprintf("%d packets with a timestamp outside years 0..9999, clamped to the nearer end; %s", in.clamped, in.clampFirst)
+		if p.Time.Before(earliestTime) {
+			p.Time = earliestTime
+		} else {
+			p.Time = latestTime
+		}
+	}
 	in.Packets++
 	in.Bytes += uint64(len(p.Data))
 	if in.First.IsZero() || p.Time.Before(in.First) {

@@ -12,6 +12,7 @@ func Files() map[string]func() ([]byte, error) {
 		"testdata/flat.pcapng":      func() ([]byte, error) { return Generate(Flat) },
 		"testdata/headers.pcapng":   func() ([]byte, error) { return Generate(HeadersOnly) },
 		"testdata/seqjump.pcapng":   func() ([]byte, error) { return Generate(SeqJump) },
+		"testdata/fartimes.pcapng":  func() ([]byte, error) { return Generate(FarTimes) },
 		"testdata/truncated.pcapng": func() ([]byte, error) {
 			b, err := Generate(Home)
 			return Truncate(b), err

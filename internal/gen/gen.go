@@ -49,6 +49,7 @@ type Gen struct {
 	err     error
 	snaplen int
 	count   int
+	iface   int // pcapng interface packets are written on
 }
 
 // New starts a capture on w.
@@ -114,7 +115,7 @@ func (g *Gen) write(ls ...gopacket.SerializableLayer) {
 		return
 	}
 	data := g.buf.Bytes()
-	ci := gopacket.CaptureInfo{Timestamp: g.Now, CaptureLength: len(data), Length: len(data)}
+	ci := gopacket.CaptureInfo{Timestamp: g.Now, CaptureLength: len(data), Length: len(data), InterfaceIndex: g.iface}
 	if g.snaplen > 0 && len(data) > g.snaplen {
 		data = data[:g.snaplen]
 		ci.CaptureLength = g.snaplen

@@ -5,6 +5,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/miekg/dns"
 )
 
@@ -84,5 +86,36 @@ func SeqJump(w io.Writer) error {
 
 	g.Tick(time.Second)
 	g.HTTP(dev, web, "GET", "api.example-plug.com", "/v1/after-the-jump", "plug/2.0", nil, 0)
+	return g.Close()
+}
+
+// FarTimes writes a capture whose middle packets are on interfaces with
+// an if_tsoffset of +2^62 and -2^62 seconds: times some 10^11 years
+// after and before ours, outside what JSON (RFC 3339, years 0 to 9999)
+// can write. The plug's DHCP exchange and first DNS query are on the
+// usual interface, its next query on the far-future one, an HTTP request
+// on the far-past one, and a last DNS query on the usual one again.
+func FarTimes(w io.Writer) error {
+	g, err := New(w, 9999, Router)
+	if err != nil {
+		return err
+	}
+	future, err := g.w.AddInterface(pcapgo.NgInterface{Name: "future", LinkType: layers.LinkTypeEthernet, SnapLength: 262144, TimestampOffset: 1 << 62})
+	if err != nil {
+		return err
+	}
+	past, err := g.w.AddInterface(pcapgo.NgInterface{Name: "past", LinkType: layers.LinkTypeEthernet, SnapLength: 262144, TimestampOffset: uint64(1<<64 - 1<<62)})
+	if err != nil {
+		return err
+	}
+	dev := Plug
+	g.DHCP(dev, Router, DHCPClient{Hostname: "HS110", Params: []byte{1, 3, 6}})
+	g.Resolve(dev, Router, "devs.tplinkcloud.com", "")
+	g.iface = future
+	web := Host{IP: g.Resolve(dev, Router, "api.example-plug.com", "")}
+	g.iface = past
+	g.HTTP(dev, web, "GET", "api.example-plug.com", "/v1/time", "plug/2.0", nil, 0)
+	g.iface = 0
+	g.Resolve(dev, Router, "n-devs.tplinkcloud.com", "")
 	return g.Close()
 }
