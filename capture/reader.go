@@ -124,6 +124,9 @@ type FileSource struct {
 	// Published for Progress, which another goroutine may call while
 	// Next runs on a read-ahead goroutine (Prefetch).
 	delivered, deliveredBytes atomic.Uint64
+	// dirSkipped and dirCaptures count the files of the directory being
+	// read that were skipped as non-captures and that were captures.
+	dirSkipped, dirCaptures int
 }
 
 // pending is one input waiting its turn.
@@ -132,6 +135,9 @@ type pending struct {
 	r         io.Reader // nil: open name from disk
 	err       error     // the path could not be opened: report it when its turn comes
 	dirMember bool      // found by walking a directory: non-captures are skipped
+	// dirEnd marks the end of the files of directory name: if none of
+	// them was a capture, Next reports the directory as not a capture.
+	dirEnd bool
 }
 
 // recordReader reads the records of one capture format into p. It returns
@@ -180,10 +186,18 @@ func Open(paths ...string) (*FileSource, error) {
 				usable++
 			}
 		}
-		if len(files) == 0 && firstErr == nil {
-			firstErr = fmt.Errorf("capture: no files in directory %s", p)
+		if len(files) == 0 {
+			// Like a file that is not a capture, wherever it comes in
+			// the list: an empty input must not pass as a clean scan.
+			err := fmt.Errorf("capture: no files in directory %s: %w", p, ErrFormat)
+			s.queue = append(s.queue, pending{name: p, err: err})
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
 		s.queue = append(s.queue, files...)
+		s.queue = append(s.queue, pending{name: p, dirEnd: true})
 	}
 	if usable == 0 {
 		if firstErr == nil {
@@ -269,6 +283,16 @@ func (s *FileSource) Next() (RawPacket, error) {
 			next := s.queue[0]
 			s.queue[0] = pending{}
 			s.queue = s.queue[1:]
+			if next.dirEnd {
+				skipped, captures := s.dirSkipped, s.dirCaptures
+				s.dirSkipped, s.dirCaptures = 0, 0
+				if captures == 0 && skipped > 0 {
+					// A directory of nothing but non-captures is an input
+					// that could not be read, as one such file is.
+					return RawPacket{}, &ReadError{File: next.name, Err: fmt.Errorf("%w: no capture file in the directory (%d files skipped)", ErrFormat, skipped)}
+				}
+				continue
+			}
 			rr, info, err := s.open(next)
 			s.inputs = append(s.inputs, info)
 			if err != nil {
@@ -277,9 +301,16 @@ func (s *FileSource) Next() (RawPacket, error) {
 					// captures: skip those with a warning, not an error.
 					info.Warnings = append(info.Warnings, "not a capture file, skipped")
 					info.Err = nil
+					s.dirSkipped++
 					continue
 				}
+				if next.dirMember {
+					s.dirCaptures++ // unreadable or damaged, but not a non-capture
+				}
 				return RawPacket{}, err
+			}
+			if next.dirMember {
+				s.dirCaptures++
 			}
 			s.cur = rr
 		}

@@ -236,6 +236,91 @@ func TestOpenDirectory(t *testing.T) {
 	}
 }
 
+// TestOpenDirectoryWithoutCaptures: a directory of nothing but
+// non-captures, or of nothing at all, is an input that could not be read
+// (a *ReadError wrapping ErrFormat, as one non-capture file gives), not a
+// clean scan of zero packets, alone or beside a real capture; a directory
+// with a capture among other files only warns about the others.
+func TestOpenDirectoryWithoutCaptures(t *testing.T) {
+	root := t.TempDir()
+	eth := build(t, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: "x"})
+	pcap := writePcap(t, false, layers.LinkTypeEthernet, [][]byte{eth})
+	write := func(name string, data []byte) {
+		p := filepath.Join(root, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("notes/a.txt", []byte("notes"))
+	write("notes/sub/b.json", []byte("{}"))
+	write("mixed/a.pcap", pcap)
+	write("mixed/z.txt", []byte("notes"))
+	write("damaged/a.pcap", pcap[:30])
+	os.MkdirAll(filepath.Join(root, "empty"), 0o755)
+	write("one.pcap", pcap)
+	tests := []struct {
+		name    string
+		paths   []string
+		openErr bool
+		packets int
+		errs    []string // directories named by the ReadErrors, in order
+		skipped int      // inputs with the "not a capture" warning
+	}{
+		{"only non-captures", []string{"notes"}, false, 0, []string{"notes"}, 2},
+		{"empty directory", []string{"empty"}, true, 0, nil, 0},
+		{"non-captures beside a capture", []string{"one.pcap", "notes"}, false, 1, []string{"notes"}, 2},
+		{"empty directory beside a capture", []string{"empty", "one.pcap"}, false, 1, []string{"empty"}, 0},
+		{"a capture among other files", []string{"mixed"}, false, 1, nil, 1},
+		{"a damaged capture is a capture", []string{"damaged"}, false, 0, []string{"damaged/a.pcap"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var paths []string
+			for _, p := range tc.paths {
+				paths = append(paths, filepath.Join(root, p))
+			}
+			s, err := Open(paths...)
+			if tc.openErr {
+				if err == nil || !errors.Is(err, ErrFormat) {
+					t.Fatalf("Open = %v, want an ErrFormat error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, errs := readAll(t, s)
+			if len(got) != tc.packets {
+				t.Errorf("%d packets, want %d", len(got), tc.packets)
+			}
+			var named []string
+			for _, e := range errs {
+				var re *ReadError
+				if !errors.As(e, &re) {
+					t.Fatalf("error %v is not a *ReadError", e)
+				}
+				named = append(named, strings.TrimPrefix(re.File, root+"/"))
+				if re.File != filepath.Join(root, "damaged/a.pcap") && !errors.Is(e, ErrFormat) {
+					t.Errorf("error %v does not wrap ErrFormat", e)
+				}
+			}
+			if strings.Join(named, ",") != strings.Join(tc.errs, ",") {
+				t.Errorf("errors name %q, want %q (%v)", named, tc.errs, errs)
+			}
+			skipped := 0
+			for _, in := range s.Inputs() {
+				if len(in.Warnings) == 1 && in.Warnings[0] == "not a capture file, skipped" {
+					skipped++
+				}
+			}
+			if skipped != tc.skipped {
+				t.Errorf("%d inputs skipped with a warning, want %d", skipped, tc.skipped)
+			}
+		})
+	}
+}
+
 // TestSharedCapturesMatchTshark reads every file under ../shared/captures
 // that starts with a capture magic number (whatever its name) and compares
 // it with tshark: packet count, each packet's time and lengths, and whether
