@@ -283,7 +283,7 @@ func runScan(opts *ScanOptions) error {
 	if opts.IO.ErrTTY {
 		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
 	}
-	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
+	if res == nil || (scanErr != nil && res.Stats.Packets == 0 && !anyCapture(res)) {
 		return withCode(ExitInput, scanErr)
 	}
 	an.finish(res)
@@ -298,6 +298,18 @@ func runScan(opts *ScanOptions) error {
 		return withCode(code, nil)
 	}
 	return nil
+}
+
+// anyCapture reports whether some input was a capture, even one cut
+// before its first packet: that is damaged input (exit 4, with a report
+// saying truncated), where a run without one read nothing at all (exit 3).
+func anyCapture(res *result.Result) bool {
+	for _, in := range res.Inputs {
+		if in.Format != "" || in.Truncated {
+			return true
+		}
+	}
+	return false
 }
 
 // emit writes the report and decides the CI exit code: 1 when a finding
