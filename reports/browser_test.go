@@ -58,7 +58,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		{"studio", fileResult(t, "studio.pcapng"), []string{"Overview", "Roku", "Timeline", "Infrastructure, computers and phones"}},
 	} {
 		page := filepath.Join(dir, tc.name+".html")
-		os.WriteFile(page, render(t, "html", reports.Options{}, result.Redact(tc.res)), 0o644)
+		os.WriteFile(page, render(t, "html", reports.Options{}, result.Redact(tc.res, testKey)), 0o644)
 		dom, logs := run("--dump-dom", "file://"+page)
 		for _, want := range tc.want {
 			if !strings.Contains(dom, want) {

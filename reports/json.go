@@ -71,8 +71,13 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 			return err
 		}
 	}
-	if err := field("redacted", r.Redacted, true); err != nil {
+	if err := field("redacted", r.Redacted, r.RedactionKey == ""); err != nil {
 		return err
+	}
+	if r.RedactionKey != "" {
+		if err := field("redaction_key", r.RedactionKey, true); err != nil {
+			return err
+		}
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
@@ -125,7 +130,7 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 		}
 	}
 	return emit("summary", map[string]any{"schema": r.Schema, "tool": r.Tool, "stats": r.Stats, "devices": len(r.Devices),
-		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted, "overview": result.BuildOverview(r), "baseline": r.Baseline}, nil)
+		"findings": findings, "warnings": r.Warnings, "redacted": r.Redacted, "redaction_key": r.RedactionKey, "overview": result.BuildOverview(r), "baseline": r.Baseline}, nil)
 }
 
 // marshalDevices encodes devices in windows of devicesWindow, each window

@@ -25,6 +25,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files and schemas")
 
+// testKey keys the pseudonyms of redacted reports, so golden files are
+// the same on every run.
+var testKey = []byte("tattle golden key")
+
 // scanCapture runs the full pipeline, with the example declarations, on
 // one capture.
 func scanCapture(t *testing.T, name string, data []byte) *result.Result {
@@ -98,7 +102,7 @@ func TestGoldenDemo(t *testing.T) {
 		{"flat", func() *result.Result { return fileResult(t, "flat.pcapng") }},
 	}
 	for _, c := range caps {
-		res := result.Redact(c.res())
+		res := result.Redact(c.res(), testKey)
 		for _, tc := range []struct {
 			name, format string
 			opts         reports.Options
@@ -132,7 +136,7 @@ func fileResult(t *testing.T, name string) *result.Result {
 // wider than the terminal, on every generated capture.
 func TestTerminalFitsWidth(t *testing.T) {
 	for _, name := range []string{"home.pcapng", "studio.pcapng", "flat.pcapng", "personal.pcapng", "injection.pcapng"} {
-		res := result.Redact(fileResult(t, name))
+		res := result.Redact(fileResult(t, name), testKey)
 		out := render(t, "terminal", reports.Options{Width: 80, All: true}, res)
 		for i, l := range strings.Split(string(out), "\n") {
 			if w := lipgloss.Width(l); w > 80 {
@@ -145,7 +149,7 @@ func TestTerminalFitsWidth(t *testing.T) {
 // TestTerminalAllFindings: --all lists every finding; by default the
 // list stops after a few with a count of the rest.
 func TestTerminalAllFindings(t *testing.T) {
-	res := result.Redact(fileResult(t, "personal.pcapng"))
+	res := result.Redact(fileResult(t, "personal.pcapng"), testKey)
 	n := len(res.Devices[0].Findings)
 	if n <= 8 {
 		t.Fatalf("the personal-data capture has %d findings, want more than 8 for this test", n)
@@ -191,7 +195,7 @@ func TestInjectionInert(t *testing.T) {
 	for _, show := range []bool{true, false} {
 		r := res
 		if !show {
-			r = result.Redact(res)
+			r = result.Redact(res, testKey)
 		}
 		for _, f := range reports.Formats {
 			out := render(t, f, reports.Options{Width: 100, Color: true}, r)
@@ -334,7 +338,7 @@ func TestSARIFOfficialSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []*result.Result{demoResult(t), result.Redact(demoResult(t))} {
+	for _, r := range []*result.Result{demoResult(t), result.Redact(demoResult(t), testKey)} {
 		out := render(t, "sarif", reports.Options{}, r)
 		if err := schemagen.Validate(schema, out); err != nil {
 			t.Fatalf("SARIF does not validate against the SARIF 2.1.0 schema: %v", err)

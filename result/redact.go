@@ -1,33 +1,52 @@
 package result
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 )
 
 // Redact returns a deep copy of r with personal data replaced, for
-// reports that will be shared: the device half of MAC addresses (the
-// vendor half stays: it identifies the product, not the household), local
-// IP addresses, the names devices call themselves (DHCP and mDNS host
-// names are often the owner's name), DHCP client ids, DNS-SD instance
-// names, URL query values, and the excerpts of findings that hold
-// personal data. Public destination names and addresses stay: they are
-// the point of the report.
-func Redact(r *Result) *Result {
-	c := deepCopy(r)
-	RedactInPlace(c)
+// reports that will be shared. See RedactInPlace for what is replaced.
+func Redact(r *Result, key []byte) *Result {
+	c := clone(reflect.ValueOf(r)).Interface().(*Result)
+	RedactInPlace(c, key)
 	return c
 }
 
 // RedactInPlace redacts r itself, for callers that will not use the
 // unredacted result again (it saves a copy of a large result).
-func RedactInPlace(c *Result) {
+//
+// Replaced: the device half of MAC addresses (the vendor half stays: it
+// identifies the product, not the household), by a pseudonym keyed with
+// key, so that two devices never share a redacted ID and one device keeps
+// its ID across runs redacted with the same key; local IP addresses and
+// every IPv6 address of a device (an EUI-64 interface identifier gives
+// back the MAC, and a global /64 prefix identifies the home); the names
+// devices call themselves (DHCP and mDNS host names are often the
+// owner's name); DHCP client ids; DNS-SD instance names; UPnP friendly
+// names and serial numbers; URL query values; the excerpts of findings
+// that hold personal data; finding IDs (a plain hash of the MAC, which a
+// reader could reverse by trying the 2^24 addresses of one vendor).
+//
+// Every such value of every device is then replaced wherever else it
+// appears in a string of the result (a host name inside a User-Agent, a
+// neighbour's MAC inside an SSDP header), not only in its own field. Public
+// destination names and addresses stay: they are the point of the report.
+func RedactInPlace(c *Result, key []byte) {
 	c.Redacted = true
+	c.RedactionKey = KeyID(key)
+	k := &redactor{key: key}
+	k.known = collectKnown(c, k)
 	// Devices are redacted on all cores, each on its own.
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -36,18 +55,88 @@ func RedactInPlace(c *Result) {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(c.Devices); i = int(next.Add(1) - 1) {
-				redactDevice(&c.Devices[i])
+				k.device(&c.Devices[i])
+				k.rewrite(reflect.ValueOf(&c.Devices[i]).Elem())
 			}
 		}()
 	}
 	wg.Wait()
+	for i := range c.Warnings {
+		c.Warnings[i].Message = k.text(c.Warnings[i].Message)
+	}
+	if c.Overview != nil {
+		c.Overview = BuildOverview(c) // it names devices by their IDs
+	}
 }
 
-func redactDevice(d *Device) {
-	d.ID = RedactMAC(d.ID)
-	d.MAC = RedactMAC(d.MAC)
+// KeyID names a redaction key without revealing it, so that a baseline
+// redacted with one key is not compared with a result redacted with
+// another (every device would look new).
+func KeyID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("tattle redaction key id"))
+	return hex.EncodeToString(m.Sum(nil)[:4])
+}
+
+type redactor struct {
+	key   []byte
+	known *knownSet
+}
+
+// pseudonym is a keyed hash of one value: stable for one key, and
+// unrecoverable without it. 64 bits: among a million devices of one vendor
+// two share a pseudonym with a probability of about 3e-8.
+func (k *redactor) pseudonym(kind, v string) string {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(v))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// mac is the redacted form of a MAC address: its vendor half and a
+// pseudonym of the whole, e.g. "50:c7:bf:~3f9a1c2b7d5e4f60".
+func (k *redactor) mac(hw net.HardwareAddr) string {
+	return hw[:3].String() + ":~" + k.pseudonym("mac", hw.String())
+}
+
+// RedactMAC redacts a device ID or MAC address: "aa:bb:cc:dd:ee:ff" or
+// "ip:<addr>".
+func RedactMAC(s string, key []byte) string {
+	return (&redactor{key: key}).id(s)
+}
+
+func (k *redactor) id(s string) string {
+	if a, ok := strings.CutPrefix(s, "ip:"); ok {
+		if r := redactDeviceIP(a); r != a {
+			return "ip:" + r + "~" + k.pseudonym("ip", a)
+		}
+		return s
+	}
+	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
+		return k.mac(hw)
+	}
+	return s
+}
+
+// findingID keeps a finding ID's kind and replaces its hash, which was
+// made from the device's MAC, by a keyed one.
+func (k *redactor) findingID(id string) string {
+	if id == "" {
+		return ""
+	}
+	kind, _, ok := strings.Cut(id, ":")
+	if !ok {
+		kind = "finding"
+	}
+	return kind + ":" + k.pseudonym("finding", id)[:12]
+}
+
+func (k *redactor) device(d *Device) {
+	d.ID = k.id(d.ID)
+	d.MAC = k.id(d.MAC)
 	for j := range d.IPs {
-		d.IPs[j].IP = redactIP(d.IPs[j].IP)
+		d.IPs[j].IP = redactDeviceIP(d.IPs[j].IP)
 	}
 	o := &d.Observations
 	for j := range o.DHCP {
@@ -66,9 +155,9 @@ func redactDevice(d *Device) {
 		if o.MDNS[j].Host != "" {
 			o.MDNS[j].Host = "[redacted].local"
 		}
-		for k, t := range o.MDNS[j].TXT {
+		for n, t := range o.MDNS[j].TXT {
 			if key, _, ok := strings.Cut(t, "="); ok {
-				o.MDNS[j].TXT[k] = key + "=[redacted]"
+				o.MDNS[j].TXT[n] = key + "=[redacted]"
 			}
 		}
 	}
@@ -78,12 +167,27 @@ func redactDevice(d *Device) {
 			o.SSDP[j].USN = "[redacted]"
 		}
 	}
+	for j := range o.UPnP {
+		u := &o.UPnP[j]
+		u.URL = redactURL(u.URL)
+		if u.FriendlyName != "" {
+			u.FriendlyName = "[redacted]"
+		}
+		if u.SerialNumber != "" {
+			u.SerialNumber = "[redacted]"
+		}
+	}
 	for j := range d.Destinations {
 		dst := &d.Destinations[j]
 		if dst.Local {
 			dst.IP = redactIP(dst.IP)
 			if isLocalName(dst.Name) {
 				dst.Name = "[redacted]"
+			}
+			for n := range dst.Names {
+				if isLocalName(dst.Names[n].Name) {
+					dst.Names[n].Name = "[redacted]"
+				}
 			}
 		}
 	}
@@ -92,11 +196,18 @@ func redactDevice(d *Device) {
 		if f.Personal || f.Excerpt != "" {
 			f.Excerpt = "[redacted]"
 		}
-		f.Message = redactMACsIn(f.Message)
+		f.ID = k.findingID(f.ID)
 	}
-	for k := range d.Identity.Conflicts {
-		for e := range d.Identity.Conflicts[k].Evidence {
-			d.Identity.Conflicts[k].Evidence[e].Detail = redactDetail(d.Identity.Conflicts[k].Evidence[e].Detail)
+	if d.Score != nil {
+		for j := range d.Score.Deductions {
+			for n, id := range d.Score.Deductions[j].Finding {
+				d.Score.Deductions[j].Finding[n] = k.findingID(id)
+			}
+		}
+	}
+	for n := range d.Identity.Conflicts {
+		for e := range d.Identity.Conflicts[n].Evidence {
+			d.Identity.Conflicts[n].Evidence[e].Detail = redactDetail(d.Identity.Conflicts[n].Evidence[e].Detail)
 		}
 	}
 	for _, fld := range []*Field{&d.Identity.Vendor, &d.Identity.Model, &d.Identity.Type} {
@@ -115,54 +226,11 @@ func redactDetail(s string) string {
 	if strings.HasPrefix(s, "dhcp hostname ") || strings.HasPrefix(s, "mdns instance ") {
 		return strings.SplitN(s, " \"", 2)[0] + " [redacted]"
 	}
-	return redactMACsIn(s)
-}
-
-// RedactMAC keeps the vendor half of a MAC address.
-func RedactMAC(s string) string {
-	if strings.HasPrefix(s, "ip:") {
-		return "ip:" + redactIP(s[3:])
-	}
-	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
-		return s[:8] + ":xx:xx:xx"
-	}
 	return s
 }
 
-func redactMACsIn(s string) string {
-	// Replace anything shaped like aa:bb:cc:dd:ee:ff after its vendor half.
-	var b []byte // a copy, made at the first match
-	for i := 0; i+17 <= len(s); i++ {
-		if s[i+2] != ':' || !macAt(s, i) {
-			continue
-		}
-		if b == nil {
-			b = []byte(s)
-		}
-		copy(b[i+9:], "xx:xx:xx")
-		i += 16
-	}
-	if b == nil {
-		return s
-	}
-	return string(b)
-}
-
-// macAt reports whether s[i:i+17] is shaped like aa:bb:cc:dd:ee:ff.
-func macAt(s string, i int) bool {
-	for j := 0; j < 17; j++ {
-		c := s[i+j]
-		if j%3 == 2 {
-			if c != ':' {
-				return false
-			}
-		} else if !(('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')) {
-			return false
-		}
-	}
-	return true
-}
-
+// redactIP redacts a local address: a private IPv4 address to its /16,
+// a private, link-local or loopback IPv6 address entirely.
 func redactIP(s string) string {
 	a, err := netip.ParseAddr(s)
 	if err != nil || !(a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLoopback()) {
@@ -175,13 +243,28 @@ func redactIP(s string) string {
 	return "[redacted-ipv6]"
 }
 
+// redactDeviceIP redacts an address a device used: local ones as
+// redactIP does, and every IPv6 address, global ones included. A SLAAC
+// address (EUI-64) holds the device's MAC; a temporary one does not, but
+// its /64 prefix is the household's, so neither half may stay.
+func redactDeviceIP(s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return s
+	}
+	if a.Is6() && !a.Is4In6() && !a.IsMulticast() && !a.IsUnspecified() {
+		return "[redacted-ipv6]"
+	}
+	return redactIP(s)
+}
+
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || s == "" {
 		return s
 	}
 	if h := u.Hostname(); h != "" {
-		if a, err := netip.ParseAddr(h); err == nil && (a.IsPrivate() || a.IsLinkLocalUnicast()) {
+		if a, err := netip.ParseAddr(h); err == nil && (a.IsPrivate() || a.IsLinkLocalUnicast() || (a.Is6() && !a.IsMulticast())) {
 			u.Host = "[redacted]"
 			if p := u.Port(); p != "" {
 				u.Host += ":" + p
@@ -196,35 +279,319 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// deepCopy copies r through its JSON-shaped fields.
-func deepCopy(r *Result) *Result {
-	c := *r
-	c.Inputs = append([]Input(nil), r.Inputs...)
-	c.Warnings = append([]Warning(nil), r.Warnings...)
-	c.Devices = make([]Device, len(r.Devices))
-	for i, d := range r.Devices {
-		nd := d
-		nd.IPs = append([]AddrSeen(nil), d.IPs...)
-		nd.Observations.DHCP = append([]DHCPObs(nil), d.Observations.DHCP...)
-		nd.Observations.Hostnames = append([]Seen(nil), d.Observations.Hostnames...)
-		nd.Observations.MDNS = make([]MDNSObs, len(d.Observations.MDNS))
-		for j, m := range d.Observations.MDNS {
-			m.TXT = append([]string(nil), m.TXT...)
-			nd.Observations.MDNS[j] = m
+// keepFields are the string fields that hold tattle's own vocabulary or
+// hashes, not text from a capture: the known-value pass leaves them
+// alone, so that a device whose host name is its model ("HS110") keeps
+// its identification, and a vendor's name stays in the organisation
+// column. TestKeepFieldsExist checks that each still exists.
+var keepFields = map[string]bool{
+	"Device.OUIVendor": true, "Field.Value": true, "Identity.Name": true, "Conflict.Field": true, "Conflict.Values": true,
+	"Evidence.Source": true, "Evidence.File": true, "Evidence.Rule": true,
+	"Seen.File": true, "DHCPObs.File": true, "DHCPObs.ParamList": true, "MDNSObs.File": true, "MDNSObs.Service": true,
+	"SSDPObs.File": true, "UPnPObs.File": true, "TLSObs.File": true, "TLSObs.JA4": true, "TLSObs.JA4R": true, "TLSObs.JA3": true, "TLSObs.JA3Raw": true,
+	"Destination.Transport": true, "Destination.Protocols": true, "Destination.File": true, "Destination.Domain": true,
+	"Destination.Organization": true, "Destination.Parent": true, "Destination.Category": true, "Destination.Party": true,
+	"Destination.ClassifiedBy": true, "Destination.Entropy": true, "NameSeen.Source": true, "NameSeen.File": true,
+	"TLSInfo.ALPN": true, "TLSInfo.Versions": true, "TLSInfo.JA3": true, "TLSInfo.JA4": true, "TLSInfo.Version": true,
+	"TLSInfo.Cipher": true, "TLSInfo.WeakCiphers": true,
+	"Finding.ID": true, "Finding.Kind": true, "Finding.Severity": true, "Finding.Organization": true, "Finding.DataType": true,
+	"Finding.Disclosure": true, "Finding.PolicyRef": true, "Score.Grade": true, "Deduction.Reason": true, "Deduction.Finding": true,
+	"PolicySummary.File": true, "PolicySummary.Vendor": true, "PolicySummary.URL": true, "PolicySummary.Date": true, "PolicySummary.Matched": true,
+}
+
+// rewrite applies the known-value pass to every string below v.
+func (k *redactor) rewrite(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); s != "" {
+			if r := k.text(s); r != s {
+				v.SetString(r)
+			}
 		}
-		nd.Observations.SSDP = append([]SSDPObs(nil), d.Observations.SSDP...)
-		nd.Destinations = append([]Destination(nil), d.Destinations...)
-		nd.Findings = make([]Finding, len(d.Findings))
-		copy(nd.Findings, d.Findings)
-		nd.Identity.Conflicts = make([]Conflict, len(d.Identity.Conflicts))
-		for k, cf := range d.Identity.Conflicts {
-			cf.Evidence = append([]Evidence(nil), cf.Evidence...)
-			nd.Identity.Conflicts[k] = cf
+	case reflect.Pointer:
+		if !v.IsNil() {
+			k.rewrite(v.Elem())
 		}
-		nd.Identity.Vendor.Evidence = append([]Evidence(nil), d.Identity.Vendor.Evidence...)
-		nd.Identity.Model.Evidence = append([]Evidence(nil), d.Identity.Model.Evidence...)
-		nd.Identity.Type.Evidence = append([]Evidence(nil), d.Identity.Type.Evidence...)
-		c.Devices[i] = nd
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			k.rewrite(v.Index(i))
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.IsExported() && !keepFields[t.Name()+"."+f.Name] {
+				k.rewrite(v.Field(i))
+			}
+		}
 	}
-	return &c
+}
+
+// text replaces every known personal value in s and every other string
+// shaped like a MAC address.
+func (k *redactor) text(s string) string {
+	return k.known.replace(redactMACsIn(s, k))
+}
+
+// clone deep-copies the exported fields of v (the result model has no
+// cycles and nothing unexported but time.Time's insides, copied whole).
+func clone(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.New(v.Elem().Type())
+		n.Elem().Set(clone(v.Elem()))
+		return n
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			n.Index(i).Set(clone(v.Index(i)))
+		}
+		return n
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		n := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			n.SetMapIndex(clone(it.Key()), clone(it.Value()))
+		}
+		return n
+	case reflect.Struct:
+		n := reflect.New(v.Type()).Elem()
+		n.Set(v)
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				n.Field(i).Set(clone(v.Field(i)))
+			}
+		}
+		return n
+	}
+	return v
+}
+
+// knownSet is every personal value of every device in a result, with its
+// replacement, matched case-insensitively at word boundaries (a value is
+// neither preceded nor followed by a letter or digit).
+type knownSet struct {
+	macs   map[[6]byte]string       // device MACs -> redacted form
+	byHead map[[3]byte][]knownValue // lower-cased first three bytes -> values, longest first
+}
+
+type knownValue struct {
+	low, repl string
+}
+
+// minKnown is the shortest value replaced elsewhere: shorter host names
+// ("tv") would blank out unrelated words.
+const minKnown = 3
+
+func collectKnown(c *Result, k *redactor) *knownSet {
+	ks := &knownSet{macs: map[[6]byte]string{}, byHead: map[[3]byte][]knownValue{}}
+	// A host name that is a device's model or vendor ("HS110",
+	// "Pixel-7") names the product, not its owner: it stays elsewhere.
+	seen := map[string]bool{}
+	for i := range c.Devices {
+		id := &c.Devices[i].Identity
+		for _, v := range []string{id.Vendor.Value, id.Model.Value, id.Name} {
+			seen[strings.ToLower(strings.TrimSpace(v))] = true
+		}
+	}
+	add := func(v, repl string) {
+		v = strings.TrimSpace(v)
+		if len(v) < minKnown || v == repl || strings.Contains(v, "[redacted") {
+			return
+		}
+		low := strings.ToLower(v)
+		if seen[low] {
+			return
+		}
+		seen[low] = true
+		h := [3]byte{low[0], low[1], low[2]}
+		ks.byHead[h] = append(ks.byHead[h], knownValue{low: low, repl: repl})
+	}
+	for i := range c.Devices {
+		d := &c.Devices[i]
+		for _, s := range []string{d.ID, d.MAC} {
+			if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 {
+				ks.macs[[6]byte(hw)] = k.mac(hw)
+			}
+		}
+		for _, ip := range d.IPs {
+			if r := redactDeviceIP(ip.IP); r != ip.IP {
+				add(ip.IP, r)
+			}
+		}
+		o := &d.Observations
+		for _, h := range o.DHCP {
+			add(h.Hostname, "[redacted]")
+			add(h.ClientID, "[redacted]")
+		}
+		for _, h := range o.Hostnames {
+			add(h.Value, "[redacted]")
+			add(strings.TrimSuffix(h.Value, ".local"), "[redacted]")
+		}
+		for _, m := range o.MDNS {
+			add(strings.TrimSuffix(strings.TrimSuffix(m.Instance, m.Service), "."), "[redacted]")
+			add(strings.TrimSuffix(strings.TrimSuffix(m.Host, "."), ".local"), "[redacted]")
+		}
+		for _, s := range o.SSDP {
+			if u, ok := strings.CutPrefix(s.USN, "uuid:"); ok {
+				u, _, _ = strings.Cut(u, "::")
+				add(u, "[redacted]")
+			}
+		}
+		for _, u := range o.UPnP {
+			add(u.FriendlyName, "[redacted]")
+			add(u.SerialNumber, "[redacted]")
+		}
+	}
+	for h, l := range ks.byHead {
+		sort.Slice(l, func(i, j int) bool { return len(l[i].low) > len(l[j].low) })
+		ks.byHead[h] = l
+	}
+	return ks
+}
+
+func isAlnum(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// replace swaps every known value in s for its replacement. Only
+// positions at a word start are tried, each with one map look-up.
+func (ks *knownSet) replace(s string) string {
+	if len(ks.byHead) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+minKnown <= len(s); i++ {
+		if i > 0 && isAlnum(s[i-1]) && isAlnum(s[i]) {
+			continue
+		}
+		l := ks.byHead[[3]byte{lower(s[i]), lower(s[i+1]), lower(s[i+2])}]
+		for _, v := range l {
+			end := i + len(v.low)
+			if end > len(s) || !strings.EqualFold(s[i:end], v.low) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
+				continue
+			}
+			if b.Len() == 0 && last == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(v.repl)
+			last = end
+			i = end - 1
+			break
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// redactMACsIn replaces every MAC address written in s: a device's own
+// (in any common form: aa:bb:.., aa-bb-.., aabb.ccdd.eeff, or twelve bare
+// hex digits) by its redacted ID, and any other written with ':' or '-'
+// by its vendor half and "xx:xx:xx".
+func redactMACsIn(s string, k *redactor) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+12 <= len(s); i++ {
+		hw, n := macAt(s, i)
+		if n == 0 {
+			continue
+		}
+		repl, known := k.known.macs[hw]
+		if !known {
+			if n != 17 {
+				continue
+			}
+			repl = s[i:i+9] + "xx:xx:xx"
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(repl)
+		last = i + n
+		i += n - 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// macAt reads a MAC address at s[i:]: aa:bb:cc:dd:ee:ff or
+// aa-bb-cc-dd-ee-ff (17 bytes, wherever they stand), or, at hex-digit
+// boundaries, aabb.ccdd.eeff (14) or aabbccddeeff (12). It returns the
+// address and its length, or a length of 0.
+func macAt(s string, i int) (hw [6]byte, n int) {
+	if i+17 <= len(s) && (s[i+2] == ':' || s[i+2] == '-') {
+		sep := s[i+2]
+		ok := true
+		for j := 0; j < 17 && ok; j++ {
+			if j%3 == 2 {
+				ok = s[i+j] == sep
+			} else {
+				ok = isHex(s[i+j])
+			}
+		}
+		if ok {
+			for b := range hw {
+				hw[b] = hexVal(s[i+3*b])<<4 | hexVal(s[i+3*b+1])
+			}
+			return hw, 17
+		}
+	}
+	if i > 0 && isHex(s[i-1]) {
+		return hw, 0
+	}
+	var d [12]byte
+	j, m := i, 0
+	for ; j < len(s) && m < 12; j++ {
+		switch c := s[j]; {
+		case isHex(c):
+			d[m] = hexVal(c)
+			m++
+		case c == '.' && j-i == 4 || c == '.' && j-i == 9:
+		default:
+			return hw, 0
+		}
+	}
+	if m < 12 || (j < len(s) && isHex(s[j])) || (j-i != 12 && !(j-i == 14 && s[i+4] == '.' && s[i+9] == '.')) {
+		return hw, 0
+	}
+	for b := range hw {
+		hw[b] = d[2*b]<<4 | d[2*b+1]
+	}
+	return hw, j - i
 }

@@ -29,6 +29,10 @@ type Result struct {
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
 	// Redacted is true when personal data was replaced by placeholders.
 	Redacted bool `json:"redacted"`
+	// RedactionKey names the key that made the redacted result's
+	// pseudonyms (result.KeyID; not the key itself): results redacted with
+	// one key compare device by device.
+	RedactionKey string `json:"redaction_key,omitempty"`
 }
 
 // BaselineSummary says which earlier result this one was compared with and

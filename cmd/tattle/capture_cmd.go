@@ -122,7 +122,16 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	}
 	cfg := an.cfg
 	if io.ErrTTY || io.OutTTY {
-		cfg.Hooks = append(cfg.Hooks, &liveView{io: io, live: live, showPersonal: opts.Scan.ShowPersonal})
+		lv := &liveView{io: io, live: live, showPersonal: opts.Scan.ShowPersonal}
+		if !lv.showPersonal {
+			// The table shows each device by the pseudonym its report will
+			// give it.
+			var err error
+			if lv.key, err = redactionKey(io, opts.Scan.RedactionKey); err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+		cfg.Hooks = append(cfg.Hooks, lv)
 	}
 	res, scanErr := audit.Scan(src, cfg)
 	var teeErr error
@@ -149,8 +158,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	if tee != nil {
 		fmt.Fprintf(io.ErrOut, "tattle: wrote %s\n", sanitizeTerminal(strings.Join(tee.Files, ", ")))
 	}
-	an.finish(res)
-	code, err := emit(io, res, opts.Scan.OutputOptions)
+	code, err := emit(io, res, an.finish(res, opts.Scan.OutputOptions))
 	if err != nil {
 		return err
 	}
@@ -180,6 +188,7 @@ type liveView struct {
 	// showPersonal keeps MAC addresses whole; by default the table
 	// redacts them as the reports do.
 	showPersonal bool
+	key          []byte // of the pseudonyms, when !showPersonal
 	flows        int
 	devices      map[string]*liveDevice
 	order        []string
@@ -273,7 +282,7 @@ func (v *liveView) draw() {
 		names := strings.Join(d.list, ", ")
 		shown := id
 		if !v.showPersonal {
-			shown = result.RedactMAC(id)
+			shown = result.RedactMAC(id, v.key)
 		}
 		line := fmt.Sprintf("%-22s %4d names  %s", shown, len(d.list), names)
 		if r := []rune(line); len(r) > width-1 {

@@ -47,7 +47,11 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 				return withCode(ExitInput, scanErr)
 			}
 			if !opts.ShowPersonal {
-				res = result.Redact(res)
+				key, err := redactionKey(io, opts.RedactionKey)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				result.RedactInPlace(res, key)
 			}
 			if format == "terminal" {
 				printDevices(io, res)
@@ -77,6 +81,7 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 	f.BoolVar(&jsonOut, "json", false, "same as --format json")
 	f.MarkHidden("json")
 	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
+	f.StringVar(&opts.RedactionKey, "redaction-key", "", "key of the pseudonyms that stand for MAC addresses (default: $"+redactionKeyEnv+", else the key kept in the user's configuration directory)")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
 	return cmd
 }

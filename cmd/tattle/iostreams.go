@@ -25,18 +25,22 @@ type IOStreams struct {
 	Now func() time.Time
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// ConfigDir is the user's configuration directory (os.UserConfigDir),
+	// where the redaction key is kept; nil in tests.
+	ConfigDir func() (string, error)
 }
 
 // SystemIO returns the process's real streams.
 func SystemIO() *IOStreams {
 	s := &IOStreams{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		ErrOut: os.Stderr,
-		OutTTY: isatty.IsTerminal(os.Stdout.Fd()),
-		ErrTTY: isatty.IsTerminal(os.Stderr.Fd()),
-		Now:    time.Now,
-		Getenv: os.Getenv,
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		OutTTY:    isatty.IsTerminal(os.Stdout.Fd()),
+		ErrTTY:    isatty.IsTerminal(os.Stderr.Fd()),
+		Now:       time.Now,
+		Getenv:    os.Getenv,
+		ConfigDir: os.UserConfigDir,
 	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok || os.Getenv("TERM") == "dumb" {
 		s.NoColor = true

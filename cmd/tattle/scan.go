@@ -101,18 +101,12 @@ func prepare(a *AnalysisOptions) (*analysis, error) {
 	return an, nil
 }
 
-// finish applies the declarations and --iot-only to a scan's result.
-func (an *analysis) finish(res *result.Result) {
+// finish applies the declarations to a scan's result, and returns the
+// output options with --iot-only, which emit applies after redaction.
+func (an *analysis) finish(res *result.Result, out OutputOptions) OutputOptions {
 	policy.Apply(res, an.decls)
-	if an.a.IoTOnly {
-		kept := res.Devices[:0]
-		for _, d := range res.Devices {
-			if d.Identity.IsIoT {
-				kept = append(kept, d)
-			}
-		}
-		res.Devices = kept
-	}
+	out.iotOnly = an.a.IoTOnly
+	return out
 }
 
 // OutputOptions are the report flags shared by scan, capture and report.
@@ -124,6 +118,12 @@ type OutputOptions struct {
 	Baseline     string
 	// All lists every finding in the terminal report.
 	All bool
+	// RedactionKey keys the pseudonyms of redacted reports (--redaction-key;
+	// empty: $TATTLE_REDACTION_KEY or the key in the configuration directory).
+	RedactionKey string
+	// iotOnly hides phones and computers from the report (--iot-only,
+	// an analysis flag; set by analysis.finish).
+	iotOnly bool
 }
 
 // addOutputFlags registers the report flags shared by scan, capture and
@@ -136,6 +136,7 @@ func addOutputFlags(cmd *cobra.Command, o *OutputOptions) {
 	f.StringVar(&o.FailOn, "fail-on", "", "exit 1 when a finding has this severity or higher: info, low, medium, high, critical")
 	f.StringVar(&o.Baseline, "baseline", "", "report only what is new against this earlier JSON result (new destinations, third parties, findings, score drops)")
 	f.BoolVar(&o.All, "all", false, "terminal report: list every finding of every device (by default the first 8 per device)")
+	f.StringVar(&o.RedactionKey, "redaction-key", "", "key of the pseudonyms that stand for MAC addresses in redacted reports (default: $"+redactionKeyEnv+", else a key made once and kept in the user's configuration directory); reports made with one key compare")
 }
 
 func newScanCmd(io *IOStreams, runF func(*ScanOptions) error) *cobra.Command {
@@ -286,8 +287,7 @@ func runScan(opts *ScanOptions) error {
 	if res == nil || (scanErr != nil && res.Stats.Packets == 0 && !anyCapture(res)) {
 		return withCode(ExitInput, scanErr)
 	}
-	an.finish(res)
-	code, err := emit(opts.IO, res, opts.OutputOptions)
+	code, err := emit(opts.IO, res, an.finish(res, opts.OutputOptions))
 	if err != nil {
 		return err
 	}
@@ -315,22 +315,50 @@ func anyCapture(res *result.Result) bool {
 // emit writes the report and decides the CI exit code: 1 when a finding
 // (a new one, with a baseline) is at or above failOn, or with a baseline
 // when a score dropped.
+//
+// Redaction comes first, on the whole result: the personal values of every
+// device (phones too, when --iot-only will leave them out) are replaced
+// wherever they appear. A baseline is compared in the same state as the
+// result: when either is redacted, both are, with the same key.
 func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error) {
-	shown := res
+	var prev *result.Result
 	if out.Baseline != "" {
-		prev, err := baseline.Load(out.Baseline)
-		if err != nil {
+		var err error
+		if prev, err = baseline.Load(out.Baseline); err != nil {
 			return ExitUsage, withCode(ExitUsage, err)
 		}
-		cur := res
-		if prev.Redacted && !res.Redacted {
-			// A shared baseline is redacted: compare like with like.
-			cur = result.Redact(res)
-		}
-		shown = baseline.Filter(cur, baseline.Compare(prev, cur), out.Baseline)
 	}
-	if !out.ShowPersonal {
-		result.RedactInPlace(shown) // nothing reads the unredacted result after this
+	if redact := !out.ShowPersonal || (prev != nil && prev.Redacted); redact {
+		var key []byte
+		for _, r := range []*result.Result{res, prev} {
+			if r == nil || r.Redacted {
+				continue
+			}
+			if key == nil {
+				var err error
+				if key, err = redactionKey(io, out.RedactionKey); err != nil {
+					return ExitUsage, withCode(ExitUsage, err)
+				}
+			}
+			result.RedactInPlace(r, key) // nothing reads the unredacted result after this
+		}
+		if prev != nil && prev.RedactionKey != res.RedactionKey {
+			return ExitUsage, usageErrorf("--baseline: %s was redacted with another key (%q, this result %q): every device would look new; give the key it was made with (--redaction-key or $%s)",
+				out.Baseline, prev.RedactionKey, res.RedactionKey, redactionKeyEnv)
+		}
+	}
+	if out.iotOnly {
+		kept := res.Devices[:0]
+		for _, d := range res.Devices {
+			if d.Identity.IsIoT {
+				kept = append(kept, d)
+			}
+		}
+		res.Devices = kept
+	}
+	shown := res
+	if prev != nil {
+		shown = baseline.Filter(res, baseline.Compare(prev, res), out.Baseline)
 	}
 	rep, err := reports.New(out.Format, reports.Options{Color: io.ColorEnabled() && out.Output == "", Width: io.Width, All: out.All})
 	if err != nil {

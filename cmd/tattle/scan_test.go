@@ -13,12 +13,21 @@ import (
 	"github.com/tattle-audit/tattle/result"
 )
 
+// testRedactionKey keys the pseudonyms of every redacted report in the
+// tests, so that they are the same on every run and machine.
+const testRedactionKey = "tattle test key"
+
 func testIO() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{
 		In: strings.NewReader(""), Out: out, ErrOut: errOut,
-		Now:    func() time.Time { return time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC) },
-		Getenv: func(string) string { return "" },
+		Now: func() time.Time { return time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC) },
+		Getenv: func(k string) string {
+			if k == redactionKeyEnv {
+				return testRedactionKey
+			}
+			return ""
+		},
 	}, out, errOut
 }
 

@@ -61,3 +61,24 @@ func TestCompareAndFilter(t *testing.T) {
 		t.Errorf("a result differs from itself: %+v", same)
 	}
 }
+
+// TestCompareRedacted compares redacted results: a second plug of the
+// same vendor is a new device, and the plug seen in both is not (redacted
+// IDs used to be the vendor half and "xx:xx:xx", one for both plugs).
+func TestCompareRedacted(t *testing.T) {
+	key := []byte("baseline test key")
+	plugA := dev("50:c7:bf:01:02:03", 90, []string{"tracker-contact:0123456789ab"}, dst("a.vendor.example", "Vendor", "first"))
+	plugB := dev("50:c7:bf:0a:bc:de", 90, []string{"tracker-contact:ba9876543210"}, dst("a.vendor.example", "Vendor", "first"))
+	old := result.Redact(&result.Result{Devices: []result.Device{plugA}}, key)
+	next := result.Redact(&result.Result{Devices: []result.Device{plugA, plugB}}, key)
+	d := Compare(old, next)
+	if len(d.NewDevices) != 1 || d.NewDevices[0] != next.Devices[1].ID {
+		t.Fatalf("new devices %v, want the second plug %s", d.NewDevices, next.Devices[1].ID)
+	}
+	if len(d.NewFindings) != 1 || len(d.NewDestinations) != 1 {
+		t.Errorf("new findings %v, destinations %v: want the second plug's one each", d.NewFindings, d.NewDestinations)
+	}
+	if f := Filter(next, d, "old.json"); len(f.Devices) != 1 || f.Devices[0].ID != next.Devices[1].ID {
+		t.Errorf("filtered devices %+v", f.Devices)
+	}
+}
