@@ -381,3 +381,28 @@ func TestPayloadStrippedIsPartial(t *testing.T) {
 		}
 	}
 }
+
+// TestControlsVisibleInEveryFormat puts bidirectional overrides and
+// isolates, a C1 control and a carriage return in the strings each human
+// format shows (device label, evidence, finding, destination table, the
+// HTML chart) and checks that none reaches the output raw.
+func TestControlsVisibleInEveryFormat(t *testing.T) {
+	const hostile = "evil\u202egpj.exe\u2066x\u2069\u009b31m\rover\u200f"
+	r := &result.Result{Schema: result.SchemaVersion, Devices: []result.Device{{
+		ID: "50:c7:bf:0a:bc:de", OUIVendor: hostile,
+		Identity:     result.Identity{Name: hostile, Vendor: result.Field{Value: hostile, Confidence: 1, Evidence: []result.Evidence{{Detail: hostile}}}},
+		Destinations: []result.Destination{{Name: hostile + ".example.com", IP: "52.1.2.3", Port: 443, Transport: "tcp", Organization: hostile, Party: "third", BytesOut: 10}},
+		Findings:     []result.Finding{{ID: "x:1", Kind: "x", Severity: "high", Title: hostile, Message: hostile, Destination: hostile, Excerpt: hostile}},
+	}}}
+	for _, f := range []string{"terminal", "html", "markdown", "sarif"} {
+		out := string(render(t, f, reports.Options{Width: 100}, r))
+		for _, bad := range []rune{0x202e, 0x2066, 0x2069, 0x009b, '\r', 0x200f} {
+			if strings.ContainsRune(out, bad) {
+				t.Errorf("%s: raw U+%04X in the output", f, bad)
+			}
+		}
+		if f != "sarif" && !strings.Contains(out, `\u202e`) {
+			t.Errorf("%s: the override is not shown as \\u202e", f)
+		}
+	}
+}
