@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -100,6 +101,14 @@ func TestPatterns(t *testing.T) {
 		{"imei", `imei=490154203237518&`, IMEI, "490154203237518"},
 		{"ad id", `{"advertising_id":"38400000-8cf0-11bd-b23e-10b96e40000d"}`, AdvertisingID, "38400000-8cf0-11bd-b23e-10b96e40000d"},
 		{"mac", `neighbours=a4:77:33:01:02:03,`, MACAddress, "a4:77:33:01:02:03"},
+		{"imei json", `{"deviceImei": "490154203237518"}`, IMEI, "490154203237518"},
+		{"ad id camel case", `{"googleAdId":"38400000-8cf0-11bd-b23e-10b96e40000d"}`, AdvertisingID, "38400000-8cf0-11bd-b23e-10b96e40000d"},
+		{"ad id plist", `<key>idfa</key><string>38400000-8cf0-11bd-b23e-10b96e40000d</string>`, AdvertisingID, "38400000-8cf0-11bd-b23e-10b96e40000d"},
+		// The demo TV's query string: percent-decoded before matching.
+		{"url-encoded pair", `GET /acr?loc=40.712776%2C-74.005974&v=2 HTTP/1.1`, Geolocation, "40.712776,-74.005974"},
+		{"url-encoded lat lon", `q=%7B%22lat%22%3A48.85661%2C%22lon%22%3A2.35222%7D`, Geolocation, "48.85661,2.35222"},
+		{"url-encoded email", `user=jane.doe%40example.com&x=1`, EmailAddress, "jane.doe@example.com"},
+		{"email next to ssh-like words", `MAIL FROM:<hmac-sha@example.com>`, EmailAddress, "hmac-sha@example.com"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,6 +127,14 @@ func TestPatterns(t *testing.T) {
 		{"uuid without ad key", `{"session":"38400000-8cf0-11bd-b23e-10b96e40000d"}`},
 		{"version numbers", "v=1.2.3,4.5.6"},
 		{"out of range coordinates", `{"lat": 148.85661, "lon": 2.35222}`},
+		// A Hue bridge's hex token: 15 digits inside it pass Luhn.
+		{"imei inside a hex token", "imei=1&t=23d35bd8768840c391027186194650a2"},
+		{"imei without a key", `"job_id":"652010620664805","nonce":"600a0000"`},
+		{"imei key far away", `imei=1&` + strings.Repeat("x", 40) + `&n=490154203237518`},
+		{"imei in a decimal", "imei=1.490154203237518"},
+		{"ad key inside a word", `{"state":"Florida","session":"38400000-8cf0-11bd-b23e-10b96e40000d"}`},
+		{"ad key far from the uuid", `{"idfa_enabled":true,"some_other_field_name_here":"38400000-8cf0-11bd-b23e-10b96e40000d"}`},
+		{"ssh algorithm names", "\x00\x00\x01\x22ecdsa-sha2-nistp256-cert-v01@openssh.com,ssh-ed25519,aes128-gcm@openssh.com,aes128-ctr\x00\x00\x00\x1ahmac-sha2-256-etm@openssh.com\x00"},
 	}
 	for _, tc := range negatives {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,6 +144,26 @@ func TestPatterns(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestPatternOffsetDecoded checks where a match found after
+// percent-decoding is placed: ending where its encoded form ends, so the
+// inspector's "ends in the part already seen" test holds.
+func TestPatternOffsetDecoded(t *testing.T) {
+	p := "GET /acr?loc=40.712776%2C-74.005974&v=2"
+	n := 0
+	ScanPatterns([]byte(p), func(m PatternMatch) {
+		if m.DataType != Geolocation {
+			return
+		}
+		n++
+		if end := strings.Index(p, "&v"); m.Offset+len(m.Value) != end {
+			t.Errorf("match %+v ends at %d, want %d", m, m.Offset+len(m.Value), end)
+		}
+	})
+	if n != 1 {
+		t.Errorf("%d geolocation matches, want 1", n)
 	}
 }
 
@@ -327,4 +364,29 @@ func TestInspectorHalfSpaceJump(t *testing.T) {
 	if in.Buffered() != 0 {
 		t.Errorf("%d bytes still buffered after the flow ended", in.Buffered())
 	}
+}
+
+// FuzzScanPatterns checks that every match, found in the payload or in
+// its percent-decoded form, ends where its (encoded) bytes end: the
+// payload up to there decodes to something ending in the value.
+func FuzzScanPatterns(f *testing.F) {
+	for _, s := range []string{"loc=40.712776%2C-74.005974&", "user=jane%40example.com", `{"imei":"490154203237518"}`,
+		"%%2c%zz48.85661,2.35222 ", `idfa=38400000-8cf0-11bd-b23e-10b96e40000d`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		ScanPatterns(p, func(m PatternMatch) {
+			end := m.Offset + len(m.Value)
+			if m.Offset < 0 || end > len(p) {
+				t.Fatalf("match %+v outside the payload of %d bytes", m, len(p))
+			}
+			dec, _ := percentDecode(p[:end])
+			if dec == nil {
+				dec = p[:end]
+			}
+			if !bytes.HasSuffix(dec, []byte(m.Value)) {
+				t.Fatalf("match %+v: the payload up to %d decodes to %q", m, end, dec)
+			}
+		})
+	})
 }

@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"regexp"
+	"sort"
 	"strconv"
 )
 
@@ -61,11 +62,70 @@ func ScanPatterns(p []byte, fn func(PatternMatch)) {
 }
 
 // scanPatterns is ScanPatterns with the lower-cased payload supplied by a
-// caller that already has it.
+// caller that already has it. A payload holding percent-escapes
+// (loc=40.712776%2C-74.005974) is decoded first, as the known values'
+// URL-encoded forms already are, and a match's Offset is placed so that
+// the match ends where its encoded form ends: callers that ask whether a
+// match ends in a part they have seen get the right answer.
 func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 	if len(p) > maxPatternScan {
 		p, low = p[:maxPatternScan], low[:maxPatternScan]
 	}
+	if dec, esc := percentDecode(p); dec != nil {
+		scanDecoded(dec, bytes.ToLower(dec), func(m PatternMatch) {
+			// Each escape before the match's last byte, and that byte's own,
+			// took two more bytes in p.
+			last := m.Offset + len(m.Value) - 1
+			end := last + 1 + 2*sort.SearchInts(esc, last+1)
+			m.Offset = end - len(m.Value)
+			fn(m)
+		})
+		return
+	}
+	scanDecoded(p, low, fn)
+}
+
+// percentDecode decodes the %XX escapes of p ('+' stays: it is a plus
+// outside form bodies, and e-mail addresses hold it). It returns nil when
+// p holds none, else the decoded bytes and the offsets in them of the
+// bytes that were escaped, in order.
+func percentDecode(p []byte) (dec []byte, esc []int) {
+	first := -1
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == '%' && isHexByte(p[i+1]) && isHexByte(p[i+2]) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil, nil
+	}
+	dec = append(make([]byte, 0, len(p)), p[:first]...)
+	for i := first; i < len(p); {
+		if p[i] == '%' && i+2 < len(p) && isHexByte(p[i+1]) && isHexByte(p[i+2]) {
+			esc = append(esc, len(dec))
+			dec = append(dec, unhex(p[i+1])<<4|unhex(p[i+2]))
+			i += 3
+		} else {
+			dec = append(dec, p[i])
+			i++
+		}
+	}
+	return dec, esc
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// scanDecoded runs every detector on a payload free of percent-escapes.
+func scanDecoded(p, low []byte, fn func(PatternMatch)) {
 	// Each regular expression runs only when a cheap byte scan says it can
 	// match: most payloads hold no '@', no 15-digit run, no "lat".
 	scanEmail(p, fn)
@@ -81,12 +141,12 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 		}
 	}
 	if hasDigitRun(p, 15) {
-		scanIMEI(p, fn)
+		scanIMEI(p, low, fn)
 	}
 	if hasUUID(p) && hasAdKey(low) {
 		for _, m := range uuidRe.FindAllSubmatchIndex(p, 8) {
 			v := string(p[m[2]:m[3]])
-			if v == "00000000-0000-0000-0000-000000000000" {
+			if v == "00000000-0000-0000-0000-000000000000" || !keyBefore(p, low, m[2], adKeys) {
 				continue
 			}
 			fn(PatternMatch{DataType: AdvertisingID, Label: "UUID next to an advertising-ID key", Value: v, Offset: m[2]})
@@ -118,13 +178,36 @@ func scanEmail(p []byte, fn func(PatternMatch)) {
 			hi++
 		}
 		prevAt, i = at, at+1
-		if m := emailRe.FindIndex(p[lo:hi]); m != nil {
+		if m := emailRe.FindIndex(p[lo:hi]); m != nil && !sshName(p, lo+m[0], lo+m[1]) {
 			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[lo+m[0] : lo+m[1]]), Offset: lo + m[0]})
 			found++
 			end = lo + m[1]
 		}
 	}
 }
+
+// sshName reports whether p[i:j], shaped like an e-mail address, is an
+// SSH algorithm name (RFC 4251 section 6: "name@domain", as in
+// aes128-gcm@openssh.com): an item of a comma-separated name-list, with
+// no space, in a payload that holds standard SSH algorithm names.
+func sshName(p []byte, i, j int) bool {
+	// A list's first item follows its 4-byte length, whose last byte may
+	// be printable ('"': 34) but whose one before is not.
+	listByte := func(c byte) bool { return c == ',' || c < 0x20 || c >= 0x7f }
+	if (i > 0 && !listByte(p[i-1]) && !(i > 1 && p[i-2] < 0x20)) || (j < len(p) && !listByte(p[j])) {
+		return false
+	}
+	for _, n := range sshAlgorithms {
+		if bytes.Contains(p, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// sshAlgorithms are names every SSH key exchange offers a few of.
+var sshAlgorithms = [][]byte{[]byte("diffie-hellman-group"), []byte("curve25519-sha256"), []byte("ecdh-sha2-nistp"),
+	[]byte("ssh-rsa"), []byte("ssh-ed25519"), []byte("aes128-ctr"), []byte("hmac-sha"), []byte("hmac-md5")}
 
 func isDomainByte(c byte) bool {
 	return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '-'
@@ -139,15 +222,72 @@ func scanLatLon(p []byte, fn func(PatternMatch)) {
 	}
 }
 
-func scanIMEI(p []byte, fn func(PatternMatch)) {
+// scanIMEI reports 15-digit numbers that pass the Luhn check, stand as a
+// token of their own (not inside a hex string, a longer word or a decimal
+// number) and follow an IMEI key: one random 15-digit number in ten
+// passes Luhn, and hex tokens (a Hue bridge's 23d35bd8768840c391027186194650a2)
+// and job ids (a mining pool's "job_id":"652010620664805") hold plenty.
+func scanIMEI(p, low []byte, fn func(PatternMatch)) {
 	for _, m := range imeiRe.FindAllSubmatchIndex(p, 8) {
 		v := string(p[m[2]:m[3]])
 		// IMEIs start with a reporting-body TAC; all-same digits are not.
-		if luhn(v) && v[0] != '0' && v != "111111111111111" {
-			fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit", Value: v, Offset: m[2]})
+		if !luhn(v) || v[0] == '0' || v == "111111111111111" || !tokenAt(p, m[2], m[3]) || !keyBefore(p, low, m[2], imeiKeys) {
+			continue
 		}
+		fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit after an IMEI key", Value: v, Offset: m[2]})
 	}
 }
+
+// imeiKeys are the names the IMEI goes by in requests.
+var imeiKeys = [][]byte{[]byte("imei"), []byte("meid"), []byte("imeisv")}
+
+// tokenAt reports whether p[i:j] stands alone: neither side touches a
+// letter, a digit, or a '.' or '-' joined to one (a decimal, a version, a
+// UUID part).
+func tokenAt(p []byte, i, j int) bool {
+	wordByte := func(c byte) bool { return isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || c == '_' }
+	if i > 0 && (wordByte(p[i-1]) || ((p[i-1] == '.' || p[i-1] == '-') && i > 1 && wordByte(p[i-2]))) {
+		return false
+	}
+	if j < len(p) && (wordByte(p[j]) || ((p[j] == '.' || p[j] == '-') && j+1 < len(p) && wordByte(p[j+1]))) {
+		return false
+	}
+	return true
+}
+
+// maxKeyGap is how far before a value its key may end: room for quotes,
+// a separator and spaces ("imei": "...", <key>idfa</key><string>).
+const maxKeyGap = 24
+
+// keyBefore reports whether one of keys (lower case) ends at most
+// maxKeyGap bytes before p[i] and starts a word: after a byte that is no
+// letter, or at a camelCase hump (googleAdId). "ifa" in "wifi" is not a
+// key.
+func keyBefore(p, low []byte, i int, keys [][]byte) bool {
+	w := low[max(0, i-maxKeyGap-16):i]
+	base := i - len(w)
+	for _, k := range keys {
+		for off := 0; ; {
+			j := bytes.Index(w[off:], k)
+			if j < 0 {
+				break
+			}
+			at := base + off + j
+			off += j + 1
+			if i-(at+len(k)) > maxKeyGap {
+				continue
+			}
+			if at == 0 || !isLetter(low[at-1]) || (isLower(p[at-1]) && isUpper(p[at])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+func isLower(c byte) bool  { return 'a' <= c && c <= 'z' }
+func isUpper(c byte) bool  { return 'A' <= c && c <= 'Z' }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func isHexByte(c byte) bool {

@@ -116,10 +116,13 @@ func destLabel(d *result.Destination) string {
 func evidenceRef(ev []result.Evidence) string {
 	var parts []string
 	last := ""
+	var lastPkt uint64
 	for _, e := range ev {
-		if e.Packet == 0 {
+		// Two claims on one packet (a MAC and coordinates) cite it once.
+		if e.Packet == 0 || (e.File == last && e.Packet == lastPkt) {
 			continue
 		}
+		lastPkt = e.Packet
 		if e.File != last {
 			parts = append(parts, fmt.Sprintf("%s #%d", e.File, e.Packet))
 			last = e.File
