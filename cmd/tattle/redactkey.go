@@ -71,5 +71,6 @@ func redactionKey(io *IOStreams, flag string) ([]byte, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("redaction key: %w", err)
 	}
+	fmt.Fprintf(io.ErrOut, "tattle: made a new redaction key in %s (redacted reports made with another key do not compare with these)\n", path)
 	return []byte(k), nil
 }
