@@ -406,3 +406,37 @@ func TestControlsVisibleInEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedReportsLeakNothing renders a redacted result whose devices
+// hold a SLAAC address (the MAC in its interface identifier), a phone's
+// host name inside its User-Agent and inside a neighbour's SSDP SERVER
+// header, in every format, and looks for each personal value in each.
+func TestRedactedReportsLeakNothing(t *testing.T) {
+	r := &result.Result{Schema: result.SchemaVersion, Devices: []result.Device{
+		{ID: "c0:a0:bb:73:eb:47", MAC: "c0:a0:bb:73:eb:47", OUIVendor: "Example",
+			IPs: []result.AddrSeen{{IP: "2001:db8:1:2:c2a0:bbff:fe73:eb47"}, {IP: "192.168.1.30"}},
+			Observations: result.Observations{
+				DHCP:       []result.DHCPObs{{Hostname: "Alice-Smiths-iPhone", ClientID: "01c0a0bb73eb47"}},
+				UserAgents: []result.Seen{{Value: "AliceApp/1.0 (Alice-Smiths-iPhone)"}},
+			},
+			Identity: result.Identity{Name: "phone", Type: result.Field{Value: "phone", Confidence: 1,
+				Evidence: []result.Evidence{{Detail: `user-agent "AliceApp/1.0 (Alice-Smiths-iPhone)"`}}}},
+			Destinations: []result.Destination{{Name: "api.example.com", IP: "52.1.2.3", Port: 443, Transport: "tcp", Organization: "Example", Party: "first", BytesOut: 10}},
+			Findings: []result.Finding{{ID: "cleartext-personal-data:0123456789ab", Kind: "cleartext-personal-data", Severity: "high",
+				Title: "Host name in cleartext", Message: "The device sends Alice-Smiths-iPhone from 2001:db8:1:2:c2a0:bbff:fe73:eb47", Destination: "api.example.com",
+				Excerpt: "n=Alice-Smiths-iPhone", Personal: true, Evidence: []result.Evidence{{Detail: "host name Alice-Smiths-iPhone", File: "x.pcap", Packet: 3}}}}},
+		{ID: "50:c7:bf:0a:bc:de", MAC: "50:c7:bf:0a:bc:de", Identity: result.Identity{Name: "plug", Type: result.Field{Value: "plug", Confidence: 1,
+			Evidence: []result.Evidence{{Detail: `ssdp server "Linux UPnP/1.0 Alice-Smiths-iPhone"`}}}},
+			Observations: result.Observations{SSDP: []result.SSDPObs{{Server: "Linux UPnP/1.0 Alice-Smiths-iPhone"}}},
+			Destinations: []result.Destination{{Name: "Alice-Smiths-iPhone.local", IP: "192.168.1.30", Port: 62078, Transport: "tcp", Local: true, Party: "local"}}},
+	}}
+	red := result.Redact(r, testKey)
+	for _, f := range reports.Formats {
+		out := strings.ToLower(string(render(t, f, reports.Options{Width: 100}, red)))
+		for _, leak := range []string{"alice-smiths-iphone", "bbff:fe73", "2001:db8", "73:eb:47", "c0a0bb73eb47", "192.168.1.30", "0a:bc:de", "0123456789ab"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("%s: redacted report holds %q", f, leak)
+			}
+		}
+	}
+}

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"reflect"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -317,14 +317,48 @@ func (k *redactor) rewrite(v reflect.Value) {
 			k.rewrite(v.Index(i))
 		}
 	case reflect.Struct:
-		t := v.Type()
+		for _, i := range rewriteFields(v.Type()) {
+			k.rewrite(v.Field(i))
+		}
+	}
+}
+
+// rewritePlan caches, per struct type, the fields the known-value pass
+// visits: exported, not in keepFields, and able to hold a string.
+var rewritePlan sync.Map // reflect.Type -> []int
+
+func rewriteFields(t reflect.Type) []int {
+	if p, ok := rewritePlan.Load(t); ok {
+		return p.([]int)
+	}
+	var idx []int
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && !keepFields[t.Name()+"."+f.Name] && holdsString(f.Type) {
+			idx = append(idx, i)
+		}
+	}
+	rewritePlan.Store(t, idx)
+	return idx
+}
+
+func holdsString(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return true
+	case reflect.Pointer, reflect.Slice:
+		return holdsString(t.Elem())
+	case reflect.Struct:
+		if t.PkgPath() != reflect.TypeOf(Result{}).PkgPath() {
+			return false // time.Time
+		}
 		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if f.IsExported() && !keepFields[t.Name()+"."+f.Name] {
-				k.rewrite(v.Field(i))
+			if t.Field(i).IsExported() && holdsString(t.Field(i).Type) {
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // text replaces every known personal value in s and every other string
@@ -365,27 +399,54 @@ func clone(v reflect.Value) reflect.Value {
 	case reflect.Struct:
 		n := reflect.New(v.Type()).Elem()
 		n.Set(v)
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() {
-				n.Field(i).Set(clone(v.Field(i)))
-			}
+		for _, i := range cloneFields(v.Type()) {
+			n.Field(i).Set(clone(v.Field(i)))
 		}
 		return n
 	}
 	return v
 }
 
+// clonePlan caches, per struct type, the exported fields that hold a
+// pointer, slice or map (the others are copied with the struct).
+var clonePlan sync.Map // reflect.Type -> []int
+
+func cloneFields(t reflect.Type) []int {
+	if p, ok := clonePlan.Load(t); ok {
+		return p.([]int)
+	}
+	var idx []int
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && holdsReference(f.Type) {
+			idx = append(idx, i)
+		}
+	}
+	clonePlan.Store(t, idx)
+	return idx
+}
+
+func holdsReference(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		return true
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() && holdsReference(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // knownSet is every personal value of every device in a result, with its
 // replacement, matched case-insensitively at word boundaries (a value is
 // neither preceded nor followed by a letter or digit).
 type knownSet struct {
-	macs   map[[6]byte]string       // device MACs -> redacted form
-	byHead map[[3]byte][]knownValue // lower-cased first three bytes -> values, longest first
-}
-
-type knownValue struct {
-	low, repl string
+	macs  map[[6]byte]string // device MACs -> redacted form
+	vals  map[string]string  // lower-cased value -> replacement
+	heads map[[3]byte][]int  // lower-cased first three bytes -> lengths of values, longest first
 }
 
 // minKnown is the shortest value replaced elsewhere: shorter host names
@@ -393,7 +454,7 @@ type knownValue struct {
 const minKnown = 3
 
 func collectKnown(c *Result, k *redactor) *knownSet {
-	ks := &knownSet{macs: map[[6]byte]string{}, byHead: map[[3]byte][]knownValue{}}
+	ks := &knownSet{macs: map[[6]byte]string{}, vals: map[string]string{}, heads: map[[3]byte][]int{}}
 	// A host name that is a device's model or vendor ("HS110",
 	// "Pixel-7") names the product, not its owner: it stays elsewhere.
 	seen := map[string]bool{}
@@ -413,8 +474,11 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			return
 		}
 		seen[low] = true
+		ks.vals[low] = repl
 		h := [3]byte{low[0], low[1], low[2]}
-		ks.byHead[h] = append(ks.byHead[h], knownValue{low: low, repl: repl})
+		if !slices.Contains(ks.heads[h], len(low)) {
+			ks.heads[h] = append(ks.heads[h], len(low))
+		}
 	}
 	for i := range c.Devices {
 		d := &c.Devices[i]
@@ -452,9 +516,8 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			add(u.SerialNumber, "[redacted]")
 		}
 	}
-	for h, l := range ks.byHead {
-		sort.Slice(l, func(i, j int) bool { return len(l[i].low) > len(l[j].low) })
-		ks.byHead[h] = l
+	for _, l := range ks.heads {
+		slices.SortFunc(l, func(a, b int) int { return b - a })
 	}
 	return ks
 }
@@ -471,28 +534,34 @@ func lower(c byte) byte {
 }
 
 // replace swaps every known value in s for its replacement. Only
-// positions at a word start are tried, each with one map look-up.
+// positions at a word start are tried, each with one map look-up of its
+// first three bytes, then one per length of value that starts so.
 func (ks *knownSet) replace(s string) string {
-	if len(ks.byHead) == 0 {
+	if len(ks.vals) == 0 {
 		return s
 	}
 	var b strings.Builder
+	var buf [64]byte
 	last := 0
 	for i := 0; i+minKnown <= len(s); i++ {
 		if i > 0 && isAlnum(s[i-1]) && isAlnum(s[i]) {
 			continue
 		}
-		l := ks.byHead[[3]byte{lower(s[i]), lower(s[i+1]), lower(s[i+2])}]
-		for _, v := range l {
-			end := i + len(v.low)
-			if end > len(s) || !strings.EqualFold(s[i:end], v.low) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
+		for _, n := range ks.heads[[3]byte{lower(s[i]), lower(s[i+1]), lower(s[i+2])}] {
+			end := i + n
+			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
 				continue
 			}
-			if b.Len() == 0 && last == 0 {
-				b.Grow(len(s))
+			low := buf[:0]
+			for j := i; j < end; j++ {
+				low = append(low, lower(s[j]))
+			}
+			repl, ok := ks.vals[string(low)]
+			if !ok {
+				continue
 			}
 			b.WriteString(s[last:i])
-			b.WriteString(v.repl)
+			b.WriteString(repl)
 			last = end
 			i = end - 1
 			break

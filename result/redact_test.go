@@ -2,6 +2,8 @@ package result
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -285,4 +287,29 @@ func nextIndex(s, v string, i int) int {
 		return -1
 	}
 	return i + 1 + j
+}
+
+// BenchmarkRedact redacts a result of 2000 devices, each with a host
+// name, a User-Agent, an SSDP header, ten destinations and findings.
+func BenchmarkRedact(b *testing.B) {
+	r := &Result{}
+	for i := 0; i < 2000; i++ {
+		mac := []byte{0x50, 0xc7, 0xbf, byte(i >> 16), byte(i >> 8), byte(i)}
+		id := net.HardwareAddr(mac).String()
+		d := Device{ID: id, MAC: id, IPs: []AddrSeen{{IP: fmt.Sprintf("192.168.%d.%d", i>>8, i&255)}},
+			Observations: Observations{
+				DHCP:       []DHCPObs{{Hostname: fmt.Sprintf("host-%d", i)}},
+				UserAgents: []Seen{{Value: fmt.Sprintf("App/1.0 (host-%d; Linux)", i)}},
+				SSDP:       []SSDPObs{{Server: "Linux/3.14 UPnP/1.0 Device/1.0"}},
+			}}
+		for j := 0; j < 10; j++ {
+			d.Destinations = append(d.Destinations, Destination{Name: fmt.Sprintf("api%d.example.com", j), IP: "52.1.2.3", Organization: "Example"})
+			d.Findings = append(d.Findings, Finding{ID: fmt.Sprintf("k:%d", j), Kind: "k", Message: "The device sent 1234 bytes to api.example.com, run by Example."})
+		}
+		r.Devices = append(r.Devices, d)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Redact(r, testKey)
+	}
 }
