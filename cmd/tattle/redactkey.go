@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tattle-audit/tattle/result"
 )
 
 // redactionKeyEnv names the environment variable that gives the
@@ -73,4 +75,44 @@ func redactionKey(io *IOStreams, flag string) ([]byte, error) {
 	}
 	fmt.Fprintf(io.ErrOut, "tattle: made a new redaction key in %s (redacted reports made with another key do not compare with these)\n", path)
 	return []byte(k), nil
+}
+
+// sameRedaction brings results that will be compared (a scan and its
+// baseline, the two sides of a diff) into one state: when redact is set
+// or any of them is redacted, every one not yet redacted is redacted with
+// the key, in place; results redacted with different keys are a usage
+// error, since every device would look new. nil results are skipped.
+func sameRedaction(io *IOStreams, keyFlag string, redact bool, rs ...*result.Result) error {
+	for _, r := range rs {
+		redact = redact || (r != nil && r.Redacted)
+	}
+	if !redact {
+		return nil
+	}
+	var key []byte
+	for _, r := range rs {
+		if r == nil || r.Redacted {
+			continue
+		}
+		if key == nil {
+			var err error
+			if key, err = redactionKey(io, keyFlag); err != nil {
+				return withCode(ExitUsage, err)
+			}
+		}
+		result.RedactInPlace(r, key) // nothing reads the unredacted result after this
+	}
+	var first *result.Result
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		if first == nil {
+			first = r
+		} else if r.RedactionKey != first.RedactionKey {
+			return usageErrorf("results redacted with different keys (%q and %q) do not compare: every device would look new; redact both with one key (--redaction-key or $%s)",
+				first.RedactionKey, r.RedactionKey, redactionKeyEnv)
+		}
+	}
+	return nil
 }

@@ -78,8 +78,19 @@ func TestRedactedBaseline(t *testing.T) {
 		}
 	}
 	code, _, errOut = tattle(t, nil, "scan", "--demo", "--baseline", old, "--redaction-key", "another key")
-	if code != ExitUsage || !strings.Contains(errOut, "another key") {
+	if code != ExitUsage || !strings.Contains(errOut, "different keys") {
 		t.Errorf("baseline of another key: exit %d, %s", code, errOut)
+	}
+	// An unredacted result against a redacted one: redacted with the key
+	// before comparing, so only the new device is new.
+	code, plain, errOut := tattle(t, nil, "scan", "--demo", "-f", "json", "--show-personal-data")
+	if code != ExitOK {
+		t.Fatalf("scan: exit %d, %s", code, errOut)
+	}
+	os.WriteFile(next, []byte(plain), 0o644)
+	code, out, errOut = tattle(t, nil, "diff", old, next)
+	if code != ExitFindings || !strings.Contains(out, "new devices: 1\n") {
+		t.Errorf("diff of a redacted and an unredacted result: exit %d, %q %s", code, out, errOut)
 	}
 }
 

@@ -48,7 +48,7 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 }
 
 func newDiffCmd(io *IOStreams) *cobra.Command {
-	var format string
+	var format, key string
 	cmd := &cobra.Command{
 		Use: "diff OLD.json NEW.json",
 		Example: `  tattle scan firmware-2.0.pcapng -f json -o old.json
@@ -67,6 +67,9 @@ and score drops between two saved JSON results. It exits 1 when anything is new.
 			next, err := baseline.Load(args[1])
 			if err != nil {
 				return withCode(ExitInput, err)
+			}
+			if err := sameRedaction(io, key, false, prev, next); err != nil {
+				return err
 			}
 			d := baseline.Compare(prev, next)
 			if format == "summary" {
@@ -92,5 +95,6 @@ and score drops between two saved JSON results. It exits 1 when anything is new.
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "summary", "summary, or a report format for the new items: terminal, json, markdown, ...")
+	cmd.Flags().StringVar(&key, "redaction-key", "", "when one result is redacted and the other not, redact the other with this key (default: $"+redactionKeyEnv+", else the key in the user's configuration directory)")
 	return cmd
 }

@@ -328,24 +328,8 @@ func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error
 			return ExitUsage, withCode(ExitUsage, err)
 		}
 	}
-	if redact := !out.ShowPersonal || (prev != nil && prev.Redacted); redact {
-		var key []byte
-		for _, r := range []*result.Result{res, prev} {
-			if r == nil || r.Redacted {
-				continue
-			}
-			if key == nil {
-				var err error
-				if key, err = redactionKey(io, out.RedactionKey); err != nil {
-					return ExitUsage, withCode(ExitUsage, err)
-				}
-			}
-			result.RedactInPlace(r, key) // nothing reads the unredacted result after this
-		}
-		if prev != nil && prev.RedactionKey != res.RedactionKey {
-			return ExitUsage, usageErrorf("--baseline: %s was redacted with another key (%q, this result %q): every device would look new; give the key it was made with (--redaction-key or $%s)",
-				out.Baseline, prev.RedactionKey, res.RedactionKey, redactionKeyEnv)
-		}
+	if err := sameRedaction(io, out.RedactionKey, !out.ShowPersonal, res, prev); err != nil {
+		return ExitUsage, err
 	}
 	if out.iotOnly {
 		kept := res.Devices[:0]
