@@ -108,10 +108,7 @@ func RedactMAC(s string, key []byte) string {
 
 func (k *redactor) id(s string) string {
 	if a, ok := strings.CutPrefix(s, "ip:"); ok {
-		if r := redactDeviceIP(a); r != a {
-			return "ip:" + r + "~" + k.pseudonym("ip", a)
-		}
-		return s
+		return "ip:" + k.deviceIP(a)
 	}
 	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
 		return k.mac(hw)
@@ -136,7 +133,7 @@ func (k *redactor) device(d *Device) {
 	d.ID = k.id(d.ID)
 	d.MAC = k.id(d.MAC)
 	for j := range d.IPs {
-		d.IPs[j].IP = redactDeviceIP(d.IPs[j].IP)
+		d.IPs[j].IP = k.deviceIP(d.IPs[j].IP)
 	}
 	o := &d.Observations
 	for j := range o.DHCP {
@@ -180,7 +177,7 @@ func (k *redactor) device(d *Device) {
 	for j := range d.Destinations {
 		dst := &d.Destinations[j]
 		if dst.Local {
-			dst.IP = redactIP(dst.IP)
+			dst.IP = k.localIP(dst.IP)
 			if isLocalName(dst.Name) {
 				dst.Name = "[redacted]"
 			}
@@ -256,6 +253,34 @@ func redactDeviceIP(s string) string {
 		return "[redacted-ipv6]"
 	}
 	return redactIP(s)
+}
+
+// localIP redacts a local address as redactIP does, followed by a keyed
+// pseudonym ("192.168.0.0/16~3f9a1c2b7d5e"), so that two hosts of one
+// home stay apart (a baseline sees a new local destination as new) and a
+// destination can be told to be the device that used that address.
+func (k *redactor) localIP(s string) string {
+	if r := redactIP(s); r != s {
+		return r + "~" + k.pseudonym("ip", canonIP(s))[:12]
+	}
+	return s
+}
+
+// deviceIP is localIP for an address a device used: every IPv6 address
+// too (see redactDeviceIP).
+func (k *redactor) deviceIP(s string) string {
+	if r := redactDeviceIP(s); r != s {
+		return r + "~" + k.pseudonym("ip", canonIP(s))[:12]
+	}
+	return s
+}
+
+// canonIP writes an address one way, whichever way a field wrote it.
+func canonIP(s string) string {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.String()
+	}
+	return s
 }
 
 func redactURL(s string) string {
@@ -488,7 +513,7 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			}
 		}
 		for _, ip := range d.IPs {
-			if r := redactDeviceIP(ip.IP); r != ip.IP {
+			if r := k.deviceIP(ip.IP); r != ip.IP {
 				add(ip.IP, r)
 			}
 		}

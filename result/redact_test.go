@@ -112,7 +112,7 @@ func TestRedactKnownValuesEverywhere(t *testing.T) {
 		}
 	}
 	phone := c.Devices[0].ID
-	if got := c.Devices[1].Findings[0].Message; got != "sends the MAC of "+phone+" and 192.168.0.0/16 to 192.168.1.3" {
+	if got := c.Devices[1].Findings[0].Message; got != "sends the MAC of "+phone+" and "+c.Devices[0].IPs[0].IP+" to 192.168.1.3" {
 		t.Errorf("message %q", got)
 	}
 	if got := c.Devices[0].Observations.UserAgents[0].Value; got != "AliceApp/1.0 ([redacted])" {
@@ -157,15 +157,36 @@ func TestRedactPseudonyms(t *testing.T) {
 	}
 }
 
+// TestRedactLocalAddresses checks that two local hosts keep apart once
+// redacted, and that a destination that is another device shows the
+// address that device's own list shows.
+func TestRedactLocalAddresses(t *testing.T) {
+	r := &Result{Devices: []Device{
+		{ID: "50:c7:bf:0a:bc:de", Destinations: []Destination{{IP: "192.168.1.1", Port: 53, Local: true}, {IP: "192.168.1.7", Port: 53, Local: true}, {IP: "224.0.0.251", Port: 5353, Local: true}}},
+		{ID: "f0:18:98:12:34:56", IPs: []AddrSeen{{IP: "192.168.1.7"}}},
+	}}
+	c := Redact(r, testKey)
+	d := c.Devices[0].Destinations
+	if d[0].IP == d[1].IP || !strings.HasPrefix(d[0].IP, "192.168.0.0/16~") {
+		t.Errorf("local destinations %q and %q", d[0].IP, d[1].IP)
+	}
+	if d[1].IP != c.Devices[1].IPs[0].IP {
+		t.Errorf("destination %q, the device at that address shows %q", d[1].IP, c.Devices[1].IPs[0].IP)
+	}
+	if d[2].IP != "224.0.0.251" {
+		t.Errorf("multicast group redacted: %q", d[2].IP)
+	}
+}
+
 func TestRedactMACAndDeviceIDs(t *testing.T) {
 	p := func(kind, v string) string { return (&redactor{key: testKey}).pseudonym(kind, v) }
 	for in, want := range map[string]string{
 		"50:c7:bf:01:02:03":   "50:c7:bf:~" + p("mac", "50:c7:bf:01:02:03"),
 		"50:C7:BF:01:02:03":   "50:c7:bf:~" + p("mac", "50:c7:bf:01:02:03"),
-		"ip:192.168.10.255":   "ip:192.168.0.0/16~" + p("ip", "192.168.10.255"),
+		"ip:192.168.10.255":   "ip:192.168.0.0/16~" + p("ip", "192.168.10.255")[:12],
 		"ip:203.0.113.7":      "ip:203.0.113.7",
-		"ip:fe80::1":          "ip:[redacted-ipv6]~" + p("ip", "fe80::1"),
-		"ip:2001:db8::1":      "ip:[redacted-ipv6]~" + p("ip", "2001:db8::1"),
+		"ip:fe80::1":          "ip:[redacted-ipv6]~" + p("ip", "fe80::1")[:12],
+		"ip:2001:db8::1":      "ip:[redacted-ipv6]~" + p("ip", "2001:db8::1")[:12],
 		"not-a-mac-address-x": "not-a-mac-address-x",
 	} {
 		if got := RedactMAC(in, testKey); got != want {

@@ -81,4 +81,17 @@ func TestCompareRedacted(t *testing.T) {
 	if f := Filter(next, d, "old.json"); len(f.Devices) != 1 || f.Devices[0].ID != next.Devices[1].ID {
 		t.Errorf("filtered devices %+v", f.Devices)
 	}
+
+	// A new host on the home network is a new destination, though both
+	// redact to the same /16.
+	local := func(ip string) result.Destination {
+		return result.Destination{IP: ip, Port: 53, Transport: "udp", Local: true, Party: "local"}
+	}
+	plugA.Destinations = []result.Destination{local("192.168.1.1")}
+	old = result.Redact(&result.Result{Devices: []result.Device{plugA}}, key)
+	plugA.Destinations = append(plugA.Destinations, local("192.168.1.9"))
+	next = result.Redact(&result.Result{Devices: []result.Device{plugA}}, key)
+	if d := Compare(old, next); len(d.NewDestinations) != 1 {
+		t.Errorf("new local destinations %v, want 1", d.NewDestinations)
+	}
 }
