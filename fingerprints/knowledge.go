@@ -100,6 +100,9 @@ type KB struct {
 	domains map[string]domainEntry
 	aliases map[string]string // normalised alias -> org id
 	sources map[string]string // org id -> source
+	// patterns are domain entries with "*" labels
+	// ("mobileanalytics.*.amazonaws.com"): each "*" stands for one label.
+	patterns map[string]domainEntry
 }
 
 //go:embed data/domains.yaml
@@ -126,7 +129,8 @@ func DefaultKB() *KB {
 
 // NewKB returns an empty knowledge base.
 func NewKB() *KB {
-	return &KB{orgs: map[string]*Org{}, domains: map[string]domainEntry{}, aliases: map[string]string{}, sources: map[string]string{}}
+	return &KB{orgs: map[string]*Org{}, domains: map[string]domainEntry{}, aliases: map[string]string{}, sources: map[string]string{},
+		patterns: map[string]domainEntry{}}
 }
 
 // Clone returns a copy that can take user lists without changing kb.
@@ -145,6 +149,9 @@ func (kb *KB) Clone() *KB {
 	}
 	for k, v := range kb.sources {
 		c.sources[k] = v
+	}
+	for k, v := range kb.patterns {
+		c.patterns[k] = v
 	}
 	return c
 }
@@ -226,13 +233,20 @@ func (kb *KB) AddOrg(o Org, source string) {
 	}
 }
 
-// AddDomain maps a domain (and its subdomains) to an organisation.
+// AddDomain maps a domain (and its subdomains) to an organisation. A "*"
+// label in domain matches any one label.
 func (kb *KB) AddDomain(domain, org, category, source string) {
-	kb.domains[strings.ToLower(strings.TrimSuffix(domain, "."))] = domainEntry{org: org, category: category, source: source}
+	d := strings.ToLower(strings.TrimSuffix(domain, "."))
+	e := domainEntry{org: org, category: category, source: source}
+	if strings.Contains(d, "*") {
+		kb.patterns[d] = e
+		return
+	}
+	kb.domains[d] = e
 }
 
 // Size returns the number of organisations and domains.
-func (kb *KB) Size() (orgs, domains int) { return len(kb.orgs), len(kb.domains) }
+func (kb *KB) Size() (orgs, domains int) { return len(kb.orgs), len(kb.domains) + len(kb.patterns) }
 
 // Org returns an organisation by id.
 func (kb *KB) Org(id string) (Org, bool) {
@@ -256,30 +270,60 @@ func (kb *KB) Ultimate(id string) string {
 }
 
 // Lookup classifies a host name (or IP literal): the most specific known
-// suffix wins.
+// suffix or pattern wins. The category is that of the service the name
+// stands for, not of its owner as a whole: a public time or connectivity
+// service is recognised by its name whoever runs it, and an unknown
+// owner's such service comes back with its category and ok false.
 func (kb *KB) Lookup(host string) (Match, bool) {
 	host = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
 	if host == "" {
 		return Match{}, false
 	}
 	m := Match{}
-	if _, err := netip.ParseAddr(host); err != nil {
+	addr, aerr := netip.ParseAddr(host)
+	if aerr != nil {
 		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
 			m.Domain = d
 		}
 	}
-	for h := host; h != ""; {
+	rule, e, found := kb.suffixMatch(host)
+	if !found && aerr == nil {
+		if r := resolverIndex[addr.Unmap()]; r != nil {
+			rule, e, found = addr.Unmap().String(), domainEntry{org: r.org, category: CatDNS, source: "tattle"}, true
+		}
+	}
+	svc := ""
+	if aerr != nil {
+		svc = publicServiceCategory(host, m.Domain)
+	}
+	if !found {
+		if svc != "" {
+			m.Category, m.Rule, m.Source = svc, svc+" name", "tattle"
+		}
+		return m, false
+	}
+	m.Org, m.Category, m.Rule, m.Source = e.org, e.category, rule, e.source
+	if svc != "" && svc != e.category && e.category != CatDNS {
+		m.Category, m.Rule = svc, rule+" ("+svc+" name)"
+	}
+	if o := kb.orgs[e.org]; o != nil {
+		m.OrgName = o.Name
+	}
+	m.Parent = kb.Ultimate(e.org)
+	if p := kb.orgs[m.Parent]; p != nil {
+		m.ParentName = p.Name
+	}
+	return m, true
+}
+
+// suffixMatch finds the entry of the longest suffix of host, or the
+// pattern covering more of its labels.
+func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
+	rule, best, labels := "", domainEntry{}, 0
+	for h, n := host, strings.Count(host, ".")+1; h != ""; n-- {
 		if e, ok := kb.domains[h]; ok {
-			o := kb.orgs[e.org]
-			m.Org, m.Category, m.Rule, m.Source = e.org, e.category, h, e.source
-			if o != nil {
-				m.OrgName = o.Name
-			}
-			m.Parent = kb.Ultimate(e.org)
-			if p := kb.orgs[m.Parent]; p != nil {
-				m.ParentName = p.Name
-			}
-			return m, true
+			rule, best, labels = h, e, n
+			break
 		}
 		i := strings.IndexByte(h, '.')
 		if i < 0 {
@@ -287,7 +331,37 @@ func (kb *KB) Lookup(host string) (Match, bool) {
 		}
 		h = h[i+1:]
 	}
-	return m, false
+	fromPattern := false
+	if len(kb.patterns) > 0 {
+		hl := strings.Split(host, ".")
+		for p, e := range kb.patterns {
+			pl := strings.Split(p, ".")
+			if len(pl) > len(hl) || len(pl) < labels || (len(pl) == labels && (!fromPattern || !morePrecise(p, rule))) {
+				continue // an exact suffix wins a tie; between patterns, the one with fewer "*"
+			}
+			tail := hl[len(hl)-len(pl):]
+			ok := true
+			for i := range pl {
+				if pl[i] != "*" && pl[i] != tail[i] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				rule, best, labels, fromPattern = p, e, len(pl), true
+			}
+		}
+	}
+	return rule, best, rule != ""
+}
+
+// morePrecise orders patterns of as many labels: fewer "*" first, then
+// alphabetically, so a lookup never depends on map order.
+func morePrecise(p, q string) bool {
+	if a, b := strings.Count(p, "*"), strings.Count(q, "*"); a != b {
+		return a < b
+	}
+	return p < q
 }
 
 // legalSuffixes are dropped when names are compared.
@@ -347,11 +421,16 @@ const (
 )
 
 // Party says who a destination is to a device whose vendor is the
-// organisation vendorOrg ("" when unknown): the vendor or anyone in its
-// corporate family is the first party; infrastructure (hosting, CDN, DNS,
-// time, connectivity checks) a support party whoever runs it; anyone else
-// a third party.
+// organisation vendorOrg ("" when unknown): public time, connectivity
+// and DNS services are support whoever runs them; the vendor or anyone in
+// its corporate family is the first party; other infrastructure (hosting,
+// CDN) a support party; anyone else a third party.
 func (kb *KB) Party(vendorOrg string, m Match) string {
+	if m.Category == CatTime || m.Category == CatConnectivity || m.Category == CatDNS {
+		// Public time, connectivity and name services are support
+		// whoever runs them, the vendor included.
+		return PartySupport
+	}
 	if m.Org == "" {
 		return PartyUnclassified
 	}

@@ -48,6 +48,30 @@ func TestLookupAndParty(t *testing.T) {
 		{"pixel.tapad.com", "samsung", "tapad", CatDataBroker, PartyThird},
 		{"log-config.samsungacr.com", "samsung", "samsung", CatTracking, PartyFirst},
 		{"unknown.example", "samsung", "", "", PartyUnclassified},
+		// a category belongs to a service, not to its owner as a whole
+		{"mads.amazon-adsystem.com", "tp-link", "amazon", CatAdvertising, PartyThird},
+		{"alexa.amazon.com", "tp-link", "amazon", CatService, PartyThird},
+		{"mobileanalytics.us-east-1.amazonaws.com", "tp-link", "aws", CatAnalytics, PartyThird},
+		{"s3.us-east-1.amazonaws.com", "tp-link", "aws", CatCloud, PartySupport},
+		// public time and connectivity services are support, whoever runs them
+		{"time3.google.com", "tp-link", "google", CatTime, PartySupport},
+		{"time.android.com", "google", "google", CatTime, PartySupport},
+		{"connectivitycheck.android.com", "samsung", "google", CatConnectivity, PartySupport},
+		{"ntp1.dlink.com", "d-link", "d-link", CatTime, PartySupport},
+		{"ntp.homematic.com", "eq-3", "eq-3", CatTime, PartySupport},
+		{"s1a.time.edu.cn", "tp-link", "cernet", CatTime, PartySupport},
+		{"ntp2.unheard-of-vendor.example", "tp-link", "", CatTime, PartySupport},
+		{"timeline.example.com", "tp-link", "", "", PartyUnclassified},
+		{"mqtt.2030.ltsapis.goog", "tp-link", "google", CatCloud, PartySupport},
+		// country variants of one service
+		{"adservice.google.fr", "tp-link", "google", CatAdvertising, PartyThird},
+		{"adservice.google.co.uk", "tp-link", "google", CatAdvertising, PartyThird},
+		{"www.google.it", "tp-link", "google", CatService, PartyThird},
+		{"www.pinterest.fr", "tp-link", "pinterest", CatSocial, PartyThird},
+		// resolvers by address
+		{"8.8.4.4", "tp-link", "google", CatDNS, PartySupport},
+		{"208.67.222.222", "tp-link", "opendns", CatDNS, PartySupport},
+		{"2606:4700:4700::1111", "tp-link", "cloudflare", CatDNS, PartySupport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.host+"/"+tc.vendor, func(t *testing.T) {
@@ -62,6 +86,25 @@ func TestLookupAndParty(t *testing.T) {
 	}
 	if m, _ := kb.Lookup("www.Example.co.UK."); m.Domain != "example.co.uk" {
 		t.Errorf("registrable domain = %q", m.Domain)
+	}
+}
+
+func TestPatternsAndResolvers(t *testing.T) {
+	kb := NewKB()
+	err := kb.Load(strings.NewReader("version: 1\norganizations:\n  - id: a\n    name: A\n    domains: {a.com: cloud, \"x.*.a.com\": analytics, \"*.*.a.com\": cdn}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"a.com": CatCloud, "x.eu.a.com": CatAnalytics, "y.x.eu.a.com": CatAnalytics,
+		"q.eu.a.com": CatCDN, "eu.a.com": CatCloud} {
+		if m, ok := kb.Lookup(host); !ok || m.Category != want {
+			t.Errorf("%s: %+v, want %s", host, m, want)
+		}
+	}
+	for _, r := range publicResolvers {
+		if _, ok := DefaultKB().Org(r.org); !ok {
+			t.Errorf("resolver organisation %q not in the knowledge base", r.org)
+		}
 	}
 }
 

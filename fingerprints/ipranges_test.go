@@ -1,0 +1,78 @@
+package fingerprints
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestDefaultIPRanges(t *testing.T) {
+	r := DefaultIPRanges()
+	kb := DefaultKB()
+	prefixes, orgs := r.Len()
+	if prefixes < 300 || orgs < 6 {
+		t.Fatalf("table too small: %d prefixes, %d organisations", prefixes, orgs)
+	}
+	for _, h := range r.orgs {
+		if _, ok := kb.Org(h.Org); !ok {
+			t.Errorf("range organisation %q is not in the knowledge base", h.Org)
+		}
+		if h.Source == "" {
+			t.Errorf("%s: no source", h.Org)
+		}
+	}
+	for addr, want := range map[string]string{
+		"54.158.44.113":        "aws",    // EC2 us-east-1
+		"52.28.38.154":         "aws",    // EC2 eu-central-1
+		"216.58.214.110":       "google", // 216.58.192.0/19
+		"8.8.4.4":              "google", // 8.8.4.0/24
+		"104.16.1.1":           "cloudflare",
+		"2606:4700::1111":      "cloudflare",
+		"151.101.1.69":         "fastly",
+		"17.253.144.10":        "apple",
+		"157.240.1.35":         "meta",
+		"13.69.1.1":            "microsoft",
+		"::ffff:54.158.44.113": "aws",
+	} {
+		h, ok := r.Lookup(netip.MustParseAddr(addr))
+		if !ok || h.Org != want || !h.Prefix.Contains(netip.MustParseAddr(addr).Unmap()) {
+			t.Errorf("Lookup(%s) = %+v, want %s", addr, h, want)
+		}
+	}
+	for _, addr := range []string{"192.168.1.1", "129.6.15.28", "2001:db8::1"} {
+		if h, ok := r.Lookup(netip.MustParseAddr(addr)); ok {
+			t.Errorf("Lookup(%s) = %+v, want nothing", addr, h)
+		}
+	}
+}
+
+func TestParseIPRangesErrors(t *testing.T) {
+	for name, in := range map[string]string{
+		"prefix first": "1.2.3.0/24\n",
+		"bad prefix":   "@x src\n1.2.3/24\n",
+		"no id":        "@ src\n",
+	} {
+		if _, err := ParseIPRanges([]byte(in)); err == nil || !strings.Contains(err.Error(), "line") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	r, err := ParseIPRanges([]byte("@a s\n10.0.0.0/8\n@b t\n10.1.0.0/16\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := r.Lookup(netip.MustParseAddr("10.1.2.3")); h.Org != "b" {
+		t.Errorf("most specific range lost: %+v", h)
+	}
+	if h, _ := r.Lookup(netip.MustParseAddr("10.2.2.3")); h.Org != "a" || h.Source != "s" {
+		t.Errorf("outer range lost: %+v", h)
+	}
+}
+
+func BenchmarkIPRangesLookup(b *testing.B) {
+	r := DefaultIPRanges()
+	a := netip.MustParseAddr("54.158.44.113")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r.Lookup(a)
+	}
+}
