@@ -20,15 +20,16 @@ var ipRangesData []byte
 // organisation whose network it is in. It names who hosts the address, not
 // who runs the service on it.
 type Hosting struct {
-	Org    string // knowledge-base organisation id
-	Prefix netip.Prefix
-	Source string // where the vendor publishes the range
+	Org      string // knowledge-base organisation id
+	Category string // what it hosts: cloud, cdn, or its own services' category
+	Prefix   netip.Prefix
+	Source   string // where the vendor publishes the range
 }
 
 // IPRanges is a table of published address ranges.
 type IPRanges struct {
 	byPrefix map[netip.Prefix]int // -> index into orgs
-	orgs     []Hosting            // Org and Source only
+	orgs     []Hosting            // Org, Category and Source only
 	bits4    []int                // prefix lengths present, longest first
 	bits6    []int
 }
@@ -51,8 +52,8 @@ func DefaultIPRanges() *IPRanges {
 	return defaultRanges
 }
 
-// ParseIPRanges reads the format of data/ipranges.txt: "@ORG SOURCE"
-// starts an organisation, each following line is one prefix, "#" starts
+// ParseIPRanges reads the format of data/ipranges.txt: "@ORG CATEGORY
+// SOURCE" starts an organisation, each following line is one prefix, "#" starts
 // a comment.
 func ParseIPRanges(data []byte) (*IPRanges, error) {
 	t := &IPRanges{byPrefix: map[netip.Prefix]int{}}
@@ -67,11 +68,12 @@ func ParseIPRanges(data []byte) (*IPRanges, error) {
 			continue
 		}
 		if org, ok := strings.CutPrefix(line, "@"); ok {
-			id, src, _ := strings.Cut(org, " ")
-			if id == "" {
-				return nil, fmt.Errorf("fingerprints: ip ranges line %d: organisation without id", n)
+			id, rest, _ := strings.Cut(org, " ")
+			cat, src, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			if id == "" || !validCategory(cat) {
+				return nil, fmt.Errorf("fingerprints: ip ranges line %d: organisation without id or with unknown category %q", n, cat)
 			}
-			t.orgs = append(t.orgs, Hosting{Org: id, Source: strings.TrimSpace(src)})
+			t.orgs = append(t.orgs, Hosting{Org: id, Category: cat, Source: strings.TrimSpace(src)})
 			cur = len(t.orgs) - 1
 			continue
 		}

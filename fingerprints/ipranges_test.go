@@ -49,21 +49,22 @@ func TestDefaultIPRanges(t *testing.T) {
 func TestParseIPRangesErrors(t *testing.T) {
 	for name, in := range map[string]string{
 		"prefix first": "1.2.3.0/24\n",
-		"bad prefix":   "@x src\n1.2.3/24\n",
-		"no id":        "@ src\n",
+		"bad prefix":   "@x cdn src\n1.2.3/24\n",
+		"no id":        "@ cdn src\n",
+		"bad category": "@x spying src\n",
 	} {
 		if _, err := ParseIPRanges([]byte(in)); err == nil || !strings.Contains(err.Error(), "line") {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
-	r, err := ParseIPRanges([]byte("@a s\n10.0.0.0/8\n@b t\n10.1.0.0/16\n"))
+	r, err := ParseIPRanges([]byte("@a cloud s\n10.0.0.0/8\n@b cdn t\n10.1.0.0/16\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h, _ := r.Lookup(netip.MustParseAddr("10.1.2.3")); h.Org != "b" {
 		t.Errorf("most specific range lost: %+v", h)
 	}
-	if h, _ := r.Lookup(netip.MustParseAddr("10.2.2.3")); h.Org != "a" || h.Source != "s" {
+	if h, _ := r.Lookup(netip.MustParseAddr("10.2.2.3")); h.Org != "a" || h.Source != "s" || h.Category != CatCloud {
 		t.Errorf("outer range lost: %+v", h)
 	}
 }

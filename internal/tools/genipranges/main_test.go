@@ -44,7 +44,7 @@ func TestParsesPublishedFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"@aws https://ip-ranges.amazonaws.com/ip-ranges.json\n3.5.136.0/21\n2600:1f00::/24\n",
+	for _, want := range []string{"@aws cloud https://ip-ranges.amazonaws.com/ip-ranges.json\n3.5.136.0/21\n2600:1f00::/24\n",
 		"@google ", "8.8.4.0/24\n", "@microsoft ", "13.64.0.0/15\n", "@fastly ", "@oracle ", "129.146.0.0/16\n",
 		"@digitalocean ", "104.131.0.0/18\n", "@cloudflare ", "104.16.0.0/13\n"} {
 		if !bytes.Contains(out, []byte(want)) {
@@ -54,7 +54,7 @@ func TestParsesPublishedFormats(t *testing.T) {
 	if bytes.Contains(out, []byte("99.0.0.0/8")) {
 		t.Error("a service tag other than AzureCloud was read")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "x.txt"), []byte("# source: s\nnot-a-prefix\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "x.txt"), []byte("# source: s\n# category: cdn\nnot-a-prefix\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Generate(dir); err == nil {
