@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"net/netip"
 	"sort"
 	"strings"
 
@@ -134,63 +133,11 @@ func (k *Knowledge) identify(rd *result.Device, d *device) {
 	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
 }
 
-// classify gives a destination its organisation, category and party. A
-// destination reached by IP only is looked up by the names its TLS
-// certificate or other clients' DNS gave it, and failing that stays
-// unclassified.
-func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
-	if dst.Local {
-		dst.Party = fingerprints.PartyLocal
-		return
-	}
-	candidates := []string{dst.Name}
-	for _, n := range dst.Names {
-		candidates = append(candidates, n.Name)
-	}
-	candidates = append(candidates, dst.IP)
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		m, ok := k.KB.Lookup(c)
-		if dst.Domain == "" && m.Domain != "" {
-			dst.Domain = m.Domain
-		}
-		if !ok {
-			continue
-		}
-		dst.Organization, dst.Category, dst.Parent = m.OrgName, m.Category, m.ParentName
-		if m.Parent == m.Org {
-			dst.Parent = ""
-		}
-		dst.Party = k.KB.Party(vendorOrg, m)
-		dst.ClassifiedBy = m.Source + ":" + m.Rule
-		return
-	}
-	if k.ASN != nil {
-		if ip, err := netip.ParseAddr(dst.IP); err == nil {
-			if a, ok := k.ASN.Lookup(ip); ok {
-				// The address's network owner: the organisation that hosts
-				// it, not necessarily the one that runs the service.
-				dst.Organization = a.Organization
-				dst.ClassifiedBy = fmt.Sprintf("asn:AS%d", a.Number)
-				m := fingerprints.Match{Org: "asn:" + a.Organization}
-				if o, ok := k.KB.OrgByName(a.Organization); ok {
-					m = fingerprints.Match{Org: o.ID, OrgName: o.Name, Parent: k.KB.Ultimate(o.ID), Category: o.Category}
-					dst.Organization, dst.Category = o.Name, o.Category
-				}
-				dst.Party = k.KB.Party(vendorOrg, m)
-				return
-			}
-		}
-	}
-	dst.Party = fingerprints.PartyUnclassified
-}
-
 // partyFindings reports contacts with trackers and third parties, and the
 // destinations tattle could not classify, one finding per organisation.
 func partyFindings(rd *result.Device) []result.Finding {
 	type agg struct {
+		org      string
 		names    []string
 		ev       []result.Evidence
 		category string
@@ -210,10 +157,17 @@ func partyFindings(rd *result.Device) []result.Finding {
 			if dst.Party == fingerprints.PartyFirst && !fingerprints.IsTracker(dst.Category) {
 				continue
 			}
-			a := third[dst.Organization]
+			// A category is a service's, not its owner's: an
+			// organisation's tracking hosts make one finding, its
+			// other hosts another.
+			key := dst.Organization
+			if fingerprints.IsTracker(dst.Category) {
+				key += "\x00tracker"
+			}
+			a := third[key]
 			if a == nil {
-				a = &agg{category: dst.Category}
-				third[dst.Organization] = a
+				a = &agg{category: dst.Category, org: dst.Organization}
+				third[key] = a
 			}
 			if fingerprints.IsTracker(dst.Category) {
 				a.category = dst.Category
@@ -232,7 +186,7 @@ func partyFindings(rd *result.Device) []result.Finding {
 			out = append(out, result.Finding{
 				ID: FindingID(KindUnclassified, rd.ID, label+"|"+dst.IP), Kind: KindUnclassified, Severity: result.SeverityInfo,
 				Title:       "Destination not classified",
-				Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d); who receives this traffic is unknown.", label, dst.IP, dst.Port),
+				Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d)%s; who receives this traffic is unknown.", label, dst.IP, dst.Port, hostedOn(dst.Hosting)),
 				Destination: label, Evidence: []result.Evidence{ev},
 			})
 		}
@@ -242,8 +196,9 @@ func partyFindings(rd *result.Device) []result.Finding {
 		orgs = append(orgs, o)
 	}
 	sort.Strings(orgs)
-	for _, o := range orgs {
-		a := third[o]
+	for _, key := range orgs {
+		a := third[key]
+		o := a.org
 		sort.Strings(a.names)
 		if fingerprints.IsTracker(a.category) {
 			sort.Strings(a.cats)

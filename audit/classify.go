@@ -1,0 +1,157 @@
+package audit
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Confidence of a destination's owner, by what it rests on.
+const (
+	confName    = 0.9 // a name the knowledge base knows
+	confService = 0.7 // a name that says what it is (time1...), owner unknown
+	confRange   = 0.6 // the address alone, in a range its host publishes
+	confASN     = 0.5 // the address alone, in a network of --asn-db
+)
+
+// classify gives a destination its owner, category, party and host.
+//
+// The owner is the organisation of the names the device itself used (the
+// DNS question, SNI, Host): a name under an organisation's registrable
+// domain belongs to it, wherever it is served from. A CNAME target, a
+// cloud's published address range or the --asn-db network says where the
+// destination is hosted, reported beside the owner, never instead of it:
+// api.example-vendor.com on cloudapp.net is the vendor's, hosted on Azure.
+// Only a destination reached by address alone, with no name, is given its
+// host as owner, at a lower confidence.
+func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
+	if dst.Local {
+		dst.Party = fingerprints.PartyLocal
+		return
+	}
+	var own, cnames []string
+	named := false
+	for i := -1; i < len(dst.Names); i++ {
+		n, src := dst.Name, ""
+		if i >= 0 {
+			n, src = dst.Names[i].Name, dst.Names[i].Source
+		}
+		if n == "" {
+			continue
+		}
+		if src == "dns-cname" {
+			cnames = append(cnames, n)
+			continue
+		}
+		if _, err := netip.ParseAddr(n); err != nil {
+			named = true
+		}
+		own = append(own, n)
+	}
+	if !named {
+		own = append(own, dst.IP) // a resolver or a listed address
+	}
+	var svc fingerprints.Match
+	for _, c := range own {
+		m, ok := k.KB.Lookup(c)
+		if dst.Domain == "" && m.Domain != "" {
+			dst.Domain = m.Domain
+		}
+		if ok {
+			k.setOwner(vendorOrg, dst, m, confName)
+			k.setHost(dst, cnames, m.Org)
+			return
+		}
+		if svc.Category == "" && m.Category != "" {
+			svc = m
+		}
+	}
+	if svc.Category != "" {
+		// Nobody we know owns it, but the name says what it is: a
+		// public time or connectivity service, support whoever runs it.
+		dst.Category, dst.Party, dst.Confidence = svc.Category, k.KB.Party(vendorOrg, svc), confService
+		dst.ClassifiedBy = svc.Source + ":" + svc.Rule
+		k.setHost(dst, cnames, "")
+		return
+	}
+	host, by, conf, ok := k.host(dst, cnames)
+	if !ok {
+		dst.Party = fingerprints.PartyUnclassified
+		return
+	}
+	if named {
+		// The owner of the name is unknown; where it is hosted is not
+		// who it is.
+		dst.Hosting, dst.HostingBy = host.OrgName, by
+		dst.Party = fingerprints.PartyUnclassified
+		return
+	}
+	k.setOwner(vendorOrg, dst, host, conf)
+	dst.ClassifiedBy = by
+	dst.Hosting, dst.HostingBy = host.OrgName, by
+}
+
+func (k *Knowledge) setOwner(vendorOrg string, dst *result.Destination, m fingerprints.Match, conf float64) {
+	dst.Organization, dst.Category, dst.Parent = m.OrgName, m.Category, m.ParentName
+	if m.Parent == m.Org {
+		dst.Parent = ""
+	}
+	dst.Party = k.KB.Party(vendorOrg, m)
+	dst.ClassifiedBy = m.Source + ":" + m.Rule
+	dst.Confidence = conf
+}
+
+// setHost records where a destination owned by ownerOrg is hosted, when
+// that is someone else.
+func (k *Knowledge) setHost(dst *result.Destination, cnames []string, ownerOrg string) {
+	h, by, _, ok := k.host(dst, cnames)
+	if !ok || (ownerOrg != "" && k.KB.Ultimate(h.Org) == k.KB.Ultimate(ownerOrg)) {
+		return
+	}
+	dst.Hosting, dst.HostingBy = h.OrgName, by
+}
+
+// host finds who hosts a destination: the organisation of a CNAME target,
+// else the published range or --asn-db network of its address.
+func (k *Knowledge) host(dst *result.Destination, cnames []string) (fingerprints.Match, string, float64, bool) {
+	for _, c := range cnames {
+		if m, ok := k.KB.Lookup(c); ok {
+			return m, "dns-cname:" + c, confName, true
+		}
+	}
+	ip, err := netip.ParseAddr(dst.IP)
+	if err != nil {
+		return fingerprints.Match{}, "", 0, false
+	}
+	if r, ok := fingerprints.DefaultIPRanges().Lookup(ip); ok {
+		if o, ok := k.KB.Org(r.Org); ok {
+			m := fingerprints.Match{Org: o.ID, OrgName: o.Name, Parent: k.KB.Ultimate(o.ID), Category: r.Category, Rule: r.Prefix.String(), Source: "ip-range"}
+			if p, ok := k.KB.Org(m.Parent); ok {
+				m.ParentName = p.Name
+			}
+			return m, "ip-range:" + r.Prefix.String(), confRange, true
+		}
+	}
+	if k.ASN != nil {
+		if a, ok := k.ASN.Lookup(ip); ok {
+			// The address's network owner: who hosts it, not
+			// necessarily who runs the service.
+			m := fingerprints.Match{Org: "asn:" + a.Organization, OrgName: a.Organization}
+			if o, ok := k.KB.OrgByName(a.Organization); ok {
+				m = fingerprints.Match{Org: o.ID, OrgName: o.Name, Parent: k.KB.Ultimate(o.ID), Category: o.Category}
+			}
+			return m, fmt.Sprintf("asn:AS%d", a.Number), confASN, true
+		}
+	}
+	return fingerprints.Match{}, "", 0, false
+}
+
+// hostedOn is the clause a message gives a known host.
+func hostedOn(host string) string {
+	if host == "" {
+		return ""
+	}
+	return ", hosted on " + host
+}
