@@ -26,9 +26,12 @@ func (b *Builder) Devices() []result.Device {
 		}
 		devs = append(devs, d)
 	}
+	for _, d := range devs {
+		b.nameLate(d)
+	}
 	// What the builder gathered is let go as the result is made, so
 	// the two are not both held at their largest (a scan's peak memory).
-	b.devices, b.global, b.flowNames = nil, nil, nil
+	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -165,4 +168,88 @@ func (a *destAgg) result() result.Destination {
 	}
 	sort.Strings(rd.Protocols)
 	return rd
+}
+
+// nameLate names the destinations a device reached by address before any
+// DNS answer named that address: a flow that ended before the answer came
+// (or was read from an earlier file) belongs with the named destination
+// its address turned out to be.
+func (b *Builder) nameLate(d *device) {
+	var unnamed []destKey
+	for k, a := range d.dests {
+		if k.name == "" && k.ip.IsValid() && !a.inbound && !isLocal(k.ip) {
+			unnamed = append(unnamed, k)
+		}
+	}
+	sort.Slice(unnamed, func(i, j int) bool { // merge order decides first-seen ties
+		if c := unnamed[i].ip.Compare(unnamed[j].ip); c != 0 {
+			return c < 0
+		}
+		if unnamed[i].port != unnamed[j].port {
+			return unnamed[i].port < unnamed[j].port
+		}
+		return unnamed[i].transport < unnamed[j].transport
+	})
+	for _, k := range unnamed {
+		a := d.dests[k]
+		src := "dns"
+		r, ok := d.names.best(k.ip, a.first)
+		if !ok {
+			if r, ok = b.global.best(k.ip, a.first); !ok {
+				continue
+			}
+			src = "dns-other-client"
+		}
+		a.names = appendName(a.names, result.NameSeen{Name: r.name, Source: src, File: r.file, Packet: r.packet})
+		if r.cname != "" {
+			a.names = appendName(a.names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
+		}
+		nk := destKey{name: r.name, port: k.port, transport: k.transport}
+		delete(d.dests, k)
+		if into := d.dests[nk]; into != nil {
+			into.merge(a)
+			continue
+		}
+		a.key = nk
+		d.dests[nk] = a
+	}
+}
+
+// merge adds what o saw to a (the same endpoint under one name).
+func (a *destAgg) merge(o *destAgg) {
+	for _, n := range o.names {
+		a.names = appendName(a.names, n)
+	}
+	if o.ip != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, o.ip) {
+		a.otherIPs = append(a.otherIPs, o.ip)
+	}
+	for _, ip := range o.otherIPs {
+		if ip != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, ip) {
+			a.otherIPs = append(a.otherIPs, ip)
+		}
+	}
+	for p := range o.protocols {
+		a.protocols[p] = true
+	}
+	a.flows += o.flows
+	a.pktOut += o.pktOut
+	a.pktIn += o.pktIn
+	a.bytesOut += o.bytesOut
+	a.bytesIn += o.bytesIn
+	a.cleartext += o.cleartext
+	if o.first.Before(a.first) {
+		a.first, a.file, a.packet = o.first, o.file, o.packet
+	}
+	if o.last.After(a.last) {
+		a.last = o.last
+	}
+	if a.tls == nil {
+		a.tls = o.tls
+	}
+	if a.cert == nil {
+		a.cert = o.cert
+	}
+	if a.entropy == "" {
+		a.entropy = o.entropy
+	}
 }

@@ -102,14 +102,78 @@ type device struct {
 	upnp    map[string]*result.UPnPObs
 }
 
-// flowName is the name a client gave a server in a flow (SNI, Host).
+// flowName is the name a client gave a server in a flow (SNI, Host) or
+// the server's certificate gave itself: the best one, and the others as
+// aliases. An IP literal in a Host header or a certificate name that is
+// no host name ("st_srv_2015") is only ever an alias.
 type flowName struct {
 	name, source string
 	file         string
 	packet       uint64
+	alts         []result.NameSeen
 	tls          *result.TLSInfo
 	ciphers      []uint16
 	server       *capture.TLSServerEvent
+}
+
+// namePriority ranks the sources of a flow's own name.
+func namePriority(source string) int {
+	switch source {
+	case "sni":
+		return 3
+	case "http":
+		return 2
+	case "cert":
+		return 1
+	}
+	return 0
+}
+
+// offer considers one more name for the flow.
+func (fn *flowName) offer(name, source, file string, packet uint64) {
+	if name == "" {
+		return
+	}
+	if !isHostName(name) || (fn.name != "" && namePriority(source) <= namePriority(fn.source)) {
+		if name != fn.name {
+			fn.alts = appendName(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
+		}
+		return
+	}
+	if fn.name != "" && fn.name != name {
+		fn.alts = appendName(fn.alts, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+	}
+	fn.name, fn.source, fn.file, fn.packet = name, source, file, packet
+}
+
+// isHostName reports whether s can be a DNS host name with a registrable
+// part: at least two labels of letters, digits, '-' or '_', and not an
+// address.
+func isHostName(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return false
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	tld := s[strings.LastIndexByte(s, '.')+1:]
+	for i := 0; i < len(tld); i++ {
+		if tld[i] >= '0' && tld[i] <= '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Builder is a capture.Sink that assembles devices.
@@ -117,6 +181,7 @@ type Builder struct {
 	devices   map[devKey]*device
 	global    *nameTable // DNS answers to any client: fallback names
 	flowNames map[capture.FlowKey]flowName
+	doneNames *doneTable // names of flows already ended, for their copies
 	hooks     []Hook
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
@@ -135,6 +200,7 @@ func NewBuilder(hooks ...Hook) *Builder {
 		devices:   make(map[devKey]*device),
 		global:    newNameTable(),
 		flowNames: make(map[capture.FlowKey]flowName),
+		doneNames: newDoneTable(),
 		hooks:     hooks,
 	}
 }
@@ -328,9 +394,9 @@ func (b *Builder) Event(e capture.Event) {
 		countSeen(d.uas, e.UserAgent, &e.Meta, d)
 		if e.Host != "" {
 			fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
-			if _, ok := b.flowNames[fk]; !ok {
-				b.flowNames[fk] = flowName{name: hostOnly(e.Host), source: "http", file: e.File, packet: e.Packet}
-			}
+			fn := b.flowNames[fk]
+			fn.offer(hostOnly(e.Host), "http", e.File, e.Packet)
+			b.flowNames[fk] = fn
 		}
 	case *capture.TLSEvent:
 		d = b.senderDevice(&e.Meta)
@@ -359,9 +425,7 @@ func (b *Builder) Event(e capture.Event) {
 		fn := b.flowNames[fk]
 		fn.tls = info
 		fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
-		if e.Hello.SNI != "" && fn.name == "" {
-			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet
-		}
+		fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
 		b.flowNames[fk] = fn
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
@@ -380,16 +444,17 @@ func (b *Builder) Event(e capture.Event) {
 		cp := *e
 		cp.SANs = append([]string(nil), e.SANs...)
 		fn.server = &cp
-		if fn.name == "" && e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
-			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Subject), "cert", e.File, e.Packet
+		if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
+			fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
 		}
 		b.flowNames[fk] = fn
 	case *capture.ServerNameEvent:
 		d = b.senderDevice(&e.Meta)
 		countSeen(d.uas, e.UserAgent, &e.Meta, d)
 		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
-		if fn := b.flowNames[fk]; fn.name == "" && e.Name != "" {
-			fn.name, fn.source, fn.file, fn.packet = strings.ToLower(e.Name), "sni", e.File, e.Packet
+		if e.Name != "" {
+			fn := b.flowNames[fk]
+			fn.offer(strings.ToLower(e.Name), "sni", e.File, e.Packet)
 			b.flowNames[fk] = fn
 		}
 	case *capture.PersonalDataEvent:
@@ -415,6 +480,12 @@ func (b *Builder) Flow(f *capture.Flow) {
 	fn, named := b.flowNames[f.Key]
 	if named {
 		delete(b.flowNames, f.Key)
+		b.doneNames.add(f.Key, fn)
+	} else {
+		// The same flow again (a copy in an overlapping input file,
+		// or one the flow table split): it has the name its first part
+		// was given.
+		fn, named = b.doneNames.get(f.Key)
 	}
 	client, server := f.Key.Client, f.Key.Server
 	devMAC, devSide := f.ClientMAC, client
@@ -446,12 +517,14 @@ func (b *Builder) Flow(f *capture.Flow) {
 	peerIP := peer.Addr().Unmap()
 	name := ""
 	var names []result.NameSeen
-	if named && fn.name != "" && !inbound {
+	if named && fn.name != "" && !inbound && fn.source != "cert" {
 		name = fn.name
 		names = append(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
 	}
 	if r, ok := d.names.best(peerIP, f.First); ok {
 		if name == "" {
+			// the device's own DNS answer beats the server's
+			// certificate
 			name = r.name
 		}
 		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns", File: r.file, Packet: r.packet})
@@ -463,6 +536,17 @@ func (b *Builder) Flow(f *capture.Flow) {
 			name = r.name
 		}
 		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
+	}
+	if named && !inbound {
+		if fn.source == "cert" {
+			if name == "" {
+				name = fn.name
+			}
+			names = appendName(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+		}
+		for _, n := range fn.alts {
+			names = appendName(names, n)
+		}
 	}
 	// A named destination is one endpoint whatever address served it
 	// (CDNs rotate addresses); an unnamed one is its address.

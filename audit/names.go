@@ -127,3 +127,34 @@ func resolveDNS(e *capture.DNSEvent, add func(netip.Addr, nameRec)) {
 		add(r.Addr.Unmap(), nameRec{name: name, cname: cname, file: e.File, packet: e.Packet, time: e.Time})
 	}
 }
+
+// maxDoneFlows bounds one generation of the table of ended flows' names.
+const maxDoneFlows = 1 << 14
+
+// doneTable remembers the names of flows that have ended, in two
+// generations like nameTable, so a later copy of the same flow (the same
+// conversation in two overlapping input files) is named too.
+type doneTable struct {
+	cur, prev map[capture.FlowKey]flowName
+}
+
+func newDoneTable() *doneTable { return &doneTable{cur: map[capture.FlowKey]flowName{}} }
+
+func (t *doneTable) add(k capture.FlowKey, fn flowName) {
+	if fn.name == "" && len(fn.alts) == 0 {
+		return
+	}
+	if len(t.cur) >= maxDoneFlows {
+		t.prev, t.cur = t.cur, make(map[capture.FlowKey]flowName, maxDoneFlows/4)
+	}
+	// only the names travel to the copy; its TLS details are its own
+	t.cur[k] = flowName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
+}
+
+func (t *doneTable) get(k capture.FlowKey) (flowName, bool) {
+	if fn, ok := t.cur[k]; ok {
+		return fn, true
+	}
+	fn, ok := t.prev[k]
+	return fn, ok
+}
