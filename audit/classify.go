@@ -31,7 +31,8 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		dst.Party = fingerprints.PartyLocal
 		return
 	}
-	var own, cnames []string
+	var own []string
+	var cnames []hostName
 	named := false
 	for i := -1; i < len(dst.Names); i++ {
 		n, src := dst.Name, ""
@@ -41,8 +42,10 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		if n == "" {
 			continue
 		}
-		if src == "dns-cname" {
-			cnames = append(cnames, n)
+		if src == "dns-cname" || src == "cert" {
+			// where it is served from: a CNAME target, the name the
+			// server's certificate gives itself
+			cnames = append(cnames, hostName{n, src})
 			continue
 		}
 		if _, err := netip.ParseAddr(n); err != nil {
@@ -88,7 +91,7 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		dst.Party = fingerprints.PartyUnclassified
 		return
 	}
-	k.setOwner(vendorOrg, dst, host, conf)
+	k.setOwner(vendorOrg, dst, host, min(conf, confRange))
 	dst.ClassifiedBy = by
 	dst.Hosting, dst.HostingBy = host.OrgName, by
 }
@@ -105,7 +108,7 @@ func (k *Knowledge) setOwner(vendorOrg string, dst *result.Destination, m finger
 
 // setHost records where a destination owned by ownerOrg is hosted, when
 // that is someone else.
-func (k *Knowledge) setHost(dst *result.Destination, cnames []string, ownerOrg string) {
+func (k *Knowledge) setHost(dst *result.Destination, cnames []hostName, ownerOrg string) {
 	h, by, _, ok := k.host(dst, cnames)
 	if !ok || (ownerOrg != "" && k.KB.Ultimate(h.Org) == k.KB.Ultimate(ownerOrg)) {
 		return
@@ -115,10 +118,10 @@ func (k *Knowledge) setHost(dst *result.Destination, cnames []string, ownerOrg s
 
 // host finds who hosts a destination: the organisation of a CNAME target,
 // else the published range or --asn-db network of its address.
-func (k *Knowledge) host(dst *result.Destination, cnames []string) (fingerprints.Match, string, float64, bool) {
+func (k *Knowledge) host(dst *result.Destination, cnames []hostName) (fingerprints.Match, string, float64, bool) {
 	for _, c := range cnames {
-		if m, ok := k.KB.Lookup(c); ok {
-			return m, "dns-cname:" + c, confName, true
+		if m, ok := k.KB.Lookup(c.name); ok {
+			return m, c.source + ":" + c.name, confName, true
 		}
 	}
 	ip, err := netip.ParseAddr(dst.IP)
@@ -147,6 +150,9 @@ func (k *Knowledge) host(dst *result.Destination, cnames []string) (fingerprints
 	}
 	return fingerprints.Match{}, "", 0, false
 }
+
+// hostName is a name that says where a destination is served from.
+type hostName struct{ name, source string }
 
 // hostedOn is the clause a message gives a known host.
 func hostedOn(host string) string {

@@ -283,7 +283,7 @@ type Destination struct {
 	// alone (a published cloud range: "hosted on"), 0.5 from --asn-db.
 	Confidence float64 `json:"confidence,omitempty"`
 	Hosting    string  `json:"hosting,omitempty"`    // organisation that hosts it
-	HostingBy  string  `json:"hosting_by,omitempty"` // "dns-cname:NAME", "ip-range:PREFIX", "asn:ASN"
+	HostingBy  string  `json:"hosting_by,omitempty"` // "dns-cname:NAME", "cert:NAME", "ip-range:PREFIX", "asn:ASN"
 	// Cleartext bytes in protocols without encryption.
 	CleartextBytes uint64 `json:"cleartext_bytes,omitempty"`
 	Entropy        string `json:"entropy,omitempty"` // "encrypted", "text", "mixed" for unknown payloads
