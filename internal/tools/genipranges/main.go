@@ -56,7 +56,7 @@ func main() {
 // vendor is what one published file says.
 type vendor struct {
 	org, category, source string
-	prefixes    []netip.Prefix
+	prefixes              []netip.Prefix
 }
 
 // Generate reads every recognised file of dir and returns the table.
