@@ -71,9 +71,22 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 			svc = m
 		}
 	}
+	if svc.Category == "" {
+		// What the traffic itself is: NTP or DNS to a server nobody
+		// named is a public time or name service, support whoever runs it.
+		for _, p := range dst.Protocols {
+			switch p {
+			case "ntp":
+				svc = fingerprints.Match{Category: fingerprints.CatTime, Rule: "ntp", Source: "protocol"}
+			case "dns":
+				svc = fingerprints.Match{Category: fingerprints.CatDNS, Rule: "dns", Source: "protocol"}
+			}
+		}
+	}
 	if svc.Category != "" {
-		// Nobody we know owns it, but the name says what it is: a
-		// public time or connectivity service, support whoever runs it.
+		// Nobody we know owns it, but its name or protocol says what it
+		// is: a public time, connectivity or name service, support
+		// whoever runs it.
 		dst.Category, dst.Party, dst.Confidence = svc.Category, k.KB.Party(vendorOrg, svc), confService
 		dst.ClassifiedBy = svc.Source + ":" + svc.Rule
 		k.setHost(dst, cnames, "")

@@ -142,6 +142,10 @@ func TestOwnerAndHost(t *testing.T) {
 			"", "time", "support", "", ""},
 		{"bare address nobody publishes", result.Destination{IP: "203.0.113.5"},
 			"", "", "unclassified", "", ""},
+		{"bare address speaking NTP", result.Destination{IP: "203.0.113.5", Port: 123, Protocols: []string{"ntp"}},
+			"", "time", "support", "", ""},
+		{"bare address answering DNS", result.Destination{IP: "203.0.113.5", Port: 53, Protocols: []string{"dns"}},
+			"", "dns", "support", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
