@@ -33,6 +33,8 @@ func TestDefaultIPRanges(t *testing.T) {
 		"157.240.1.35":         "meta",
 		"13.69.1.1":            "microsoft",
 		"::ffff:54.158.44.113": "aws",
+		"107.170.242.27":       "digitalocean",
+		"129.146.1.1":          "oracle",
 	} {
 		h, ok := r.Lookup(netip.MustParseAddr(addr))
 		if !ok || h.Org != want || !h.Prefix.Contains(netip.MustParseAddr(addr).Unmap()) {
