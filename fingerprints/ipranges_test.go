@@ -35,6 +35,7 @@ func TestDefaultIPRanges(t *testing.T) {
 		"::ffff:54.158.44.113": "aws",
 		"107.170.242.27":       "digitalocean",
 		"129.146.1.1":          "oracle",
+		"101.200.83.161":       "alibaba",
 	} {
 		h, ok := r.Lookup(netip.MustParseAddr(addr))
 		if !ok || h.Org != want || !h.Prefix.Contains(netip.MustParseAddr(addr).Unmap()) {
