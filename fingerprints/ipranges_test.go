@@ -36,6 +36,11 @@ func TestDefaultIPRanges(t *testing.T) {
 		"107.170.242.27":       "digitalocean",
 		"129.146.1.1":          "oracle",
 		"101.200.83.161":       "alibaba",
+		"104.42.217.25":        "microsoft",
+		"191.234.162.198":      "microsoft",
+		"52.187.207.27":        "microsoft",
+		"46.51.173.182":        "aws",
+		"23.246.11.133":        "netflix",
 	} {
 		h, ok := r.Lookup(netip.MustParseAddr(addr))
 		if !ok || h.Org != want || !h.Prefix.Contains(netip.MustParseAddr(addr).Unmap()) {
