@@ -191,8 +191,14 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 	}
 	var out []result.Finding
 	flows := deviceFlows(dev)
-	type key struct{ org, data, label string }
+	// A category is a service's, not its owner's: an organisation's
+	// tracking hosts and its other hosts are separate findings.
+	type key struct {
+		org, data, label string
+		tracker          bool
+	}
 	agg := map[key]*result.Finding{}
+	ids := map[string]bool{}
 	var order []key
 	for _, f := range flows {
 		party := f.dst.Party
@@ -235,7 +241,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 		if org == "" {
 			org = f.label
 		}
-		k := key{org, f.dataType, label}
+		k := key{org, f.dataType, label, trackerCategory(f.dst.Category)}
 		if x := agg[k]; x != nil {
 			if !strings.Contains(x.Destination, f.label) {
 				x.Destination += ", " + f.label
@@ -246,6 +252,11 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 			continue
 		}
 		fd := disclosureFinding(d, dev, party, org, f, label, line)
+		if ids[fd.ID] {
+			// the same organisation's other kind of service
+			fd.ID = id(fd.Kind, dev.ID, org+"|"+f.dataType+"|"+f.dst.Category)
+		}
+		ids[fd.ID] = true
 		agg[k] = &fd
 		order = append(order, k)
 	}
@@ -421,6 +432,16 @@ func deviceFlows(dev *result.Device) []flow {
 		out = append(out, flow{dataType: f.DataType, dst: dst, label: f.Destination, evidence: f.Evidence})
 	}
 	return out
+}
+
+// trackerCategory reports the categories about watching users (as
+// fingerprints.IsTracker; policy reads only the result model).
+func trackerCategory(c string) bool {
+	switch c {
+	case "advertising", "analytics", "tracking", "data-broker":
+		return true
+	}
+	return false
 }
 
 func id(kind, dev, subject string) string {

@@ -334,3 +334,36 @@ func TestScoreClassesCoverKinds(t *testing.T) {
 		}
 	}
 }
+
+// An organisation's tracking hosts and its other hosts are separate
+// findings, each with its own category: all of Amazon is not advertising
+// because one of its hosts is.
+func TestCategoryPerService(t *testing.T) {
+	d := parse(t, tvDecl)
+	dev := &result.Device{ID: "aa:bb:cc:00:00:02", Identity: result.Identity{Vendor: result.Field{Value: "Acme"}},
+		Destinations: []result.Destination{
+			dest("alexa.amazon.example", "Amazon", "service", "third"),
+			dest("mads.amazon-adsystem.example", "Amazon", "advertising", "third"),
+		}}
+	dev.Destinations[1].IP = "203.0.113.2"
+	var got []result.Finding
+	ids := map[string]bool{}
+	for _, f := range Check(d, dev) {
+		if f.Organization == "Amazon" {
+			got = append(got, f)
+			if ids[f.ID] {
+				t.Errorf("duplicate id %s", f.ID)
+			}
+			ids[f.ID] = true
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d Amazon findings, want 2: %+v", len(got), got)
+	}
+	for _, f := range got {
+		ads := strings.Contains(f.Destination, "adsystem")
+		if ads != strings.Contains(f.Message, "advertising") || strings.Contains(f.Destination, ",") {
+			t.Errorf("finding mixes services: %s / %s", f.Destination, f.Message)
+		}
+	}
+}
