@@ -85,3 +85,17 @@ func BenchmarkIPRangesLookup(b *testing.B) {
 		r.Lookup(a)
 	}
 }
+
+func FuzzParseIPRanges(f *testing.F) {
+	f.Add([]byte("@a cloud s\n10.0.0.0/8\n"))
+	f.Add(ipRangesData[:200])
+	f.Add([]byte("@\n@x\n::/0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseIPRanges(data)
+		if err != nil {
+			return
+		}
+		r.Lookup(netip.MustParseAddr("10.1.2.3"))
+		r.Lookup(netip.MustParseAddr("2001:db8::1"))
+	})
+}
