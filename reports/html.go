@@ -306,7 +306,7 @@ svg text{font-family:system-ui,sans-serif}
 {{end}}
 <details><summary>Destinations ({{len .D.Destinations}})</summary>
 <table><tr><th>name</th><th>address</th><th>party</th><th>organisation</th><th class="num">bytes out / in</th><th>first packet</th></tr>
-{{range .D.Destinations}}<tr><td>{{if .Name}}{{.Name}}{{else}}<span class="dim">(by IP only)</span>{{end}}</td><td><code class="addr">{{.IP}}:{{.Port}}/{{.Transport}}</code></td><td>{{.Party}}</td><td>{{.Organization}}{{if .Category}} <span class="dim">({{.Category}})</span>{{end}}</td><td class="num">{{.BytesOut}} / {{.BytesIn}}</td><td class="dim">{{.File}} #{{.Packet}}</td></tr>
+{{range .D.Destinations}}<tr><td>{{if .Name}}{{.Name}}{{else}}<span class="dim">(by IP only)</span>{{end}}</td><td><code class="addr">{{.IP}}:{{.Port}}/{{.Transport}}</code></td><td>{{.Party}}</td><td>{{.Organization}}{{if .Category}} <span class="dim">({{.Category}})</span>{{end}}{{if .Hosting}} <span class="dim">hosted on {{.Hosting}}</span>{{end}}</td><td class="num">{{.BytesOut}} / {{.BytesIn}}</td><td class="dim">{{.File}} #{{.Packet}}</td></tr>
 {{end}}</table></details>
 </section>
 {{end}}
