@@ -175,6 +175,11 @@ func organisations(d *result.Device) []orgSummary {
 			s = &orgSummary{Org: key, Party: dst.Party}
 			m[key] = s
 		}
+		// Its services can be different parties (the vendor's own time
+		// server is support, its cloud first): the most telling is shown.
+		if partyRank(dst.Party) < partyRank(s.Party) {
+			s.Party = dst.Party
+		}
 		// An organisation runs several services, each with its category
 		// (Amazon's cloud beside its ad system): all of them are shown.
 		if dst.Category != "" && !slices.Contains(s.categories, dst.Category) {
