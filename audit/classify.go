@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/result"
@@ -14,7 +15,44 @@ const (
 	confService = 0.7 // a name that says what it is (time1...), owner unknown
 	confRange   = 0.6 // the address alone, in a range its host publishes
 	confASN     = 0.5 // the address alone, in a network of --asn-db
+	// a domain nobody listed whose name starts with the device vendor's
+	// (tplinkra.com to a TP-Link plug)
+	confVendorName = 0.5
 )
+
+// minVendorToken is the shortest vendor name vendorDomain matches: shorter
+// ones are words ("ring" starts "ringcentral").
+const minVendorToken = 5
+
+// vendorDomain recognises a registrable domain nobody listed as the
+// device vendor's own when its first label starts with the vendor's name
+// (or its name after "my": myedimax.com), as vendors' domains do.
+func (k *Knowledge) vendorDomain(vendorOrg, domain string) (fingerprints.Match, bool) {
+	o, ok := k.KB.Org(vendorOrg)
+	if !ok || domain == "" {
+		return fingerprints.Match{}, false
+	}
+	label, _, _ := strings.Cut(domain, ".")
+	label = strings.ReplaceAll(label, "-", "")
+	tokens := []string{strings.ReplaceAll(o.ID, "-", ""), strings.ReplaceAll(fingerprints.NormalizeName(o.Name), " ", "")}
+	for _, a := range o.Aliases {
+		tokens = append(tokens, strings.ReplaceAll(fingerprints.NormalizeName(a), " ", ""))
+	}
+	for _, t := range tokens {
+		if len(t) < minVendorToken {
+			continue
+		}
+		if strings.HasPrefix(label, t) || strings.HasPrefix(label, "my"+t) {
+			m := fingerprints.Match{Org: o.ID, OrgName: o.Name, Parent: k.KB.Ultimate(o.ID), Category: fingerprints.CatIoTCloud,
+				Domain: domain, Rule: "vendor name " + t + " in " + domain, Source: "tattle"}
+			if p, ok := k.KB.Org(m.Parent); ok {
+				m.ParentName = p.Name
+			}
+			return m, true
+		}
+	}
+	return fingerprints.Match{}, false
+}
 
 // classify gives a destination its owner, category, party and host.
 //
@@ -69,6 +107,13 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		}
 		if svc.Category == "" && m.Category != "" {
 			svc = m
+		}
+	}
+	if named && vendorOrg != "" && svc.Category == "" {
+		if m, ok := k.vendorDomain(vendorOrg, dst.Domain); ok {
+			k.setOwner(vendorOrg, dst, m, confVendorName)
+			k.setHost(dst, cnames, m.Org)
+			return
 		}
 	}
 	if svc.Category == "" {

@@ -161,3 +161,24 @@ func TestOwnerAndHost(t *testing.T) {
 		})
 	}
 }
+
+// A domain nobody listed is the vendor's own when it starts with the
+// vendor's name; short names are words and match nothing.
+func TestVendorNamedDomain(t *testing.T) {
+	know := &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	tests := []struct{ vendor, name, org, party string }{
+		{"tp-link", "use1-api.tplinkra-unlisted.com", "TP-Link", "first"},
+		{"edimax", "cam.myedimax-unlisted.net", "Edimax", "first"},
+		{"sengled", "sengledcloud-unlisted.com", "Sengled", "first"},
+		{"ring", "api.ringcentral-unlisted.com", "", "unclassified"}, // "ring" is a word
+		{"tp-link", "api.someone-else.example", "", "unclassified"},
+		{"", "use1-api.tplinkra-unlisted.com", "", "unclassified"},
+	}
+	for _, tc := range tests {
+		dst := result.Destination{Name: tc.name, IP: "203.0.113.9", Names: []result.NameSeen{{Name: tc.name, Source: "dns"}}}
+		know.classify(tc.vendor, &dst)
+		if dst.Organization != tc.org || dst.Party != tc.party || (tc.org != "" && dst.Confidence >= confName) {
+			t.Errorf("%s to a %q device: %q %s (%v), want %q %s", tc.name, tc.vendor, dst.Organization, dst.Party, dst.Confidence, tc.org, tc.party)
+		}
+	}
+}
