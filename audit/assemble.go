@@ -45,7 +45,9 @@ func (b *Builder) Devices() []result.Device {
 					return
 				}
 				out[i] = devs[i].result()
-				if b.Know != nil {
+				if b.Know != nil && !devs[i].key.overflow {
+					// The overflow device is many devices: no
+					// one identity.
 					b.Know.identify(&out[i], devs[i])
 				}
 				devs[i] = nil

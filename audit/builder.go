@@ -17,11 +17,15 @@ import (
 // devKey identifies a device: its MAC, or its IP where the link layer has
 // none.
 type devKey struct {
-	mac capture.MAC
-	ip  netip.Addr // set only when mac is zero
+	mac      capture.MAC
+	ip       netip.Addr // set only when mac is zero
+	overflow bool       // the device past maxDevices (see limits.go)
 }
 
 func (k devKey) String() string {
+	if k.overflow {
+		return overflowID
+	}
 	if k.mac.IsZero() {
 		return "ip:" + k.ip.String()
 	}
@@ -77,8 +81,15 @@ func containsAddr(l []netip.Addr, a netip.Addr) bool {
 }
 
 // maxDistinct bounds each per-device list of distinct observations; what
-// goes past it is counted in the device's "dropped" tally and reported.
+// goes past it is counted and reported (see limits.go).
 const maxDistinct = 2000
+
+// maxUPnP and maxListen bound a device's UPnP descriptions and listening
+// ports.
+const (
+	maxUPnP   = 64
+	maxListen = 256
+)
 
 type device struct {
 	key     devKey
@@ -92,7 +103,7 @@ type device struct {
 	tls     map[string]*result.TLSObs
 	hosts   map[string]*result.Seen
 	queries map[string]*result.Seen
-	dropped int
+	over    *limitCounts // the builder's: what went past a bound
 	packets uint64
 	out, in uint64
 	first   time.Time
@@ -183,6 +194,7 @@ type Builder struct {
 	flowNames map[capture.FlowKey]flowName
 	doneNames *doneTable // names of flows already ended, for their copies
 	hooks     []Hook
+	over      limitCounts
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
 }
@@ -196,13 +208,14 @@ type Hook interface {
 
 // NewBuilder returns an empty Builder.
 func NewBuilder(hooks ...Hook) *Builder {
-	return &Builder{
+	b := &Builder{
 		devices:   make(map[devKey]*device),
-		global:    newNameTable(),
 		flowNames: make(map[capture.FlowKey]flowName),
 		doneNames: newDoneTable(),
 		hooks:     hooks,
 	}
+	b.global = newNameTable(&b.over, true)
+	return b
 }
 
 func isLocal(a netip.Addr) bool {
@@ -224,11 +237,16 @@ func keyFor(mac capture.MAC, ip netip.Addr) devKey {
 
 func (b *Builder) dev(k devKey) *device {
 	d := b.devices[k]
+	if d == nil && len(b.devices) >= maxDevices && !k.overflow {
+		b.over.add(limDevices)
+		return b.dev(devKey{overflow: true})
+	}
 	if d == nil {
 		d = &device{
 			key:     k,
+			over:    &b.over,
 			ips:     map[netip.Addr]*result.AddrSeen{},
-			names:   newNameTable(),
+			names:   newNameTable(&b.over, false),
 			dests:   map[destKey]*destAgg{},
 			dhcp:    map[string]*result.DHCPObs{},
 			mdns:    map[string]*result.MDNSObs{},
@@ -261,7 +279,7 @@ func (d *device) seenIP(ip netip.Addr, t time.Time) {
 		return
 	}
 	if len(d.ips) >= maxDistinct {
-		d.dropped++
+		d.over.add(limDeviceIPs)
 		return
 	}
 	d.ips[ip] = &result.AddrSeen{IP: ip.String(), First: t, Last: t}
@@ -276,7 +294,7 @@ func (d *device) touch(t time.Time) {
 	}
 }
 
-func countSeen(m map[string]*result.Seen, v string, meta *capture.Meta, d *device) {
+func countSeen(m map[string]*result.Seen, v string, meta *capture.Meta, d *device, lim limitID) {
 	if v == "" {
 		return
 	}
@@ -285,7 +303,7 @@ func countSeen(m map[string]*result.Seen, v string, meta *capture.Meta, d *devic
 		return
 	}
 	if len(m) >= maxDistinct {
-		d.dropped++
+		d.over.add(lim)
 		return
 	}
 	m[v] = &result.Seen{Value: v, Count: 1, File: meta.File, Packet: meta.Packet}
@@ -322,13 +340,13 @@ func (b *Builder) Event(e capture.Event) {
 		d = b.senderDevice(&e.Meta)
 		if e.Proto == "dns" {
 			for _, q := range e.Questions {
-				countSeen(d.queries, q.Name, &e.Meta, d)
+				countSeen(d.queries, q.Name, &e.Meta, d, limDeviceQueries)
 			}
 		}
 	case *capture.MDNSEvent:
 		d = b.senderDevice(&e.Meta)
 		for _, h := range e.Hostnames {
-			countSeen(d.hosts, h, &e.Meta, d)
+			countSeen(d.hosts, h, &e.Meta, d, limDeviceHosts)
 		}
 		for _, s := range e.Services {
 			key := s.Instance + "\x00" + s.Service
@@ -336,7 +354,7 @@ func (b *Builder) Event(e capture.Event) {
 				continue
 			}
 			if len(d.mdns) >= maxDistinct {
-				d.dropped++
+				d.over.add(limDeviceMDNS)
 				continue
 			}
 			d.mdns[key] = &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
@@ -372,10 +390,10 @@ func (b *Builder) Event(e capture.Event) {
 			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
 			d.dhcp[key] = &obs
 		} else {
-			d.dropped++
+			d.over.add(limDeviceDHCP)
 		}
 		if e.Hostname != "" {
-			countSeen(d.hosts, e.Hostname, &e.Meta, d)
+			countSeen(d.hosts, e.Hostname, &e.Meta, d, limDeviceHosts)
 		}
 	case *capture.SSDPEvent:
 		d = b.senderDevice(&e.Meta)
@@ -387,11 +405,11 @@ func (b *Builder) Event(e capture.Event) {
 			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
 			d.ssdp[key] = &obs
 		} else {
-			d.dropped++
+			d.over.add(limDeviceSSDP)
 		}
 	case *capture.HTTPEvent:
 		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.UserAgent, &e.Meta, d)
+		countSeen(d.uas, e.UserAgent, &e.Meta, d, limDeviceUAs)
 		if e.Host != "" {
 			fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
 			fn := b.flowNames[fk]
@@ -400,7 +418,7 @@ func (b *Builder) Event(e capture.Event) {
 		}
 	case *capture.TLSEvent:
 		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.Hello.UserAgent, &e.Meta, d)
+		countSeen(d.uas, e.Hello.UserAgent, &e.Meta, d, limDeviceUAs)
 		key := e.JA4
 		if key == "" {
 			key = e.JA3
@@ -417,7 +435,7 @@ func (b *Builder) Event(e capture.Event) {
 			}
 			d.tls[key] = o
 		} else {
-			d.dropped++
+			d.over.add(limDeviceTLS)
 		}
 		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
 		info := &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
@@ -432,7 +450,9 @@ func (b *Builder) Event(e capture.Event) {
 	case *capture.UPnPDescriptionEvent:
 		d = b.senderDevice(&e.Meta)
 		key := e.Manufacturer + "\x00" + e.ModelName + "\x00" + e.DeviceType
-		if _, ok := d.upnp[key]; !ok && len(d.upnp) < 64 {
+		if _, ok := d.upnp[key]; !ok && len(d.upnp) >= maxUPnP {
+			d.over.add(limDeviceUPnP)
+		} else if !ok {
 			d.upnp[key] = &result.UPnPObs{URL: e.URL, DeviceType: e.DeviceType, FriendlyName: e.FriendlyName, Manufacturer: e.Manufacturer,
 				ModelName: e.ModelName, ModelNumber: e.ModelNumber, SerialNumber: e.SerialNumber, File: e.File, Packet: e.Packet}
 		}
@@ -450,7 +470,7 @@ func (b *Builder) Event(e capture.Event) {
 		b.flowNames[fk] = fn
 	case *capture.ServerNameEvent:
 		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.UserAgent, &e.Meta, d)
+		countSeen(d.uas, e.UserAgent, &e.Meta, d, limDeviceUAs)
 		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
 		if e.Name != "" {
 			fn := b.flowNames[fk]
@@ -502,7 +522,9 @@ func (b *Builder) Flow(f *capture.Flow) {
 		// the port says what service that device offers.
 		sd := b.dev(keyFor(f.ServerMAC, server.Addr()))
 		port := f.Key.Transport.String() + "/" + strconv.Itoa(int(server.Port()))
-		if _, ok := sd.listen[port]; !ok && len(sd.listen) < 256 {
+		if _, ok := sd.listen[port]; !ok && len(sd.listen) >= maxListen {
+			sd.over.add(limDeviceListen)
+		} else if !ok {
 			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
 		}
 	}
@@ -560,7 +582,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 			// Past the bound nothing is dropped: the flow is counted in
 			// one "other addresses" entry per port.
 			dk = destKey{port: peer.Port(), transport: f.Key.Transport}
-			d.dropped++
+			d.over.add(limDeviceDests)
 		}
 		a = d.dests[dk]
 		if a == nil {

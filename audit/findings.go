@@ -79,7 +79,7 @@ func (b *Builder) personalData(e *capture.PersonalDataEvent) *device {
 	a := d.pdata[key]
 	if a == nil {
 		if len(d.pdata) >= maxDistinct {
-			d.dropped++
+			d.over.add(limDevicePersonal)
 			return d
 		}
 		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,

@@ -29,9 +29,20 @@ const maxTableAddrs = 1 << 15
 // nameTable maps addresses to the names DNS answers gave for them.
 type nameTable struct {
 	cur, prev map[netip.Addr][]nameRec
+	over      *limitCounts // names and addresses let go, counted as
+	namesLim  limitID      // a name past maxNamesPerAddr
+	addrLim   limitID      // an address forgotten with its generation
 }
 
-func newNameTable() *nameTable { return &nameTable{cur: map[netip.Addr][]nameRec{}} }
+// newNameTable returns a table for one device's answers, or with global
+// set for the answers to every client.
+func newNameTable(over *limitCounts, global bool) *nameTable {
+	t := &nameTable{cur: map[netip.Addr][]nameRec{}, over: over, namesLim: limDNSNamesPerAddr, addrLim: limDNSTable}
+	if global {
+		t.namesLim, t.addrLim = limDNSGlobalNamesPerAddr, limDNSGlobalTable
+	}
+	return t
+}
 
 func (t *nameTable) get(addr netip.Addr) []nameRec {
 	if l, ok := t.cur[addr]; ok {
@@ -47,6 +58,13 @@ func (t *nameTable) add(addr netip.Addr, r nameRec) {
 			list = append([]nameRec(nil), old...)
 		}
 		if len(t.cur) >= maxTableAddrs {
+			// The previous generation's addresses not seen since
+			// are forgotten.
+			for a := range t.prev {
+				if _, ok := t.cur[a]; !ok {
+					t.over.add(t.addrLim)
+				}
+			}
 			t.prev, t.cur = t.cur, make(map[netip.Addr][]nameRec, maxTableAddrs/4)
 		}
 	}
@@ -60,6 +78,7 @@ func (t *nameTable) add(addr netip.Addr, r nameRec) {
 		}
 	}
 	if len(list) >= maxNamesPerAddr {
+		t.over.add(t.namesLim)
 		t.cur[addr] = list
 		return
 	}

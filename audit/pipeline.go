@@ -14,7 +14,12 @@ type learner struct {
 	in    *inspect.Inspector
 	async *capture.Async
 	seen  map[string]bool
+	over  uint64 // names past maxLearnedNames, not learned
 }
+
+// maxLearnedNames bounds the host names the learner hands the inspector
+// (each becomes some sixty patterns; the inspector bounds them too).
+const maxLearnedNames = 4096
 
 func (l *learner) Event(e capture.Event) {
 	if d, ok := e.(*capture.DHCPEvent); ok && d.Hostname != "" && !isDHCPServerMessage(d) {
@@ -24,10 +29,12 @@ func (l *learner) Event(e capture.Event) {
 		}
 		dev := k.String()
 		// Devices repeat their DHCP messages: each name once.
-		if key := dev + "\x00" + d.Hostname; !l.seen[key] {
-			if len(l.seen) < 4096 {
-				l.seen[key] = true
-			}
+		if key := dev + "\x00" + d.Hostname; l.seen[key] {
+			// already learned
+		} else if len(l.seen) >= maxLearnedNames {
+			l.over++
+		} else {
+			l.seen[key] = true
 			forms := inspect.ValueForms(inspect.DeviceName, d.Hostname, dev)
 			l.async.Do(func() { l.in.AddKnown(forms) })
 		}

@@ -68,16 +68,19 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 		async = newAsyncSink(b)
 		sink = async
 	}
+	var in *inspect.Inspector
+	var lrn *learner
 	if !cfg.NoInspect {
 		// Inspection runs last, so it can skip flows the protocol
 		// dissectors found encrypted.
-		in := inspect.New(inspect.Config{Known: cfg.Known})
+		in = inspect.New(inspect.Config{Known: cfg.Known})
 		ins := capture.NewAsync(in)
 		if !concurrent {
 			ins = capture.NewDeferred(in)
 		}
 		opts.Dissectors = append(opts.Dissectors, ins)
-		sink = &learner{next: sink, in: in, async: ins, seen: map[string]bool{}}
+		lrn = &learner{next: sink, in: in, async: ins, seen: map[string]bool{}}
+		sink = lrn
 	}
 	sc := capture.NewScanner(sink, opts)
 	var run capture.Source = src
@@ -122,6 +125,14 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 			res.Warnings = append(res.Warnings, result.Warning{Message: fmt.Sprintf("%s: %d flows (a bug: please report it with the capture)", note, st.Malformed[note])})
 		}
 	}
+	if in != nil {
+		// The scan is over: the inspector's goroutine has stopped.
+		forms, macs := in.Dropped()
+		b.over[limKnownForms] += forms
+		b.over[limLearnedMACs] += macs
+		b.over[limLearnedNames] += lrn.over
+	}
+	res.Stats.Limits = b.Limits(st, sc.MaxFlows())
 	for _, in := range src.Inputs() {
 		ri := result.Input{
 			Name:      in.Name,
@@ -147,6 +158,11 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 		res.Warnings = append(res.Warnings, result.Warning{Message: fmt.Sprintf(
 			"%d of %d packets were cut short by the capture's snaplen or damage: payload checks (personal data, HTTP, TLS names) saw little, and scores rest on partial evidence",
 			res.Stats.Truncated, res.Stats.Packets)})
+	}
+	// Every bound reached is a warning too: a result cut short by one
+	// must say so.
+	for _, l := range res.Stats.Limits {
+		res.Warnings = append(res.Warnings, LimitWarning(l))
 	}
 	if res.Devices == nil {
 		res.Devices = []result.Device{}

@@ -36,7 +36,17 @@ type Stats struct {
 	// ClockSteps counts times the capture clock went back by more than
 	// the idle timeout (every live flow was then ended).
 	ClockSteps uint64
-	Malformed  map[string]uint64
+	// Evicted counts flows ended early because the table was full
+	// (MaxFlows): each still reaches the sink, but one that goes on is
+	// counted again as a new flow.
+	Evicted   uint64
+	Malformed map[string]uint64
+}
+
+// idFlow is a flow with its key in the table.
+type idFlow struct {
+	id flowID
+	f  *Flow
 }
 
 // flowID is the direction-free key of the flow table: the two endpoints in
@@ -60,7 +70,8 @@ type Scanner struct {
 	pkt       Packet
 	emit      func(Event)
 	syncers   []Syncer
-	sweepIDs  []flowID
+	sweepIDs  []idFlow
+	evictBuf  []time.Time
 	// retired holds, oldest first, groups of flows out of the table
 	// that have not reached the sink yet (see retire).
 	retired []retiredGroup
@@ -88,7 +99,7 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		opts.ClosedTimeout = 5 * time.Second
 	}
 	if opts.MaxFlows <= 0 {
-		opts.MaxFlows = 1 << 20
+		opts.MaxFlows = 1 << 15
 	}
 	s := &Scanner{
 		sink:  sink,
@@ -108,6 +119,10 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 
 // Stats returns the counters so far.
 func (s *Scanner) Stats() Stats { return s.stats }
+
+// MaxFlows is the bound of the flow table (Options.MaxFlows or its
+// default).
+func (s *Scanner) MaxFlows() int { return s.opts.MaxFlows }
 
 // Run reads src to its end, then flushes every flow to the sink. Read
 // errors (damaged or truncated files) do not stop it: they are collected
@@ -354,7 +369,7 @@ func (s *Scanner) sweep() {
 			idle = -idle // last seen before the clock went back
 		}
 		if idle >= s.opts.IdleTimeout || (f.Closed && idle >= s.opts.ClosedTimeout) {
-			ids = append(ids, id)
+			ids = append(ids, idFlow{id, f})
 		}
 	}
 	s.retire(ids)
@@ -365,15 +380,15 @@ func (s *Scanner) sweep() {
 // retire takes flows out of the table, in the order they began (so the
 // result does not depend on map order), and queues their end with the
 // syncers. They reach the sink releaseLag packets later, or at Flush.
-func (s *Scanner) retire(ids []flowID) {
+func (s *Scanner) retire(ids []idFlow) {
 	if len(ids) == 0 {
 		return
 	}
-	sort.Slice(ids, func(i, j int) bool { return flowLess(s.flows[ids[i]], s.flows[ids[j]]) })
+	sort.Slice(ids, func(i, j int) bool { return flowLess(ids[i].f, ids[j].f) })
 	g := retiredGroup{flows: make([]*Flow, 0, len(ids)), at: s.stats.Packets}
-	for _, id := range ids {
-		f := s.flows[id]
-		delete(s.flows, id)
+	for _, x := range ids {
+		f := x.f
+		delete(s.flows, x.id)
 		for i, ds := range s.opts.Dissectors {
 			if i >= len(f.state) {
 				break
@@ -431,30 +446,73 @@ func flowLess(a, b *Flow) bool {
 	return a.Key.Transport < b.Key.Transport
 }
 
-// evictOldest makes room in a full table by flushing the eighth of flows
-// that were idle longest. Sorting is O(n log n) but runs once per n/8 new
-// flows, so the amortised cost per flow stays logarithmic.
+// evictOldest makes room in a full table by ending the eighth of flows
+// that were idle longest (all of those last seen at the cut, so the choice
+// does not depend on map order). Finding the cut is linear and runs once
+// per n/8 new flows, so the cost per flow is constant; the buffer is
+// kept, so eviction allocates nothing once the table is full.
 func (s *Scanner) evictOldest() {
-	type aged struct {
-		id   flowID
-		last time.Time
+	lasts := s.evictBuf[:0]
+	for _, f := range s.flows {
+		lasts = append(lasts, f.Last)
 	}
-	all := make([]aged, 0, len(s.flows))
+	cut := nthTime(lasts, len(lasts)/8)
+	clear(lasts)
+	s.evictBuf = lasts[:0]
+	ids := s.sweepIDs[:0]
 	for id, f := range s.flows {
-		all = append(all, aged{id, f.Last})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].last.Equal(all[j].last) {
-			return all[i].last.Before(all[j].last)
+		if !f.Last.After(cut) {
+			ids = append(ids, idFlow{id, f})
 		}
-		return flowLess(s.flows[all[i].id], s.flows[all[j].id])
-	})
-	n := len(all)/8 + 1
-	ids := make([]flowID, 0, n)
-	for _, a := range all[:min(n, len(all))] {
-		ids = append(ids, a.id)
 	}
+	s.stats.Evicted += uint64(len(ids))
 	s.retire(ids)
+	clear(ids)
+	s.sweepIDs = ids[:0]
+}
+
+// nthTime returns the n-th smallest of ts (0-based), reordering ts: a
+// quickselect, linear on average. The pivot is the median of three, so
+// times already in order (the usual case: flows sorted by their start)
+// take no quadratic path.
+func nthTime(ts []time.Time, n int) time.Time {
+	lo, hi := 0, len(ts)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if ts[mid].Before(ts[lo]) {
+			ts[mid], ts[lo] = ts[lo], ts[mid]
+		}
+		if ts[hi].Before(ts[lo]) {
+			ts[hi], ts[lo] = ts[lo], ts[hi]
+		}
+		if ts[hi].Before(ts[mid]) {
+			ts[hi], ts[mid] = ts[mid], ts[hi]
+		}
+		pivot := ts[mid]
+		i, j := lo, hi
+		for i <= j {
+			for ts[i].Before(pivot) {
+				i++
+			}
+			for pivot.Before(ts[j]) {
+				j--
+			}
+			if i <= j {
+				ts[i], ts[j] = ts[j], ts[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case n <= j:
+			hi = j
+		case n >= i:
+			lo = i
+		default:
+			return ts[n]
+		}
+	}
+	return ts[n]
 }
 
 // release runs the flow-end hooks and hands the flow to the sink.
@@ -494,9 +552,9 @@ func (s *Scanner) flowEnd(name string, fe FlowEnder, f *Flow, state any) {
 // the others in the order they began, and stops the syncers' goroutines.
 // Call it at the end of the input.
 func (s *Scanner) Flush() {
-	ids := make([]flowID, 0, len(s.flows))
-	for id := range s.flows {
-		ids = append(ids, id)
+	ids := make([]idFlow, 0, len(s.flows))
+	for id, f := range s.flows {
+		ids = append(ids, idFlow{id, f})
 	}
 	s.retire(ids)
 	if len(s.retired) == 0 && len(s.syncers) > 0 {

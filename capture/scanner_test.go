@@ -2,7 +2,9 @@ package capture
 
 import (
 	"io"
+	"math/rand"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -265,6 +267,11 @@ func TestScannerMaxFlowsEvicts(t *testing.T) {
 			t.Fatalf("flow table grew to %d, bound 16", len(sc.flows))
 		}
 	}
+	// Nothing was idle long enough to be swept: every flow out of the
+	// table was evicted, and the count says so.
+	if ev := sc.Stats().Evicted; ev != uint64(100-len(sc.flows)) {
+		t.Errorf("stats.Evicted = %d, want %d (flows that left the full table)", ev, 100-len(sc.flows))
+	}
 	sc.Flush()
 	if len(sink.flows) != 100 {
 		t.Fatalf("%d flows reported, want 100 (eviction must not drop)", len(sink.flows))
@@ -377,6 +384,30 @@ func TestScannerReleaseLag(t *testing.T) {
 			t.Fatalf("after the sweep: %d retired, %d handed on", retiredFlows(sc), len(sink.flows))
 		case i == releaseLag+1 && len(sink.flows) != 1:
 			t.Fatalf("%d packets after retiring: %d handed on, want 1", releaseLag, len(sink.flows))
+		}
+	}
+}
+
+func TestNthTime(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for trial := 0; trial < 300; trial++ {
+		n := 1 + rng.Intn(200)
+		ts := make([]time.Time, n)
+		for i := range ts {
+			switch trial % 3 {
+			case 0: // distinct, random order
+				ts[i] = time.Unix(int64(rng.Intn(1e6)), 0)
+			case 1: // many equal
+				ts[i] = time.Unix(int64(rng.Intn(4)), 0)
+			default: // already in order
+				ts[i] = time.Unix(int64(i), 0)
+			}
+		}
+		sorted := slices.Clone(ts)
+		slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+		k := rng.Intn(n)
+		if got := nthTime(ts, k); !got.Equal(sorted[k]) {
+			t.Fatalf("trial %d: nthTime(%d of %d) = %v, want %v", trial, k, n, got, sorted[k])
 		}
 	}
 }

@@ -64,7 +64,22 @@ type Inspector struct {
 	quietKey   []byte
 	quietBytes int
 	noQuiet    bool // for tests
+	// formsOver and macsOver count what went past maxKnownForms and
+	// maxLearnedMACs (see Dropped).
+	formsOver, macsOver uint64
 }
+
+// MaxKnownForms and MaxLearnedMACs are the inspector's bounds on the
+// patterns it looks for and the device MACs it learns.
+const (
+	MaxKnownForms  = maxKnownForms
+	MaxLearnedMACs = maxLearnedMACs
+)
+
+// Dropped reports what went past the inspector's bounds: encoded forms
+// of known values not indexed (maxKnownForms), and packets whose sender's
+// MAC was not learned (maxLearnedMACs). Call it after the scan.
+func (in *Inspector) Dropped() (forms, macPackets uint64) { return in.formsOver, in.macsOver }
 
 // New returns an Inspector.
 func New(cfg Config) *Inspector {
@@ -107,6 +122,7 @@ func (in *Inspector) AddKnown(forms []Form) {
 			continue // DHCP repeats host names: index each form once
 		}
 		if len(in.known) >= maxKnownForms {
+			in.formsOver += uint64(len(forms) - i)
 			return
 		}
 		in.known[k] = true
@@ -331,6 +347,7 @@ func (in *Inspector) learnMAC(mac capture.MAC) {
 	// fewer devices; past the bound (a campus capture, a spoofing flood)
 	// further MACs are still found in text by the MAC-address pattern.
 	if len(in.macsSeen) >= maxLearnedMACs {
+		in.macsOver++
 		return
 	}
 	in.macsSeen[mac] = true

@@ -81,6 +81,20 @@ type Stats struct {
 	// the flow idle timeout (a file from an earlier date, a clock jump):
 	// the flows of the later time base were ended there.
 	ClockSteps uint64 `json:"clock_steps,omitempty"`
+	// Limits lists the memory bounds the input reached, each with how
+	// many items came past it; every one also has a warning. Empty when
+	// nothing was bounded.
+	Limits []Limit `json:"limits,omitempty"`
+}
+
+// Limit is a bound on what a scan holds in memory (the flow table, the
+// devices, a device's lists) that the input reached.
+type Limit struct {
+	Name   string `json:"name"`   // "flow_table", "devices", "device_ips", ...
+	Bound  int    `json:"bound"`  // the most items held at once
+	Over   uint64 `json:"over"`   // items that came past the bound
+	Effect string `json:"effect"` // what became of them: "ended early", "folded into device overflow", "dropped"
+	What   string `json:"what"`   // what the items are: "flows", "flows and events", "addresses", ...
 }
 
 // PayloadStripped reports whether so many packets were cut short (a

@@ -50,6 +50,7 @@ type Gen struct {
 	snaplen int
 	count   int
 	iface   int // pcapng interface packets are written on
+	step    time.Duration // fixed time between packets; zero: random jitter
 }
 
 // New starts a capture on w.
@@ -79,7 +80,13 @@ func (g *Gen) Close() error {
 // Tick advances the clock.
 func (g *Gen) Tick(d time.Duration) { g.Now = g.Now.Add(d) }
 
-func (g *Gen) jitter() { g.Now = g.Now.Add(time.Duration(1+g.Rand.Intn(40)) * time.Millisecond) }
+func (g *Gen) jitter() {
+	if g.step > 0 {
+		g.Now = g.Now.Add(g.step)
+		return
+	}
+	g.Now = g.Now.Add(time.Duration(1+g.Rand.Intn(40)) * time.Millisecond)
+}
 
 // ephemeral returns a fresh client port.
 func (g *Gen) ephemeral() uint16 {
