@@ -55,26 +55,26 @@ var limitInfo = [numLimits]struct {
 	what   string
 	effect string
 }{
-	limDevices:               {"devices", maxDevices, "flows and events of further devices", "folded into device " + overflowID},
-	limDeviceIPs:             {"device_ips", maxDistinct, "addresses of one device", "dropped"},
-	limDeviceDests:           {"device_destinations", maxDests, "flows to further destinations of one device", "folded into one \"(other addresses)\" destination per port"},
-	limDeviceDHCP:            {"device_dhcp", maxDistinct, "distinct DHCP fingerprints of one device", "dropped"},
-	limDeviceMDNS:            {"device_mdns", maxDistinct, "mDNS services of one device", "dropped"},
-	limDeviceSSDP:            {"device_ssdp", maxDistinct, "distinct SSDP messages of one device", "dropped"},
-	limDeviceUAs:             {"device_user_agents", maxDistinct, "User-Agents of one device", "dropped"},
-	limDeviceTLS:             {"device_tls_clients", maxDistinct, "TLS client fingerprints of one device", "dropped"},
-	limDeviceHosts:           {"device_hostnames", maxDistinct, "host names of one device", "dropped"},
-	limDeviceQueries:         {"device_dns_queries", maxDistinct, "DNS query names of one device", "dropped"},
-	limDevicePersonal:        {"device_personal_data", maxDistinct, "distinct personal-data findings of one device", "dropped"},
-	limDeviceUPnP:            {"device_upnp", maxUPnP, "UPnP descriptions of one device", "dropped"},
-	limDeviceListen:          {"device_listening_ports", maxListen, "listening ports of one device", "dropped"},
-	limDNSNamesPerAddr:       {"dns_names_per_address", maxNamesPerAddr, "DNS names for one address", "dropped"},
-	limDNSTable:              {"dns_name_table", 2 * maxTableAddrs, "addresses whose DNS names one device was given were forgotten", "dropped (their later flows are named by address)"},
-	limDNSGlobalNamesPerAddr: {"dns_global_names_per_address", maxNamesPerAddr, "DNS names for one address (any client)", "dropped"},
-	limDNSGlobalTable:        {"dns_global_name_table", 2 * maxTableAddrs, "addresses whose DNS names (any client) were forgotten", "dropped"},
-	limLearnedNames:          {"learned_device_names", maxLearnedNames, "DHCP host names of devices", "not looked for in payloads"},
-	limKnownForms:            {"inspect_known_forms", inspect.MaxKnownForms, "encoded forms of known values", "not looked for in payloads"},
-	limLearnedMACs:           {"inspect_learned_macs", inspect.MaxLearnedMACs, "device MAC addresses", "not looked for in payloads"},
+	limDevices:               {"devices", maxDevices, "flows and events of devices past the bound", "folded into device " + overflowID},
+	limDeviceIPs:             {"device_ips", maxDistinct, "addresses of a device past its bound", "dropped"},
+	limDeviceDests:           {"device_destinations", maxDests, "flows to destinations of a device past its bound", "folded into one \"(other addresses)\" destination per port"},
+	limDeviceDHCP:            {"device_dhcp", maxDistinct, "DHCP fingerprints of a device past its bound", "dropped"},
+	limDeviceMDNS:            {"device_mdns", maxDistinct, "mDNS services of a device past its bound", "dropped"},
+	limDeviceSSDP:            {"device_ssdp", maxDistinct, "SSDP messages of a device past its bound", "dropped"},
+	limDeviceUAs:             {"device_user_agents", maxDistinct, "User-Agents of a device past its bound", "dropped"},
+	limDeviceTLS:             {"device_tls_clients", maxDistinct, "TLS client fingerprints of a device past its bound", "dropped"},
+	limDeviceHosts:           {"device_hostnames", maxDistinct, "host names of a device past its bound", "dropped"},
+	limDeviceQueries:         {"device_dns_queries", maxDistinct, "DNS query names of a device past its bound", "dropped"},
+	limDevicePersonal:        {"device_personal_data", maxDistinct, "personal-data findings of a device past its bound", "dropped"},
+	limDeviceUPnP:            {"device_upnp", maxUPnP, "UPnP descriptions of a device past its bound", "dropped"},
+	limDeviceListen:          {"device_listening_ports", maxListen, "listening ports of a device past its bound", "dropped"},
+	limDNSNamesPerAddr:       {"dns_names_per_address", maxNamesPerAddr, "DNS names of an address past its bound", "dropped"},
+	limDNSTable:              {"dns_name_table", 2 * maxTableAddrs, "addresses (with the DNS names a device was given for them)", "forgotten with the oldest generation of the table (later flows to them are named by address)"},
+	limDNSGlobalNamesPerAddr: {"dns_global_names_per_address", maxNamesPerAddr, "DNS names (given to any client) of an address past its bound", "dropped"},
+	limDNSGlobalTable:        {"dns_global_name_table", 2 * maxTableAddrs, "addresses (with the DNS names any client was given for them)", "forgotten with the oldest generation of the table"},
+	limLearnedNames:          {"learned_device_names", maxLearnedNames, "DHCP host names past the bound", "not looked for in payloads"},
+	limKnownForms:            {"inspect_known_forms", inspect.MaxKnownForms, "encoded forms of known values past the bound", "not looked for in payloads"},
+	limLearnedMACs:           {"inspect_learned_macs", inspect.MaxLearnedMACs, "packets from devices whose MAC address was past the bound", "not searched for that MAC address (the MAC-address pattern still applies)"},
 }
 
 // limitCounts counts, per bound, the items that came past it.
@@ -92,7 +92,7 @@ func (b *Builder) Limits(st capture.Stats, maxFlows int) []result.Limit {
 	var out []result.Limit
 	if st.Evicted > 0 {
 		out = append(out, result.Limit{Name: "flow_table", Bound: maxFlows, Over: st.Evicted, What: "flows",
-			Effect: "ended early (each is reported; one that went on is counted again)"})
+			Effect: "ended early to make room (each is reported; one that went on is counted again as a new flow)"})
 	}
 	for id := limitID(0); id < numLimits; id++ {
 		if n := b.over[id]; n > 0 {
@@ -105,6 +105,5 @@ func (b *Builder) Limits(st capture.Stats, maxFlows int) []result.Limit {
 
 // LimitWarning words a bound reached as a warning.
 func LimitWarning(l result.Limit) result.Warning {
-	return result.Warning{Message: fmt.Sprintf("limit %s (%d) reached: %d %s past it were %s; the result is incomplete there",
-		l.Name, l.Bound, l.Over, l.What, l.Effect)}
+	return result.Warning{Message: fmt.Sprintf("limit %s (%d) reached: %d %s were %s", l.Name, l.Bound, l.Over, l.What, l.Effect)}
 }

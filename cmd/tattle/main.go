@@ -10,16 +10,12 @@ import (
 )
 
 func main() {
-	// tattle's working set is small and bounded (the flow table and the
-	// per-device summaries); a soft limit makes the collector return
-	// garbage from a long scan instead of letting the heap balloon.
+	// A soft memory limit that follows the live heap (memlimit.go).
 	// GOMEMLIMIT in the environment overrides it.
-	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
-		debug.SetMemoryLimit(160 << 20)
-	}
-	// Under that limit, collecting half as often costs no memory that
-	// matters and saves a core's worth of marking on long scans. GOGC
-	// in the environment overrides it.
+	startMemoryLimit()
+	// Under that limit, collecting half as often as by default costs no
+	// memory that matters and saves a core's worth of marking on long
+	// scans. GOGC in the environment overrides it.
 	if _, ok := os.LookupEnv("GOGC"); !ok {
 		debug.SetGCPercent(200)
 	}
