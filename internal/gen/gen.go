@@ -49,7 +49,7 @@ type Gen struct {
 	err     error
 	snaplen int
 	count   int
-	iface   int // pcapng interface packets are written on
+	iface   int           // pcapng interface packets are written on
 	step    time.Duration // fixed time between packets; zero: random jitter
 }
 
