@@ -77,6 +77,17 @@ func TestHostileStreamsStayBounded(t *testing.T) {
 	if res.Stats.Malformed["inspect: gap skipped"] == 0 {
 		t.Error("no gap was given up on: the buffer bound was never reached, so the test proved nothing")
 	}
+	// The bound reached is reported as a limit, with a warning.
+	if l, ok := limitHit(res, "inspect_reorder_buffer"); !ok || l.Over != res.Stats.Malformed["inspect: gap skipped"] {
+		t.Errorf("limit inspect_reorder_buffer = %+v, want over = %d (the flows noted)", l, res.Stats.Malformed["inspect: gap skipped"])
+	}
+	warned := false
+	for _, w := range res.Warnings {
+		warned = warned || strings.Contains(w.Message, "inspect_reorder_buffer")
+	}
+	if !warned {
+		t.Errorf("no warning names the reorder buffer bound: %+v", res.Warnings)
+	}
 }
 
 // TestSeqJumpCapture scans testdata/seqjump.pcapng (gen.SeqJump): one

@@ -107,3 +107,35 @@ func (b *Builder) Limits(st capture.Stats, maxFlows int) []result.Limit {
 func LimitWarning(l result.Limit) result.Warning {
 	return result.Warning{Message: fmt.Sprintf("limit %s (%d) reached: %d %s were %s", l.Name, l.Bound, l.Over, l.What, l.Effect)}
 }
+
+// boundNotes are the flow notes (stats.malformed, counted per flow) that
+// mean a reassembly bound was reached; Scan lists each in stats.limits
+// and warns about it as about the builder's bounds.
+var boundNotes = []struct {
+	note, name string
+	bound      int
+	what       string
+	effect     string
+}{
+	// capture/tlsx maxHandshake, maxPending
+	{"tls: handshake too long or too scattered", "tls_handshake", 64 << 10, "flows whose TLS handshake went past the bound (bytes, or 16 fragments)", "not fingerprinted"},
+	// capture/dissect maxHeaderBytes
+	{"http: header block too long", "http_header_block", 16 << 10, "flows whose HTTP header block went past the bound (bytes)", "not read past it"},
+	// capture/dissect maxDNSTCP
+	{"dns: tcp message too long", "dns_tcp_message", 64 << 10, "flows with a DNS message over TCP past the bound (bytes)", "not parsed"},
+	// capture/dissect maxDescription
+	{"upnp: description too long", "upnp_description", 64 << 10, "flows with a UPnP description past the bound (bytes)", "not parsed"},
+	{"inspect: gap skipped", "inspect_reorder_buffer", inspect.MaxOOOBytes, "flows whose out-of-order segments went past the bound (bytes per direction, 16 segments, 64 MiB in all)", "inspected from after the gap"},
+}
+
+// noteLimits lists the reassembly bounds the scan's flow notes say were
+// reached, in boundNotes' order.
+func noteLimits(malformed map[string]uint64) []result.Limit {
+	var out []result.Limit
+	for _, b := range boundNotes {
+		if n := malformed[b.note]; n > 0 {
+			out = append(out, result.Limit{Name: b.name, Bound: b.bound, Over: n, What: b.what, Effect: b.effect})
+		}
+	}
+	return out
+}

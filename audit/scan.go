@@ -132,7 +132,7 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 		b.over[limLearnedMACs] += macs
 		b.over[limLearnedNames] += lrn.over
 	}
-	res.Stats.Limits = b.Limits(st, sc.MaxFlows())
+	res.Stats.Limits = append(b.Limits(st, sc.MaxFlows()), noteLimits(st.Malformed)...)
 	for _, in := range src.Inputs() {
 		ri := result.Input{
 			Name:      in.Name,

@@ -69,11 +69,13 @@ type Inspector struct {
 	formsOver, macsOver uint64
 }
 
-// MaxKnownForms and MaxLearnedMACs are the inspector's bounds on the
-// patterns it looks for and the device MACs it learns.
+// MaxKnownForms, MaxLearnedMACs and MaxOOOBytes are the inspector's
+// bounds on the patterns it looks for, the device MACs it learns and the
+// out-of-order data it holds per direction.
 const (
 	MaxKnownForms  = maxKnownForms
 	MaxLearnedMACs = maxLearnedMACs
+	MaxOOOBytes    = maxOOOBytes // out-of-order bytes held per direction
 )
 
 // Dropped reports what went past the inspector's bounds: encoded forms
