@@ -284,6 +284,11 @@ func (t *Terminal) device(b *strings.Builder, p *palette, d *result.Device, refs
 					b.WriteString("             " + p.dim.Render(l) + "\n")
 				}
 			}
+			if f.PolicyQuote != "" && f.Severity != "info" {
+				// The statement that decided it, to cite.
+				q := truncate(Term(f.PolicyRef+": “"+f.PolicyQuote+"”"), max(30, t.width()-13))
+				b.WriteString("             " + p.dim.Render(q) + "\n")
+			}
 		}
 	}
 	orgs := organisations(d)
