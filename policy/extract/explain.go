@@ -25,7 +25,11 @@ func (s Statement) Describe() string {
 	case s.Action == ActionCollect:
 		return fmt.Sprintf("%s: %s %s", strings.Join(who, ", "), verb, data)
 	}
-	return fmt.Sprintf("%s %s with %s", verb, data, strings.Join(who, ", "))
+	prep := "with"
+	if s.Action == ActionSell {
+		prep = "to"
+	}
+	return fmt.Sprintf("%s %s %s %s", verb, data, prep, strings.Join(who, ", "))
 }
 
 // Explain lays out what the extractor understood, statement by statement,

@@ -170,11 +170,15 @@ func Extract(name string, data []byte, opts Options) (*Result, error) {
 
 var (
 	// "Roku, Inc. ("Roku", "we")": the name before the brackets.
-	weQuote = regexp.MustCompile(`([A-Z][\p{L}0-9&.'\- ]{1,60}?)(?:,? (?:Inc|LLC|Ltd|Limited|Corp|Corporation|GmbH|B\.V|AG|S\.A|plc|Pty Ltd|DAC)\.?)?,?\s*\(\s*(?:together |collectively |hereinafter )?(?:referred to as )?,?\s*(?:"|“|')?(?:we|us|our|the company)\b`)
+	weQuote = regexp.MustCompile(`([A-Z][\p{L}0-9&.'\- ]{1,60}?)(?:,? (?:Inc|LLC|Ltd|Limited|Corp|Corporation|GmbH|B\.V|AG|S\.A|plc|Pty Ltd|DAC)\.?)?,?\s*\(\s*(?:together |collectively |hereinafter )?(?:referred to as )?,?\s*(?:["“'][^"”'()]{1,30}["”'],?\s*(?:or\s+)?)?(?:"|“|')?(?:we|us|our|the company)\b`)
 	// "(together "Blink," "we" or "us")": the quoted name in them.
-	weQuoted = regexp.MustCompile(`\([^()]{0,60}?["“']([\p{L}0-9&.'\- ]{2,40}?),?["”'],?\s*(?:or\s+)?["“']?(?:we|us|our)\b`)
-	titleSep = regexp.MustCompile(`\s*[|«»–—:]\s*|\s+-\s+`)
+	weQuoted   = regexp.MustCompile(`\([^()]{0,60}?["“']([\p{L}0-9&.'\- ]{2,40}?),?["”'],?\s*(?:or\s+)?["“']?(?:we|us|our)\b`)
+	titleWords = regexp.MustCompile(`(?i)\b(?:additional |global |online |customer |consumer |website )?(?:privacy|cookie|data protection)(?: and cookie)? (?:policy|notice|statement|center|centre)\b|\blegal\b|\bprivacy\b`)
+	titleSep   = regexp.MustCompile(`\s*[|«»–—:]\s*|\s+-\s+`)
 )
+
+var genericNames = map[string]bool{"we": true, "us": true, "our": true, "company": true, "the company": true, "group": true, "the group": true,
+	"you": true, "your": true, "policy": true, "services": true, "service": true, "site": true, "sites": true, "privacy": true, "": true}
 
 // findVendor names the first party: the name a policy gives itself
 // ("Roku, Inc. ("Roku", "we")"), the organisation of the knowledge base
@@ -186,6 +190,15 @@ func findVendor(blocks []block, sents []sentence, lx *lexicon, kb *fingerprints.
 	addName := func(n string) {
 		n = strings.Trim(strings.TrimSpace(n), ",.")
 		n = strings.TrimPrefix(strings.TrimPrefix(n, "The "), "the ")
+		// "Ubiquiti Inc. and its subsidiaries": the name only.
+		for _, cut := range []string{" and its ", " and our ", ", its ", " and their ", " together with "} {
+			if i := strings.Index(n, cut); i > 0 {
+				n = n[:i]
+			}
+		}
+		if genericNames[strings.ToLower(n)] {
+			return
+		}
 		if w := strings.Fields(n); len(w) == 0 || len(w) > 6 || fingerprints.NormalizeName(n) == "" {
 			return
 		}
@@ -217,28 +230,45 @@ func findVendor(blocks []block, sents []sentence, lx *lexicon, kb *fingerprints.
 		vendor = given
 		resolve(given)
 	}
+	found := false
 	for _, s := range sents[:min(len(sents), 60)] {
-		m := weQuoted.FindStringSubmatch(s.text)
-		if m == nil {
-			m = weQuote.FindStringSubmatch(s.text)
+		for _, re := range []*regexp.Regexp{weQuoted, weQuote} {
+			if m := re.FindStringSubmatch(s.text); m != nil && !genericNames[strings.ToLower(strings.TrimSpace(m[1]))] {
+				before := len(names)
+				addName(m[1])
+				resolve(m[1])
+				found = len(names) > before
+				break
+			}
 		}
-		if m != nil {
-			addName(m[1])
-			resolve(m[1])
+		if found {
 			break
 		}
 	}
-	// The page title: "Privacy Policy | Blink", "privacy « ecobee".
-	for _, b := range blocks[:min(len(blocks), 5)] {
-		if !b.heading {
-			continue
+	// The page title: "Privacy Policy | Blink", "privacy « ecobee",
+	// "Canary Privacy Policy": the first heading that names a policy.
+	if vendor == "" {
+		title := ""
+		for _, b := range blocks[:min(len(blocks), 12)] {
+			if b.heading && titleWords.MatchString(b.text) {
+				title = b.text
+				break
+			}
 		}
-		for _, part := range titleSep.Split(b.text, -1) {
+		for _, part := range titleSep.Split(title, -1) {
 			if resolve(part) {
 				break
 			}
 		}
-		break
+		if vendor == "" && len(names) == 0 {
+			for _, part := range titleSep.Split(title, -1) {
+				rest := strings.TrimSpace(titleWords.ReplaceAllString(part, ""))
+				if w := strings.Fields(rest); len(w) >= 1 && len(w) <= 3 && !genericNames[strings.ToLower(rest)] {
+					addName(rest)
+					break
+				}
+			}
+		}
 	}
 	if len(names) == 0 {
 		count := map[string]int{}

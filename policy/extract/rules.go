@@ -321,6 +321,13 @@ func (lx *lexicon) mentions(toks []token, first ...map[string]bool) []mention {
 			i++
 			continue
 		}
+		// "Google Analytics": a category word right after an organisation
+		// is part of its product's name.
+		if n := len(out); n > 0 && best.kind == kindActor && !entities[best.value] && out[n-1].kind == kindOrg && out[n-1].to == i {
+			out[n-1].to = i + bestLen
+			i += bestLen
+			continue
+		}
 		out = append(out, mention{best, i, i + bestLen})
 		i += bestLen
 	}

@@ -168,6 +168,47 @@ func (h *headingStack) push(level int, text string) {
 
 func (h *headingStack) path() []string { return append([]string(nil), h.texts...) }
 
+var (
+	blockTag   = regexp.MustCompile(`(?i)</?(?:p|div|ul|ol|table|tr|br|section|article|header|footer|blockquote|dl|dt|dd)\b[^<>]{0,300}>`)
+	itemTag    = regexp.MustCompile(`(?i)<li\b[^<>]{0,300}>`)
+	headOpen   = regexp.MustCompile(`(?i)<h([1-6])\b[^<>]{0,300}>`)
+	headClose  = regexp.MustCompile(`(?i)</h[1-6]\s*>`)
+	blockBreak = "\x00"
+)
+
+type vline struct {
+	n    int
+	text string
+}
+
+// virtualLines splits the source into lines, and lines that hold HTML
+// block tags (crawled policies keep them: "Privacy Policy <p>We ...") at
+// those tags, so that paragraphs, items and headings come apart; every
+// piece keeps the number of its source line.
+func virtualLines(data []byte) []vline {
+	var out []vline
+	for i, raw := range strings.Split(string(data), "\n") {
+		raw = strings.TrimRight(raw, "\r")
+		if !strings.Contains(raw, "<") {
+			out = append(out, vline{i + 1, raw})
+			continue
+		}
+		raw = headOpen.ReplaceAllStringFunc(raw, func(m string) string {
+			return blockBreak + strings.Repeat("#", int(headOpen.FindStringSubmatch(m)[1][0]-'0')) + " "
+		})
+		raw = headClose.ReplaceAllString(raw, blockBreak)
+		raw = itemTag.ReplaceAllString(raw, blockBreak+"- ")
+		raw = blockTag.ReplaceAllString(raw, blockBreak)
+		for j, piece := range strings.Split(raw, blockBreak) {
+			if j > 0 {
+				out = append(out, vline{i + 1, ""}) // a paragraph break
+			}
+			out = append(out, vline{i + 1, piece})
+		}
+	}
+	return out
+}
+
 // readMarkdown splits Markdown (or plain text, or crawled text with HTML
 // leftovers) into blocks, line by line.
 func readMarkdown(data []byte) []block {
@@ -192,10 +233,8 @@ func readMarkdown(data []byte) []block {
 		}
 		cur = nil
 	}
-	lines := strings.Split(string(data), "\n")
-	for i, raw := range lines {
-		n := i + 1
-		raw = strings.TrimRight(raw, "\r")
+	for _, vl := range virtualLines(data) {
+		n, raw := vl.n, vl.text
 		if m := mdHeading.FindStringSubmatch(raw); m != nil {
 			flush()
 			t := cleanInline(m[2])
