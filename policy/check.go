@@ -288,7 +288,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 				ID: id(KindEncryption, dev.ID, d.File), Kind: KindEncryption, Severity: result.SeverityHigh,
 				Title:      "Encryption claim contradicted",
 				Message:    fmt.Sprintf("%s says data is encrypted in transit, but the device sends unencrypted traffic to %s.", d.Vendor, strings.Join(names, ", ")),
-				Disclosure: Incorrect, PolicyRef: d.ref(e.Line), PolicyQuote: e.Quote, Evidence: capEvidence(ev),
+				Disclosure: Incorrect, PolicyRef: d.encRef(e), PolicyQuote: e.Quote, Evidence: capEvidence(ev),
 			})
 		}
 	}
@@ -329,6 +329,13 @@ func (d *Declaration) isFirstPartyOrg(dst *result.Destination) bool {
 		}
 	}
 	return false
+}
+
+func (d *Declaration) encRef(e *Encryption) string {
+	if e.Source != "" {
+		return e.Source
+	}
+	return d.ref(e.Line)
 }
 
 // stRef is where a statement stands: its place in the policy text when

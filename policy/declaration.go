@@ -86,6 +86,7 @@ type Statement struct {
 type Encryption struct {
 	InTransit bool   `yaml:"in_transit" json:"in_transit"`
 	Quote     string `yaml:"quote,omitempty" json:"quote,omitempty"`
+	Source    string `yaml:"source,omitempty" json:"source,omitempty"`
 	Line      int    `yaml:"-" json:"-"`
 }
 
@@ -111,7 +112,7 @@ var schemaKeys = map[string][]string{
 	"applies_to":  {"vendors", "models", "types", "ouis"},
 	"first_party": {"organizations", "domains"},
 	"statement":   {"organizations", "categories", "entities", "data", "purpose", "quote", "source", "action", "modality"},
-	"encryption":  {"in_transit", "quote"},
+	"encryption":  {"in_transit", "quote", "source"},
 }
 
 // Lint checks a declaration file and returns every problem with its line

@@ -63,6 +63,10 @@ func (r *Result) Declaration() *policy.Declaration {
 	d.AppliesTo.Vendors = []string{vendor}
 	d.FirstParty.Organizations = append([]string(nil), r.FirstParty...)
 	d.FirstParty.Domains = append([]string(nil), r.Domains...)
+	if len(r.Encryption) > 0 {
+		e := r.Encryption[0]
+		d.Encryption = &policy.Encryption{InTransit: true, Quote: e.Sentence, Source: e.Location(r.File)}
+	}
 	for _, s := range r.Statements {
 		st := policy.Statement{Data: append([]string(nil), s.Data...), Quote: s.Sentence, Source: s.Location(r.File), Action: s.Action, Modality: s.Modality}
 		var others []Actor
@@ -73,6 +77,12 @@ func (r *Result) Declaration() *policy.Declaration {
 			} else {
 				others = append(others, a)
 			}
+		}
+		if s.Negated && len(st.Data) == 1 && st.Data[0] == policy.PersonalInformation {
+			// "We do not sell your personal information": any data. (A
+			// never with data leaves encrypted traffic, whose content
+			// tattle cannot see, unjudged; the umbrella term must not.)
+			st.Data = nil
 		}
 		switch {
 		case s.Negated && firstParty && s.Action == ActionCollect:

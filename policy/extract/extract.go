@@ -117,6 +117,8 @@ type Result struct {
 	FirstParty []string    `json:"first_party,omitempty"`
 	Domains    []string    `json:"domains,omitempty"`
 	Statements []Statement `json:"statements"`
+	// Encryption lists the sentences that claim encryption in transit.
+	Encryption []Statement `json:"encryption,omitempty"`
 	Sentences  int         `json:"sentences"`
 	Warnings   []string    `json:"warnings,omitempty"`
 }
@@ -155,6 +157,9 @@ func Extract(name string, data []byte, opts Options) (*Result, error) {
 	}
 	for _, s := range sents {
 		res.Statements = append(res.Statements, lx.statements(s, first)...)
+		if lx.encryptionClaim(s.text) {
+			res.Encryption = append(res.Encryption, Statement{Sentence: s.text, Line: s.line, Headings: s.headings, Index: s.index, LeadIn: s.leadIn})
+		}
 	}
 	switch {
 	case len(sents) == 0:
@@ -843,6 +848,26 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		}
 	}
 	return mergeStatements(out)
+}
+
+// encryptionClaim says whether a sentence claims encryption in transit:
+// "We use encryption to protect your information in transit."
+func (lx *lexicon) encryptionClaim(text string) bool {
+	toks := tokenize(text)
+	var b strings.Builder
+	b.WriteString(" ")
+	enc := false
+	for i, t := range toks {
+		b.WriteString(t.word + " ")
+		if contains(lx.rules.Encryption, t.word) {
+			enc = true
+			if negatedBefore(lx, toks, i, 0) {
+				return false
+			}
+		}
+	}
+	w := b.String()
+	return enc && lx.hasPhrase(w, lx.rules.InTransit) && !lx.hasPhrase(w, lx.rules.NotStatements) && !strings.HasSuffix(text, "?")
 }
 
 // notPersonal says whether the words before a data phrase make it no

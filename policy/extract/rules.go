@@ -33,6 +33,8 @@ type Rules struct {
 	// no personal data.
 	NotPersonalPhrases []string            `yaml:"not_personal_phrases"`
 	Ignore             []string            `yaml:"ignore"`
+	Encryption         []string            `yaml:"encryption"`
+	InTransit          []string            `yaml:"in_transit"`
 	Modality           map[string][]string `yaml:"modality"`
 }
 
