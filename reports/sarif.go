@@ -99,6 +99,9 @@ func (SARIF) Render(w io.Writer, r *result.Result) error {
 			if f.Organization != "" {
 				pb.AddString("organization", Term(f.Organization))
 			}
+			if d.Policy != nil {
+				pb.AddString("declaration", Term(d.Policy.File)) // which policy the device was checked against
+			}
 			res.AttachPropertyBag(pb)
 		}
 	}
