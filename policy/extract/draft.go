@@ -114,16 +114,26 @@ func (r *Result) Declaration() *policy.Declaration {
 	return d
 }
 
+// comment makes a string safe for a YAML comment: valid UTF-8, one line.
+func comment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // YAML writes the draft declaration, with a header saying where it came
 // from and what to check.
 func (r *Result) YAML() []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Draft privacy declaration made by `tattle policy extract` from %s\n", r.File)
+	fmt.Fprintf(&b, "# Draft privacy declaration made by `tattle policy extract` from %s\n", comment(r.File))
 	fmt.Fprintf(&b, "# (%s, %d sentences, %d statements). Every statement quotes its sentence\n", r.Format, r.Sentences, len(r.Statements))
 	b.WriteString("# and says where it stands (source). Check it with `tattle policy explain`,\n")
 	b.WriteString("# correct what tattle misread, and lint it with `tattle policy lint`.\n")
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "# warning: %s\n", strings.ReplaceAll(w, "\n", " "))
+		fmt.Fprintf(&b, "# warning: %s\n", comment(w))
 	}
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

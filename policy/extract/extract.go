@@ -135,6 +135,7 @@ type Options struct {
 // pdftotext) and returns its statements. A text with no statement is no
 // error: the result carries a warning.
 func Extract(name string, data []byte, opts Options) (*Result, error) {
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	blocks, format, err := readBlocks(name, data)
 	if err != nil {
 		return nil, err
@@ -555,26 +556,16 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			Sentence: text, LeadIn: s.leadIn, Line: s.line, Headings: s.headings, Index: s.index}
 	}
 	var out []Statement
-	if len(verbs) == 0 {
-		// "Device information, such as ..." under "Information We Collect",
-		// or a list item after "We collect:".
+	// fromContext reads a sentence with no verb of its own, or whose
+	// verbs say nothing, from its heading: "Device information, such as
+	// ..." under "Information We Collect".
+	fromContext := func() []Statement {
 		ctx := hc
-		if s.leadIn != "" {
-			lt := tokenize(s.leadIn)
-			lm := lx.mentions(lt, first)
-			lc := coveredSet(lm)
-			for i, t := range lt {
-				if a, ok := lx.verbs[t.word]; ok && !lc[i] {
-					ctx.action = a
-					ctx.negated = negatedBefore(lx, lt, i, 0)
-				}
-			}
-		}
 		if ctx.action == "" || ctx.negated {
 			return nil
 		}
 		startsWith := len(ms) > 0 && ms[0].from <= 2
-		if !s.item && !startsWith && (ctx.action != ActionCollect || len(data) < 2) {
+		if (!s.item || !s.first) && !startsWith && (ctx.action != ActionCollect || len(data) < 2) {
 			return nil
 		}
 		var actors []Actor
@@ -603,6 +594,20 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			return []Statement{st}
 		}
 	}
+	if len(verbs) == 0 {
+		if s.leadIn != "" && s.first {
+			// A list item after "We, and our partners, collect:" reads as
+			// the end of that sentence.
+			v := sentence{text: s.leadIn + " " + s.text, line: s.line, index: s.index, headings: s.headings}
+			if sts := lx.statements(v, first); len(sts) > 0 {
+				for i := range sts {
+					sts[i].Sentence, sts[i].LeadIn, sts[i].FromHeading = s.text, s.leadIn, true
+				}
+				return sts
+			}
+		}
+		return fromContext()
+	}
 	exception := lx.hasPhrase(w, lx.rules.Exceptions)
 	// Verbs whose subject is the user ("if you provide ...") do not cut the
 	// sentence into clauses for the data of the others.
@@ -624,11 +629,25 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		// within the clause.
 		subj := -1
 		var subjTerm mention
-		for _, m := range ms {
+		subjIdx := -1
+		for mi, m := range ms {
 			if m.to <= v.pos && m.kind != kindData && m.kind != kindNone {
 				if !clauseBreak(toks, m.to, v.pos) {
-					subj, subjTerm = m.from, m
+					subj, subjTerm, subjIdx = m.from, m, mi
 				}
+			}
+		}
+		// "We, and our third party partners, collect": every actor of a
+		// coordinated subject.
+		var subjects []mention
+		if subjIdx >= 0 {
+			subjects = append(subjects, subjTerm)
+			for mi := subjIdx - 1; mi >= 0; mi-- {
+				m := ms[mi]
+				if m.kind == kindData || m.kind == kindNone || m.kind == kindUser || !onlyJoiners(toks, m.to, subjects[len(subjects)-1].from) {
+					break
+				}
+				subjects = append(subjects, m)
 			}
 		}
 		neg := negatedBefore(lx, toks, v.pos, max(subj, 0))
@@ -654,7 +673,7 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			}
 		}
 		if passive {
-			subj = -1
+			subj, subjects = -1, nil
 		}
 		modality := "does"
 		for j := max(0, v.pos-4); j < v.pos; j++ {
@@ -800,6 +819,18 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			switch {
 			case passive && len(by) > 0:
 				actor = by[0]
+			case hasSubj && len(subjects) > 1:
+				if len(data) == 0 {
+					continue
+				}
+				var as []Actor
+				for _, m := range subjects {
+					if a, ok := actorOf(m, first); ok {
+						as = append(as, a)
+					}
+				}
+				out = append(out, mk(ActionCollect, neg, modality, as))
+				continue
 			case hasSubj:
 				actor = subjActor
 			case !passive && subj < 0 && len(hc.actors) > 0 && hc.action == "":
@@ -847,6 +878,9 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			out = append(out, st)
 		}
 	}
+	if len(out) == 0 && s.item {
+		return fromContext() // "Third parties as required to satisfy any law ..."
+	}
 	return mergeStatements(out)
 }
 
@@ -885,6 +919,19 @@ func (lx *lexicon) notPersonal(toks []token, pos int) bool {
 		}
 	}
 	return false
+}
+
+// onlyJoiners says whether only commas, conjunctions and determiners
+// stand between two token positions.
+func onlyJoiners(toks []token, from, to int) bool {
+	for i := from; i < to; i++ {
+		switch toks[i].word {
+		case ",", "and", "or", "our", "the", "its", "other", "their", "as", "well":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // clauseBreak says whether a clause ends between two token positions.

@@ -33,6 +33,7 @@ type Rules struct {
 	// no personal data.
 	NotPersonalPhrases []string            `yaml:"not_personal_phrases"`
 	Ignore             []string            `yaml:"ignore"`
+	WeakData           []string            `yaml:"weak_data"`
 	Encryption         []string            `yaml:"encryption"`
 	InTransit          []string            `yaml:"in_transit"`
 	Modality           map[string][]string `yaml:"modality"`
@@ -59,6 +60,7 @@ type lexicon struct {
 	phrases   map[string]term // stemmed words joined by spaces
 	orgs      map[string]term // organisation names and aliases, stemmed
 	lowerOrgs map[string]bool // names written in lower case ("ecobee"): matched in any case
+	weak      map[string]bool // data phrases that need "your" or a list around them
 	maxWords  int
 	verbs     map[string]string // word -> action
 	multiVerb map[string]string // "make available" -> share
@@ -124,7 +126,7 @@ func defaultLexicon() *lexicon {
 }
 
 func compile(r *Rules, kb *fingerprints.KB) *lexicon {
-	lx := &lexicon{rules: r, phrases: map[string]term{}, orgs: map[string]term{}, lowerOrgs: map[string]bool{}, verbs: map[string]string{}, multiVerb: map[string]string{},
+	lx := &lexicon{rules: r, phrases: map[string]term{}, orgs: map[string]term{}, lowerOrgs: map[string]bool{}, weak: map[string]bool{}, verbs: map[string]string{}, multiVerb: map[string]string{},
 		userVerbs: map[string]bool{}, negation: map[string]bool{}, modality: map[string]string{}}
 	add := func(m map[string]term, phrase string, t term) {
 		ws := stemWords(phrase)
@@ -150,6 +152,9 @@ func compile(r *Rules, kb *fingerprints.KB) *lexicon {
 		for _, p := range r.Actors[k] {
 			add(lx.phrases, p, term{kindActor, k})
 		}
+	}
+	for _, p := range r.WeakData {
+		lx.weak[strings.Join(stemWords(p), " ")] = true
 	}
 	for _, p := range r.Ignore {
 		ws := stemWords(p)
@@ -264,6 +269,14 @@ func stem(w string) string {
 	return w
 }
 
+func stemsOf(toks []token) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.stem
+	}
+	return out
+}
+
 func stemWords(s string) []string {
 	var out []string
 	for _, t := range tokenize(s) {
@@ -322,6 +335,25 @@ func (lx *lexicon) mentions(toks []token, first ...map[string]bool) []mention {
 		if bestLen == 0 {
 			i++
 			continue
+		}
+		// "third party advertising partners": "third party" is an
+		// adjective of the recipient that follows.
+		if n := len(out); n > 0 && best.kind == kindActor && best.value != policy.EntityThirdParties && out[n-1].kind == kindActor &&
+			out[n-1].value == policy.EntityThirdParties && out[n-1].to == i {
+			out[n-1] = mention{best, out[n-1].from, i + bestLen}
+			i += bestLen
+			continue
+		}
+		// A weak data word ("email") is data only in a list or after
+		// "your": "read our emails" is no e-mail address.
+		if best.kind == kindData && lx.weak[strings.Join(stemsOf(toks[i:i+bestLen]), " ")] {
+			prev := ""
+			if i > 0 {
+				prev = toks[i-1].word
+			}
+			if prev != "your" && prev != "," && prev != "and" && prev != "or" && prev != "(" {
+				best = term{kindNone, ""}
+			}
 		}
 		// "Google Analytics": a category word right after an organisation
 		// is part of its product's name.

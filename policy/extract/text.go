@@ -396,6 +396,7 @@ func readBlocks(name string, data []byte) ([]block, string, error) {
 	if err := checkText(name, data); err != nil {
 		return nil, format, err
 	}
+	data = bytes.ToValidUTF8(data, []byte("\uFFFD")) // a few stray bytes: kept visible, never passed on invalid
 	switch format {
 	case FormatHTML:
 		return readHTML(data), format, nil
@@ -411,6 +412,7 @@ type sentence struct {
 	index    int // 1-based within its section (under the same headings)
 	headings []string
 	item     bool
+	first    bool   // the first sentence of its block
 	leadIn   string // the sentence ending in ":" that introduces a list item
 }
 
@@ -493,7 +495,7 @@ func sentencesOf(blocks []block) []sentence {
 				continue
 			}
 			idx++
-			s := sentence{text: t, line: b.lineAt(st), index: idx, headings: b.headings, item: b.item}
+			s := sentence{text: t, line: b.lineAt(st), index: idx, headings: b.headings, item: b.item, first: i == 0}
 			if b.item {
 				s.leadIn = leadIn
 			}
