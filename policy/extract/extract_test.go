@@ -156,3 +156,29 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExtract reads the demo's policy page (about 2 KB) and, when
+// present, the largest shared policy.
+func BenchmarkExtract(b *testing.B) {
+	root := testutil.ModuleRoot(b)
+	page, err := os.ReadFile(filepath.Join(root, "examples", "policy-texts", "samsung-tv-privacy.md"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := map[string][]byte{"demo-page": page}
+	if big, err := os.ReadFile(filepath.Join(root, "..", "shared", "policies", "logitech.md")); err == nil {
+		inputs["logitech"] = big
+	}
+	for _, name := range sortedKeys(inputs) {
+		data := inputs[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for i := 0; i < b.N; i++ {
+				if _, err := Extract(name+".md", data, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
