@@ -413,7 +413,7 @@ type verbAt struct {
 	end    int
 }
 
-var prepositions = map[string]bool{"by": true, "to": true, "for": true, "in": true, "on": true, "with": true, "as": true, "only": true}
+var prepositions = map[string]bool{"by": true, "to": true, "for": true, "in": true, "on": true, "with": true, "as": true, "only": true, "of": true}
 
 // weakShare verbs say "share" only with a named recipient: "provide" in
 // "we provide our services" is no sharing.
@@ -564,7 +564,15 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		if ctx.action == "" || ctx.negated {
 			return nil
 		}
-		startsWith := len(ms) > 0 && ms[0].from <= 2
+		// The sentence opens with what it is about: "Device information,
+		// such as ...", "Advertising partners. ..." (not "Acme is ...").
+		startsWith := false
+		for _, m := range ms {
+			if m.kind == kindData || m.kind == kindActor || m.kind == kindOrg {
+				startsWith = m.from <= 2
+				break
+			}
+		}
 		if (!s.item || !s.first) && !startsWith && (ctx.action != ActionCollect || len(data) < 2) {
 			return nil
 		}
@@ -644,7 +652,9 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 			subjects = append(subjects, subjTerm)
 			for mi := subjIdx - 1; mi >= 0; mi-- {
 				m := ms[mi]
-				if m.kind == kindData || m.kind == kindNone || m.kind == kindUser || !onlyJoiners(toks, m.to, subjects[len(subjects)-1].from) {
+				// "A, B and C": the join nearest the verb needs its
+				// conjunction, those before it may be commas.
+				if m.kind == kindData || m.kind == kindNone || m.kind == kindUser || !conjoined(toks, m.to, subjects[len(subjects)-1].from, len(subjects) > 1) {
 					break
 				}
 				subjects = append(subjects, m)
@@ -921,17 +931,23 @@ func (lx *lexicon) notPersonal(toks []token, pos int) bool {
 	return false
 }
 
-// onlyJoiners says whether only commas, conjunctions and determiners
-// stand between two token positions.
-func onlyJoiners(toks []token, from, to int) bool {
+// conjoined says whether two mentions are joined by a conjunction, with
+// only commas and determiners besides: "We, and our partners" (not
+// "Facebook or Google, we", where the comma ends a clause).
+func conjoined(toks []token, from, to int, commaEnough bool) bool {
+	conj := false
 	for i := from; i < to; i++ {
 		switch toks[i].word {
-		case ",", "and", "or", "our", "the", "its", "other", "their", "as", "well":
+		case "and", "or":
+			conj = true
+		case ",":
+			conj = conj || commaEnough
+		case "our", "the", "its", "other", "their", "as", "well":
 		default:
 			return false
 		}
 	}
-	return true
+	return conj
 }
 
 // clauseBreak says whether a clause ends between two token positions.
