@@ -415,6 +415,23 @@ type verbAt struct {
 
 var prepositions = map[string]bool{"by": true, "to": true, "for": true, "in": true, "on": true, "with": true, "as": true, "only": true, "of": true}
 
+// verbLead are the words after which an -ing word is a verb: pronouns,
+// auxiliaries, prepositions, conjunctions, adverbs of the kind policies use.
+var verbLead = map[string]bool{"we": true, "they": true, "you": true, "it": true, "is": true, "are": true, "be": true, "been": true, "was": true,
+	"were": true, "am": true, "not": true, "also": true, "by": true, "for": true, "of": true, "and": true, "or": true, "to": true, "in": true,
+	"when": true, "while": true, "after": true, "before": true, "without": true, "from": true, "about": true, "on": true, "as": true,
+	"including": true, "include": true, "includes": true, "with": true, "automatically": true, "actively": true, "continue": true,
+	"start": true, "stop": true, "begin": true, "keep": true, "may": true, "will": true, "can": true, "then": true, "us": true}
+
+func mentionEndingAt(ms []mention, pos int) *mention {
+	for i := range ms {
+		if ms[i].to == pos {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
 // weakShare verbs say "share" only with a named recipient: "provide" in
 // "we provide our services" is no sharing.
 var weakShare = map[string]bool{"provide": true, "provides": true, "provided": true, "providing": true, "give": true, "gives": true,
@@ -606,7 +623,15 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		if s.leadIn != "" && s.first {
 			// A list item after "We, and our partners, collect:" reads as
 			// the end of that sentence.
-			v := sentence{text: s.leadIn + " " + s.text, line: s.line, index: s.index, headings: s.headings}
+			// Only the lead-in's last clause introduces the list: "We do not
+			// sell your data, and we limit disclosure as listed below:".
+			lead := s.leadIn
+			for _, cut := range []string{"; ", " and we ", ", and we "} {
+				if i := strings.LastIndex(lead, cut); i > 0 {
+					lead = lead[i+len(cut):]
+				}
+			}
+			v := sentence{text: lead + " " + s.text, line: s.line, index: s.index, headings: s.headings}
 			if sts := lx.statements(v, first); len(sts) > 0 {
 				for i := range sts {
 					sts[i].Sentence, sts[i].LeadIn, sts[i].FromHeading = s.text, s.leadIn, true
@@ -697,6 +722,14 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		if subj < 0 && !passive && strings.HasSuffix(v.word, "ing") {
 			continue // a gerund with no subject: "sharing clips may affect"
 		}
+		if strings.HasSuffix(v.word, "ing") && v.pos > 0 && !toks[v.pos-1].punct && !verbLead[toks[v.pos-1].word] {
+			// A noun: "credit card processing", "the sharing of", "payment
+			// processing" (after a pronoun, an auxiliary, "to" or "by" it is
+			// a verb).
+			if m := mentionEndingAt(ms, v.pos); m == nil || (m.kind != kindFirst && m.kind != kindUser) {
+				continue
+			}
+		}
 		// The verb's data: what stands in its clause, between the verbs
 		// around it, else anything the sentence names ("... and share it").
 		from, to := 0, len(toks)
@@ -727,6 +760,25 @@ func (lx *lexicon) statements(s sentence, first map[string]bool) []Statement {
 		data = dataIn(from, to, false)
 		if len(data) == 0 {
 			data = allData
+		} else if len(data) == 1 && data[0] == policy.PersonalInformation && !neg &&
+			(strings.Contains(w, " such as ") || strings.Contains(w, " including ") || strings.Contains(w, " e g ")) {
+			// "we may collect certain types of your data in order to
+			// provide the services, such as videos": the list, in the same
+			// clause, names what the umbrella term holds.
+			cf, ct := 0, len(toks)
+			for j := v.pos - 1; j >= 0; j-- {
+				if toks[j].word == ";" {
+					cf = j + 1
+					break
+				}
+			}
+			for j := v.end; j < len(toks); j++ {
+				if toks[j].word == ";" {
+					ct = j
+					break
+				}
+			}
+			data = dataIn(cf, ct, false)
 		}
 		// "collect information about you": information in general.
 		if len(data) == 0 && !notPersonal {

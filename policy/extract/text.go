@@ -416,7 +416,7 @@ type sentence struct {
 	leadIn   string // the sentence ending in ":" that introduces a list item
 }
 
-var abbreviations = map[string]bool{"e.g": true, "i.e": true, "etc": true, "inc": true, "ltd": true, "co": true, "corp": true,
+var abbreviations = map[string]bool{"e.g": true, "i.e": true, "inc": true, "ltd": true, "co": true, "corp": true,
 	"mr": true, "ms": true, "mrs": true, "dr": true, "u.s": true, "no": true, "vs": true, "st": true, "llc": true, "jr": true,
 	"sr": true, "u.k": true, "e.u": true, "approx": true, "dept": true, "fig": true, "incl": true, "cf": true, "al": true}
 
