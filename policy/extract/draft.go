@@ -135,9 +135,30 @@ func (r *Result) YAML() []byte {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "# warning: %s\n", comment(w))
 	}
+	var n yaml.Node
+	_ = n.Encode(r.Declaration()) // a struct of strings always encodes
+	flowLists(&n)
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	_ = enc.Encode(r.Declaration()) // a struct of strings always encodes
+	_ = enc.Encode(&n)
 	_ = enc.Close()
 	return b.Bytes()
+}
+
+// flowLists writes lists of plain words on one line, as the examples do
+// ("data: [device identifier, ip address]").
+func flowLists(n *yaml.Node) {
+	if n.Kind == yaml.SequenceNode {
+		flow := len(n.Content) > 0
+		for _, c := range n.Content {
+			flow = flow && c.Kind == yaml.ScalarNode && len(c.Value) < 60
+		}
+		if flow {
+			n.Style = yaml.FlowStyle
+			return
+		}
+	}
+	for _, c := range n.Content {
+		flowLists(c)
+	}
 }
