@@ -34,8 +34,8 @@ var ErrBinary = errors.New("extract: not a text document")
 type block struct {
 	text     string
 	line     int
-	lines    []int // line of each byte of text that starts a source line (offset -> line)
-	offsets  []int
+	offsets  []int // where in text each source line's words start
+	lines    []int // ... and that line's number
 	headings []string
 	heading  bool
 	item     bool
