@@ -150,3 +150,19 @@ func BenchmarkLookup(b *testing.B) {
 		kb.Lookup("n-devs-prod-123.us-east-1.elb.amazonaws.com")
 	}
 }
+
+// TestAliasesNameSomething guards against an alias that folds to nothing:
+// `aliases: [Roku, Inc]` (a comma YAML took for a separator) made "Inc"
+// an alias of Roku, so that every "... Inc." in a privacy policy named it.
+func TestAliasesNameSomething(t *testing.T) {
+	for _, o := range DefaultKB().Orgs() {
+		for _, a := range append([]string{o.Name}, o.Aliases...) {
+			if n := NormalizeName(a); len(n) < 2 {
+				t.Errorf("%s: alias %q folds to %q, which names nothing", o.ID, a, n)
+			}
+		}
+	}
+	if o, ok := DefaultKB().OrgByName("Acme Inc"); ok {
+		t.Errorf("OrgByName(\"Acme Inc\") = %s", o.ID)
+	}
+}

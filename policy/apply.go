@@ -22,6 +22,8 @@ func Apply(res *result.Result, decls []*Declaration) {
 
 func matchReason(d *Declaration, dev *result.Device) string {
 	switch s := matchScore(d, dev); {
+	case s >= 10:
+		return "device"
 	case s >= 8:
 		return "model"
 	case s >= 6:
@@ -32,4 +34,23 @@ func matchReason(d *Declaration, dev *result.Device) string {
 		return "vendor"
 	}
 	return "type"
+}
+
+// Unused lists the declarations that applied to no device of a result, so
+// the caller can warn: a policy given but matched to nothing (a MUD file
+// without mfg-name, a vendor spelt differently) checks nothing.
+func Unused(res *result.Result, decls []*Declaration) []*Declaration {
+	used := map[*Declaration]bool{}
+	for i := range res.Devices {
+		if d := Match(decls, &res.Devices[i]); d != nil {
+			used[d] = true
+		}
+	}
+	var out []*Declaration
+	for _, d := range decls {
+		if !used[d] {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -70,6 +70,11 @@ func Match(decls []*Declaration, dev *result.Device) *Declaration {
 }
 
 func matchScore(d *Declaration, dev *result.Device) int {
+	for _, m := range d.Devices {
+		if dev.MAC != "" && strings.EqualFold(m, dev.MAC) {
+			return 10 // bound by the user: ahead of every rule
+		}
+	}
 	a := d.AppliesTo
 	score := 0
 	for _, m := range a.Models {
@@ -211,7 +216,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 		case "unclassified":
 			label = Unclassified
 		case "first":
-			label, line = d.checkCollection(f.dataType)
+			label, line, cite = d.checkCollection(f.dataType)
 			if neg := d.negatives(f, party); len(neg) > 0 {
 				label, cite = Incorrect, neg[0].st
 				if label2 := strongest(d.positives(f, party, d.ThirdParties)); label2 != "" {
@@ -234,8 +239,9 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 				cite = bestStatement(pos)
 			}
 		}
+		ref := d.ref(line)
 		if cite != nil {
-			line = cite.Line
+			ref = d.stRef(cite)
 		}
 		org := f.dst.Organization
 		if org == "" {
@@ -251,7 +257,10 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 			}
 			continue
 		}
-		fd := disclosureFinding(d, dev, party, org, f, label, line)
+		fd := disclosureFinding(dev, party, org, f, label, ref)
+		if cite != nil {
+			fd.PolicyQuote = cite.Quote
+		}
 		if ids[fd.ID] {
 			// the same organisation's other kind of service
 			fd.ID = id(fd.Kind, dev.ID, org+"|"+f.dataType+"|"+f.dst.Category)
@@ -279,7 +288,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 				ID: id(KindEncryption, dev.ID, d.File), Kind: KindEncryption, Severity: result.SeverityHigh,
 				Title:      "Encryption claim contradicted",
 				Message:    fmt.Sprintf("%s says data is encrypted in transit, but the device sends unencrypted traffic to %s.", d.Vendor, strings.Join(names, ", ")),
-				Disclosure: Incorrect, PolicyRef: d.ref(e.Line), Evidence: capEvidence(ev),
+				Disclosure: Incorrect, PolicyRef: d.encRef(e), PolicyQuote: e.Quote, Evidence: capEvidence(ev),
 			})
 		}
 	}
@@ -322,21 +331,52 @@ func (d *Declaration) isFirstPartyOrg(dst *result.Destination) bool {
 	return false
 }
 
-// checkCollection labels first-party collection of a data type.
-func (d *Declaration) checkCollection(dataType string) (string, int) {
+func (d *Declaration) encRef(e *Encryption) string {
+	if e.Source != "" {
+		return e.Source
+	}
+	return d.ref(e.Line)
+}
+
+// stRef is where a statement stands: its place in the policy text when
+// the extractor recorded one, else its line in the declaration.
+func (d *Declaration) stRef(st *Statement) string {
+	if st.Source != "" {
+		return st.Source
+	}
+	return d.ref(st.Line)
+}
+
+// checkCollection labels first-party collection of a data type, with the
+// collection statement that decided it when there is one.
+func (d *Declaration) checkCollection(dataType string) (string, int, *Statement) {
 	if dataType == UnknownData {
-		return Clear, d.firstLine // talking to the vendor's own service is the product
+		return Clear, d.firstLine, nil // talking to the vendor's own service is the product
 	}
 	best := Omitted
+	var cite *Statement
 	for _, c := range d.Collects {
 		if ok, exact := dataCovers(c, dataType); ok {
 			if exact {
-				return Clear, d.collectsLine
+				return Clear, d.collectsLine, nil
 			}
 			best = Vague
 		}
 	}
-	return best, d.collectsLine
+	for i := range d.Collection {
+		st := &d.Collection[i]
+		for _, c := range st.Data {
+			if ok, exact := dataCovers(c, dataType); ok {
+				if exact {
+					return Clear, st.Line, st
+				}
+				if best != Vague || cite == nil {
+					best, cite = Vague, st
+				}
+			}
+		}
+	}
+	return best, d.collectsLine, cite
 }
 
 func (d *Declaration) positives(f flow, party string, list []Statement) []coverage {
@@ -449,7 +489,7 @@ func id(kind, dev, subject string) string {
 	return kind + ":" + hex.EncodeToString(h[:6])
 }
 
-func disclosureFinding(d *Declaration, dev *result.Device, party, org string, f flow, label string, line int) result.Finding {
+func disclosureFinding(dev *result.Device, party, org string, f flow, label, ref string) result.Finding {
 	kind := map[string]string{Clear: KindClear, Vague: KindVague, Omitted: KindOmitted, Incorrect: KindIncorrect, Ambiguous: KindAmbiguous, Unclassified: KindUnclassified}[label]
 	sev := map[string]string{Clear: result.SeverityInfo, Vague: result.SeverityLow, Omitted: result.SeverityHigh, Incorrect: result.SeverityCritical,
 		Ambiguous: result.SeverityMedium, Unclassified: result.SeverityInfo}[label]
@@ -484,7 +524,7 @@ func disclosureFinding(d *Declaration, dev *result.Device, party, org string, f 
 	}
 	return result.Finding{
 		ID: id(kind, dev.ID, org+"|"+f.dataType), Kind: kind, Severity: sev, Title: title, Message: msg,
-		Destination: f.label, Organization: org, DataType: f.dataType, Disclosure: label, PolicyRef: d.ref(line),
+		Destination: f.label, Organization: org, DataType: f.dataType, Disclosure: label, PolicyRef: ref,
 		Evidence: capEvidence(f.evidence),
 	}
 }

@@ -18,14 +18,20 @@ import (
 // Declaration is what one privacy policy says, as a researcher wrote it
 // down (docs/policy.md; JSON Schema docs/schema/declaration.schema.json).
 type Declaration struct {
-	Version    int        `yaml:"version" json:"version"`
-	Vendor     string     `yaml:"vendor" json:"vendor"`
-	PolicyURL  string     `yaml:"policy_url,omitempty" json:"policy_url,omitempty"`
-	PolicyDate string     `yaml:"policy_date,omitempty" json:"policy_date,omitempty"`
-	AppliesTo  AppliesTo  `yaml:"applies_to" json:"applies_to"`
+	Version    int       `yaml:"version" json:"version"`
+	Vendor     string    `yaml:"vendor" json:"vendor"`
+	PolicyURL  string    `yaml:"policy_url,omitempty" json:"policy_url,omitempty"`
+	PolicyDate string    `yaml:"policy_date,omitempty" json:"policy_date,omitempty"`
+	AppliesTo  AppliesTo `yaml:"applies_to" json:"applies_to"`
+	// Devices binds the declaration to devices by MAC address, ahead of
+	// any applies_to rule.
+	Devices    []string   `yaml:"devices,omitempty" json:"devices,omitempty"`
 	FirstParty FirstParty `yaml:"first_party,omitempty" json:"first_party,omitempty"`
 	// Collects lists the data types the vendor says it collects.
-	Collects         []string    `yaml:"collects,omitempty" json:"collects,omitempty"`
+	Collects []string `yaml:"collects,omitempty" json:"collects,omitempty"`
+	// Collection lists collection statements with their data and quotes
+	// (what `tattle policy extract` writes); no recipient needed.
+	Collection       []Statement `yaml:"collection,omitempty" json:"collection,omitempty"`
 	ServiceProviders []Statement `yaml:"service_providers,omitempty" json:"service_providers,omitempty"`
 	ThirdParties     []Statement `yaml:"third_parties,omitempty" json:"third_parties,omitempty"`
 	// Never lists negative statements: data never shared with these.
@@ -66,13 +72,21 @@ type Statement struct {
 	Data          []string `yaml:"data,omitempty" json:"data,omitempty"`
 	Purpose       string   `yaml:"purpose,omitempty" json:"purpose,omitempty"`
 	Quote         string   `yaml:"quote,omitempty" json:"quote,omitempty"` // the policy's words
-	Line          int      `yaml:"-" json:"-"`
+	// Source is where Quote stands in the policy text: "file.md:42" or
+	// "file.html § Heading > Subheading, sentence 3".
+	Source string `yaml:"source,omitempty" json:"source,omitempty"`
+	// Action is what the sentence says: collect, share or sell; Modality
+	// is may, will or does. Both are informative (set by the extractor).
+	Action   string `yaml:"action,omitempty" json:"action,omitempty"`
+	Modality string `yaml:"modality,omitempty" json:"modality,omitempty"`
+	Line     int    `yaml:"-" json:"-"`
 }
 
 // Encryption claims.
 type Encryption struct {
 	InTransit bool   `yaml:"in_transit" json:"in_transit"`
 	Quote     string `yaml:"quote,omitempty" json:"quote,omitempty"`
+	Source    string `yaml:"source,omitempty" json:"source,omitempty"`
 	Line      int    `yaml:"-" json:"-"`
 }
 
@@ -94,11 +108,11 @@ var deviceTypes = map[string]bool{"speaker": true, "camera": true, "tv": true, "
 
 // allowed keys per mapping, for line-numbered lint errors.
 var schemaKeys = map[string][]string{
-	"":            {"version", "vendor", "policy_url", "policy_date", "applies_to", "first_party", "collects", "service_providers", "third_parties", "never", "encryption"},
+	"":            {"version", "vendor", "policy_url", "policy_date", "applies_to", "devices", "first_party", "collects", "collection", "service_providers", "third_parties", "never", "encryption"},
 	"applies_to":  {"vendors", "models", "types", "ouis"},
 	"first_party": {"organizations", "domains"},
-	"statement":   {"organizations", "categories", "entities", "data", "purpose", "quote"},
-	"encryption":  {"in_transit", "quote"},
+	"statement":   {"organizations", "categories", "entities", "data", "purpose", "quote", "source", "action", "modality"},
+	"encryption":  {"in_transit", "quote", "source"},
 }
 
 // Lint checks a declaration file and returns every problem with its line
@@ -143,7 +157,9 @@ func Lint(name string, data []byte) []Diagnostic {
 		}
 	}
 	if a := keys["applies_to"]; a == nil {
-		add(root, "applies_to is required (vendors, models, types or ouis)")
+		if keys["devices"] == nil {
+			add(root, "applies_to is required (vendors, models, types or ouis), or devices")
+		}
 	} else {
 		ak := checkKeys(a, "applies_to", add)
 		if len(ak) == 0 {
@@ -168,7 +184,12 @@ func Lint(name string, data []byte) []Diagnostic {
 			add(d, "unknown data type %q", d.Value)
 		}
 	}
-	for _, section := range []string{"service_providers", "third_parties", "never"} {
+	for _, m := range seq(keys["devices"]) {
+		if !macAddress(m.Value) {
+			add(m, "device %q is not a MAC address like 8c:79:f5:12:34:56", m.Value)
+		}
+	}
+	for _, section := range []string{"collection", "service_providers", "third_parties", "never"} {
 		s := keys[section]
 		if s == nil {
 			continue
@@ -179,7 +200,17 @@ func Lint(name string, data []byte) []Diagnostic {
 		}
 		for _, st := range s.Content {
 			sk := checkKeys(st, "statement", add)
-			if sk["organizations"] == nil && sk["categories"] == nil && sk["entities"] == nil {
+			if a := sk["action"]; a != nil && a.Value != "collect" && a.Value != "share" && a.Value != "sell" {
+				add(a, "unknown action %q (collect, share, sell)", a.Value)
+			}
+			if m := sk["modality"]; m != nil && m.Value != "may" && m.Value != "will" && m.Value != "does" {
+				add(m, "unknown modality %q (may, will, does)", m.Value)
+			}
+			if section == "collection" {
+				if sk["data"] == nil {
+					add(st, "collection statement names no data")
+				}
+			} else if sk["organizations"] == nil && sk["categories"] == nil && sk["entities"] == nil {
 				add(st, "statement names no recipient (organizations, categories or entities)")
 			}
 			for _, c := range seq(sk["categories"]) {
@@ -244,6 +275,19 @@ func checkKeys(m *yaml.Node, section string, add func(*yaml.Node, string, ...any
 	return out
 }
 
+func macAddress(s string) bool {
+	parts := strings.Split(strings.ToLower(s), ":")
+	if len(parts) != 6 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) != 2 || strings.Trim(p, "0123456789abcdef") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 func ouiPrefix(s string) bool {
 	parts := strings.Split(strings.ToLower(s), ":")
 	if len(parts) < 3 || len(parts) > 5 {
@@ -288,6 +332,9 @@ func Parse(name string, data []byte) (*Declaration, error) {
 			list = d.ThirdParties
 		case "never":
 			list = d.Never
+		case "collection":
+			list = d.Collection
+			d.collectsLine = k.Line
 		case "encryption":
 			if d.Encryption != nil {
 				d.Encryption.Line = k.Line

@@ -116,6 +116,9 @@ var categoryAliases = map[string]string{
 	"crash reporting": "crash-reporting", "crash-reporting": "crash-reporting", "social": "social", "social networks": "social",
 	"payment": "payment", "content": "content", "content providers": "content", "iot-cloud": "iot-cloud", "connectivity-check": "connectivity-check",
 	"software-update": "software-update", "service": "service",
+	// Recipients no destination category names: kept so that a
+	// declaration can record what a policy says of them.
+	"law enforcement": "law-enforcement", "social media": "social", "marketing partners": "advertising",
 }
 
 func sortStrings(s []string) {
@@ -124,4 +127,25 @@ func sortStrings(s []string) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// Categories lists the recipient category words a declaration may use.
+func Categories() []string {
+	out := make([]string, 0, len(categoryAliases))
+	for k := range categoryAliases {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
+// CanonicalCategory maps a category word of a declaration to tattle's
+// destination category ("advertisers" -> "advertising"); "" if unknown.
+func CanonicalCategory(s string) string { return categoryAliases[strings.ToLower(s)] }
+
+// BroaderData reports whether data type a is broader than b in the
+// ontology (personal information is broader than every other type).
+func BroaderData(a, b string) bool {
+	ok, exact := dataCovers(a, b)
+	return ok && !exact
 }

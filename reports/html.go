@@ -301,7 +301,7 @@ svg text{font-family:system-ui,sans-serif}
 {{if .Findings}}
 <h3>Findings</h3>
 <table><tr><th>severity</th><th>finding</th><th>evidence</th></tr>
-{{range .Findings}}<tr class="f-{{.Severity}}"><td class="sev {{.Severity}}">{{.Severity}}</td><td><strong>{{.Title}}</strong><br>{{.Message}}{{if .Disclosure}}<br><span class="dim">disclosure: {{.Disclosure}}{{if .PolicyRef}} — declaration {{.PolicyRef}}{{end}}</span>{{end}}{{if .Excerpt}}<br><code>{{.Excerpt}}</code>{{end}}</td><td class="dim">{{.Ref}}{{if .Filter}}<br><code class="wsf" title="Wireshark display filter: click to select, then copy">{{.Filter}}</code>{{end}}</td></tr>
+{{range .Findings}}<tr class="f-{{.Severity}}"><td class="sev {{.Severity}}">{{.Severity}}</td><td><strong>{{.Title}}</strong><br>{{.Message}}{{if .Disclosure}}<br><span class="dim">disclosure: {{.Disclosure}}{{if .PolicyRef}} — declaration {{.PolicyRef}}{{end}}{{if .PolicyQuote}}: “{{.PolicyQuote}}”{{end}}</span>{{end}}{{if .Excerpt}}<br><code>{{.Excerpt}}</code>{{end}}</td><td class="dim">{{.Ref}}{{if .Filter}}<br><code class="wsf" title="Wireshark display filter: click to select, then copy">{{.Filter}}</code>{{end}}</td></tr>
 {{end}}</table>
 {{end}}
 <details><summary>Destinations ({{len .D.Destinations}})</summary>

@@ -106,6 +106,9 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 				decl := ""
 				if f.Disclosure != "" {
 					decl = f.Disclosure + " — " + MD(f.PolicyRef)
+					if f.PolicyQuote != "" {
+						decl += ": “" + MD(f.PolicyQuote) + "”"
+					}
 				}
 				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Severity, MD(f.Title), MD(f.Destination), MD(evidenceRef(f.Evidence)), decl)
 			}

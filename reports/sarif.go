@@ -59,7 +59,11 @@ func (SARIF) Render(w io.Writer, r *result.Result) error {
 		for _, f := range sortedFindings(d.Findings) {
 			msg := Term(f.Message)
 			if f.PolicyRef != "" {
-				msg += " (declaration: " + Term(f.PolicyRef) + ")"
+				msg += " (declaration: " + Term(f.PolicyRef)
+				if f.PolicyQuote != "" {
+					msg += ": “" + Term(f.PolicyQuote) + "”"
+				}
+				msg += ")"
 			}
 			res := run.CreateResultForRule(f.Kind).WithLevel(sarifLevel(f.Severity)).WithMessage(sarif.NewTextMessage(msg))
 			res.WithPartialFingerPrints(map[string]interface{}{"tattleFindingId/v1": f.ID})
@@ -94,6 +98,9 @@ func (SARIF) Render(w io.Writer, r *result.Result) error {
 			}
 			if f.Organization != "" {
 				pb.AddString("organization", Term(f.Organization))
+			}
+			if d.Policy != nil {
+				pb.AddString("declaration", Term(d.Policy.File)) // which policy the device was checked against
 			}
 			res.AttachPropertyBag(pb)
 		}

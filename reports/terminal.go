@@ -284,6 +284,17 @@ func (t *Terminal) device(b *strings.Builder, p *palette, d *result.Device, refs
 					b.WriteString("             " + p.dim.Render(l) + "\n")
 				}
 			}
+			if f.PolicyQuote != "" && f.Severity != "info" {
+				// The statement that decided it, to cite: wrapped, at most
+				// three lines.
+				ql := wrapWords(Term(f.PolicyRef+": “"+f.PolicyQuote+"”"), t.width()-13, t.width()-13)
+				if len(ql) > 3 {
+					ql = append(ql[:2], truncate(strings.Join(ql[2:], " "), t.width()-13))
+				}
+				for _, l := range ql {
+					b.WriteString("             " + p.dim.Render(l) + "\n")
+				}
+			}
 		}
 	}
 	orgs := organisations(d)

@@ -349,9 +349,10 @@ type Finding struct {
 	Message      string     `json:"message"`
 	Destination  string     `json:"destination,omitempty"` // name or IP
 	Organization string     `json:"organization,omitempty"`
-	DataType     string     `json:"data_type,omitempty"`  // PoliCheck-style data type
-	Disclosure   string     `json:"disclosure,omitempty"` // clear, vague, omitted, incorrect, ambiguous
-	PolicyRef    string     `json:"policy_ref,omitempty"` // declaration file:line
+	DataType     string     `json:"data_type,omitempty"`    // PoliCheck-style data type
+	Disclosure   string     `json:"disclosure,omitempty"`   // clear, vague, omitted, incorrect, ambiguous
+	PolicyRef    string     `json:"policy_ref,omitempty"`   // declaration file:line, or the statement's place in the policy text
+	PolicyQuote  string     `json:"policy_quote,omitempty"` // the policy's sentence that decided it
 	Evidence     []Evidence `json:"evidence,omitempty"`
 	Excerpt      string     `json:"excerpt,omitempty"`  // redacted unless asked
 	Personal     bool       `json:"personal,omitempty"` // the excerpt holds personal data

@@ -71,7 +71,7 @@ what it captured to pcapng, so the audit can be reproduced from the file.
 
 func runCapture(opts *CaptureOptions) error {
 	io := opts.Scan.IO
-	an, err := prepare(&opts.Scan.AnalysisOptions)
+	an, err := prepare(opts.Scan.IO, &opts.Scan.AnalysisOptions)
 	if err != nil {
 		return err
 	}

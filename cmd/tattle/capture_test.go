@@ -92,7 +92,7 @@ func TestAuditLiveKeepsReportAndCopy(t *testing.T) {
 			io, out, errOut := testIO()
 			copyPath := filepath.Join(t.TempDir(), "copy.pcapng")
 			opts := &CaptureOptions{Scan: ScanOptions{IO: io, OutputOptions: OutputOptions{Format: "json"}}, Write: copyPath}
-			an, err := prepare(&opts.Scan.AnalysisOptions)
+			an, err := prepare(io, &opts.Scan.AnalysisOptions)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,9 +20,10 @@ func newPolicyCmd(io *IOStreams) *cobra.Command {
 		Short: "Write and check privacy declarations",
 		Long: `A privacy declaration is what a vendor's privacy policy says, written down in
 a small YAML format (docs/policy.md, schema docs/schema/declaration.schema.json),
-or an RFC 8520 MUD file. tattle scan --policy checks traffic against it.`,
+or an RFC 8520 MUD file; "policy extract" drafts one from the policy's own text.
+tattle scan --policy checks traffic against it (or against the text directly).`,
 	}
-	cmd.AddCommand(newPolicyLintCmd(io), newPolicyInitCmd(io))
+	cmd.AddCommand(newPolicyLintCmd(io), newPolicyInitCmd(io), newPolicyExtractCmd(io), newPolicyExplainCmd(io), newPolicyDiffCmd(io))
 	return cmd
 }
 

@@ -40,6 +40,7 @@ type AnalysisOptions struct {
 	Lists       []string
 	ASNDB       string
 	Policies    []string
+	PolicyFor   []string // MAC=FILE
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
 	// NoInspect skips payload inspection (personal data in cleartext).
@@ -56,7 +57,8 @@ func addAnalysisFlags(cmd *cobra.Command, a *AnalysisOptions) {
 	f.StringArrayVar(&a.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
 	f.BoolVar(&a.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
 	f.BoolVar(&a.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
-	f.StringArrayVar(&a.Policies, "policy", nil, "privacy declaration file or directory (YAML or RFC 8520 MUD) to check devices against (repeatable)")
+	f.StringArrayVar(&a.Policies, "policy", nil, "privacy declaration (YAML, RFC 8520 MUD) or privacy policy text (HTML, Markdown, text, PDF), file or directory, to check devices against (repeatable)")
+	f.StringArrayVar(&a.PolicyFor, "policy-for", nil, "MAC=FILE: check this device against this declaration or policy text, whatever its applies_to (repeatable)")
 }
 
 // analysis is what the analysis flags load before a scan: the audit's
@@ -65,17 +67,18 @@ type analysis struct {
 	cfg   audit.Config
 	decls []*policy.Declaration
 	a     *AnalysisOptions
+	io    *IOStreams
 	close func()
 }
 
 // prepare loads what the analysis flags name; every bad file is a usage
 // error naming the flag.
-func prepare(a *AnalysisOptions) (*analysis, error) {
+func prepare(io *IOStreams, a *AnalysisOptions) (*analysis, error) {
 	know, err := knowledge(a.Rules, a.Knowledge, a.Lists...)
 	if err != nil {
 		return nil, err
 	}
-	an := &analysis{a: a, close: func() {}}
+	an := &analysis{a: a, io: io, close: func() {}}
 	if a.ASNDB != "" {
 		asn, err := fingerprints.OpenASN(a.ASNDB)
 		if err != nil {
@@ -84,10 +87,10 @@ func prepare(a *AnalysisOptions) (*analysis, error) {
 		an.close = func() { asn.Close() }
 		know.ASN = asn
 	}
-	if len(a.Policies) > 0 {
-		if an.decls, err = policy.Load(a.Policies...); err != nil {
+	if len(a.Policies) > 0 || len(a.PolicyFor) > 0 {
+		if an.decls, err = loadPolicies(io, a); err != nil {
 			an.close()
-			return nil, withCode(ExitUsage, err)
+			return nil, err
 		}
 	}
 	var known []inspect.Form
@@ -105,6 +108,7 @@ func prepare(a *AnalysisOptions) (*analysis, error) {
 // output options with --iot-only, which emit applies after redaction.
 func (an *analysis) finish(res *result.Result, out OutputOptions) OutputOptions {
 	policy.Apply(res, an.decls)
+	warnUnused(an.io, res, an.decls)
 	out.iotOnly = an.a.IoTOnly
 	return out
 }
@@ -266,7 +270,7 @@ func (p *progress) Flow(string, *capture.Flow) {
 }
 
 func runScan(opts *ScanOptions) error {
-	an, err := prepare(&opts.AnalysisOptions)
+	an, err := prepare(opts.IO, &opts.AnalysisOptions)
 	if err != nil {
 		return err
 	}

@@ -127,3 +127,18 @@ func ToolID(path string) string {
 	}
 	return fmt.Sprintf("%s %d %d", path, st.Size(), st.ModTime().UnixNano())
 }
+
+// SharedPolicies returns ../shared/policies (or $TATTLE_SHARED_POLICIES),
+// real privacy policies that belong to their vendors and are never copied
+// into the project; it skips the test when the folder is absent.
+func SharedPolicies(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("TATTLE_SHARED_POLICIES")
+	if dir == "" {
+		dir = filepath.Join(ModuleRoot(t), "..", "shared", "policies")
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Skipf("shared policies not found at %s: skipped", dir)
+	}
+	return dir
+}
