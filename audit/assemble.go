@@ -1,11 +1,9 @@
 package audit
 
 import (
-	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 
+	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -14,7 +12,10 @@ import (
 // on all cores (each from its own state; the knowledge is read-only).
 // It ends the build: the Builder takes no events after it, and a second
 // call returns nothing.
-func (b *Builder) Devices() []result.Device {
+func (b *Builder) Devices() []result.Device { return b.assemble(0) }
+
+// assemble is Devices on at most workers goroutines (below 1: par.Workers()).
+func (b *Builder) assemble(workers int) []result.Device {
 	devs := make([]*device, 0, len(b.devices))
 	for _, d := range b.devices {
 		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
@@ -33,28 +34,14 @@ func (b *Builder) Devices() []result.Device {
 	// the two are not both held at their largest (a scan's peak memory).
 	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), 8); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(devs) {
-					return
-				}
-				out[i] = devs[i].result()
-				if b.Know != nil && !devs[i].key.overflow {
-					// The overflow device is many devices: no
-					// one identity.
-					b.Know.identify(&out[i], devs[i])
-				}
-				devs[i] = nil
-			}
-		}()
-	}
-	wg.Wait()
+	par.ForEach(len(devs), workers, func(_, i int) {
+		out[i] = devs[i].result()
+		if b.Know != nil && !devs[i].key.overflow {
+			// The overflow device is many devices: no one identity.
+			b.Know.identify(&out[i], devs[i])
+		}
+		devs[i] = nil
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

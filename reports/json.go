@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
+	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -134,17 +132,17 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 }
 
 // marshalDevices encodes devices in windows of devicesWindow, each window
-// on all cores, and hands them to write in order: the output is that of
-// one goroutine, the memory that of one window. Each worker encodes into
-// a buffer of its own and each window slot is indented into a buffer
-// kept from window to window, so the report allocates little beyond
-// encoding/json's own.
+// on all cores, and hands them to write in order (par.Ordered): the output
+// is that of one goroutine, the memory that of one window. Each worker
+// encodes into a buffer of its own and each window slot is indented into
+// a buffer kept from window to window, so the report allocates little
+// beyond encoding/json's own.
 // maxKeptBuffer bounds a window slot's buffer kept for the next window.
 const maxKeptBuffer = 256 << 10
 
 func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 	const devicesWindow = 64
-	workers := min(runtime.GOMAXPROCS(0), 8)
+	workers := par.Workers()
 	out := make([][]byte, devicesWindow)
 	errs := make([]error, devicesWindow)
 	type encoder struct {
@@ -157,43 +155,27 @@ func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 		e.enc = json.NewEncoder(&e.buf) // escapes HTML, as json.Marshal does
 		encs[w] = e
 	}
-	for lo := 0; lo < len(devs); lo += devicesWindow {
-		hi := min(lo+devicesWindow, len(devs))
-		var wg sync.WaitGroup
-		next := atomic.Int64{}
-		next.Store(int64(lo))
-		for w := 0; w < workers && w < hi-lo; w++ {
-			wg.Add(1)
-			go func(e *encoder) {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= hi {
-						return
-					}
-					e.buf.Reset()
-					if errs[i-lo] = e.enc.Encode(&devs[i]); errs[i-lo] != nil {
-						continue
-					}
-					compact := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
-					dst := out[i-lo][:0]
-					if want := 2 * len(compact); cap(dst) < want {
-						dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
-					}
-					out[i-lo] = appendIndent(dst, compact, "    ", "  ")
-				}
-			}(encs[w])
+	return par.Ordered(len(devs), devicesWindow, workers, func(w, i int) {
+		e, s := encs[w], i%devicesWindow
+		e.buf.Reset()
+		if errs[s] = e.enc.Encode(&devs[i]); errs[s] != nil {
+			return
 		}
-		wg.Wait()
-		for i := lo; i < hi; i++ {
-			if errs[i-lo] != nil {
-				return errs[i-lo]
-			}
-			write(i, out[i-lo])
-			if cap(out[i-lo]) > maxKeptBuffer {
-				out[i-lo] = nil // a rare large device's buffer is not kept
-			}
+		compact := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+		dst := out[s][:0]
+		if want := 2 * len(compact); cap(dst) < want {
+			dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
 		}
-	}
-	return nil
+		out[s] = appendIndent(dst, compact, "    ", "  ")
+	}, func(i int) error {
+		s := i % devicesWindow
+		if errs[s] != nil {
+			return errs[s]
+		}
+		write(i, out[s])
+		if cap(out[s]) > maxKeptBuffer {
+			out[s] = nil // a rare large device's buffer is not kept
+		}
+		return nil
+	})
 }

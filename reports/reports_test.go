@@ -253,18 +253,8 @@ func TestResultSchema(t *testing.T) {
 	}
 	res := demoResult(t)
 	doc := render(t, "json", reports.Options{}, res)
-	// The report is written device by device with its own indenter; the
-	// bytes are those of json.Encoder on the whole result, its overview
-	// filled in.
-	res.Overview = result.BuildOverview(res)
-	var whole bytes.Buffer
-	enc := json.NewEncoder(&whole)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(res); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(doc, whole.Bytes()) {
-		t.Fatalf("JSON report differs from json.Encoder's:\n%s\n---\n%s", doc, whole.Bytes())
+	if whole := encoderJSON(t, res); !bytes.Equal(doc, whole) {
+		t.Fatalf("JSON report differs from json.Encoder's:\n%s\n---\n%s", doc, whole)
 	}
 	if err := schemagen.Validate(schema, doc); err != nil {
 		t.Fatalf("demo result does not validate: %v", err)
@@ -278,6 +268,44 @@ func TestResultSchema(t *testing.T) {
 // TestSARIFStructure validates the SARIF output against the SARIF 2.1.0
 // requirements tattle relies on (testdata/sarif-2.1.0-subset.schema.json,
 // written from the OASIS specification's required properties).
+// TestJSONManyDevices checks the windowed, parallel device encoding
+// against json.Encoder past one window of devices, with one device large
+// enough that its buffer is not kept for the next window.
+func TestJSONManyDevices(t *testing.T) {
+	res := demoResult(t)
+	base := res.Devices
+	for i := 0; len(res.Devices) < 200; i++ {
+		d := base[i%len(base)]
+		d.ID = fmt.Sprintf("%s-copy%03d", d.ID, i)
+		if i == 70 {
+			d.Destinations = nil
+			for len(d.Destinations) < 2000 {
+				d.Destinations = append(d.Destinations, base[0].Destinations...)
+			}
+		}
+		res.Devices = append(res.Devices, d)
+	}
+	doc := render(t, "json", reports.Options{}, res)
+	if !bytes.Equal(doc, encoderJSON(t, res)) {
+		t.Fatalf("JSON report of %d devices differs from json.Encoder's", len(res.Devices))
+	}
+}
+
+// encoderJSON is what the JSON report must write, which writes device by
+// device with its own indenter: json.Encoder's bytes for the whole
+// result, its overview filled in (res.Overview is set).
+func encoderJSON(t *testing.T, res *result.Result) []byte {
+	t.Helper()
+	res.Overview = result.BuildOverview(res)
+	var whole bytes.Buffer
+	enc := json.NewEncoder(&whole)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	return whole.Bytes()
+}
+
 func TestSARIFStructure(t *testing.T) {
 	schema, err := os.ReadFile(filepath.Join("testdata", "sarif-2.1.0-subset.schema.json"))
 	if err != nil {
