@@ -67,7 +67,7 @@ func TestConcurrentInspectionSameResult(t *testing.T) {
 func sameResult(t *testing.T, cfg Config, paths ...string) {
 	async := scanJSON(t, cfg, paths...)
 	again := scanJSON(t, cfg, paths...)
-	cfg.inline = true
+	cfg.Workers = 1
 	inline := scanJSON(t, cfg, paths...)
 	if !bytes.Equal(inline, async) {
 		t.Errorf("concurrent inspection differs from inline: %s", firstDiff(inline, async))

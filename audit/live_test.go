@@ -106,7 +106,7 @@ func TestLiveCaptureMatchesFile(t *testing.T) {
 	want, _ := Scan(src, Config{Version: "live"})
 	done := make(chan *result.Result)
 	go func() {
-		res, _ := Scan(live, Config{Version: "live"})
+		res, _ := Scan(live, Config{Version: "live", Live: true})
 		done <- res
 	}()
 	time.Sleep(300 * time.Millisecond)

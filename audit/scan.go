@@ -9,6 +9,7 @@ import (
 	"github.com/tattle-audit/tattle/capture/dissect"
 	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/inspect"
+	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -36,10 +37,18 @@ type Config struct {
 	// Knowledge identifies devices and classifies destinations; nil
 	// means the embedded rules and knowledge base.
 	Knowledge *Knowledge
-
-	// inline runs payload inspection on the scanner's goroutine (as on
-	// a single core); tests compare it with the concurrent run.
-	inline bool
+	// Workers bounds the goroutines a scan uses. 1 runs it all on the
+	// caller's goroutine. More runs payload inspection on a goroutine
+	// of its own and, unless Live, the scan as a pipeline (read-ahead,
+	// scanner, inspector, builder: see docs/architecture.md); devices
+	// are assembled at the end on up to Workers goroutines (at most
+	// par.MaxWorkers). Zero means GOMAXPROCS. The result is the same
+	// for every value.
+	Workers int
+	// Live says the source delivers packets as they happen (an
+	// interface, not a file): no read-ahead, and events reach the
+	// Builder and the hooks one by one, not in batches.
+	Live bool
 }
 
 // Scan reads src to its end and returns what it found. The error reports
@@ -60,11 +69,15 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	// one goroutine reads (and decompresses) ahead, one inspects
 	// payloads, one builds the result, beside the scanner's. The result
 	// is the same as on one goroutine (see capture.Async).
-	_, isFile := src.(*capture.FileSource)
-	concurrent := runtime.GOMAXPROCS(0) > 1 && !cfg.inline
+	workers := cfg.Workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	concurrent := workers > 1
+	pipeline := concurrent && !cfg.Live
 	var sink capture.Sink = b
 	var async *asyncSink
-	if concurrent && isFile {
+	if pipeline {
 		async = newAsyncSink(b)
 		sink = async
 	}
@@ -85,7 +98,7 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	sc := capture.NewScanner(sink, opts)
 	var run capture.Source = src
 	var pf *capture.Prefetch
-	if concurrent && isFile {
+	if pipeline {
 		pf = capture.NewPrefetch(src)
 		run = pf
 	}
@@ -99,7 +112,7 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	res := &result.Result{
 		Schema:  result.SchemaVersion,
 		Tool:    result.Tool{Name: "tattle", Version: cfg.Version},
-		Devices: b.Devices(),
+		Devices: b.assemble(min(workers, par.MaxWorkers)),
 	}
 	st := sc.Stats()
 	res.Stats = result.Stats{

@@ -63,7 +63,6 @@ type Inspector struct {
 	quiet      map[string]int
 	quietKey   []byte
 	quietBytes int
-	noQuiet    bool // for tests
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
@@ -392,7 +391,7 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// A payload that starts a stream or is a datagram, and that found
 	// nothing before with the same forms indexed, finds nothing again:
 	// devices repeat their announcements and polls byte for byte.
-	quiet := tl == 0 && len(data) <= maxQuietPayload && !in.noQuiet
+	quiet := tl == 0 && len(data) <= maxQuietPayload
 	if quiet {
 		flag := byte(0)
 		if patterns {

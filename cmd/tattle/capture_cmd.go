@@ -121,6 +121,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 		src = tee
 	}
 	cfg := an.cfg
+	cfg.Live = true
 	if io.ErrTTY || io.OutTTY {
 		lv := &liveView{io: io, live: live, showPersonal: opts.Scan.ShowPersonal}
 		if !lv.showPersonal {
