@@ -38,7 +38,7 @@ type Config struct {
 	// Known holds values the auditor supplies (serial numbers, e-mail...).
 	Known []Form
 	// MaxStreamBytes bounds how many bytes a client sends in one stream
-	// that are inspected; later bytes are not read. Zero means 256 KiB.
+	// that are inspected; later bytes are not read. Zero means 64 KiB.
 	// What servers send back is read up to a sixteenth of it: personal
 	// data leaves in requests, and responses are where bulk downloads are.
 	MaxStreamBytes int64

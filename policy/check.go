@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -278,7 +279,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 		for _, f := range dev.Findings {
 			if (f.Kind == result.KindCleartextProtocol || f.Kind == result.KindCleartextPersonal || f.Kind == result.KindCredentials) && f.Severity != result.SeverityInfo {
 				ev = append(ev, f.Evidence...)
-				if !containsString(names, f.Destination) {
+				if !slices.Contains(names, f.Destination) {
 					names = append(names, f.Destination)
 				}
 			}
@@ -301,15 +302,6 @@ func capEvidence(ev []result.Evidence) []result.Evidence {
 		return ev[:10]
 	}
 	return ev
-}
-
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *Declaration) isFirstPartyDomain(name string) bool {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,7 +52,7 @@ func Draft(dev *result.Device) []byte {
 			}
 		}
 		if dst.Party == "first" {
-			if dst.Domain != "" && !containsString(first, dst.Domain) {
+			if dst.Domain != "" && !slices.Contains(first, dst.Domain) {
 				first = append(first, dst.Domain)
 			}
 			continue

@@ -300,7 +300,7 @@ type Destination struct {
 	HostingBy  string  `json:"hosting_by,omitempty"` // "dns-cname:NAME", "cert:NAME", "ip-range:PREFIX", "asn:ASN"
 	// Cleartext bytes in protocols without encryption.
 	CleartextBytes uint64 `json:"cleartext_bytes,omitempty"`
-	Entropy        string `json:"entropy,omitempty"` // "encrypted", "text", "mixed" for unknown payloads
+	Entropy        string `json:"entropy,omitempty"` // payloads no dissector named: "encrypted" (or compressed), "text" or "binary"
 }
 
 // NameSeen is one name for a destination and the evidence that named it.
@@ -343,7 +343,7 @@ const (
 // sent in the clear, a disclosure omitted.
 type Finding struct {
 	ID           string     `json:"id"`   // stable hash of kind+device+subject, for baselines
-	Kind         string     `json:"kind"` // rule id, e.g. "third-party-undisclosed", "cleartext-personal-data"
+	Kind         string     `json:"kind"` // rule id, one of kinds.go's Kind constants, e.g. "third-party-contact", "cleartext-personal-data"
 	Severity     string     `json:"severity"`
 	Title        string     `json:"title"`
 	Message      string     `json:"message"`

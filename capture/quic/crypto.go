@@ -3,6 +3,8 @@ package quic
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tattle-audit/tattle/capture/internal/varint"
 )
 
 // Fragment is the data of one CRYPTO frame at its stream offset.
@@ -23,7 +25,7 @@ func CryptoFrames(payload []byte) ([]Fragment, error) {
 	var out []Fragment
 	p := payload
 	for len(p) > 0 {
-		t, n := varint(p)
+		t, n := varint.Read(p)
 		if n == 0 {
 			return out, fmt.Errorf("%w: truncated frame type", ErrFrame)
 		}
@@ -33,7 +35,7 @@ func CryptoFrames(payload []byte) ([]Fragment, error) {
 		case 0x02, 0x03: // ACK: largest, delay, range count, first range, ranges (, ECN counts)
 			var vals [4]uint64
 			for i := range vals {
-				v, n := varint(p)
+				v, n := varint.Read(p)
 				if n == 0 {
 					return out, fmt.Errorf("%w: truncated ACK", ErrFrame)
 				}
@@ -47,18 +49,18 @@ func CryptoFrames(payload []byte) ([]Fragment, error) {
 				extra += 3
 			}
 			for range extra {
-				_, n := varint(p)
+				_, n := varint.Read(p)
 				if n == 0 {
 					return out, fmt.Errorf("%w: truncated ACK", ErrFrame)
 				}
 				p = p[n:]
 			}
 		case 0x06: // CRYPTO: offset, length, data
-			off, n1 := varint(p)
+			off, n1 := varint.Read(p)
 			if n1 == 0 {
 				return out, fmt.Errorf("%w: truncated CRYPTO", ErrFrame)
 			}
-			l, n2 := varint(p[n1:])
+			l, n2 := varint.Read(p[n1:])
 			if n2 == 0 || l > uint64(len(p)-n1-n2) {
 				return out, fmt.Errorf("%w: CRYPTO length beyond the packet", ErrFrame)
 			}

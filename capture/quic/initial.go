@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"golang.org/x/crypto/hkdf"
+
+	"github.com/tattle-audit/tattle/capture/internal/varint"
 )
 
 // QUIC versions whose Initial packets can be decrypted.
@@ -140,12 +142,12 @@ func parseHeader(b []byte) (header, error) {
 	}
 	h.scid = b[pos : pos+sl]
 	pos += sl
-	tok, n := varint(b[pos:])
+	tok, n := varint.Read(b[pos:])
 	if n == 0 || tok > uint64(len(b)-pos-n) {
 		return h, fmt.Errorf("%w: bad token length", ErrNotInitial)
 	}
 	pos += n + int(tok)
-	length, n := varint(b[pos:])
+	length, n := varint.Read(b[pos:])
 	if n == 0 {
 		return h, fmt.Errorf("%w: no length", ErrNotInitial)
 	}
@@ -223,21 +225,4 @@ func open(b []byte, h header, keys Keys) (*Packet, []byte, error) {
 		Number:  pn,
 		Payload: plain,
 	}, b[h.end:], nil
-}
-
-// varint reads a QUIC variable-length integer (RFC 9000 16); n is 0 when
-// b is too short.
-func varint(b []byte) (v uint64, n int) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	n = 1 << (b[0] >> 6)
-	if len(b) < n {
-		return 0, 0
-	}
-	v = uint64(b[0] & 0x3f)
-	for i := 1; i < n; i++ {
-		v = v<<8 | uint64(b[i])
-	}
-	return v, n
 }

@@ -1,7 +1,8 @@
 // Package tlsx reads TLS handshakes from captured bytes: the ClientHello
 // (for SNI, ALPN and the JA3/JA4 fingerprints), the ServerHello and, for
-// TLS 1.2 and below, the server's certificate. It also decrypts QUIC
-// Initial packets (RFC 9001) to reach the ClientHello inside them.
+// TLS 1.2 and below, the server's certificate. The ClientHello inside
+// QUIC Initial packets is reached by capture/quic, which decrypts them
+// (RFC 9001) and parses it here.
 package tlsx
 
 import (
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tattle-audit/tattle/capture/internal/varint"
 	"github.com/tattle-audit/tattle/fingerprints"
 )
 
@@ -273,11 +275,11 @@ func ParseServerHello(b []byte) (*ServerHello, []byte, error) {
 // length, value) triples.
 func quicUserAgent(b []byte) string {
 	for len(b) > 0 {
-		id, n := varint(b)
+		id, n := varint.Read(b)
 		if n == 0 {
 			return ""
 		}
-		l, m := varint(b[n:])
+		l, m := varint.Read(b[n:])
 		if m == 0 || uint64(len(b)-n-m) < l {
 			return ""
 		}
@@ -288,21 +290,4 @@ func quicUserAgent(b []byte) string {
 		b = b[n+m+int(l):]
 	}
 	return ""
-}
-
-// varint reads a QUIC variable-length integer (RFC 9000 16), as QUIC
-// transport parameters use; n is 0 when b is too short.
-func varint(b []byte) (v uint64, n int) {
-	if len(b) == 0 {
-		return 0, 0
-	}
-	n = 1 << (b[0] >> 6)
-	if len(b) < n {
-		return 0, 0
-	}
-	v = uint64(b[0] & 0x3f)
-	for i := 1; i < n; i++ {
-		v = v<<8 | uint64(b[i])
-	}
-	return v, n
 }
