@@ -319,7 +319,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		sh.state = nil
 	case itemPacket:
 		f := &it.af.shadow
-		if f.skip&1 != 0 {
+		if f.done(0) {
 			return
 		}
 		it.snap.apply(f)
@@ -327,7 +327,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
 			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
 		a.dissect(f)
-		if f.skip&1 != 0 {
+		if f.done(0) {
 			it.af.done.Store(true)
 		}
 	}
@@ -341,7 +341,7 @@ func (a *Async) dissect(f *Flow) {
 	defer func() {
 		if r := recover(); r != nil {
 			f.Note(PanicNote(a.d.Name()))
-			f.skip |= 1
+			f.setDone(0)
 		}
 	}()
 	a.d.Dissect(&a.pkt, a.emitW)

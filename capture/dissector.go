@@ -39,11 +39,7 @@ func (p *Packet) State() *any {
 // on this flow: it is not called again for the flow's later packets. Call
 // it as soon as a flow is known not to be yours, or once its work is over;
 // it is what keeps long flows cheap.
-func (p *Packet) Done() {
-	if p.slot < 64 {
-		p.Flow.skip |= 1 << uint(p.slot)
-	}
-}
+func (p *Packet) Done() { p.Flow.setDone(p.slot) }
 
 // Dissector recognises one protocol in transport payloads.
 //

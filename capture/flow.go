@@ -51,10 +51,34 @@ type Flow struct {
 	// state holds per-dissector scratch, indexed like the scanner's
 	// dissector list. Dissectors reach theirs via Packet.State.
 	state []any
-	// skip has bit i set when dissector i called Packet.Done.
-	skip uint64
+	// skip has bit i set when dissector i called Packet.Done: the first
+	// 64 dissectors in skip, any past them in skipMore (see done).
+	skip     uint64
+	skipMore []uint64
 	// fin has bit d set when a FIN was seen in direction d.
 	fin uint8
+}
+
+// setDone records that dissector i called Packet.Done on the flow.
+func (f *Flow) setDone(i int) {
+	if i < 64 {
+		f.skip |= 1 << uint(i)
+		return
+	}
+	w := i/64 - 1
+	for len(f.skipMore) <= w {
+		f.skipMore = append(f.skipMore, 0)
+	}
+	f.skipMore[w] |= 1 << uint(i%64)
+}
+
+// done reports whether dissector i called Packet.Done on the flow.
+func (f *Flow) done(i int) bool {
+	if i < 64 {
+		return f.skip&(1<<uint(i)) != 0
+	}
+	w := i/64 - 1
+	return w < len(f.skipMore) && f.skipMore[w]&(1<<uint(i%64)) != 0
 }
 
 // Note counts an anomaly on the flow (malformed packet, overlong field...).

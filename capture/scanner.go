@@ -281,7 +281,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 		slots:     len(s.opts.Dissectors),
 	}
 	for i, ds := range s.opts.Dissectors {
-		if i < 64 && f.skip&(1<<uint(i)) != 0 {
+		if f.done(i) {
 			continue
 		}
 		p.slot = i
