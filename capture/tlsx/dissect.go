@@ -16,13 +16,16 @@ import (
 // TLS is the dissector for TLS over TCP, on any port: it recognises the
 // handshake record header, buffers each direction until the ClientHello
 // (and the ServerHello and certificate) are complete, and stops looking at
-// the flow once it has them.
-type TLS struct{}
+// the flow once it has them. Each dissector keeps its own cache of the
+// certificates it summarised, so scans share nothing; use NewTLS.
+type TLS struct {
+	certs *certCache
+}
 
 // NewTLS returns the TLS-over-TCP dissector.
-func NewTLS() capture.Dissector { return TLS{} }
+func NewTLS() capture.Dissector { return &TLS{certs: newCertCache()} }
 
-func (TLS) Name() string { return "tls" }
+func (*TLS) Name() string { return "tls" }
 
 // startTLSWindow is how many client packets may pass before a flow that
 // has shown no handshake is given up on.
@@ -99,7 +102,7 @@ type tlsState struct {
 	dir [2]stream
 }
 
-func (TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
+func (t *TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Transport != capture.TCP {
 		p.Done()
 		return
@@ -133,7 +136,7 @@ func (TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		if p.Dir == capture.ToServer {
 			err = clientHello(p, d.buf, emit)
 		} else {
-			err = serverHello(p, d.buf, emit)
+			err = serverHello(p, d.buf, t.certs, emit)
 		}
 		if errors.Is(err, ErrIncomplete) {
 			return
@@ -172,7 +175,7 @@ func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
 	return e
 }
 
-func serverHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
+func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(capture.Event)) error {
 	sh, msg, err := ParseServerHello(b)
 	if err != nil {
 		return err
@@ -183,7 +186,7 @@ func serverHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
 		rest, err := afterMessage(b, len(msg))
 		if err == nil {
 			if cm, _, err2 := handshakeFromRecords(rest, 11); err2 == nil {
-				certInfo(cm, e)
+				certInfo(cm, certs, e)
 			} else if errors.Is(err2, ErrIncomplete) && len(b) < maxHandshake {
 				return ErrIncomplete
 			}
@@ -217,7 +220,7 @@ func afterMessage(b []byte, n int) ([]byte, error) {
 	return nil, ErrIncomplete
 }
 
-func certInfo(m []byte, e *capture.TLSServerEvent) {
+func certInfo(m []byte, certs *certCache, e *capture.TLSServerEvent) {
 	r := &reader{b: m[4:]}
 	list := r.bytes(int(r.u8())<<16 | int(r.u16()))
 	lr := &reader{b: list}
@@ -246,7 +249,9 @@ type certSummary struct {
 // certCache remembers the summaries of certificates already parsed:
 // servers present the same one on every connection, and parsing (with
 // the self-signature check) is the costliest step of a ServerHello. It
-// holds at most certCacheSize entries and starts again when full.
+// holds at most certCacheSize entries and starts again when full. A nil
+// cache summarises every time. It is safe for concurrent use (a list of
+// dissectors may serve two scans at once).
 type certCache struct {
 	mu sync.Mutex
 	m  map[[32]byte]certSummary // by SHA-256 of the DER
@@ -254,9 +259,13 @@ type certCache struct {
 
 const certCacheSize = 4096
 
-var certs = &certCache{m: map[[32]byte]certSummary{}}
+func newCertCache() *certCache { return &certCache{m: map[[32]byte]certSummary{}} }
 
 func (c *certCache) get(der []byte) (certSummary, bool) {
+	if c == nil {
+		ci := summarise(der)
+		return ci, ci.ok
+	}
 	key := sha256.Sum256(der)
 	c.mu.Lock()
 	ci, hit := c.m[key]

@@ -287,11 +287,43 @@ func BenchmarkTLSDissector(b *testing.B) {
 	}
 }
 
+// Each TLS dissector has a certificate cache of its own (it was one for
+// the process, shared by every scan), and a zero TLS, with none, still
+// reads certificates.
+func TestCertCachePerDissector(t *testing.T) {
+	der, _ := selfSigned(t)
+	server12 := append(record(serverHelloMsg(0x0303, 0xc02f, 0), 1<<14), record(certificateMsg(der), 200)...)
+	client := hello("cert.example")
+	run := func(d capture.Dissector) *capture.TLSServerEvent {
+		r := newTCPRun(443)
+		r.d = d
+		r.send(capture.ToServer, 1, client)
+		r.send(capture.ToClient, 1, server12)
+		for _, e := range r.events {
+			if sh, ok := e.(*capture.TLSServerEvent); ok {
+				return sh
+			}
+		}
+		t.Fatalf("no server event (notes %v)", r.flow.Notes)
+		return nil
+	}
+	a, b := NewTLS().(*TLS), NewTLS().(*TLS)
+	if sh := run(a); !sh.HasCert || sh.Subject != "camera.local" {
+		t.Fatalf("server event %+v", sh)
+	}
+	if len(a.certs.m) != 1 || len(b.certs.m) != 0 {
+		t.Fatalf("caches hold %d and %d certificates, want 1 (the dissector that saw it) and 0", len(a.certs.m), len(b.certs.m))
+	}
+	if sh := run(&TLS{}); !sh.HasCert || sh.Subject != "camera.local" || !sh.SelfSigned {
+		t.Fatalf("zero TLS: server event %+v", sh)
+	}
+}
+
 // A certificate seen again is summarised from the cache, the same as the
 // first time; a full cache starts again.
 func TestCertCache(t *testing.T) {
 	der, _ := selfSigned(t)
-	c := &certCache{m: map[[32]byte]certSummary{}}
+	c := newCertCache()
 	first, ok := c.get(der)
 	if !ok || !first.selfSigned || first.subject == "" {
 		t.Fatalf("first parse: %+v %v", first, ok)
