@@ -4,12 +4,14 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
-func ser(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
+func ser(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
@@ -19,7 +21,7 @@ func ser(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
 }
 
 // innerUDP is the IPv4/UDP packet every encapsulation below carries.
-func innerUDP(t *testing.T) []gopacket.SerializableLayer {
+func innerUDP(t testing.TB) []gopacket.SerializableLayer {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP,
 		SrcIP: net.IP{100, 64, 1, 2}, DstIP: net.IP{203, 0, 113, 9}}
 	udp := &layers.UDP{SrcPort: 40000, DstPort: 53}
@@ -29,9 +31,16 @@ func innerUDP(t *testing.T) []gopacket.SerializableLayer {
 	return []gopacket.SerializableLayer{ip, udp, gopacket.Payload("inner")}
 }
 
-// TestDecodeEncapsulations: every link type and tunnel the decoder opens
-// leads to the inner conversation.
-func TestDecodeEncapsulations(t *testing.T) {
+type decodeCase struct {
+	name string
+	lt   layers.LinkType
+	data []byte
+	mac  bool
+}
+
+// decodeCases is a packet for every link type and tunnel the decoder
+// opens, each carrying innerUDP.
+func decodeCases(t testing.TB) []decodeCase {
 	eth := func(et layers.EthernetType) *layers.Ethernet {
 		return &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: et}
 	}
@@ -39,7 +48,7 @@ func TestDecodeEncapsulations(t *testing.T) {
 		return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto, SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
 	}
 	inner := innerUDP(t)
-	pppoe := func(t *testing.T, ppp []byte) []byte {
+	pppoe := func(t testing.TB, ppp []byte) []byte {
 		in := ser(t, inner...)
 		body := append(append([]byte(nil), ppp...), in...)
 		hdr := []byte{0x11, 0x00, 0x12, 0x34, byte(len(body) >> 8), byte(len(body))}
@@ -51,12 +60,7 @@ func TestDecodeEncapsulations(t *testing.T) {
 		_ = u.SetNetworkLayerForChecksum(ip)
 		return []gopacket.SerializableLayer{eth(layers.EthernetTypeIPv4), ip, u}
 	}
-	cases := []struct {
-		name string
-		lt   layers.LinkType
-		data []byte
-		mac  bool
-	}{
+	return []decodeCase{
 		{"ethernet", layers.LinkTypeEthernet, ser(t, append([]gopacket.SerializableLayer{eth(layers.EthernetTypeIPv4)}, inner...)...), true},
 		{"802.1Q", layers.LinkTypeEthernet, ser(t, append([]gopacket.SerializableLayer{eth(layers.EthernetTypeDot1Q),
 			&layers.Dot1Q{VLANIdentifier: 7, Type: layers.EthernetTypeIPv4}}, inner...)...), true},
@@ -75,8 +79,21 @@ func TestDecodeEncapsulations(t *testing.T) {
 			ser(t, inner...)...), true},
 		{"BSD loopback", layers.LinkTypeNull, ser(t, append([]gopacket.SerializableLayer{&layers.Loopback{Family: layers.ProtocolFamilyIPv4}}, inner...)...), false},
 	}
+}
+
+// pppoeNoIP are PPPoE frames that carry no IP: a discovery frame, a PPP
+// control frame and a cut session frame.
+var pppoeNoIP = map[string][]byte{
+	"discovery": append(ethHeader(layers.EthernetTypePPPoEDiscovery), 0x11, 0x09, 0, 0, 0, 0),
+	"LCP":       append(ethHeader(layers.EthernetTypePPPoESession), 0x11, 0, 0, 1, 0, 6, 0xc0, 0x21, 1, 1, 0, 4),
+	"cut":       append(ethHeader(layers.EthernetTypePPPoESession), 0x11, 0),
+}
+
+// TestDecodeEncapsulations: every link type and tunnel the decoder opens
+// leads to the inner conversation.
+func TestDecodeEncapsulations(t *testing.T) {
 	d := newDecoder()
-	for _, tc := range cases {
+	for _, tc := range decodeCases(t) {
 		var out decoded
 		d.decode(tc.lt, tc.data, &out)
 		if !out.hasIP || !out.hasTransport || out.transport != UDP || out.src != netip.MustParseAddr("100.64.1.2") ||
@@ -88,13 +105,8 @@ func TestDecodeEncapsulations(t *testing.T) {
 			t.Errorf("%s: source MAC %v (has %v)", tc.name, out.srcMAC, out.hasMAC)
 		}
 	}
-	// A PPPoE discovery frame, a PPP control frame and a cut session
-	// frame carry no IP, and do not panic.
-	for name, b := range map[string][]byte{
-		"discovery": append(ethHeader(layers.EthernetTypePPPoEDiscovery), 0x11, 0x09, 0, 0, 0, 0),
-		"LCP":       append(ethHeader(layers.EthernetTypePPPoESession), 0x11, 0, 0, 1, 0, 6, 0xc0, 0x21, 1, 1, 0, 4),
-		"cut":       append(ethHeader(layers.EthernetTypePPPoESession), 0x11, 0),
-	} {
+	// Frames with no IP decode to none, and do not panic.
+	for name, b := range pppoeNoIP {
 		var out decoded
 		d.decode(layers.LinkTypeEthernet, b, &out)
 		if out.hasIP {
@@ -108,4 +120,48 @@ func TestDecodeEncapsulations(t *testing.T) {
 func ethHeader(et layers.EthernetType) []byte {
 	h := append(append([]byte(nil), macB...), macA...)
 	return append(h, byte(et>>8), byte(et))
+}
+
+// FuzzDecode feeds link layers, tunnels and PPPoE frames, seeded from
+// the table above, to the decoder and to a scanner. Property: no panic;
+// what is decoded points into the packet (nothing is read past it, the
+// payload is not copied), a transport only above an IP layer; the
+// scanner's flow table stays bounded by its MaxFlows.
+func FuzzDecode(f *testing.F) {
+	for _, tc := range decodeCases(f) {
+		f.Add(uint16(tc.lt), tc.data)
+	}
+	for _, b := range pppoeNoIP {
+		f.Add(uint16(layers.LinkTypeEthernet), b)
+	}
+	d := newDecoder()
+	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
+		var out decoded
+		d.decode(layers.LinkType(lt), data, &out)
+		if out.hasTransport && !out.hasIP {
+			t.Fatalf("a transport layer without an IP layer: %+v", out)
+		}
+		if len(out.payload) > 0 {
+			in := &data[len(data)-1]
+			first, last := &out.payload[0], &out.payload[len(out.payload)-1]
+			if uintptr(unsafe.Pointer(first)) < uintptr(unsafe.Pointer(&data[0])) || uintptr(unsafe.Pointer(last)) > uintptr(unsafe.Pointer(in)) {
+				t.Fatalf("payload of %d bytes is not inside the %d-byte packet", len(out.payload), len(data))
+			}
+		}
+		sink := &recSink{}
+		sc := NewScanner(sink, Options{MaxFlows: 4})
+		src := &sliceSource{}
+		for i := range 3 {
+			// The same bytes three times, a second apart (and a copy:
+			// the scanner may keep nothing that points into its input).
+			src.pkts = append(src.pkts, RawPacket{Data: append([]byte(nil), data...), CaptureLn: len(data),
+				Time: t0.Add(time.Duration(i) * time.Second), LinkType: layers.LinkType(lt), Source: "fuzz.pcap", Index: uint64(i + 1)})
+		}
+		if err := sc.Run(src); err != nil {
+			t.Fatal(err)
+		}
+		if st := sc.Stats(); st.Packets != 3 || st.Flows > 3 {
+			t.Fatalf("stats %+v after three copies of one packet", st)
+		}
+	})
 }
