@@ -31,7 +31,7 @@ var testKey = []byte("tattle golden key")
 
 // scanCapture runs the full pipeline, with the example declarations, on
 // one capture.
-func scanCapture(t *testing.T, name string, data []byte) *result.Result {
+func scanCapture(t testing.TB, name string, data []byte) *result.Result {
 	t.Helper()
 	src, _ := capture.OpenReader(name, bytes.NewReader(data))
 	res, err := audit.Scan(src, audit.Config{Version: "golden"})
@@ -48,7 +48,7 @@ func scanCapture(t *testing.T, name string, data []byte) *result.Result {
 	return res
 }
 
-func demoResult(t *testing.T) *result.Result {
+func demoResult(t testing.TB) *result.Result {
 	name, data := demo.Capture()
 	return scanCapture(t, name, data)
 }

@@ -1,0 +1,87 @@
+package audit
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/capture/dissect"
+	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/internal/demo"
+)
+
+// BenchmarkScan is a whole scan of the demo capture from memory: on the
+// caller's goroutine alone and as the concurrent pipeline.
+func BenchmarkScan(b *testing.B) {
+	name, data := demo.Capture()
+	for _, bc := range []struct {
+		name    string
+		workers int
+	}{{"workers=1", 1}, {"workers=default", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				src, err := capture.OpenReader(name, bytes.NewReader(data))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res, err := Scan(src, Config{Workers: bc.workers}); err != nil || len(res.Devices) == 0 {
+					b.Fatalf("scan: %v, %d devices", err, len(res.Devices))
+				}
+			}
+		})
+	}
+}
+
+// recorder keeps what the scanner hands its sink, to replay it.
+type recorder struct {
+	events []capture.Event
+	flows  []capture.Flow
+	order  []bool // true: the next flow, false: the next event
+}
+
+func (r *recorder) Event(e capture.Event) {
+	r.events = append(r.events, e)
+	r.order = append(r.order, false)
+}
+func (r *recorder) Flow(f *capture.Flow) {
+	r.flows = append(r.flows, *f)
+	r.order = append(r.order, true)
+}
+
+// BenchmarkBuilder is the Builder alone: the demo capture's events and
+// flows (from the protocol dissectors) replayed into a new Builder, then
+// the devices assembled, identified and given their findings.
+func BenchmarkBuilder(b *testing.B) {
+	name, data := demo.Capture()
+	src, err := capture.OpenReader(name, bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &recorder{}
+	if err := capture.NewScanner(rec, capture.Options{Dissectors: dissect.Default()}).Run(src); err != nil {
+		b.Fatal(err)
+	}
+	know := &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	flows := make([]capture.Flow, len(rec.flows))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(flows, rec.flows) // the Builder may keep what it is handed
+		bl := NewBuilder()
+		bl.Know = know
+		ei, fi := 0, 0
+		for _, isFlow := range rec.order {
+			if isFlow {
+				bl.Flow(&flows[fi])
+				fi++
+			} else {
+				bl.Event(rec.events[ei])
+				ei++
+			}
+		}
+		if len(bl.Devices()) == 0 {
+			b.Fatal("no devices")
+		}
+	}
+}
