@@ -8,11 +8,11 @@ import (
 	"net/netip"
 	"net/url"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/tattle-audit/tattle/internal/par"
 )
 
 // Redact returns a deep copy of r with personal data replaced, for
@@ -48,19 +48,10 @@ func RedactInPlace(c *Result, key []byte) {
 	k := &redactor{key: key}
 	k.known = collectKnown(c, k)
 	// Devices are redacted on all cores, each on its own.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), 8, len(c.Devices)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(c.Devices); i = int(next.Add(1) - 1) {
-				k.device(&c.Devices[i])
-				k.rewrite(reflect.ValueOf(&c.Devices[i]).Elem())
-			}
-		}()
-	}
-	wg.Wait()
+	par.ForEach(len(c.Devices), 0, func(_, i int) {
+		k.device(&c.Devices[i])
+		k.rewrite(reflect.ValueOf(&c.Devices[i]).Elem())
+	})
 	for i := range c.Warnings {
 		c.Warnings[i].Message = k.text(c.Warnings[i].Message)
 	}
