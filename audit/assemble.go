@@ -48,7 +48,7 @@ func (b *Builder) Devices() []result.Device {
 				if b.Know != nil && !devs[i].key.overflow {
 					// The overflow device is many devices: no
 					// one identity.
-					b.Know.identify(&out[i], devs[i])
+					b.Know.identify(&out[i], devs[i], nil)
 				}
 				devs[i] = nil
 			}

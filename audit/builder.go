@@ -228,6 +228,22 @@ func isLocal(a netip.Addr) bool {
 
 func unicastMAC(m capture.MAC) bool { return !m.IsZero() && m[0]&1 == 0 }
 
+// receiveOnly reports whether an address only ever receives: a multicast
+// or broadcast MAC, a multicast address, the limited broadcast, or, where
+// the link layer gives no MAC to tell by, an IPv4 address ending in .255
+// (the subnet broadcast of the /24 and wider networks homes use). Such an
+// address is a destination, never a device.
+func receiveOnly(mac capture.MAC, a netip.Addr) bool {
+	a = a.Unmap()
+	if !mac.IsZero() && mac[0]&1 != 0 {
+		return true
+	}
+	if a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return true
+	}
+	return mac.IsZero() && a.Is4() && a.As4()[3] == 255
+}
+
 func keyFor(mac capture.MAC, ip netip.Addr) devKey {
 	if unicastMAC(mac) {
 		return devKey{mac: mac}
@@ -512,10 +528,16 @@ func (b *Builder) Flow(f *capture.Flow) {
 	peer := server
 	out, in := capture.ToServer, capture.ToClient
 	inbound := false
-	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !server.Addr().IsMulticast() {
+	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
 		devMAC, devSide, peer = f.ServerMAC, server, client
 		out, in = in, out
 		inbound = true
+	} else if receiveOnly(f.ClientMAC, client.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
+		// The flow table took a broadcast or multicast address for the
+		// client (a DHCP server's broadcast offer from port 67): the
+		// device is the side that sent, the group address its peer.
+		devMAC, devSide, peer = f.ServerMAC, server, client
+		out, in = in, out
 	}
 	if !inbound && isLocal(server.Addr()) && unicastMAC(f.ServerMAC) && !server.Addr().IsMulticast() && len(b.devices) < 1<<16 {
 		// A neighbour opened a conversation with a device on the LAN:

@@ -151,12 +151,23 @@ type AddrSeen struct {
 
 // Identity is what tattle concluded about a device.
 type Identity struct {
-	Vendor    Field      `json:"vendor"`
-	Model     Field      `json:"model"`
-	Type      Field      `json:"type"`           // speaker, camera, tv, plug, hub, sensor, phone, computer, ...
+	Vendor Field `json:"vendor"`
+	Model  Field `json:"model"`
+	Type   Field `json:"type"` // speaker, camera, tv, plug, hub, sensor, phone, computer, ...
+	// Module is the maker of the device's Wi-Fi module or chipset
+	// (Espressif, Hi-Flying, Texas Instruments...) when that is what its
+	// MAC address names: evidence of the chip, not of the brand.
+	Module    Field      `json:"module,omitzero"`
 	Name      string     `json:"name,omitempty"` // human label, e.g. "TP-Link Kasa smart plug HS110"
 	Conflicts []Conflict `json:"conflicts,omitempty"`
-	IsIoT     bool       `json:"is_iot"` // false for phones and computers
+	IsIoT     bool       `json:"is_iot"` // false for phones, computers and network infrastructure
+	// Infrastructure marks the network's own equipment: the gateway the
+	// audit found (DHCP server, the MAC internet addresses sit behind) or
+	// a router by its signals.
+	Infrastructure bool `json:"is_infrastructure,omitempty"`
+	// Apps are the vendors whose IoT clouds a phone, tablet or computer
+	// contacts: the apps it runs, not its maker.
+	Apps []Field `json:"apps,omitempty"`
 }
 
 // Field is one identity claim with its confidence (0..1) and evidence.
