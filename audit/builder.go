@@ -111,6 +111,7 @@ type device struct {
 	pdata   map[string]*pdAgg      // personal data found, by destination+type+form
 	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
 	upnp    map[string]*result.UPnPObs
+	local   map[string]*result.LocalObs
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host) or
@@ -274,6 +275,7 @@ func (b *Builder) dev(k devKey) *device {
 			pdata:   map[string]*pdAgg{},
 			listen:  map[string]result.Seen{},
 			upnp:    map[string]*result.UPnPObs{},
+			local:   map[string]*result.LocalObs{},
 		}
 		b.devices[k] = d
 	}
@@ -495,6 +497,8 @@ func (b *Builder) Event(e capture.Event) {
 		}
 	case *capture.PersonalDataEvent:
 		d = b.personalData(e)
+	case *capture.DeviceInfoEvent:
+		d = b.deviceInfo(e)
 	}
 	if d != nil {
 		for _, h := range b.hooks {

@@ -61,6 +61,20 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 		s.Add("upnp_model", model, r)
 		s.Add("ssdp_type", x.DeviceType, r)
 	}
+	for _, x := range o.Local {
+		r := ref(x.File, x.Packet)
+		switch x.Protocol {
+		case "kasa":
+			s.Add("kasa_model", x.Model, r)
+			s.Add("kasa_type", x.Type, r)
+		case "tuya":
+			p := x.ProductKey
+			if p == "" {
+				p = "(encrypted)"
+			}
+			s.Add("tuya_product", p, r)
+		}
+	}
 	for _, x := range o.UserAgents {
 		s.Add("user_agent", x.Value, ref(x.File, x.Packet))
 	}

@@ -364,6 +364,10 @@ func (t tally) add(value string, w float64, ev Evidence) {
 	if v == nil {
 		v = &vote{value: value}
 		t[key] = v
+	} else if len(v.ev) > 0 && v.ev[0].Source == "oui" && ev.Source != "oui" {
+		// A registry name is tidied from capitals ("Vmware"); a rule's
+		// or description's spelling is the brand's own.
+		v.value = value
 	}
 	v.ws = append(v.ws, w)
 	if len(v.ev) < 8 {

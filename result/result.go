@@ -195,6 +195,24 @@ type Observations struct {
 	Hostnames  []Seen    `json:"hostnames,omitempty"` // names the device calls itself (DHCP, mDNS)
 	DNSQueries []Seen    `json:"dns_queries,omitempty"`
 	UPnP       []UPnPObs `json:"upnp,omitempty"` // device descriptions the device served
+	// Local are what the device said about itself in a vendor's local
+	// control protocol (TP-Link Kasa get_sysinfo, Tuya LAN discovery).
+	Local []LocalObs `json:"local_protocols,omitempty"`
+}
+
+// LocalObs is one statement of a device in a vendor's local protocol.
+// Identifiers and names it carried are findings, not kept here.
+type LocalObs struct {
+	Protocol   string `json:"protocol"` // "kasa", "tuya"
+	Model      string `json:"model,omitempty"`
+	Type       string `json:"type,omitempty"`
+	ProductKey string `json:"product_key,omitempty"` // Tuya's product identifier
+	Version    string `json:"version,omitempty"`
+	Protection string `json:"protection,omitempty"` // "XOR autokey obfuscation (key 171), not encryption"
+	Encrypted  bool   `json:"encrypted,omitempty"`  // tattle could not read it
+	Count      int    `json:"count"`
+	File       string `json:"file,omitempty"`
+	Packet     uint64 `json:"packet,omitempty"`
 }
 
 // UPnPObs is a UPnP device description a device served.
