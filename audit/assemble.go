@@ -31,6 +31,7 @@ func (b *Builder) Devices() []result.Device {
 	}
 	// What the builder gathered is let go as the result is made, so
 	// the two are not both held at their largest (a scan's peak memory).
+	gw := b.gw.signals()
 	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
 	var next atomic.Int64
@@ -48,7 +49,7 @@ func (b *Builder) Devices() []result.Device {
 				if b.Know != nil && !devs[i].key.overflow {
 					// The overflow device is many devices: no
 					// one identity.
-					b.Know.identify(&out[i], devs[i], nil)
+					b.Know.identify(&out[i], devs[i], gw[devs[i].key.mac])
 				}
 				devs[i] = nil
 			}

@@ -196,6 +196,7 @@ type Builder struct {
 	doneNames *doneTable // names of flows already ended, for their copies
 	hooks     []Hook
 	over      limitCounts
+	gw        gateways
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
 }
@@ -386,6 +387,7 @@ func (b *Builder) Event(e capture.Event) {
 			k = keyFor(e.SrcMAC, e.Src.Addr())
 		}
 		if isDHCPServerMessage(e) {
+			b.gw.dhcpServer(e)
 			// Offers and acks tell us the client's address, nothing else.
 			if unicastMAC(e.ClientMAC) && e.YourIP.IsValid() && !e.YourIP.IsUnspecified() {
 				dd := b.dev(k)
@@ -554,6 +556,11 @@ func (b *Builder) Flow(f *capture.Flow) {
 			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
 		}
 	}
+	peerMAC := f.ServerMAC
+	if devMAC == f.ServerMAC {
+		peerMAC = f.ClientMAC
+	}
+	b.gw.internet(peerMAC, peer.Addr(), f.File, f.FirstPkt, &b.over)
 	d := b.dev(keyFor(devMAC, devSide.Addr()))
 	d.seenIP(devSide.Addr(), f.First)
 	d.touch(f.First)

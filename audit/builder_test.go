@@ -336,3 +336,35 @@ func TestBroadcastIsNeverADevice(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayIsInfrastructure: the MAC that answers DHCP and behind
+// which the internet addresses sit is the gateway: a router, never IoT,
+// whatever else it says.
+func TestGatewayIsInfrastructure(t *testing.T) {
+	b := NewBuilder()
+	b.Know = &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	b.Event(&capture.DHCPEvent{Meta: capture.Meta{File: "home.pcap", Packet: 2, Time: t0, SrcMAC: router, DstMAC: plug,
+		Src: ap("192.168.1.1:67"), Dst: ap("192.168.1.20:68"), Transport: capture.UDP}, MsgType: "OFFER", ClientMAC: plug})
+	b.Flow(flow("192.168.1.20:40000", "52.1.2.3:443", 0, 3))
+	b.Flow(flow("192.168.1.20:40001", "52.1.2.4:443", 0, 5))
+	// The router speaks for itself too (an mDNS announcement).
+	b.Event(&capture.MDNSEvent{Meta: capture.Meta{File: "home.pcap", Packet: 9, Time: t0, SrcMAC: router,
+		Src: ap("192.168.1.1:5353"), Dst: ap("224.0.0.251:5353"), Transport: capture.UDP}, Hostnames: []string{"router.local"}})
+	var gw *result.Device
+	devs := b.Devices()
+	for i := range devs {
+		if devs[i].ID == router.String() {
+			gw = &devs[i]
+		}
+	}
+	if gw == nil {
+		t.Fatalf("no router device in %+v", devs)
+	}
+	id := gw.Identity
+	if id.Type.Value != "router" || !id.Infrastructure || id.IsIoT {
+		t.Fatalf("gateway type %q infrastructure %v iot %v", id.Type.Value, id.Infrastructure, id.IsIoT)
+	}
+	if len(id.Type.Evidence) != 2 || id.Type.Evidence[0].Source != "gateway" {
+		t.Errorf("evidence %+v, want DHCP server and default route", id.Type.Evidence)
+	}
+}

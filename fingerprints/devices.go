@@ -165,7 +165,17 @@ type RuleFile struct {
 	// Weights of the built-in signals, by name (see Weights); a later
 	// file overrides an earlier one's.
 	Weights map[string]float64 `yaml:"weights,omitempty"`
-	Rules   []Rule             `yaml:"rules"`
+	// Modules are the makers of Wi-Fi modules and chips whose OUI names
+	// the chip, not the product (matched as a prefix of the registry name,
+	// normalised), each with the public fact it rests on.
+	Modules []ModuleMaker `yaml:"modules,omitempty"`
+	Rules   []Rule        `yaml:"rules"`
+}
+
+// ModuleMaker is one entry of a rule file's modules list.
+type ModuleMaker struct {
+	Name string `yaml:"name"`
+	Note string `yaml:"note"`
 }
 
 // Weights are the confidences of the signals that are not rules: the
@@ -192,9 +202,10 @@ var weightKeys = map[string]func(*Weights) *float64{
 
 // DB identifies devices.
 type DB struct {
-	rules []Rule
-	kb    *KB
-	w     Weights
+	rules   []Rule
+	kb      *KB
+	w       Weights
+	modules []string // normalised module makers' names
 }
 
 //go:embed data/devices.yaml
@@ -272,6 +283,12 @@ func (db *DB) Load(r io.Reader, name string) error {
 			return fmt.Errorf("fingerprints: %s: weight %s %v outside 0..1", name, k, v)
 		}
 		*ref(&db.w) = v
+	}
+	for _, m := range f.Modules {
+		if NormalizeName(m.Name) == "" || m.Note == "" {
+			return fmt.Errorf("fingerprints: %s: module maker %q needs a name and a note", name, m.Name)
+		}
+		db.modules = append(db.modules, NormalizeName(m.Name))
 	}
 	lines := ruleLines(&node)
 	ids := map[string]bool{}
@@ -421,7 +438,7 @@ func (db *DB) Identify(s *Signals) Identity {
 		if org, ok := LookupOUI(s.MAC); ok {
 			s.Add("oui", org, Ref{})
 			name, detail := db.vendorName(org), fmt.Sprintf("OUI registered to %q", org)
-			if IsModuleMaker(org) {
+			if db.isModuleMaker(org) {
 				module.add(name, w.Module, Evidence{Source: "oui", Detail: detail + " (a maker of Wi-Fi modules and chips: the product's brand may differ)", Rule: "oui-module"})
 			} else {
 				brandOUI = name
