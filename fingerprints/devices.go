@@ -150,7 +150,11 @@ type Rule struct {
 	Type   string            `yaml:"type,omitempty"`
 	// Module names the maker of the Wi-Fi module the signal reveals (a
 	// module SDK's default host name): evidence of the chip, not the brand.
-	Module string  `yaml:"module,omitempty"`
+	Module string `yaml:"module,omitempty"`
+	// GeneralPurpose says the signal marks a phone, tablet or computer
+	// without telling which: the device is then not counted as IoT while
+	// no rule gives it an IoT type.
+	GeneralPurpose bool `yaml:"general_purpose,omitempty"`
 	Weight float64 `yaml:"weight,omitempty"`
 	Note   string  `yaml:"note"`
 	re     map[string]*regexp.Regexp
@@ -308,7 +312,7 @@ func (db *DB) Load(r io.Reader, name string) error {
 		if len(r.Match) == 0 {
 			return fmt.Errorf("fingerprints: %s: rule %s matches nothing", where, r.ID)
 		}
-		if r.Vendor == "" && r.Type == "" && r.Model == "" && r.Module == "" {
+		if r.Vendor == "" && r.Type == "" && r.Model == "" && r.Module == "" && !r.GeneralPurpose {
 			return fmt.Errorf("fingerprints: %s: rule %s concludes nothing", where, r.ID)
 		}
 		if r.Type != "" && !validType(r.Type) {
@@ -376,7 +380,9 @@ type vote struct {
 type tally map[string]*vote
 
 func (t tally) add(value string, w float64, ev Evidence) {
-	key := strings.ToLower(value)
+	// "Hi-Flying" (a rule) and "Hi Flying" (the registry name tidied)
+	// are one value.
+	key := strings.ReplaceAll(strings.ToLower(value), "-", " ")
 	v := t[key]
 	if v == nil {
 		v = &vote{value: value}
@@ -459,8 +465,11 @@ func (db *DB) Identify(s *Signals) Identity {
 	// Rules vote into their own vendor tally, merged after the clouds so
 	// evidence lists read registry, description, cloud, rules.
 	ruleVendors := tally{}
+	general := false
 	for i := range db.rules {
-		db.rules[i].apply(s, ruleVendors, types, models, module)
+		if db.rules[i].apply(s, ruleVendors, types, models, module) && db.rules[i].GeneralPurpose {
+			general = true
+		}
 	}
 	// Vendor clouds the device talks to. On a phone, tablet or computer
 	// they are the apps it runs; where the MAC names another brand, the
@@ -488,7 +497,7 @@ func (db *DB) Identify(s *Signals) Identity {
 	var id Identity
 	var typeConflicts []Conflict
 	id.Type, typeConflicts = pick("type", types.claims(), nil)
-	general := IsGeneralPurpose(id.Type.Value)
+	general = IsGeneralPurpose(id.Type.Value) || (general && id.Type.Value == "")
 	for _, c := range cvs {
 		if general {
 			id.Apps = append(id.Apps, Claim{Value: c.name, Confidence: c.w, Evidence: []Evidence{c.ev}})
@@ -516,12 +525,16 @@ func (db *DB) Identify(s *Signals) Identity {
 	}
 	id.Infrastructure = IsInfrastructure(id.Type.Value)
 	id.IsIoT = !IsGeneralPurpose(id.Type.Value) && !id.Infrastructure
+	if general && id.Type.Value == "" && (s.Label == nil || s.Label.Type == "") {
+		id.IsIoT = false
+	}
 	id.Name = displayName(id)
 	return id
 }
 
-// apply adds the rule's conclusions when all its patterns match.
-func (r *Rule) apply(s *Signals, vendors, types, models, module tally) {
+// apply adds the rule's conclusions when all its patterns match, and
+// reports whether they did.
+func (r *Rule) apply(s *Signals, vendors, types, models, module tally) bool {
 	var groups []string
 	var ev []Evidence
 	for _, kind := range r.kinds {
@@ -542,7 +555,7 @@ func (r *Rule) apply(s *Signals, vendors, types, models, module tally) {
 			}
 		}
 		if !hit {
-			return
+			return false
 		}
 	}
 	e := ev[0]
@@ -565,6 +578,7 @@ func (r *Rule) apply(s *Signals, vendors, types, models, module tally) {
 	if m := expand(r.Model, groups); m != "" {
 		models.add(m, r.Weight, e)
 	}
+	return true
 }
 
 // pick takes the best claim; a runner-up that is itself well supported
@@ -622,7 +636,11 @@ func displayName(id Identity) string {
 		parts = append(parts, id.Vendor.Value)
 	}
 	if id.Vendor.Value == "" && id.Type.Value == "" && id.Model.Value == "" && id.Module.Value != "" {
-		return "unknown device with a " + id.Module.Value + " module"
+		article := "a"
+		if strings.ContainsRune("AEIOUaeiou", rune(id.Module.Value[0])) {
+			article = "an"
+		}
+		return "unknown device with " + article + " " + id.Module.Value + " module"
 	}
 	if id.Type.Value != "" {
 		t := id.Type.Value
