@@ -154,12 +154,12 @@ type Rule struct {
 	// GeneralPurpose says the signal marks a phone, tablet or computer
 	// without telling which: the device is then not counted as IoT while
 	// no rule gives it an IoT type.
-	GeneralPurpose bool `yaml:"general_purpose,omitempty"`
-	Weight float64 `yaml:"weight,omitempty"`
-	Note   string  `yaml:"note"`
-	re     map[string]*regexp.Regexp
-	kinds  []string // keys of re, sorted: evidence reads the same every run
-	line   int
+	GeneralPurpose bool    `yaml:"general_purpose,omitempty"`
+	Weight         float64 `yaml:"weight,omitempty"`
+	Note           string  `yaml:"note"`
+	re             map[string]*regexp.Regexp
+	kinds          []string // keys of re, sorted: evidence reads the same every run
+	line           int
 }
 
 // RuleFile is the layout of a device rule file.

@@ -16,7 +16,7 @@ import (
 var (
 	KasaPlug = Host{MAC: MustMAC("50:c7:bf:0a:bc:e0"), IP: net.IPv4(192, 168, 1, 41).To4(), Name: "kasa-plug"}
 	TuyaPlug = Host{MAC: MustMAC("5c:cf:7f:10:20:30"), IP: net.IPv4(192, 168, 1, 42).To4(), Name: "tuya-plug"}
-	VMGuest   = Host{MAC: MustMAC("00:50:56:aa:bb:cc"), IP: net.IPv4(192, 168, 1, 43).To4(), Name: "vm"}
+	VMGuest  = Host{MAC: MustMAC("00:50:56:aa:bb:cc"), IP: net.IPv4(192, 168, 1, 43).To4(), Name: "vm"}
 )
 
 // KasaCoordinates are where the Kasa plug's owner set it.
