@@ -140,6 +140,9 @@ func TestIdentifyUnseenDevices(t *testing.T) {
 		{"UPnP Internet gateway is infrastructure", sig(randMAC, "ssdp_type", "urn:schemas-upnp-org:device:InternetGatewayDevice:1"), "", "router", "", "", false},
 		{"an Apple device that says nothing more is not counted as IoT", sig([6]byte{0xc4, 0x2c, 0x03, 1, 2, 3}, "domain", "devs.tplinkcloud.com"), "Apple", "", "", "", false},
 		{"a HomeKit outlet on an Apple OUI is IoT", sig([6]byte{0xc4, 0x2c, 0x03, 1, 2, 3}, "mdns_service", "_hap._tcp", "mdns_txt", "ci=7"), "Apple", "plug", "", "", true},
+		{"desktop Linux by its dhclient request list", sig(randMAC, "dhcp_params", "1,28,2,3,15,6,119,12,44,47,26,121,42"), "", "computer", "", "", false},
+		{"Apple's DHCP client, nothing else: not counted as IoT", sig(randMAC, "dhcp_params", "1,121,3,6,15,119,252,95,44,46"), "", "", "", "", false},
+		{"an Echo by host name: vendor only, no guessed type", sig(randMAC, "dhcp_hostname", "amazon-c045e10a5"), "Amazon", "", "", "", true},
 		{"Kasa get_sysinfo", sig(randMAC, "kasa_model", "HS220(US)", "kasa_type", "IOT.SMARTPLUGSWITCH"), "TP-Link", "switch", "HS220(US)", "", true},
 	}
 	for _, tc := range tests {
