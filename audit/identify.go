@@ -63,11 +63,13 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 	}
 	for _, x := range o.Local {
 		r := ref(x.File, x.Packet)
-		switch x.Protocol {
-		case "kasa":
+		switch {
+		case x.Query:
+			s.Add("local_app", x.Protocol, r)
+		case x.Protocol == "kasa":
 			s.Add("kasa_model", x.Model, r)
 			s.Add("kasa_type", x.Type, r)
-		case "tuya":
+		case x.Protocol == "tuya":
 			p := x.ProductKey
 			if p == "" {
 				p = "(encrypted)"

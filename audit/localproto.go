@@ -17,14 +17,10 @@ const maxLocal = 64
 // carried: the coordinates and the name its owner gave it, sent to any
 // host on the network that asks.
 func (b *Builder) deviceInfo(e *capture.DeviceInfoEvent) *device {
-	if e.Request {
-		// An app asking (get_sysinfo): nothing about the asker's identity.
-		return nil
-	}
 	d := b.senderDevice(&e.Meta)
 	obs := result.LocalObs{Protocol: e.Protocol, Model: e.Model, Type: e.Type, ProductKey: e.ProductKey, Version: e.Version,
-		Protection: e.Protection, Encrypted: e.Encrypted}
-	key := strings.Join([]string{obs.Protocol, obs.Model, obs.Type, obs.ProductKey, obs.Version, strconv.FormatBool(obs.Encrypted)}, "\x00")
+		Protection: e.Protection, Encrypted: e.Encrypted, Query: e.Request}
+	key := strings.Join([]string{obs.Protocol, obs.Model, obs.Type, obs.ProductKey, obs.Version, strconv.FormatBool(obs.Encrypted), strconv.FormatBool(obs.Query)}, "\x00")
 	if o := d.local[key]; o != nil {
 		o.Count++
 	} else if len(d.local) < maxLocal {
@@ -32,6 +28,11 @@ func (b *Builder) deviceInfo(e *capture.DeviceInfoEvent) *device {
 		d.local[key] = &obs
 	} else {
 		d.over.add(limDeviceLocal)
+	}
+	if e.Request {
+		// An app asking (get_sysinfo): it says what the asker runs, not
+		// what it is.
+		return d
 	}
 	label := fmt.Sprintf("%s, %s", localProtocolName(e.Protocol), e.Protection)
 	pd := func(dataType, value string) {

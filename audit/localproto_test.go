@@ -29,11 +29,18 @@ func TestKasaSysinfoIdentifiesAndFinds(t *testing.T) {
 		Src: ap("192.168.1.20:9999"), Dst: ap("192.168.1.30:50000"), Transport: capture.UDP}
 	b.Event(&capture.DeviceInfoEvent{Meta: meta, Protocol: "kasa", Model: "HS110(US)", Type: "IOT.SMARTPLUGSWITCH",
 		Latitude: 37.3861, Longitude: -122.0839, HasLocation: true, Protection: "XOR autokey obfuscation (key 171), not encryption"})
-	// The app's query is no statement about the asker.
+	// The app's query says what the asker runs, not what it is.
 	q := meta
 	q.Src, q.Dst, q.SrcMAC = ap("192.168.1.30:50000"), ap("255.255.255.255:9999"), router
 	b.Event(&capture.DeviceInfoEvent{Meta: q, Protocol: "kasa", Request: true})
-	d := onlyDevice(t, b)
+	devs := b.Devices()
+	if len(devs) != 2 {
+		t.Fatalf("%d devices, want the plug and the app's host", len(devs))
+	}
+	d, asker := devs[1], devs[0]
+	if asker.ID != router.String() || asker.Identity.Vendor.Value == "TP-Link" || len(asker.Identity.Apps) != 1 || asker.Identity.Apps[0].Value != "TP-Link" {
+		t.Errorf("the Kasa app's host: %s vendor %q apps %+v", asker.ID, asker.Identity.Vendor.Value, asker.Identity.Apps)
+	}
 	id := d.Identity
 	if id.Vendor.Value != "TP-Link" || id.Type.Value != "plug" || id.Model.Value != "HS110(US)" {
 		t.Errorf("identity %q/%q/%q, want TP-Link/plug/HS110(US)", id.Vendor.Value, id.Type.Value, id.Model.Value)

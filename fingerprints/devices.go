@@ -256,7 +256,7 @@ func NewDB(kb *KB, paths ...string) (*DB, error) {
 var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": true, "dhcp_params": true, "mdns_service": true,
 	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
 	"listen_port": true, "ja4": true, "oui": true, "mac_prefix": true, "upnp_manufacturer": true, "upnp_model": true,
-	"kasa_model": true, "kasa_type": true, "tuya_product": true}
+	"kasa_model": true, "kasa_type": true, "tuya_product": true, "local_app": true}
 
 // Load adds the rules of one file, checking them: known signal kinds,
 // regular expressions that compile, known types, unique ids.
@@ -505,6 +505,14 @@ func (db *DB) Identify(s *Signals) Identity {
 		}
 		vendors.add(c.name, c.w, c.ev)
 	}
+	for _, a := range s.ByKind["local_app"] {
+		// A device that sends a vendor's local control queries runs that
+		// vendor's app or software: shown as an app, never its vendor.
+		if name, ok := localApps[a.Value]; ok && !hasApp(id.Apps, name) {
+			id.Apps = append(id.Apps, Claim{Value: name, Confidence: 0.9, Evidence: []Evidence{{Source: "local_app",
+				Detail: fmt.Sprintf("sends %s's local control queries (%s)", name, a.Value), Rule: "local-app:" + a.Value, Ref: a.Ref}}})
+		}
+	}
 	sort.Slice(id.Apps, func(i, j int) bool { return id.Apps[i].Value < id.Apps[j].Value })
 	vendors.merge(ruleVendors)
 	id.Vendor, id.Conflicts = pick("vendor", vendors.claims(), id.Conflicts)
@@ -530,6 +538,19 @@ func (db *DB) Identify(s *Signals) Identity {
 	}
 	id.Name = displayName(id)
 	return id
+}
+
+// localApps names the vendor whose local control protocol a query
+// speaks.
+var localApps = map[string]string{"kasa": "TP-Link", "tuya": "Tuya"}
+
+func hasApp(apps []Claim, name string) bool {
+	for _, a := range apps {
+		if strings.EqualFold(a.Value, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // apply adds the rule's conclusions when all its patterns match, and

@@ -210,6 +210,7 @@ type LocalObs struct {
 	Version    string `json:"version,omitempty"`
 	Protection string `json:"protection,omitempty"` // "XOR autokey obfuscation (key 171), not encryption"
 	Encrypted  bool   `json:"encrypted,omitempty"`  // tattle could not read it
+	Query      bool   `json:"query,omitempty"`      // the device asked (an app's get_sysinfo), it did not answer
 	Count      int    `json:"count"`
 	File       string `json:"file,omitempty"`
 	Packet     uint64 `json:"packet,omitempty"`
