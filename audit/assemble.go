@@ -19,7 +19,7 @@ func (b *Builder) assemble(workers int) []result.Device {
 	devs := make([]*device, 0, len(b.devices))
 	for _, d := range b.devices {
 		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
-			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 {
+			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 && len(d.local) == 0 {
 			// A receiver of DNS answers that never sent anything itself
 			// (a capture cut mid-conversation) is not a device we can say
 			// anything about; its names still served the global table.
@@ -32,13 +32,14 @@ func (b *Builder) assemble(workers int) []result.Device {
 	}
 	// What the builder gathered is let go as the result is made, so
 	// the two are not both held at their largest (a scan's peak memory).
+	gw := b.gw.signals()
 	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
 	par.ForEach(len(devs), workers, func(_, i int) {
 		out[i] = devs[i].result()
 		if b.Know != nil && !devs[i].key.overflow {
 			// The overflow device is many devices: no one identity.
-			b.Know.identify(&out[i], devs[i])
+			b.Know.identify(&out[i], devs[i], gw[devs[i].key.mac])
 		}
 		devs[i] = nil
 	})
@@ -88,6 +89,9 @@ func (d *device) result() result.Device {
 	}
 	for _, k := range sortedKeys(d.upnp) {
 		rd.Observations.UPnP = append(rd.Observations.UPnP, *d.upnp[k])
+	}
+	for _, k := range sortedKeys(d.local) {
+		rd.Observations.Local = append(rd.Observations.Local, *d.local[k])
 	}
 	for _, k := range sortedKeys(d.queries) {
 		rd.Observations.DNSQueries = append(rd.Observations.DNSQueries, *d.queries[k])

@@ -111,6 +111,7 @@ type device struct {
 	pdata   map[string]*pdAgg      // personal data found, by destination+type+form
 	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
 	upnp    map[string]*result.UPnPObs
+	local   map[string]*result.LocalObs
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host) or
@@ -195,6 +196,7 @@ type Builder struct {
 	doneNames *doneTable // names of flows already ended, for their copies
 	hooks     []Hook
 	over      limitCounts
+	gw        gateways
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
 }
@@ -228,6 +230,22 @@ func isLocal(a netip.Addr) bool {
 
 func unicastMAC(m capture.MAC) bool { return !m.IsZero() && m[0]&1 == 0 }
 
+// receiveOnly reports whether an address only ever receives: a multicast
+// or broadcast MAC, a multicast address, the limited broadcast, or, where
+// the link layer gives no MAC to tell by, an IPv4 address ending in .255
+// (the subnet broadcast of the /24 and wider networks homes use). Such an
+// address is a destination, never a device.
+func receiveOnly(mac capture.MAC, a netip.Addr) bool {
+	a = a.Unmap()
+	if !mac.IsZero() && mac[0]&1 != 0 {
+		return true
+	}
+	if a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return true
+	}
+	return mac.IsZero() && a.Is4() && a.As4()[3] == 255
+}
+
 func keyFor(mac capture.MAC, ip netip.Addr) devKey {
 	if unicastMAC(mac) {
 		return devKey{mac: mac}
@@ -258,6 +276,7 @@ func (b *Builder) dev(k devKey) *device {
 			pdata:   map[string]*pdAgg{},
 			listen:  map[string]result.Seen{},
 			upnp:    map[string]*result.UPnPObs{},
+			local:   map[string]*result.LocalObs{},
 		}
 		b.devices[k] = d
 	}
@@ -368,6 +387,7 @@ func (b *Builder) Event(e capture.Event) {
 			k = keyFor(e.SrcMAC, e.Src.Addr())
 		}
 		if isDHCPServerMessage(e) {
+			b.gw.dhcpServer(e)
 			// Offers and acks tell us the client's address, nothing else.
 			if unicastMAC(e.ClientMAC) && e.YourIP.IsValid() && !e.YourIP.IsUnspecified() {
 				dd := b.dev(k)
@@ -479,6 +499,8 @@ func (b *Builder) Event(e capture.Event) {
 		}
 	case *capture.PersonalDataEvent:
 		d = b.personalData(e)
+	case *capture.DeviceInfoEvent:
+		d = b.deviceInfo(e)
 	}
 	if d != nil {
 		for _, h := range b.hooks {
@@ -512,10 +534,16 @@ func (b *Builder) Flow(f *capture.Flow) {
 	peer := server
 	out, in := capture.ToServer, capture.ToClient
 	inbound := false
-	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !server.Addr().IsMulticast() {
+	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
 		devMAC, devSide, peer = f.ServerMAC, server, client
 		out, in = in, out
 		inbound = true
+	} else if receiveOnly(f.ClientMAC, client.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
+		// The flow table took a broadcast or multicast address for the
+		// client (a DHCP server's broadcast offer from port 67): the
+		// device is the side that sent, the group address its peer.
+		devMAC, devSide, peer = f.ServerMAC, server, client
+		out, in = in, out
 	}
 	if !inbound && isLocal(server.Addr()) && unicastMAC(f.ServerMAC) && !server.Addr().IsMulticast() && len(b.devices) < 1<<16 {
 		// A neighbour opened a conversation with a device on the LAN:
@@ -528,6 +556,11 @@ func (b *Builder) Flow(f *capture.Flow) {
 			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
 		}
 	}
+	peerMAC := f.ServerMAC
+	if devMAC == f.ServerMAC {
+		peerMAC = f.ClientMAC
+	}
+	b.gw.internet(peerMAC, peer.Addr(), f.File, f.FirstPkt, &b.over)
 	d := b.dev(keyFor(devMAC, devSide.Addr()))
 	d.seenIP(devSide.Addr(), f.First)
 	d.touch(f.First)

@@ -300,3 +300,71 @@ func TestMergeFindingsSameID(t *testing.T) {
 		t.Fatalf("order changed the result:\n%v\n%v", a, b)
 	}
 }
+
+// TestBroadcastIsNeverADevice: flows whose "client" side the flow table
+// took to be a broadcast or multicast address (a DHCP server's broadcast
+// offer from port 67, a DHCPv6 solicit answered by unicast) belong to the
+// side that sent; the group address is a destination, never a device.
+func TestBroadcastIsNeverADevice(t *testing.T) {
+	bcast := capture.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	v6group := capture.MAC{0x33, 0x33, 0, 1, 0, 2}
+	tests := []struct {
+		name               string
+		client, server     string
+		clientMAC, srvMAC  capture.MAC
+		wantDevice, wantTo string
+	}{
+		{"limited broadcast as client", "255.255.255.255:68", "192.168.1.1:67", bcast, router, router.String(), "255.255.255.255"},
+		{"subnet broadcast, no link layer", "192.168.10.255:25508", "192.168.10.204:25508", capture.MAC{}, capture.MAC{}, "ip:192.168.10.204", "192.168.10.255"},
+		{"IPv6 multicast as client", "[ff02::1:2]:547", "[fe80::201:2ff:fe03:405]:546", v6group, plug, plug.String(), "ff02::1:2"},
+		{"public address broadcasting on the LAN", "98.245.242.69:2190", "255.255.255.255:2190", plug, bcast, plug.String(), "255.255.255.255"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBuilder()
+			f := flow(tc.client, tc.server, 0, 1)
+			f.Key.Transport = capture.UDP
+			f.ClientMAC, f.ServerMAC = tc.clientMAC, tc.srvMAC
+			b.Flow(f)
+			d := onlyDevice(t, b)
+			if d.ID != tc.wantDevice {
+				t.Fatalf("device %s, want %s", d.ID, tc.wantDevice)
+			}
+			if len(d.Destinations) != 1 || d.Destinations[0].IP != tc.wantTo {
+				t.Fatalf("destinations %+v, want %s", d.Destinations, tc.wantTo)
+			}
+		})
+	}
+}
+
+// TestGatewayIsInfrastructure: the MAC that answers DHCP and behind
+// which the internet addresses sit is the gateway: a router, never IoT,
+// whatever else it says.
+func TestGatewayIsInfrastructure(t *testing.T) {
+	b := NewBuilder()
+	b.Know = &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	b.Event(&capture.DHCPEvent{Meta: capture.Meta{File: "home.pcap", Packet: 2, Time: t0, SrcMAC: router, DstMAC: plug,
+		Src: ap("192.168.1.1:67"), Dst: ap("192.168.1.20:68"), Transport: capture.UDP}, MsgType: "OFFER", ClientMAC: plug})
+	b.Flow(flow("192.168.1.20:40000", "52.1.2.3:443", 0, 3))
+	b.Flow(flow("192.168.1.20:40001", "52.1.2.4:443", 0, 5))
+	// The router speaks for itself too (an mDNS announcement).
+	b.Event(&capture.MDNSEvent{Meta: capture.Meta{File: "home.pcap", Packet: 9, Time: t0, SrcMAC: router,
+		Src: ap("192.168.1.1:5353"), Dst: ap("224.0.0.251:5353"), Transport: capture.UDP}, Hostnames: []string{"router.local"}})
+	var gw *result.Device
+	devs := b.Devices()
+	for i := range devs {
+		if devs[i].ID == router.String() {
+			gw = &devs[i]
+		}
+	}
+	if gw == nil {
+		t.Fatalf("no router device in %+v", devs)
+	}
+	id := gw.Identity
+	if id.Type.Value != "router" || !id.Infrastructure || id.IsIoT {
+		t.Fatalf("gateway type %q infrastructure %v iot %v", id.Type.Value, id.Infrastructure, id.IsIoT)
+	}
+	if len(id.Type.Evidence) != 2 || id.Type.Evidence[0].Source != "gateway" {
+		t.Errorf("evidence %+v, want DHCP server and default route", id.Type.Evidence)
+	}
+}

@@ -142,24 +142,36 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 		if a.dataType == "credentials" {
 			kind, sev = KindCredentials, result.SeverityCritical
 		}
-		if isLocalString(a.destIP) && kind != KindCredentials {
+		local := isLocalString(a.destIP)
+		if local && kind != KindCredentials {
 			// On the local network: announced to neighbours, not sent
 			// off-site.
 			sev = result.SeverityInfo
 			if a.dataType == "device name" {
 				continue
 			}
+			if a.dataType == "geolocation" {
+				// The home's coordinates to any host on the network that
+				// asks (a guest's phone, any app): more than an announcement.
+				sev = result.SeverityMedium
+			}
 		}
 		verb := "sends"
 		if a.received {
 			verb = "receives"
 		}
+		msg := fmt.Sprintf("The device %s its %s (%s) to %s over %s without encryption, %d time(s).", verb, a.dataType, a.label, a.dest, a.protocol, a.count)
+		title := fmt.Sprintf("%s in cleartext", dataTitle(a.dataType))
+		if local && !a.received && (a.protocol == "kasa" || a.protocol == "tuya") {
+			msg = fmt.Sprintf("The device sends its %s (%s) to %s, and to any host on the local network that asks, %d time(s).", a.dataType, a.label, a.dest, a.count)
+			title = fmt.Sprintf("%s readable by any host on the network", dataTitle(a.dataType))
+		}
 		f := result.Finding{
 			ID:          FindingID(kind, id, a.dest+"|"+a.dataType+"|"+a.label+"|"+a.value),
 			Kind:        kind,
 			Severity:    sev,
-			Title:       fmt.Sprintf("%s in cleartext", dataTitle(a.dataType)),
-			Message:     fmt.Sprintf("The device %s its %s (%s) to %s over %s without encryption, %d time(s).", verb, a.dataType, a.label, a.dest, a.protocol, a.count),
+			Title:       title,
+			Message:     msg,
 			Destination: a.dest,
 			DataType:    a.dataType,
 			Evidence:    a.evidence,

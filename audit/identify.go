@@ -16,6 +16,9 @@ type Knowledge struct {
 	// ASN, when set, names the network owner of destinations no name
 	// classifies.
 	ASN *fingerprints.ASNDB
+	// Labels are the users' own statements of what devices are, by MAC
+	// (--label, --labels); they win over every signal.
+	Labels map[[6]byte]fingerprints.Label
 }
 
 // signals gathers a device's identity signals for the fingerprinting
@@ -58,6 +61,22 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 		s.Add("upnp_model", model, r)
 		s.Add("ssdp_type", x.DeviceType, r)
 	}
+	for _, x := range o.Local {
+		r := ref(x.File, x.Packet)
+		switch {
+		case x.Query:
+			s.Add("local_app", x.Protocol, r)
+		case x.Protocol == "kasa":
+			s.Add("kasa_model", x.Model, r)
+			s.Add("kasa_type", x.Type, r)
+		case x.Protocol == "tuya":
+			p := x.ProductKey
+			if p == "" {
+				p = "(encrypted)"
+			}
+			s.Add("tuya_product", p, r)
+		}
+	}
 	for _, x := range o.UserAgents {
 		s.Add("user_agent", x.Value, ref(x.File, x.Packet))
 	}
@@ -99,16 +118,24 @@ func claimField(c fingerprints.Claim) result.Field {
 
 // identify fills the device's identity, classifies its destinations and
 // adds the findings that follow from who they are.
-func (k *Knowledge) identify(rd *result.Device, d *device) {
+func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprints.Signal) {
 	if rd.MAC != "" {
 		if org, ok := fingerprints.LookupOUI(d.key.mac); ok {
 			rd.OUIVendor = org
 		}
 	}
-	id := k.Devices.Identify(signals(rd, d))
+	s := signals(rd, d)
+	s.Gateway = gateway
+	if l, ok := k.Labels[d.key.mac]; ok && !d.key.mac.IsZero() {
+		s.Label = &l
+	}
+	id := k.Devices.Identify(s)
 	rd.Identity = result.Identity{
-		Vendor: claimField(id.Vendor), Model: claimField(id.Model), Type: claimField(id.Type),
-		Name: id.Name, IsIoT: id.IsIoT,
+		Vendor: claimField(id.Vendor), Model: claimField(id.Model), Type: claimField(id.Type), Module: claimField(id.Module),
+		Name: id.Name, IsIoT: id.IsIoT, Infrastructure: id.Infrastructure,
+	}
+	for _, a := range id.Apps {
+		rd.Identity.Apps = append(rd.Identity.Apps, claimField(a))
 	}
 	for _, c := range id.Conflicts {
 		rc := result.Conflict{Field: c.Field}

@@ -35,6 +35,8 @@ const (
 	limLearnedNames
 	limKnownForms
 	limLearnedMACs
+	limDeviceLocal
+	limGatewayMACs
 	numLimits
 )
 
@@ -44,6 +46,10 @@ const (
 // into one device, "overflow", so memory stays bounded and nothing is
 // lost from the totals.
 const maxDevices = 1 << 14
+
+// maxGatewayMACs bounds the MACs counted as candidates for the gateway
+// (the MAC most internet addresses sit behind).
+const maxGatewayMACs = 4096
 
 // overflowID is the ID of the device that collects what came from
 // devices past maxDevices.
@@ -74,6 +80,8 @@ var limitInfo = [numLimits]struct {
 	limDNSGlobalTable:        {"dns_global_name_table", 2 * maxTableAddrs, "addresses (with the DNS names any client was given for them)", "forgotten with the oldest generation of the table"},
 	limLearnedNames:          {"learned_device_names", maxLearnedNames, "DHCP host names past the bound", "not looked for in payloads"},
 	limKnownForms:            {"inspect_known_forms", inspect.MaxKnownForms, "encoded forms of known values past the bound", "not looked for in payloads"},
+	limDeviceLocal:           {"device_local_protocols", maxLocal, "vendor local-protocol statements (Kasa, Tuya) of a device past its bound", "dropped"},
+	limGatewayMACs:           {"gateway_candidate_macs", maxGatewayMACs, "MACs internet addresses sit behind, past the bound", "not considered for the gateway"},
 	limLearnedMACs:           {"inspect_learned_macs", inspect.MaxLearnedMACs, "packets from devices whose MAC address was past the bound", "not searched for that MAC address (the MAC-address pattern still applies)"},
 }
 

@@ -234,3 +234,25 @@ type UPnPDescriptionEvent struct {
 	ModelNumber  string
 	SerialNumber string
 }
+
+// DeviceInfoEvent is what a device said about itself in a vendor's local
+// control protocol: a TP-Link Kasa get_sysinfo reply, a Tuya LAN
+// discovery broadcast. The sender is the device.
+type DeviceInfoEvent struct {
+	Meta
+	Protocol string // "kasa", "tuya"
+	// Model and Type as the device states them ("HS110(US)",
+	// "IOT.SMARTPLUGSWITCH"); ProductKey and Version are Tuya's.
+	Model, Type, ProductKey, Version string
+	DeviceID                         string // the vendor's device identifier (Kasa deviceId, Tuya gwId)
+	MAC                              string // the MAC address the message states
+	Alias                            string // the name the owner gave the device
+	Latitude, Longitude              float64
+	HasLocation                      bool
+	// Protection is how the message was protected on the wire: "XOR
+	// autokey obfuscation (key 171)", "AES-128-ECB with Tuya's published
+	// key", "none". Encrypted is set when tattle could not read it.
+	Protection string
+	Encrypted  bool
+	Request    bool // a query (get_sysinfo asked), not a device's answer
+}

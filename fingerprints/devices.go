@@ -49,6 +49,10 @@ func IsGeneralPurpose(t string) bool {
 	return t == TypePhone || t == TypeComputer || t == TypeTablet
 }
 
+// IsInfrastructure reports whether a type is network infrastructure (a
+// router, gateway or access point): never an IoT device.
+func IsInfrastructure(t string) bool { return t == TypeRouter }
+
 // Ref points at the packet a signal came from.
 type Ref struct {
 	File   string
@@ -70,6 +74,19 @@ type Signals struct {
 	HasMAC  bool
 	ByKind  map[string][]Signal
 	Domains []Signal // names the device resolved or sent as SNI/Host
+	// Gateway holds why the audit took the device for the network's
+	// gateway (it answered DHCP, internet addresses sit behind its MAC);
+	// empty when it did not.
+	Gateway []Signal
+	// Label is the user's own statement of what the device is, if any.
+	Label *Label
+}
+
+// Label is what a user says a device is (--label, --labels): it wins over
+// every signal and shows as user evidence.
+type Label struct {
+	Vendor, Type, Model string
+	Source              string // where the label was given: "--label", "labels.txt:3"
 }
 
 // Add records a signal.
@@ -112,9 +129,16 @@ type Conflict struct {
 // Identity is the conclusion about one device.
 type Identity struct {
 	Vendor, Model, Type Claim
-	Conflicts           []Conflict
-	IsIoT               bool
-	Name                string
+	// Module is the maker of the Wi-Fi module or chipset the MAC address
+	// names (Espressif, Hi-Flying...): evidence of the chip, not the brand.
+	Module    Claim
+	Conflicts []Conflict
+	// Apps are the vendors whose clouds a phone, tablet or computer
+	// contacts: the apps it runs, not its maker.
+	Apps           []Claim
+	IsIoT          bool
+	Infrastructure bool
+	Name           string
 }
 
 // Rule is one identification rule of a rule file.
@@ -124,24 +148,68 @@ type Rule struct {
 	Vendor string            `yaml:"vendor,omitempty"`
 	Model  string            `yaml:"model,omitempty"` // may use $1.. from the first match's groups
 	Type   string            `yaml:"type,omitempty"`
-	Weight float64           `yaml:"weight,omitempty"`
-	Note   string            `yaml:"note"`
-	re     map[string]*regexp.Regexp
-	kinds  []string // keys of re, sorted: evidence reads the same every run
-	line   int
+	// Module names the maker of the Wi-Fi module the signal reveals (a
+	// module SDK's default host name): evidence of the chip, not the brand.
+	Module string `yaml:"module,omitempty"`
+	// GeneralPurpose says the signal marks a phone, tablet or computer
+	// without telling which: the device is then not counted as IoT while
+	// no rule gives it an IoT type.
+	GeneralPurpose bool    `yaml:"general_purpose,omitempty"`
+	Weight         float64 `yaml:"weight,omitempty"`
+	Note           string  `yaml:"note"`
+	re             map[string]*regexp.Regexp
+	kinds          []string // keys of re, sorted: evidence reads the same every run
+	line           int
 }
 
 // RuleFile is the layout of a device rule file.
 type RuleFile struct {
 	Version int    `yaml:"version"`
 	Date    string `yaml:"date,omitempty"`
-	Rules   []Rule `yaml:"rules"`
+	// Weights of the built-in signals, by name (see Weights); a later
+	// file overrides an earlier one's.
+	Weights map[string]float64 `yaml:"weights,omitempty"`
+	// Modules are the makers of Wi-Fi modules and chips whose OUI names
+	// the chip, not the product (matched as a prefix of the registry name,
+	// normalised), each with the public fact it rests on.
+	Modules []ModuleMaker `yaml:"modules,omitempty"`
+	Rules   []Rule        `yaml:"rules"`
+}
+
+// ModuleMaker is one entry of a rule file's modules list.
+type ModuleMaker struct {
+	Name string `yaml:"name"`
+	Note string `yaml:"note"`
+}
+
+// Weights are the confidences of the signals that are not rules: the
+// IEEE registry owner of the MAC, the vendor clouds a device contacts,
+// its UPnP description, the gateway signals. They live in the rule data
+// (fingerprints/data/devices.yaml), each with a note of why.
+type Weights struct {
+	OUI             float64 // the MAC block's owner is a brand
+	Module          float64 // the MAC block's owner makes Wi-Fi modules
+	Cloud           float64 // contacts a vendor's IoT cloud
+	CloudOtherBrand float64 // ... when the MAC names another brand
+	UPnP            float64 // the device's own UPnP description
+	Gateway         float64 // the audit took it for the gateway
+}
+
+var weightKeys = map[string]func(*Weights) *float64{
+	"oui":               func(w *Weights) *float64 { return &w.OUI },
+	"oui_module":        func(w *Weights) *float64 { return &w.Module },
+	"cloud":             func(w *Weights) *float64 { return &w.Cloud },
+	"cloud_other_brand": func(w *Weights) *float64 { return &w.CloudOtherBrand },
+	"upnp":              func(w *Weights) *float64 { return &w.UPnP },
+	"gateway":           func(w *Weights) *float64 { return &w.Gateway },
 }
 
 // DB identifies devices.
 type DB struct {
-	rules []Rule
-	kb    *KB
+	rules   []Rule
+	kb      *KB
+	w       Weights
+	modules []string // normalised module makers' names
 }
 
 //go:embed data/devices.yaml
@@ -187,7 +255,8 @@ func NewDB(kb *KB, paths ...string) (*DB, error) {
 
 var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": true, "dhcp_params": true, "mdns_service": true,
 	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
-	"listen_port": true, "ja4": true, "oui": true, "upnp_manufacturer": true, "upnp_model": true}
+	"listen_port": true, "ja4": true, "oui": true, "mac_prefix": true, "upnp_manufacturer": true, "upnp_model": true,
+	"kasa_model": true, "kasa_type": true, "tuya_product": true, "local_app": true}
 
 // Load adds the rules of one file, checking them: known signal kinds,
 // regular expressions that compile, known types, unique ids.
@@ -209,6 +278,22 @@ func (db *DB) Load(r io.Reader, name string) error {
 	if f.Version != 1 {
 		return fmt.Errorf("fingerprints: %s: unsupported rule file version %d", name, f.Version)
 	}
+	for k, v := range f.Weights {
+		ref := weightKeys[k]
+		if ref == nil {
+			return fmt.Errorf("fingerprints: %s: unknown weight %q", name, k)
+		}
+		if v < 0 || v > 1 {
+			return fmt.Errorf("fingerprints: %s: weight %s %v outside 0..1", name, k, v)
+		}
+		*ref(&db.w) = v
+	}
+	for _, m := range f.Modules {
+		if NormalizeName(m.Name) == "" || m.Note == "" {
+			return fmt.Errorf("fingerprints: %s: module maker %q needs a name and a note", name, m.Name)
+		}
+		db.modules = append(db.modules, NormalizeName(m.Name))
+	}
 	lines := ruleLines(&node)
 	ids := map[string]bool{}
 	for _, r := range db.rules {
@@ -227,7 +312,7 @@ func (db *DB) Load(r io.Reader, name string) error {
 		if len(r.Match) == 0 {
 			return fmt.Errorf("fingerprints: %s: rule %s matches nothing", where, r.ID)
 		}
-		if r.Vendor == "" && r.Type == "" && r.Model == "" {
+		if r.Vendor == "" && r.Type == "" && r.Model == "" && r.Module == "" && !r.GeneralPurpose {
 			return fmt.Errorf("fingerprints: %s: rule %s concludes nothing", where, r.ID)
 		}
 		if r.Type != "" && !validType(r.Type) {
@@ -295,15 +380,34 @@ type vote struct {
 type tally map[string]*vote
 
 func (t tally) add(value string, w float64, ev Evidence) {
-	key := strings.ToLower(value)
+	// "Hi-Flying" (a rule) and "Hi Flying" (the registry name tidied)
+	// are one value.
+	key := strings.ReplaceAll(strings.ToLower(value), "-", " ")
 	v := t[key]
 	if v == nil {
 		v = &vote{value: value}
 		t[key] = v
+	} else if len(v.ev) > 0 && v.ev[0].Source == "oui" && ev.Source != "oui" {
+		// A registry name is tidied from capitals ("Vmware"); a rule's
+		// or description's spelling is the brand's own.
+		v.value = value
 	}
 	v.ws = append(v.ws, w)
 	if len(v.ev) < 8 {
 		v.ev = append(v.ev, ev)
+	}
+}
+
+// merge adds another tally's votes to t.
+func (t tally) merge(o tally) {
+	for _, v := range o {
+		for i, w := range v.ws {
+			ev := Evidence{}
+			if i < len(v.ev) {
+				ev = v.ev[i]
+			}
+			t.add(v.value, w, ev)
+		}
 	}
 }
 
@@ -329,25 +433,54 @@ func (t tally) claims() []Claim {
 
 // Identify concludes vendor, model and type from a device's signals.
 func (db *DB) Identify(s *Signals) Identity {
-	vendors, models, types := tally{}, tally{}, tally{}
-	// The registry: who the IEEE assigned the address block to.
+	vendors, models, types, module := tally{}, tally{}, tally{}, tally{}
+	w := db.w
+	// The registry: who the IEEE assigned the address block to. A maker
+	// of Wi-Fi modules names the chip, not the product: that is the
+	// module, never the vendor.
+	brandOUI := ""
 	if s.HasMAC {
+		s.Add("mac_prefix", fmt.Sprintf("%02x:%02x:%02x", s.MAC[0], s.MAC[1], s.MAC[2]), Ref{})
 		if org, ok := LookupOUI(s.MAC); ok {
-			name, w, detail := db.vendorName(org), 0.6, fmt.Sprintf("OUI registered to %q", org)
-			if IsModuleMaker(org) {
-				w, detail = 0.25, detail+" (a maker of Wi-Fi modules: the product's brand may differ)"
+			s.Add("oui", org, Ref{})
+			name, detail := db.vendorName(org), fmt.Sprintf("OUI registered to %q", org)
+			if db.isModuleMaker(org) {
+				module.add(name, w.Module, Evidence{Source: "oui", Detail: detail + " (a maker of Wi-Fi modules and chips: the product's brand may differ)", Rule: "oui-module"})
+			} else {
+				brandOUI = name
+				vendors.add(name, w.OUI, Evidence{Source: "oui", Detail: detail, Rule: "oui"})
 			}
-			vendors.add(name, w, Evidence{Source: "oui", Detail: detail, Rule: "oui"})
 		}
 	}
 	// The device's own UPnP description names its maker and model.
 	for _, m := range s.ByKind["upnp_manufacturer"] {
-		vendors.add(db.vendorName(m.Value), 0.8, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: manufacturer %q", m.Value), Rule: "upnp", Ref: m.Ref})
+		vendors.add(db.vendorName(m.Value), w.UPnP, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: manufacturer %q", m.Value), Rule: "upnp", Ref: m.Ref})
 	}
 	for _, m := range s.ByKind["upnp_model"] {
-		models.add(m.Value, 0.8, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: model %q", m.Value), Rule: "upnp", Ref: m.Ref})
+		models.add(m.Value, w.UPnP, Evidence{Source: "upnp", Detail: fmt.Sprintf("UPnP description: model %q", m.Value), Rule: "upnp", Ref: m.Ref})
 	}
-	// Vendor clouds the device talks to.
+	for _, g := range s.Gateway {
+		types.add(TypeRouter, w.Gateway, Evidence{Source: "gateway", Detail: g.Value, Rule: "gateway", Ref: g.Ref})
+	}
+	// Rules vote into their own vendor tally, merged after the clouds so
+	// evidence lists read registry, description, cloud, rules.
+	ruleVendors := tally{}
+	general := false
+	for i := range db.rules {
+		if db.rules[i].apply(s, ruleVendors, types, models, module) && db.rules[i].GeneralPurpose {
+			general = true
+		}
+	}
+	// Vendor clouds the device talks to. On a phone, tablet or computer
+	// they are the apps it runs; where the MAC names another brand, the
+	// device may be that brand's and merely run the app, so the cloud
+	// weighs less than the registry.
+	type cloudVote struct {
+		name string
+		w    float64
+		ev   Evidence
+	}
+	var cvs []cloudVote
 	clouds := map[string]bool{}
 	for _, d := range s.Domains {
 		m, ok := db.kb.Lookup(d.Value)
@@ -355,63 +488,118 @@ func (db *DB) Identify(s *Signals) Identity {
 			continue
 		}
 		clouds[m.Org] = true
-		vendors.add(m.OrgName, 0.7, Evidence{Source: "cloud", Detail: fmt.Sprintf("contacts %s, %s's IoT cloud", d.Value, m.OrgName), Rule: "cloud:" + m.Rule, Ref: d.Ref})
+		cw := w.Cloud
+		if brandOUI != "" && !strings.EqualFold(brandOUI, m.OrgName) {
+			cw = w.CloudOtherBrand
+		}
+		cvs = append(cvs, cloudVote{m.OrgName, cw, Evidence{Source: "cloud", Detail: fmt.Sprintf("contacts %s, %s's IoT cloud", d.Value, m.OrgName), Rule: "cloud:" + m.Rule, Ref: d.Ref}})
 	}
-	for i := range db.rules {
-		r := &db.rules[i]
-		var groups []string
-		var ev []Evidence
-		ok := true
-		for _, kind := range r.kinds {
-			re := r.re[kind]
-			vals := s.ByKind[kind]
-			if kind == "domain" {
-				vals = s.Domains
-			}
-			hit := false
-			for _, v := range vals {
-				if g := re.FindStringSubmatch(v.Value); g != nil {
-					hit = true
-					if groups == nil && len(g) > 1 {
-						groups = g
-					}
-					ev = append(ev, Evidence{Source: kind, Detail: fmt.Sprintf("%s %q", strings.ReplaceAll(kind, "_", " "), v.Value), Rule: r.ID, Ref: v.Ref})
-					break
+	var id Identity
+	var typeConflicts []Conflict
+	id.Type, typeConflicts = pick("type", types.claims(), nil)
+	general = IsGeneralPurpose(id.Type.Value) || (general && id.Type.Value == "")
+	for _, c := range cvs {
+		if general {
+			id.Apps = append(id.Apps, Claim{Value: c.name, Confidence: c.w, Evidence: []Evidence{c.ev}})
+			continue
+		}
+		vendors.add(c.name, c.w, c.ev)
+	}
+	for _, a := range s.ByKind["local_app"] {
+		// A device that sends a vendor's local control queries runs that
+		// vendor's app or software: shown as an app, never its vendor.
+		if name, ok := localApps[a.Value]; ok && !hasApp(id.Apps, name) {
+			id.Apps = append(id.Apps, Claim{Value: name, Confidence: 0.9, Evidence: []Evidence{{Source: "local_app",
+				Detail: fmt.Sprintf("sends %s's local control queries (%s)", name, a.Value), Rule: "local-app:" + a.Value, Ref: a.Ref}}})
+		}
+	}
+	sort.Slice(id.Apps, func(i, j int) bool { return id.Apps[i].Value < id.Apps[j].Value })
+	vendors.merge(ruleVendors)
+	id.Vendor, id.Conflicts = pick("vendor", vendors.claims(), id.Conflicts)
+	id.Model, id.Conflicts = pick("model", models.claims(), id.Conflicts)
+	id.Conflicts = append(id.Conflicts, typeConflicts...)
+	id.Module, _ = pick("module", module.claims(), nil)
+	if l := s.Label; l != nil {
+		ev := []Evidence{{Source: "user", Detail: "labelled by the user (" + l.Source + ")", Rule: "user-label"}}
+		if l.Vendor != "" {
+			id.Vendor = Claim{Value: l.Vendor, Confidence: 1, Evidence: ev}
+		}
+		if l.Type != "" {
+			id.Type = Claim{Value: l.Type, Confidence: 1, Evidence: ev}
+		}
+		if l.Model != "" {
+			id.Model = Claim{Value: l.Model, Confidence: 1, Evidence: ev}
+		}
+	}
+	id.Infrastructure = IsInfrastructure(id.Type.Value)
+	id.IsIoT = !IsGeneralPurpose(id.Type.Value) && !id.Infrastructure
+	if general && id.Type.Value == "" && (s.Label == nil || s.Label.Type == "") {
+		id.IsIoT = false
+	}
+	id.Name = displayName(id)
+	return id
+}
+
+// localApps names the vendor whose local control protocol a query
+// speaks.
+var localApps = map[string]string{"kasa": "TP-Link", "tuya": "Tuya"}
+
+func hasApp(apps []Claim, name string) bool {
+	for _, a := range apps {
+		if strings.EqualFold(a.Value, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// apply adds the rule's conclusions when all its patterns match, and
+// reports whether they did.
+func (r *Rule) apply(s *Signals, vendors, types, models, module tally) bool {
+	var groups []string
+	var ev []Evidence
+	for _, kind := range r.kinds {
+		re := r.re[kind]
+		vals := s.ByKind[kind]
+		if kind == "domain" {
+			vals = s.Domains
+		}
+		hit := false
+		for _, v := range vals {
+			if g := re.FindStringSubmatch(v.Value); g != nil {
+				hit = true
+				if groups == nil && len(g) > 1 {
+					groups = g
 				}
-			}
-			if !hit {
-				ok = false
+				ev = append(ev, Evidence{Source: kind, Detail: fmt.Sprintf("%s %q", strings.ReplaceAll(kind, "_", " "), v.Value), Rule: r.ID, Ref: v.Ref})
 				break
 			}
 		}
-		if !ok {
-			continue
-		}
-		e := ev[0]
-		if len(ev) > 1 {
-			parts := make([]string, len(ev))
-			for i, x := range ev {
-				parts[i] = x.Detail
-			}
-			e.Detail = strings.Join(parts, " and ")
-		}
-		if r.Vendor != "" {
-			vendors.add(r.Vendor, r.Weight, e)
-		}
-		if r.Type != "" {
-			types.add(r.Type, r.Weight, e)
-		}
-		if m := expand(r.Model, groups); m != "" {
-			models.add(m, r.Weight, e)
+		if !hit {
+			return false
 		}
 	}
-	var id Identity
-	id.Vendor, id.Conflicts = pick("vendor", vendors.claims(), id.Conflicts)
-	id.Model, id.Conflicts = pick("model", models.claims(), id.Conflicts)
-	id.Type, id.Conflicts = pick("type", types.claims(), id.Conflicts)
-	id.IsIoT = id.Type.Value == "" || !IsGeneralPurpose(id.Type.Value)
-	id.Name = displayName(id)
-	return id
+	e := ev[0]
+	if len(ev) > 1 {
+		parts := make([]string, len(ev))
+		for i, x := range ev {
+			parts[i] = x.Detail
+		}
+		e.Detail = strings.Join(parts, " and ")
+	}
+	if r.Vendor != "" {
+		vendors.add(r.Vendor, r.Weight, e)
+	}
+	if r.Type != "" {
+		types.add(r.Type, r.Weight, e)
+	}
+	if r.Module != "" {
+		module.add(r.Module, r.Weight, e)
+	}
+	if m := expand(r.Model, groups); m != "" {
+		models.add(m, r.Weight, e)
+	}
+	return true
 }
 
 // pick takes the best claim; a runner-up that is itself well supported
@@ -467,6 +655,13 @@ func displayName(id Identity) string {
 	var parts []string
 	if id.Vendor.Value != "" {
 		parts = append(parts, id.Vendor.Value)
+	}
+	if id.Vendor.Value == "" && id.Type.Value == "" && id.Model.Value == "" && id.Module.Value != "" {
+		article := "a"
+		if strings.ContainsRune("AEIOUaeiou", rune(id.Module.Value[0])) {
+			article = "an"
+		}
+		return "unknown device with " + article + " " + id.Module.Value + " module"
 	}
 	if id.Type.Value != "" {
 		t := id.Type.Value

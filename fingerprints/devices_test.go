@@ -105,3 +105,53 @@ func BenchmarkIdentify(b *testing.B) {
 		db.Identify(s)
 	}
 }
+
+// TestIdentifyUnseenDevices: signals named in vendors' public naming and
+// in specifications identify devices no test capture holds.
+func TestIdentifyUnseenDevices(t *testing.T) {
+	var (
+		lgMAC     = [6]byte{0x00, 0x1c, 0x62, 1, 2, 3}
+		huaweiMAC = [6]byte{0x00, 0x18, 0x82, 1, 2, 3}
+		tiMAC     = [6]byte{0x00, 0x12, 0x4b, 1, 2, 3}
+		hfMAC     = [6]byte{0xac, 0xcf, 0x23, 1, 2, 3}
+	)
+	db := DefaultDB()
+	tests := []struct {
+		name                       string
+		s                          *Signals
+		vendor, typ, model, module string
+		iot                        bool
+	}{
+		{"an LG phone running the Kasa app keeps its maker", sig(lgMAC, "domain", "devs.tplinkcloud.com"), "LG Electronics", "", "", "", true},
+		{"a Huawei phone: Android, the app's cloud is an app", sig(huaweiMAC, "dhcp_vendor_class", "android-dhcp-12", "domain", "api.io.mi.com"), "Huawei", "phone", "", "", false},
+		{"Tapo camera with a bare model host name and MSFT 5.0", sig(tplinkMAC, "dhcp_hostname", "C200", "dhcp_vendor_class", "MSFT 5.0"), "TP-Link", "camera", "Tapo C200", "", true},
+		{"Tapo bulb", sig(randMAC, "dhcp_hostname", "L530"), "TP-Link", "bulb", "Tapo L530", "", true},
+		{"Schlage lock on a TI chip", sig(tiMAC, "dhcp_hostname", "Schlage", "domain", "api.allegionengage.com"), "Schlage", "lock", "", "Texas Instruments", true},
+		{"miIO camera host name", sig(randMAC, "dhcp_hostname", "chuangmi_camera_ipc019"), "Xiaomi", "camera", "chuangmi.camera.ipc019", "", true},
+		{"SmartThings hub", sig(randMAC, "dhcp_hostname", "hubv3-24fd5b000001"), "Samsung", "hub", "SmartThings Hub", "", true},
+		{"Lockly hub on an Espressif module", sig(espMAC, "dhcp_hostname", "PGH200"), "Lockly", "hub", "PGH200", "Espressif", true},
+		{"D-Link siren: model, no type claimed", sig(randMAC, "dhcp_hostname", "DCH-S220"), "D-Link", "", "DCH-S220", "", true},
+		{"D-Link hub by its TXT model_number", sig(randMAC, "mdns_txt", "model_number=DCH-G020"), "D-Link", "hub", "DCH-G020", "", true},
+		{"HomeKit camera by category over HAP/UDP", sig(randMAC, "mdns_service", "_hap._udp", "mdns_txt", "ci=17"), "", "camera", "", "", true},
+		{"HomeKit air purifier", sig(randMAC, "mdns_service", "_hap._tcp", "mdns_txt", "ci=19"), "", "appliance", "", "", true},
+		{"Hi-Flying module alone: no vendor", sig(hfMAC, "dhcp_hostname", "HF-LPB100"), "", "", "", "Hi-Flying", true},
+		{"VMware VM", sig([6]byte{0x00, 0x50, 0x56, 1, 2, 3}), "VMware", "computer", "virtual machine", "", false},
+		{"QEMU VM (locally administered prefix)", sig([6]byte{0x52, 0x54, 0x00, 1, 2, 3}), "QEMU", "computer", "virtual machine", "", false},
+		{"UPnP Internet gateway is infrastructure", sig(randMAC, "ssdp_type", "urn:schemas-upnp-org:device:InternetGatewayDevice:1"), "", "router", "", "", false},
+		{"an Apple device that says nothing more is not counted as IoT", sig([6]byte{0xc4, 0x2c, 0x03, 1, 2, 3}, "domain", "devs.tplinkcloud.com"), "Apple", "", "", "", false},
+		{"a HomeKit outlet on an Apple OUI is IoT", sig([6]byte{0xc4, 0x2c, 0x03, 1, 2, 3}, "mdns_service", "_hap._tcp", "mdns_txt", "ci=7"), "Apple", "plug", "", "", true},
+		{"desktop Linux by its dhclient request list", sig(randMAC, "dhcp_params", "1,28,2,3,15,6,119,12,44,47,26,121,42"), "", "computer", "", "", false},
+		{"Apple's DHCP client, nothing else: not counted as IoT", sig(randMAC, "dhcp_params", "1,121,3,6,15,119,252,95,44,46"), "", "", "", "", false},
+		{"an Echo by host name: vendor only, no guessed type", sig(randMAC, "dhcp_hostname", "amazon-c045e10a5"), "Amazon", "", "", "", true},
+		{"Kasa get_sysinfo", sig(randMAC, "kasa_model", "HS220(US)", "kasa_type", "IOT.SMARTPLUGSWITCH"), "TP-Link", "switch", "HS220(US)", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := db.Identify(tc.s)
+			if id.Vendor.Value != tc.vendor || id.Type.Value != tc.typ || id.Model.Value != tc.model || id.Module.Value != tc.module || id.IsIoT != tc.iot {
+				t.Fatalf("identity %q/%q/%q module %q iot=%v, want %q/%q/%q module %q iot=%v", id.Vendor.Value, id.Type.Value, id.Model.Value,
+					id.Module.Value, id.IsIoT, tc.vendor, tc.typ, tc.model, tc.module, tc.iot)
+			}
+		})
+	}
+}

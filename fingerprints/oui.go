@@ -84,19 +84,14 @@ func LookupOUI(mac [6]byte) (string, bool) {
 // and laptops, virtual machines, containers).
 func IsLocallyAdministered(mac [6]byte) bool { return mac[0]&0x02 != 0 }
 
-// moduleMakers make Wi-Fi modules and chipsets that other companies
-// build into their products: their OUI names the module, not the product.
-var moduleMakers = []string{"espressif", "hi flying", "hi-flying", "texas instruments", "murata", "azurewave", "realtek",
-	"universal global scientific", "microchip", "hon hai", "liteon", "lite on", "shanghai high flying", "beijing xiaomi electronics",
-	"tuya", "ampak", "gainspan", "silicon labs", "mediatek", "qualcomm", "broadcom", "marvell", "cypress", "infineon", "nordic",
-	"shenzhen bilian", "winner micro", "bouffalo", "beken", "quectel", "u blox", "rda micro"}
-
 // IsModuleMaker reports whether an OUI organisation makes radio modules
-// for other brands.
-func IsModuleMaker(org string) bool {
+// or chips for other brands, by the embedded rule data's modules list.
+func IsModuleMaker(org string) bool { return DefaultDB().isModuleMaker(org) }
+
+func (db *DB) isModuleMaker(org string) bool {
 	n := NormalizeName(org)
-	for _, m := range moduleMakers {
-		if m != "" && strings.HasPrefix(n, NormalizeName(m)) {
+	for _, m := range db.modules {
+		if m != "" && strings.HasPrefix(n, m) {
 			return true
 		}
 	}

@@ -83,6 +83,19 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 				fmt.Fprintf(&b, "- %s: **%s** (%.0f%%)%s\n", f.n, MD(f.v.Value), 100*f.v.Confidence, ev)
 			}
 		}
+		if m := d.Identity.Module; m.Value != "" {
+			fmt.Fprintf(&b, "- module: %s (Wi-Fi module or chip maker, not the brand)\n", MD(m.Value))
+		}
+		if d.Identity.Infrastructure {
+			b.WriteString("- network infrastructure (not an IoT device)\n")
+		}
+		if len(d.Identity.Apps) > 0 {
+			var apps []string
+			for _, a := range d.Identity.Apps {
+				apps = append(apps, MD(a.Value))
+			}
+			fmt.Fprintf(&b, "- runs apps of: %s (contacts their clouds)\n", strings.Join(apps, ", "))
+		}
 		if d.Policy != nil {
 			fmt.Fprintf(&b, "- declaration: %s\n", MD(d.Policy.File))
 		}

@@ -245,6 +245,19 @@ func (t *Terminal) device(b *strings.Builder, p *palette, d *result.Device, refs
 	field("vendor", d.Identity.Vendor)
 	field("type", d.Identity.Type)
 	field("model", d.Identity.Model)
+	if m := d.Identity.Module; m.Value != "" {
+		field("module", result.Field{Value: m.Value + " (Wi-Fi module or chip maker, not the brand)", Confidence: m.Confidence, Evidence: m.Evidence})
+	}
+	if d.Identity.Infrastructure {
+		b.WriteString(p.dim.Render("  network infrastructure (not an IoT device)") + "\n")
+	}
+	if len(d.Identity.Apps) > 0 {
+		var apps []string
+		for _, a := range d.Identity.Apps {
+			apps = append(apps, Term(a.Value))
+		}
+		b.WriteString(fmt.Sprintf("  %-7s %s %s\n", "runs", strings.Join(apps, ", "), p.dim.Render("apps: it contacts these vendors' clouds")))
+	}
 	for _, c := range d.Identity.Conflicts {
 		b.WriteString(t.wrap(p.warn, "  ", "    ", fmt.Sprintf("conflict on %s: %s", c.Field, Term(strings.Join(c.Values, " vs ")))))
 	}

@@ -151,12 +151,23 @@ type AddrSeen struct {
 
 // Identity is what tattle concluded about a device.
 type Identity struct {
-	Vendor    Field      `json:"vendor"`
-	Model     Field      `json:"model"`
-	Type      Field      `json:"type"`           // speaker, camera, tv, plug, hub, sensor, phone, computer, ...
+	Vendor Field `json:"vendor"`
+	Model  Field `json:"model"`
+	Type   Field `json:"type"` // speaker, camera, tv, plug, hub, sensor, phone, computer, ...
+	// Module is the maker of the device's Wi-Fi module or chipset
+	// (Espressif, Hi-Flying, Texas Instruments...) when that is what its
+	// MAC address names: evidence of the chip, not of the brand.
+	Module    Field      `json:"module,omitzero"`
 	Name      string     `json:"name,omitempty"` // human label, e.g. "TP-Link Kasa smart plug HS110"
 	Conflicts []Conflict `json:"conflicts,omitempty"`
-	IsIoT     bool       `json:"is_iot"` // false for phones and computers
+	IsIoT     bool       `json:"is_iot"` // false for phones, computers and network infrastructure
+	// Infrastructure marks the network's own equipment: the gateway the
+	// audit found (DHCP server, the MAC internet addresses sit behind) or
+	// a router by its signals.
+	Infrastructure bool `json:"is_infrastructure,omitempty"`
+	// Apps are the vendors whose IoT clouds a phone, tablet or computer
+	// contacts: the apps it runs, not its maker.
+	Apps []Field `json:"apps,omitempty"`
 }
 
 // Field is one identity claim with its confidence (0..1) and evidence.
@@ -184,6 +195,25 @@ type Observations struct {
 	Hostnames  []Seen    `json:"hostnames,omitempty"` // names the device calls itself (DHCP, mDNS)
 	DNSQueries []Seen    `json:"dns_queries,omitempty"`
 	UPnP       []UPnPObs `json:"upnp,omitempty"` // device descriptions the device served
+	// Local are what the device said about itself in a vendor's local
+	// control protocol (TP-Link Kasa get_sysinfo, Tuya LAN discovery).
+	Local []LocalObs `json:"local_protocols,omitempty"`
+}
+
+// LocalObs is one statement of a device in a vendor's local protocol.
+// Identifiers and names it carried are findings, not kept here.
+type LocalObs struct {
+	Protocol   string `json:"protocol"` // "kasa", "tuya"
+	Model      string `json:"model,omitempty"`
+	Type       string `json:"type,omitempty"`
+	ProductKey string `json:"product_key,omitempty"` // Tuya's product identifier
+	Version    string `json:"version,omitempty"`
+	Protection string `json:"protection,omitempty"` // "XOR autokey obfuscation (key 171), not encryption"
+	Encrypted  bool   `json:"encrypted,omitempty"`  // tattle could not read it
+	Query      bool   `json:"query,omitempty"`      // the device asked (an app's get_sysinfo), it did not answer
+	Count      int    `json:"count"`
+	File       string `json:"file,omitempty"`
+	Packet     uint64 `json:"packet,omitempty"`
 }
 
 // UPnPObs is a UPnP device description a device served.

@@ -23,5 +23,7 @@ func Default() []capture.Dissector {
 		tlsx.NewDTLS(),
 		tlsx.NewGQUIC(),
 		NewHTTP(),
+		NewKasa(),
+		NewTuya(),
 	}
 }

@@ -37,6 +37,9 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if know.Labels, err = labels(&opts.AnalysisOptions); err != nil {
+				return err
+			}
 			src, err := openInputs(opts)
 			if err != nil {
 				return err
@@ -83,6 +86,7 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
 	f.StringVar(&opts.RedactionKey, "redaction-key", "", "key of the pseudonyms that stand for MAC addresses (default: $"+redactionKeyEnv+", else the key kept in the user's configuration directory)")
 	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	addLabelFlags(cmd, &opts.AnalysisOptions)
 	return cmd
 }
 
@@ -107,6 +111,9 @@ func printDevices(io *IOStreams, res *result.Result) {
 		if !d.Identity.IsIoT {
 			kind = "phone/computer"
 		}
+		if d.Identity.Infrastructure {
+			kind = "network infrastructure"
+		}
 		var ips []string
 		for _, ip := range d.IPs {
 			ips = append(ips, ip.IP)
@@ -115,7 +122,7 @@ func printDevices(io *IOStreams, res *result.Result) {
 		for _, f := range []struct {
 			n string
 			v result.Field
-		}{{"vendor", d.Identity.Vendor}, {"type", d.Identity.Type}, {"model", d.Identity.Model}} {
+		}{{"vendor", d.Identity.Vendor}, {"type", d.Identity.Type}, {"model", d.Identity.Model}, {"module", d.Identity.Module}} {
 			if f.v.Value == "" {
 				continue
 			}

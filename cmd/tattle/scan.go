@@ -36,11 +36,15 @@ type ScanOptions struct {
 type AnalysisOptions struct {
 	KnownValues string
 	Rules       []string
-	Knowledge   []string
-	Lists       []string
-	ASNDB       string
-	Policies    []string
-	PolicyFor   []string // MAC=FILE
+	// Labels ("MAC=vendor/type/model") and LabelFiles are the user's own
+	// identifications; they win over every signal.
+	Labels     []string
+	LabelFiles []string
+	Knowledge  []string
+	Lists      []string
+	ASNDB      string
+	Policies   []string
+	PolicyFor  []string // MAC=FILE
 	// IoTOnly hides phones and computers from the report.
 	IoTOnly bool
 	// NoInspect skips payload inspection (personal data in cleartext).
@@ -52,6 +56,7 @@ func addAnalysisFlags(cmd *cobra.Command, a *AnalysisOptions) {
 	f := cmd.Flags()
 	f.StringVar(&a.KnownValues, "known-values", "", "YAML file of values to look for in cleartext (serial numbers, e-mail, SSID, coordinates...)")
 	f.StringArrayVar(&a.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	addLabelFlags(cmd, a)
 	f.StringArrayVar(&a.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
 	f.StringVar(&a.ASNDB, "asn-db", "", "MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) to name the network owner of destinations no name classifies")
 	f.StringArrayVar(&a.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
@@ -76,6 +81,9 @@ type analysis struct {
 func prepare(io *IOStreams, a *AnalysisOptions) (*analysis, error) {
 	know, err := knowledge(a.Rules, a.Knowledge, a.Lists...)
 	if err != nil {
+		return nil, err
+	}
+	if know.Labels, err = labels(a); err != nil {
 		return nil, err
 	}
 	an := &analysis{a: a, io: io, close: func() {}}
@@ -239,6 +247,40 @@ func knowledge(rules, files []string, lists ...string) (*audit.Knowledge, error)
 		}
 	}
 	return &audit.Knowledge{Devices: db, KB: kb}, nil
+}
+
+// addLabelFlags adds --label and --labels.
+func addLabelFlags(cmd *cobra.Command, a *AnalysisOptions) {
+	f := cmd.Flags()
+	f.StringArrayVar(&a.Labels, "label", nil, `say what a device is: MAC=vendor/type/model, any part may be empty ("5c:cf:7f:06:d9:02=Smarter/appliance/iKettle 2.0"); shown as user evidence (repeatable)`)
+	f.StringArrayVar(&a.LabelFiles, "labels", nil, "file of labels, one MAC=vendor/type/model a line, # comments (repeatable)")
+}
+
+// labels reads the user's labels; a MAC labelled twice is a usage error.
+func labels(a *AnalysisOptions) (map[[6]byte]fingerprints.Label, error) {
+	out := map[[6]byte]fingerprints.Label{}
+	for _, p := range a.LabelFiles {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--labels: %w", err))
+		}
+		err = fingerprints.LoadLabels(f, p, out)
+		f.Close()
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--labels: %w", err))
+		}
+	}
+	for _, l := range a.Labels {
+		mac, lab, err := fingerprints.ParseLabel(l, "--label")
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--label: %w", err))
+		}
+		if old, dup := out[mac]; dup {
+			return nil, withCode(ExitUsage, fmt.Errorf("--label %s: already labelled at %s", l, old.Source))
+		}
+		out[mac] = lab
+	}
+	return out, nil
 }
 
 // progress reports read progress on stderr when it is a terminal.

@@ -13,6 +13,7 @@ func Files() map[string]func() ([]byte, error) {
 		"testdata/headers.pcapng":   func() ([]byte, error) { return Generate(HeadersOnly) },
 		"testdata/seqjump.pcapng":   func() ([]byte, error) { return Generate(SeqJump) },
 		"testdata/fartimes.pcapng":  func() ([]byte, error) { return Generate(FarTimes) },
+		"testdata/local.pcapng":     func() ([]byte, error) { return Generate(LocalProtocols) },
 		"testdata/truncated.pcapng": func() ([]byte, error) {
 			b, err := Generate(Home)
 			return Truncate(b), err
