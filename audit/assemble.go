@@ -18,8 +18,7 @@ func (b *Builder) Devices() []result.Device { return b.assemble(0) }
 func (b *Builder) assemble(workers int) []result.Device {
 	devs := make([]*device, 0, len(b.devices))
 	for _, d := range b.devices {
-		if len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
-			len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 && len(d.local) == 0 {
+		if d.empty() {
 			// A receiver of DNS answers that never sent anything itself
 			// (a capture cut mid-conversation) is not a device we can say
 			// anything about; its names still served the global table.
@@ -33,6 +32,9 @@ func (b *Builder) assemble(workers int) []result.Device {
 	// What the builder gathered is let go as the result is made, so
 	// the two are not both held at their largest (a scan's peak memory).
 	gw := b.gw.signals()
+	if b.SeparateFiles {
+		gw = b.gatewaySignals()
+	}
 	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
 	par.ForEach(len(devs), workers, func(_, i int) {
@@ -45,6 +47,13 @@ func (b *Builder) assemble(workers int) []result.Device {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// empty reports whether the device did nothing a result shows: it sent
+// nothing, only received DNS answers or had ports opened by neighbours.
+func (d *device) empty() bool {
+	return len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
+		len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 && len(d.local) == 0
 }
 
 func (d *device) result() result.Device {
@@ -93,6 +102,9 @@ func (d *device) result() result.Device {
 	for _, k := range sortedKeys(d.local) {
 		rd.Observations.Local = append(rd.Observations.Local, *d.local[k])
 	}
+	for _, k := range sortedKeys(d.listen) {
+		rd.Observations.Listening = append(rd.Observations.Listening, d.listen[k])
+	}
 	for _, k := range sortedKeys(d.queries) {
 		rd.Observations.DNSQueries = append(rd.Observations.DNSQueries, *d.queries[k])
 	}
@@ -138,6 +150,7 @@ func (a *destAgg) result() result.Destination {
 		Last:           a.last,
 		File:           a.file,
 		Packet:         a.packet,
+		UID:            a.uid,
 		TLS:            a.tls,
 		CleartextBytes: a.cleartext,
 		Entropy:        a.entropy,

@@ -56,6 +56,7 @@ type destAgg struct {
 	last      time.Time
 	file      string
 	packet    uint64
+	uid       string // Zeek's uid of the first flow (scans of Zeek logs)
 	tls       *result.TLSInfo
 	cleartext uint64
 	inbound   bool
@@ -112,6 +113,10 @@ type device struct {
 	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
 	upnp    map[string]*result.UPnPObs
 	local   map[string]*result.LocalObs
+	// With SeparateFiles: whether the device did something a result
+	// shows in the current file, and the listening ports the file added.
+	active    bool
+	newListen []string
 }
 
 // flowName is the name a client gave a server in a flow (SNI, Host) or
@@ -199,6 +204,55 @@ type Builder struct {
 	gw        gateways
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
+	// SeparateFiles makes each input file its own capture: DNS answers
+	// and the names flows were given in one file name nothing in the
+	// next (the scanner ends each file's flows at its end).
+	SeparateFiles bool
+	file          string
+	gwFiles       map[capture.MAC][]fingerprints.Signal // gateway signals of the files before this one
+}
+
+// gatewaySignals are the gateway signals of the file being read, after
+// those of the files before it (with SeparateFiles, one of each kind per
+// MAC, as Merge keeps them).
+func (b *Builder) gatewaySignals() map[capture.MAC][]fingerprints.Signal {
+	out := map[capture.MAC][]fingerprints.Signal{}
+	for mac, sigs := range b.gwFiles {
+		out[mac] = sigs
+	}
+	for mac, sigs := range b.gw.signals() {
+		if d := b.devices[devKey{mac: mac}]; d == nil || !d.active {
+			continue // not in this file's own result: its signals neither
+		}
+		out[mac] = addGatewaySignals(out[mac], sigs...)
+	}
+	return out
+}
+
+// newFile forgets what named flows when the input file changes.
+func (b *Builder) newFile(file string) {
+	if file == b.file {
+		return
+	}
+	b.file = file
+	b.global, b.flowNames = newNameTable(&b.over, true), make(map[capture.FlowKey]flowName)
+	b.gwFiles = b.gatewaySignals()
+	b.gw = gateways{}
+	for k, d := range b.devices {
+		if !d.active {
+			// The file's own result leaves out a device that did
+			// nothing in it (see Devices), and so its listening ports.
+			for _, p := range d.newListen {
+				delete(d.listen, p)
+			}
+		}
+		if d.empty() {
+			delete(b.devices, k)
+			continue
+		}
+		d.names = newNameTable(&b.over, false)
+		d.active, d.newListen = false, nil
+	}
 }
 
 // Hook lets later stages (payload inspection, say) see every event and flow
@@ -338,6 +392,9 @@ func (b *Builder) senderDevice(m *capture.Meta) *device {
 
 // Event implements capture.Sink.
 func (b *Builder) Event(e capture.Event) {
+	if b.SeparateFiles {
+		b.newFile(e.EventMeta().File)
+	}
 	var d *device
 	switch e := e.(type) {
 	case *capture.DNSEvent:
@@ -443,7 +500,10 @@ func (b *Builder) Event(e capture.Event) {
 		if key == "" {
 			key = e.JA3
 		}
-		if o := d.tls[key]; o != nil {
+		if key == "" {
+			// No fingerprint (a TLS client known from a log line only):
+			// the SNI still names the flow below.
+		} else if o := d.tls[key]; o != nil {
 			o.Count++
 			if e.Hello.SNI != "" && len(o.SNIs) < 50 && !contains(o.SNIs, e.Hello.SNI) {
 				o.SNIs = append(o.SNIs, e.Hello.SNI)
@@ -502,11 +562,34 @@ func (b *Builder) Event(e capture.Event) {
 	case *capture.DeviceInfoEvent:
 		d = b.deviceInfo(e)
 	}
+	if d != nil && b.SeparateFiles && shows(e) {
+		d.active = true
+	}
 	if d != nil {
 		for _, h := range b.hooks {
 			h.Event(d.key.String(), e)
 		}
 	}
+}
+
+// shows reports whether an event adds to what a device's result shows
+// (see device.empty): what a device sent, not only what it received.
+func shows(e capture.Event) bool {
+	switch e := e.(type) {
+	case *capture.DNSEvent:
+		return !e.Response && e.Proto == "dns" && len(e.Questions) > 0
+	case *capture.MDNSEvent:
+		return len(e.Hostnames) > 0 || len(e.Services) > 0
+	case *capture.HTTPEvent:
+		return e.UserAgent != ""
+	case *capture.ServerNameEvent:
+		return e.UserAgent != ""
+	case *capture.TLSEvent:
+		return e.JA4 != "" || e.JA3 != "" || e.Hello.UserAgent != ""
+	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent:
+		return true
+	}
+	return false
 }
 
 func isDHCPServerMessage(e *capture.DHCPEvent) bool {
@@ -519,6 +602,9 @@ func isDHCPServerMessage(e *capture.DHCPEvent) bool {
 
 // Flow implements capture.Sink.
 func (b *Builder) Flow(f *capture.Flow) {
+	if b.SeparateFiles {
+		b.newFile(f.File)
+	}
 	fn, named := b.flowNames[f.Key]
 	if named {
 		delete(b.flowNames, f.Key)
@@ -554,6 +640,9 @@ func (b *Builder) Flow(f *capture.Flow) {
 			sd.over.add(limDeviceListen)
 		} else if !ok {
 			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
+			if b.SeparateFiles {
+				sd.newListen = append(sd.newListen, port)
+			}
 		}
 	}
 	peerMAC := f.ServerMAC
@@ -562,6 +651,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 	}
 	b.gw.internet(peerMAC, peer.Addr(), f.File, f.FirstPkt, &b.over)
 	d := b.dev(keyFor(devMAC, devSide.Addr()))
+	d.active = true
 	d.seenIP(devSide.Addr(), f.First)
 	d.touch(f.First)
 	d.touch(f.Last)
@@ -619,7 +709,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 		}
 		a = d.dests[dk]
 		if a == nil {
-			a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, inbound: inbound}
+			a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, uid: f.UID, inbound: inbound}
 			d.dests[dk] = a
 		}
 	}
@@ -635,7 +725,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 	a.bytesOut += f.Bytes[out]
 	a.bytesIn += f.Bytes[in]
 	if f.First.Before(a.first) {
-		a.first, a.file, a.packet = f.First, f.File, f.FirstPkt
+		a.first, a.file, a.packet, a.uid = f.First, f.File, f.FirstPkt, f.UID
 	}
 	if f.Last.After(a.last) {
 		a.last = f.Last
@@ -656,7 +746,9 @@ func (b *Builder) Flow(f *capture.Flow) {
 		}
 		if a.tls.Version == "" {
 			a.tls.Version = TLSVersionName(fn.server.Version)
-			a.tls.Cipher = fmt.Sprintf("0x%04x", fn.server.Cipher)
+			if fn.server.Cipher != 0 { // 0: not known (a log gave a name tattle has no number for)
+				a.tls.Cipher = fmt.Sprintf("0x%04x", fn.server.Cipher)
+			}
 		}
 		if fn.server.HasCert && a.cert == nil {
 			a.cert = fn.server

@@ -3,6 +3,8 @@ package audit
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
@@ -81,4 +83,19 @@ func (g *gateways) signals() map[capture.MAC][]fingerprints.Signal {
 		out[best] = append(out[best], fingerprints.Signal{Value: fmt.Sprintf("%d internet addresses are reached through its MAC (the default route)", n), Ref: g.behind[best].ref})
 	}
 	return out
+}
+
+// gatewayKind is what a gateway signal says without its count, so the
+// signals of several files (merged results, SeparateFiles) are kept one
+// of each kind, the first file's.
+func gatewayKind(v string) string { return strings.TrimLeft(v, "0123456789") }
+
+// addGatewaySignals adds to into the signals of from whose kind it lacks.
+func addGatewaySignals(into []fingerprints.Signal, from ...fingerprints.Signal) []fingerprints.Signal {
+	for _, sig := range from {
+		if !slices.ContainsFunc(into, func(g fingerprints.Signal) bool { return gatewayKind(g.Value) == gatewayKind(sig.Value) }) {
+			into = append(into, sig)
+		}
+	}
+	return into
 }

@@ -83,8 +83,7 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 	for _, x := range o.JA4 {
 		s.Add("ja4", x.JA4, ref(x.File, x.Packet))
 	}
-	for _, k := range sortedKeys(d.listen) {
-		x := d.listen[k]
+	for _, x := range o.Listening {
 		s.Add("listen_port", x.Value, ref(x.File, x.Packet))
 	}
 	seen := map[string]bool{}

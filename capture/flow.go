@@ -25,7 +25,8 @@ type Flow struct {
 	ClientMAC  MAC
 	ServerMAC  MAC
 	File       string // file of the first packet
-	FirstPkt   uint64 // packet number of the first packet
+	FirstPkt   uint64 // packet number of the first packet (the line, for a Zeek conn.log record)
+	UID        string // Zeek's uid, for a flow read from Zeek logs
 	First      time.Time
 	Last       time.Time
 	Packets    [2]uint64

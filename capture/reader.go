@@ -508,3 +508,17 @@ func damage(c *countReader, info *InputInfo, off int64, what string, err error) 
 
 // binaryOrders are the two byte orders a capture may be written in.
 var binaryOrders = [2]binary.ByteOrder{binary.LittleEndian, binary.BigEndian}
+
+// Split returns one source per input not yet read, in order, each
+// reading that input alone (a file found in a directory keeps being
+// skipped with a warning when it is not a capture). The source itself is
+// left with nothing to read. Scanning the parts apart is how inputs are
+// scanned in parallel (see audit.ScanEach).
+func (s *FileSource) Split() []*FileSource {
+	out := make([]*FileSource, 0, len(s.queue))
+	for _, p := range s.queue {
+		out = append(out, &FileSource{queue: []pending{p}})
+	}
+	s.queue = nil
+	return out
+}

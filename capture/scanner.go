@@ -23,6 +23,11 @@ type Options struct {
 	// MaxFlows bounds the flow table. When it is full, the least recently
 	// active flows are handed to the sink early. Zero means 1<<20.
 	MaxFlows int
+	// SeparateFiles makes each input file its own capture: when the
+	// packets' file changes, every flow of the last one ends there (and
+	// reaches the sink before any packet of the next), and the clock and
+	// fragment tables start afresh.
+	SeparateFiles bool
 }
 
 // Stats counts what a Scanner did.
@@ -75,6 +80,7 @@ type Scanner struct {
 	// retired holds, oldest first, groups of flows out of the table
 	// that have not reached the sink yet (see retire).
 	retired []retiredGroup
+	file    string // the file of the last packet, with SeparateFiles
 }
 
 // retiredGroup is the flows one sweep (or eviction, or Flush) ended.
@@ -151,6 +157,10 @@ func (s *Scanner) Run(src Source) error {
 
 // Packet processes one raw packet.
 func (s *Scanner) Packet(raw *RawPacket) {
+	if s.opts.SeparateFiles && raw.Source != s.file {
+		s.endFile()
+		s.file = raw.Source
+	}
 	s.stats.Packets++
 	if len(s.retired) > 0 && s.stats.Packets-s.retired[0].at >= releaseLag {
 		s.releaseRetired(releaseLag)
@@ -546,6 +556,19 @@ func (s *Scanner) flowEnd(name string, fe FlowEnder, f *Flow, state any) {
 		}
 	}()
 	fe.FlowEnd(f, state, s.emit)
+}
+
+// endFile ends every flow of the file read so far and hands it to the
+// sink, as Flush does, with the syncers kept running for the next file.
+func (s *Scanner) endFile() {
+	ids := make([]idFlow, 0, len(s.flows))
+	for id, f := range s.flows {
+		ids = append(ids, idFlow{id, f})
+	}
+	s.retire(ids)
+	s.releaseRetired(0)
+	s.now, s.lastSweep = time.Time{}, time.Time{}
+	s.dec = newDecoder()
 }
 
 // Flush hands every flow to the sink, those already retired first, then

@@ -411,3 +411,37 @@ func TestNthTime(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerSeparateFiles: with SeparateFiles a flow does not go on
+// from one file into the next, and the first file's flows reach the sink
+// before anything of the second.
+func TestScannerSeparateFiles(t *testing.T) {
+	specs := []pktSpec{
+		{src: "192.168.1.20", dst: "192.168.1.1", sport: 51000, dport: 53, payload: "q"},
+		{src: "192.168.1.20", dst: "192.168.1.1", sport: 51000, dport: 53, payload: "q", at: time.Second},
+	}
+	for _, separate := range []bool{false, true} {
+		src := source(t, specs...)
+		src.pkts[1].Source = "u.pcap"
+		sink := &recSink{}
+		sc := NewScanner(sink, Options{SeparateFiles: separate})
+		sc.Packet(&src.pkts[0])
+		handedOn := len(sink.flows)
+		sc.Packet(&src.pkts[1])
+		atSecond := len(sink.flows)
+		sc.Flush()
+		want := 1
+		if separate && atSecond != 1 {
+			t.Errorf("the first file's flow was not handed on when the second began (%d flows)", atSecond)
+		}
+		if separate {
+			want = 2
+			if handedOn != 0 || sink.flows[0].File != "t.pcap" || sink.flows[1].File != "u.pcap" || sink.flows[0].Packets[0] != 1 {
+				t.Errorf("separate files: flows %+v", sink.flows)
+			}
+		}
+		if len(sink.flows) != want {
+			t.Errorf("SeparateFiles=%v: %d flows, want %d", separate, len(sink.flows), want)
+		}
+	}
+}

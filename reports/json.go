@@ -69,6 +69,11 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 			return err
 		}
 	}
+	if len(r.NotChecked) > 0 {
+		if err := field("not_checked", r.NotChecked, false); err != nil {
+			return err
+		}
+	}
 	if err := field("redacted", r.Redacted, r.RedactionKey == ""); err != nil {
 		return err
 	}
@@ -82,8 +87,10 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 }
 
 // NDJSON writes one JSON object per line, each with a "type": "input",
-// "device" (without its destinations and findings), "destination",
-// "finding" and a closing "summary", for pipelines (jq, log shippers).
+// "device" (without its destinations and findings), "destination", after
+// each destination one "flow" (the (device, destination) aggregate, flat:
+// see FlowRow), "finding" and a closing "summary", for pipelines (jq, log
+// shippers, DuckDB's read_json).
 type NDJSON struct{}
 
 func (NDJSON) Render(w io.Writer, r *result.Result) error {
@@ -115,8 +122,12 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 		if err := emit("device", dd, nil); err != nil {
 			return err
 		}
-		for _, dst := range d.Destinations {
+		for i := range d.Destinations {
+			dst := &d.Destinations[i]
 			if err := emit("destination", dst, map[string]any{"device": d.ID}); err != nil {
+				return err
+			}
+			if err := emit("flow", flowRow(&d, dst), nil); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,11 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 	}
 	b.WriteString("\n\n")
 	for _, in := range r.Inputs {
-		fmt.Fprintf(&b, "- input `%s`: %s, %d packets", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(in.Format), in.Packets)
+		if in.Log != "" {
+			fmt.Fprintf(&b, "- input `%s`: %s %s log, %d records", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(in.Format), MD(in.Log), in.Records)
+		} else {
+			fmt.Fprintf(&b, "- input `%s`: %s, %d packets", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(in.Format), in.Packets)
+		}
 		if in.Error != "" {
 			fmt.Fprintf(&b, " (damaged: %s)", MD(in.Error))
 		}

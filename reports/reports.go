@@ -1,5 +1,5 @@
 // Package reports renders a result.Result for people and for machines:
-// terminal, JSON, NDJSON, SARIF, HTML and Markdown. One Reporter per
+// terminal, JSON, NDJSON, SARIF, HTML, Markdown and Apache Parquet. One Reporter per
 // format, one file each; they import only the result model. Every string
 // that came from a capture is escaped for its output.
 package reports
@@ -30,7 +30,7 @@ type Reporter interface {
 }
 
 // Formats lists the format names New accepts.
-var Formats = []string{"terminal", "json", "ndjson", "sarif", "html", "markdown"}
+var Formats = []string{"terminal", "json", "ndjson", "sarif", "html", "markdown", "parquet"}
 
 // New returns the reporter for a format.
 func New(format string, opts Options) (Reporter, error) {
@@ -50,6 +50,8 @@ func New(format string, opts Options) (Reporter, error) {
 		return HTML{}, nil
 	case "markdown", "md":
 		return Markdown{}, nil
+	case "parquet":
+		return Parquet{}, nil
 	}
 	return nil, fmt.Errorf("reports: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

@@ -33,9 +33,13 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%d IoT, %d phones/computers)\n", p.title.Render("tattle"),
 		r.Stats.Packets, r.Stats.Flows, len(r.Devices), iot, len(r.Devices)-iot)
 	for i, in := range r.Inputs {
-		line := fmt.Sprintf("  %s: %s, %d packets", Term(in.Name), in.Format, in.Packets)
+		prefix := "  "
 		if len(r.Inputs) > 1 {
-			line = fmt.Sprintf("  [%d] %s: %s, %d packets", i+1, Term(in.Name), in.Format, in.Packets)
+			prefix = fmt.Sprintf("  [%d] ", i+1)
+		}
+		line := fmt.Sprintf("%s%s: %s, %d packets", prefix, Term(in.Name), in.Format, in.Packets)
+		if in.Log != "" {
+			line = fmt.Sprintf("%s%s: %s %s log, %d records", prefix, Term(in.Name), in.Format, Term(in.Log), in.Records)
 		}
 		if in.Error != "" {
 			line += " " + p.warn.Render("(damaged: "+Term(in.Error)+")")

@@ -323,5 +323,5 @@ func (d *Destination) NameEvidence() Evidence {
 			return Evidence{Source: "dns", File: dns.File, Packet: dns.Packet, Time: d.First, Detail: "DNS answer naming " + d.IP + " " + d.Name + "; traffic to " + addr}
 		}
 	}
-	return Evidence{Source: "flow", File: d.File, Packet: d.Packet, Time: d.First, Detail: "first packet to " + addr}
+	return Evidence{Source: "flow", File: d.File, Packet: d.Packet, UID: d.UID, Time: d.First, Detail: "first packet to " + addr}
 }

@@ -27,6 +27,9 @@ type Result struct {
 	// Baseline is set when the result shows only what is new against an
 	// earlier one (--baseline, tattle diff).
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
+	// NotChecked names the checks the inputs carried no facts for (a
+	// scan of Zeek logs has no payloads to inspect, say).
+	NotChecked []string `json:"not_checked,omitempty"`
 	// Redacted is true when personal data was replaced by placeholders.
 	Redacted bool `json:"redacted"`
 	// RedactionKey names the key that made the redacted result's
@@ -56,7 +59,7 @@ type Tool struct {
 // Input is one capture file (or stream) that was read.
 type Input struct {
 	Name      string    `json:"name"`
-	Format    string    `json:"format"`                // "pcap", "pcapng"
+	Format    string    `json:"format"`                // "pcap", "pcapng", "zeek-tsv", "zeek-json"
 	Compress  string    `json:"compression,omitempty"` // "gzip", "zstd"
 	LinkTypes []string  `json:"link_types,omitempty"`
 	Packets   uint64    `json:"packets"`
@@ -65,6 +68,10 @@ type Input struct {
 	Last      time.Time `json:"last,omitzero"`
 	Truncated bool      `json:"truncated,omitempty"`
 	Error     string    `json:"error,omitempty"`
+	// Log and Records describe a Zeek log: its kind ("conn", "dns"...)
+	// and the records read ("zeek-tsv" and "zeek-json" formats).
+	Log     string `json:"log,omitempty"`
+	Records uint64 `json:"records,omitempty"`
 }
 
 // Stats counts what the pipeline did.
@@ -119,6 +126,7 @@ type Evidence struct {
 	Packet uint64    `json:"packet,omitempty"`
 	Time   time.Time `json:"time,omitzero"`
 	Rule   string    `json:"rule,omitempty"` // id of the rule that matched
+	UID    string    `json:"uid,omitempty"`  // Zeek's uid of the connection, for evidence from Zeek logs
 }
 
 // Device is one device on the network, keyed by MAC (or by IP when the
@@ -198,6 +206,9 @@ type Observations struct {
 	// Local are what the device said about itself in a vendor's local
 	// control protocol (TP-Link Kasa get_sysinfo, Tuya LAN discovery).
 	Local []LocalObs `json:"local_protocols,omitempty"`
+	// Listening are the ports neighbours opened conversations to on the
+	// device ("tcp/9999"), with the first flow that showed each.
+	Listening []Seen `json:"listening,omitempty"`
 }
 
 // LocalObs is one statement of a device in a vendor's local protocol.
@@ -306,7 +317,8 @@ type Destination struct {
 	First      time.Time  `json:"first"`
 	Last       time.Time  `json:"last"`
 	File       string     `json:"file,omitempty"`   // first packet's file
-	Packet     uint64     `json:"packet,omitempty"` // first packet's number
+	Packet     uint64     `json:"packet,omitempty"` // first packet's number (a Zeek log's line)
+	UID        string     `json:"uid,omitempty"`    // Zeek's uid of the first flow, when read from Zeek logs
 	TLS        *TLSInfo   `json:"tls,omitempty"`
 
 	// Classification (destination knowledge). Organization is the owner:

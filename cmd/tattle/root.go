@@ -73,7 +73,7 @@ It makes no network connection of its own.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(ExitUsage, err)
 	})
-	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io))
+	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newMergeCmd(io), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

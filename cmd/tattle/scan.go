@@ -27,6 +27,9 @@ type ScanOptions struct {
 	IO    *IOStreams
 	Paths []string
 	Demo  bool
+	// Jobs, when set, scans each file as its own capture, Jobs at a time,
+	// and merges the results (see audit.ScanEach).
+	Jobs int
 	OutputOptions
 	AnalysisOptions
 }
@@ -176,6 +179,9 @@ standard input, and reports each device with its identity and destinations.
 			if err := checkOutputFlags(opts.Format, opts.FailOn); err != nil {
 				return err
 			}
+			if opts.Jobs < 0 {
+				return usageErrorf("--jobs: want a positive number of parallel scans, got %d", opts.Jobs)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -184,6 +190,7 @@ standard input, and reports each device with its identity and destinations.
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Demo, "demo", false, "scan the built-in demo capture of a small smart home")
+	f.IntVar(&opts.Jobs, "jobs", 0, "scan the files in parallel, this many at a time, each as its own capture, and merge the results (the same result for any number)")
 	addOutputFlags(cmd, &opts.OutputOptions)
 	addAnalysisFlags(cmd, &opts.AnalysisOptions)
 	return cmd
@@ -317,21 +324,9 @@ func runScan(opts *ScanOptions) error {
 		return err
 	}
 	defer an.close()
-	src, err := openInputs(opts)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	cfg := an.cfg
-	if opts.IO.ErrTTY {
-		cfg.Hooks = append(cfg.Hooks, &progress{io: opts.IO, src: src})
-	}
-	res, scanErr := audit.Scan(src, cfg)
-	if opts.IO.ErrTTY {
-		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
-	}
-	if res == nil || (scanErr != nil && res.Stats.Packets == 0 && !anyCapture(res)) {
-		return withCode(ExitInput, scanErr)
+	res, scanErr := scanInputs(opts, an.cfg)
+	if res == nil {
+		return scanErr
 	}
 	code, err := emit(opts.IO, res, an.finish(res, opts.OutputOptions))
 	if err != nil {
@@ -358,6 +353,33 @@ func anyCapture(res *result.Result) bool {
 	return false
 }
 
+// scanInputs scans the captures (or Zeek logs) of opts. A nil result
+// comes with the error to exit with.
+func scanInputs(opts *ScanOptions, cfg audit.Config) (*result.Result, error) {
+	if !opts.Demo && isZeekInput(opts.Paths) {
+		return scanZeek(opts, cfg)
+	}
+	src, err := openInputs(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	if opts.Jobs > 0 {
+		return scanJobs(src, cfg, opts.Jobs)
+	}
+	if opts.IO.ErrTTY {
+		cfg.Hooks = append(cfg.Hooks, &progress{io: opts.IO, src: src})
+	}
+	res, scanErr := audit.Scan(src, cfg)
+	if opts.IO.ErrTTY {
+		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
+	}
+	if res == nil || (scanErr != nil && res.Stats.Packets == 0 && !anyCapture(res)) {
+		return nil, withCode(ExitInput, scanErr)
+	}
+	return res, scanErr
+}
+
 // emit writes the report and decides the CI exit code: 1 when a finding
 // (a new one, with a baseline) is at or above failOn, or with a baseline
 // when a score dropped.
@@ -367,6 +389,9 @@ func anyCapture(res *result.Result) bool {
 // wherever they appear. A baseline is compared in the same state as the
 // result: when either is redacted, both are, with the same key.
 func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error) {
+	if out.Format == "parquet" && out.Output == "" && io.OutTTY {
+		return ExitUsage, usageErrorf("-f parquet writes a binary file: give -o FILE (or redirect standard output)")
+	}
 	var prev *result.Result
 	if out.Baseline != "" {
 		var err error
