@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -33,16 +34,10 @@ const (
 	KindEncryption   = result.KindEncryptionContradicted
 )
 
-func norm(s string) string {
-	s = strings.ToLower(s)
-	s = strings.Map(func(r rune) rune {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return ' '
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+// norm is the knowledge base's name normaliser (lower case, punctuation
+// and legal suffixes such as "LLC" dropped), so a declared organisation
+// and an observed one compare as the knowledge base compares them.
+func norm(s string) string { return fingerprints.NormalizeName(s) }
 
 // sameOrg compares a declared organisation name with an observed one:
 // equal after normalising, or one the start of the other ("Google" and

@@ -367,3 +367,22 @@ func TestCategoryPerService(t *testing.T) {
 		}
 	}
 }
+
+// TestSameOrgAsKnowledgeBase: a declared organisation compares with an
+// observed one as the knowledge base normalises names (legal suffixes
+// dropped), so "Tapad LLC" in a declaration is the "Tapad, Inc." the
+// registry names.
+func TestSameOrgAsKnowledgeBase(t *testing.T) {
+	for _, tc := range []struct {
+		declared, observed string
+		want               bool
+	}{
+		{"Tapad LLC", "Tapad, Inc.", true},
+		{"Google", "Google LLC", true},
+		{"Comscore", "Tapad", false},
+	} {
+		if got := sameOrg(tc.declared, tc.observed); got != tc.want {
+			t.Errorf("sameOrg(%q, %q) = %v, want %v", tc.declared, tc.observed, got, tc.want)
+		}
+	}
+}
