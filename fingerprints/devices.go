@@ -620,8 +620,11 @@ func pick(field string, cs []Claim, conflicts []Conflict) (Claim, []Conflict) {
 	return cs[0], conflicts
 }
 
+// groupRef is a rule template's reference to a match group ($1).
+var groupRef = regexp.MustCompile(`\$(\d)`)
+
 func expand(tmpl string, groups []string) string {
-	out := regexp.MustCompile(`\$(\d)`).ReplaceAllStringFunc(tmpl, func(s string) string {
+	out := groupRef.ReplaceAllStringFunc(tmpl, func(s string) string {
 		n, _ := strconv.Atoi(s[1:])
 		if n < len(groups) {
 			return groups[n]
