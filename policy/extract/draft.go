@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -42,7 +43,7 @@ func recipients(st *policy.Statement, actors []Actor) {
 }
 
 func appendNew(l []string, s string) []string {
-	if contains(l, s) {
+	if slices.Contains(l, s) {
 		return l
 	}
 	return append(l, s)

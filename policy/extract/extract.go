@@ -3,6 +3,7 @@ package extract
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -955,7 +956,7 @@ func (lx *lexicon) encryptionClaim(text string) bool {
 	enc := false
 	for i, t := range toks {
 		b.WriteString(t.word + " ")
-		if contains(lx.rules.Encryption, t.word) {
+		if slices.Contains(lx.rules.Encryption, t.word) {
 			enc = true
 			if negatedBefore(lx, toks, i, 0) {
 				return false
@@ -972,11 +973,11 @@ func (lx *lexicon) notPersonal(toks []token, pos int) bool {
 	for j := max(0, pos-3); j < pos; j++ {
 		w := toks[j].word
 		if j+1 < pos {
-			if contains(lx.rules.NotPersonal, w+" "+toks[j+1].word) {
+			if slices.Contains(lx.rules.NotPersonal, w+" "+toks[j+1].word) {
 				return true
 			}
 		}
-		if contains(lx.rules.NotPersonal, w) {
+		if slices.Contains(lx.rules.NotPersonal, w) {
 			return true
 		}
 	}
@@ -1060,20 +1061,11 @@ func narrowest(data []string) []string {
 				continue
 			}
 		}
-		if !contains(out, d) {
+		if !slices.Contains(out, d) {
 			out = append(out, d)
 		}
 	}
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func dedupActors(as []Actor) []Actor {
@@ -1097,7 +1089,7 @@ func mergeStatements(in []Statement) []Statement {
 		for i := range out {
 			if out[i].Label() == s.Label() && actorsKey(out[i].Actors) == actorsKey(s.Actors) {
 				for _, d := range s.Data {
-					if !contains(out[i].Data, d) {
+					if !slices.Contains(out[i].Data, d) {
 						out[i].Data = append(out[i].Data, d)
 					}
 				}
