@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/tattle-audit/tattle/internal/par"
@@ -49,13 +50,6 @@ func (b *Builder) assemble(workers int) []result.Device {
 	return out
 }
 
-// empty reports whether the device did nothing a result shows: it sent
-// nothing, only received DNS answers or had ports opened by neighbours.
-func (d *device) empty() bool {
-	return len(d.dests) == 0 && len(d.dhcp) == 0 && len(d.mdns) == 0 && len(d.ssdp) == 0 &&
-		len(d.uas) == 0 && len(d.tls) == 0 && len(d.queries) == 0 && len(d.hosts) == 0 && len(d.pdata) == 0 && len(d.upnp) == 0 && len(d.local) == 0
-}
-
 func (d *device) result() result.Device {
 	rd := result.Device{
 		ID:       d.key.String(),
@@ -69,44 +63,10 @@ func (d *device) result() result.Device {
 		rd.MAC = d.key.mac.String()
 		rd.LocallyAdministered = d.key.mac[0]&2 != 0
 	}
-	for _, s := range d.ips {
-		rd.IPs = append(rd.IPs, *s)
-	}
-	sort.Slice(rd.IPs, func(i, j int) bool {
-		if !rd.IPs[i].First.Equal(rd.IPs[j].First) {
-			return rd.IPs[i].First.Before(rd.IPs[j].First)
+	for _, p := range d.parts(&rd) {
+		if p.fill != nil {
+			p.fill()
 		}
-		return rd.IPs[i].IP < rd.IPs[j].IP
-	})
-	for _, k := range sortedKeys(d.dhcp) {
-		rd.Observations.DHCP = append(rd.Observations.DHCP, *d.dhcp[k])
-	}
-	for _, k := range sortedKeys(d.mdns) {
-		rd.Observations.MDNS = append(rd.Observations.MDNS, *d.mdns[k])
-	}
-	for _, k := range sortedKeys(d.ssdp) {
-		rd.Observations.SSDP = append(rd.Observations.SSDP, *d.ssdp[k])
-	}
-	for _, k := range sortedKeys(d.uas) {
-		rd.Observations.UserAgents = append(rd.Observations.UserAgents, *d.uas[k])
-	}
-	for _, k := range sortedKeys(d.tls) {
-		rd.Observations.JA4 = append(rd.Observations.JA4, *d.tls[k])
-	}
-	for _, k := range sortedKeys(d.hosts) {
-		rd.Observations.Hostnames = append(rd.Observations.Hostnames, *d.hosts[k])
-	}
-	for _, k := range sortedKeys(d.upnp) {
-		rd.Observations.UPnP = append(rd.Observations.UPnP, *d.upnp[k])
-	}
-	for _, k := range sortedKeys(d.local) {
-		rd.Observations.Local = append(rd.Observations.Local, *d.local[k])
-	}
-	for _, k := range sortedKeys(d.listen) {
-		rd.Observations.Listening = append(rd.Observations.Listening, d.listen[k])
-	}
-	for _, k := range sortedKeys(d.queries) {
-		rd.Observations.DNSQueries = append(rd.Observations.DNSQueries, *d.queries[k])
 	}
 	for _, a := range d.dests {
 		rd.Destinations = append(rd.Destinations, a.result())
@@ -114,6 +74,21 @@ func (d *device) result() result.Device {
 	sort.Slice(rd.Destinations, func(i, j int) bool { return destLess(&rd.Destinations[i], &rd.Destinations[j]) })
 	rd.Findings = d.findings(&rd)
 	return rd
+}
+
+// addrs returns the device's addresses, the first seen first.
+func (d *device) addrs() []result.AddrSeen {
+	var out []result.AddrSeen
+	for _, s := range d.ips.m {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].First.Equal(out[j].First) {
+			return out[i].First.Before(out[j].First)
+		}
+		return out[i].IP < out[j].IP
+	})
+	return out
 }
 
 func destLess(a, b *result.Destination) bool {
@@ -226,11 +201,11 @@ func (a *destAgg) merge(o *destAgg) {
 	for _, n := range o.names {
 		a.names = appendName(a.names, n)
 	}
-	if o.ip != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, o.ip) {
+	if o.ip != a.ip && len(a.otherIPs) < 16 && !slices.Contains(a.otherIPs, o.ip) {
 		a.otherIPs = append(a.otherIPs, o.ip)
 	}
 	for _, ip := range o.otherIPs {
-		if ip != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, ip) {
+		if ip != a.ip && len(a.otherIPs) < 16 && !slices.Contains(a.otherIPs, ip) {
 			a.otherIPs = append(a.otherIPs, ip)
 		}
 	}

@@ -1,9 +1,9 @@
 package audit
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,127 +72,6 @@ type seenAgg struct {
 // maxDests bounds the destinations kept per device.
 const maxDests = 4096
 
-func containsAddr(l []netip.Addr, a netip.Addr) bool {
-	for _, x := range l {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-// maxDistinct bounds each per-device list of distinct observations; what
-// goes past it is counted and reported (see limits.go).
-const maxDistinct = 2000
-
-// maxUPnP and maxListen bound a device's UPnP descriptions and listening
-// ports.
-const (
-	maxUPnP   = 64
-	maxListen = 256
-)
-
-type device struct {
-	key     devKey
-	ips     map[netip.Addr]*result.AddrSeen
-	names   *nameTable // DNS answers this device received
-	dests   map[destKey]*destAgg
-	dhcp    map[string]*result.DHCPObs
-	mdns    map[string]*result.MDNSObs
-	ssdp    map[string]*result.SSDPObs
-	uas     map[string]*result.Seen
-	tls     map[string]*result.TLSObs
-	hosts   map[string]*result.Seen
-	queries map[string]*result.Seen
-	over    *limitCounts // the builder's: what went past a bound
-	packets uint64
-	out, in uint64
-	first   time.Time
-	last    time.Time
-	pdata   map[string]*pdAgg      // personal data found, by destination+type+form
-	listen  map[string]result.Seen // "tcp/2081": ports peers opened on this device
-	upnp    map[string]*result.UPnPObs
-	local   map[string]*result.LocalObs
-	// With SeparateFiles: whether the device did something a result
-	// shows in the current file, and the listening ports the file added.
-	active    bool
-	newListen []string
-}
-
-// flowName is the name a client gave a server in a flow (SNI, Host) or
-// the server's certificate gave itself: the best one, and the others as
-// aliases. An IP literal in a Host header or a certificate name that is
-// no host name ("st_srv_2015") is only ever an alias.
-type flowName struct {
-	name, source string
-	file         string
-	packet       uint64
-	alts         []result.NameSeen
-	tls          *result.TLSInfo
-	ciphers      []uint16
-	server       *capture.TLSServerEvent
-}
-
-// namePriority ranks the sources of a flow's own name.
-func namePriority(source string) int {
-	switch source {
-	case "sni":
-		return 3
-	case "http":
-		return 2
-	case "cert":
-		return 1
-	}
-	return 0
-}
-
-// offer considers one more name for the flow.
-func (fn *flowName) offer(name, source, file string, packet uint64) {
-	if name == "" {
-		return
-	}
-	if !isHostName(name) || (fn.name != "" && namePriority(source) <= namePriority(fn.source)) {
-		if name != fn.name {
-			fn.alts = appendName(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
-		}
-		return
-	}
-	if fn.name != "" && fn.name != name {
-		fn.alts = appendName(fn.alts, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
-	}
-	fn.name, fn.source, fn.file, fn.packet = name, source, file, packet
-}
-
-// isHostName reports whether s can be a DNS host name with a registrable
-// part: at least two labels of letters, digits, '-' or '_', and not an
-// address.
-func isHostName(s string) bool {
-	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
-		return false
-	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
-				return false
-			}
-		}
-	}
-	tld := s[strings.LastIndexByte(s, '.')+1:]
-	for i := 0; i < len(tld); i++ {
-		if tld[i] >= '0' && tld[i] <= '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Builder is a capture.Sink that assembles devices.
 type Builder struct {
 	devices   map[devKey]*device
@@ -243,7 +122,7 @@ func (b *Builder) newFile(file string) {
 			// The file's own result leaves out a device that did
 			// nothing in it (see Devices), and so its listening ports.
 			for _, p := range d.newListen {
-				delete(d.listen, p)
+				delete(d.listen.m, p)
 			}
 		}
 		if d.empty() {
@@ -314,290 +193,10 @@ func (b *Builder) dev(k devKey) *device {
 		return b.dev(devKey{overflow: true})
 	}
 	if d == nil {
-		d = &device{
-			key:     k,
-			over:    &b.over,
-			ips:     map[netip.Addr]*result.AddrSeen{},
-			names:   newNameTable(&b.over, false),
-			dests:   map[destKey]*destAgg{},
-			dhcp:    map[string]*result.DHCPObs{},
-			mdns:    map[string]*result.MDNSObs{},
-			ssdp:    map[string]*result.SSDPObs{},
-			uas:     map[string]*result.Seen{},
-			tls:     map[string]*result.TLSObs{},
-			hosts:   map[string]*result.Seen{},
-			queries: map[string]*result.Seen{},
-			pdata:   map[string]*pdAgg{},
-			listen:  map[string]result.Seen{},
-			upnp:    map[string]*result.UPnPObs{},
-			local:   map[string]*result.LocalObs{},
-		}
+		d = newDevice(k, &b.over)
 		b.devices[k] = d
 	}
 	return d
-}
-
-func (d *device) seenIP(ip netip.Addr, t time.Time) {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() {
-		return
-	}
-	if s := d.ips[ip]; s != nil {
-		if t.Before(s.First) {
-			s.First = t
-		}
-		if t.After(s.Last) {
-			s.Last = t
-		}
-		return
-	}
-	if len(d.ips) >= maxDistinct {
-		d.over.add(limDeviceIPs)
-		return
-	}
-	d.ips[ip] = &result.AddrSeen{IP: ip.String(), First: t, Last: t}
-}
-
-func (d *device) touch(t time.Time) {
-	if d.first.IsZero() || t.Before(d.first) {
-		d.first = t
-	}
-	if t.After(d.last) {
-		d.last = t
-	}
-}
-
-func countSeen(m map[string]*result.Seen, v string, meta *capture.Meta, d *device, lim limitID) {
-	if v == "" {
-		return
-	}
-	if s := m[v]; s != nil {
-		s.Count++
-		return
-	}
-	if len(m) >= maxDistinct {
-		d.over.add(lim)
-		return
-	}
-	m[v] = &result.Seen{Value: v, Count: 1, File: meta.File, Packet: meta.Packet}
-}
-
-// senderDevice is the device that sent an event's packet.
-func (b *Builder) senderDevice(m *capture.Meta) *device {
-	d := b.dev(keyFor(m.SrcMAC, m.Src.Addr()))
-	d.seenIP(m.Src.Addr(), m.Time)
-	d.touch(m.Time)
-	return d
-}
-
-// Event implements capture.Sink.
-func (b *Builder) Event(e capture.Event) {
-	if b.SeparateFiles {
-		b.newFile(e.EventMeta().File)
-	}
-	var d *device
-	switch e := e.(type) {
-	case *capture.DNSEvent:
-		if e.Response {
-			// The answer is for the receiver.
-			k := keyFor(e.DstMAC, e.Dst.Addr())
-			if e.Proto != "dns" {
-				// mDNS/LLMNR responses announce the sender's own names.
-				d = b.senderDevice(&e.Meta)
-				break
-			}
-			d = b.dev(k)
-			resolveDNS(e, func(a netip.Addr, r nameRec) {
-				d.names.add(a, r)
-				b.global.add(a, r)
-			})
-			break
-		}
-		d = b.senderDevice(&e.Meta)
-		if e.Proto == "dns" {
-			for _, q := range e.Questions {
-				countSeen(d.queries, q.Name, &e.Meta, d, limDeviceQueries)
-			}
-		}
-	case *capture.MDNSEvent:
-		d = b.senderDevice(&e.Meta)
-		for _, h := range e.Hostnames {
-			countSeen(d.hosts, h, &e.Meta, d, limDeviceHosts)
-		}
-		for _, s := range e.Services {
-			key := s.Instance + "\x00" + s.Service
-			if _, ok := d.mdns[key]; ok {
-				continue
-			}
-			if len(d.mdns) >= maxDistinct {
-				d.over.add(limDeviceMDNS)
-				continue
-			}
-			d.mdns[key] = &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
-				TXT: append([]string(nil), s.TXT...), File: e.File, Packet: e.Packet}
-		}
-	case *capture.DHCPEvent:
-		k := keyFor(e.ClientMAC, netip.Addr{})
-		if !unicastMAC(e.ClientMAC) {
-			// No client hardware address (or a multicast one, which
-			// names no device): the sender is the device.
-			k = keyFor(e.SrcMAC, e.Src.Addr())
-		}
-		if isDHCPServerMessage(e) {
-			b.gw.dhcpServer(e)
-			// Offers and acks tell us the client's address, nothing else.
-			if unicastMAC(e.ClientMAC) && e.YourIP.IsValid() && !e.YourIP.IsUnspecified() {
-				dd := b.dev(k)
-				dd.seenIP(e.YourIP, e.Time)
-			}
-			return
-		}
-		d = b.dev(k)
-		d.touch(e.Time)
-		if e.Src.Addr().IsValid() && !e.Src.Addr().IsUnspecified() {
-			d.seenIP(e.Src.Addr(), e.Time)
-		}
-		params := joinInts(e.ParamList, e.ParamList6)
-		obs := result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass, ParamList: params,
-			ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL}
-		key := fmt.Sprintf("%v|%s|%s|%s|%s|%s", obs.V6, obs.Hostname, obs.VendorClass, obs.ParamList, obs.ClientID, obs.MUDURL)
-		if o := d.dhcp[key]; o != nil {
-			o.Count++
-		} else if len(d.dhcp) < maxDistinct {
-			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-			d.dhcp[key] = &obs
-		} else {
-			d.over.add(limDeviceDHCP)
-		}
-		if e.Hostname != "" {
-			countSeen(d.hosts, e.Hostname, &e.Meta, d, limDeviceHosts)
-		}
-	case *capture.SSDPEvent:
-		d = b.senderDevice(&e.Meta)
-		obs := result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN}
-		key := strings.Join([]string{obs.Server, obs.UserAgent, obs.Location, obs.NT, obs.ST, obs.USN}, "\x00")
-		if o := d.ssdp[key]; o != nil {
-			o.Count++
-		} else if len(d.ssdp) < maxDistinct {
-			obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-			d.ssdp[key] = &obs
-		} else {
-			d.over.add(limDeviceSSDP)
-		}
-	case *capture.HTTPEvent:
-		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.UserAgent, &e.Meta, d, limDeviceUAs)
-		if e.Host != "" {
-			fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
-			fn := b.flowNames[fk]
-			fn.offer(hostOnly(e.Host), "http", e.File, e.Packet)
-			b.flowNames[fk] = fn
-		}
-	case *capture.TLSEvent:
-		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.Hello.UserAgent, &e.Meta, d, limDeviceUAs)
-		key := e.JA4
-		if key == "" {
-			key = e.JA3
-		}
-		if key == "" {
-			// No fingerprint (a TLS client known from a log line only):
-			// the SNI still names the flow below.
-		} else if o := d.tls[key]; o != nil {
-			o.Count++
-			if e.Hello.SNI != "" && len(o.SNIs) < 50 && !contains(o.SNIs, e.Hello.SNI) {
-				o.SNIs = append(o.SNIs, e.Hello.SNI)
-			}
-		} else if len(d.tls) < maxDistinct {
-			o := &result.TLSObs{JA4: e.JA4, JA4R: e.JA4R, JA3: e.JA3, JA3Raw: e.JA3Raw, Count: 1, File: e.File, Packet: e.Packet}
-			if e.Hello.SNI != "" {
-				o.SNIs = []string{e.Hello.SNI}
-			}
-			d.tls[key] = o
-		} else {
-			d.over.add(limDeviceTLS)
-		}
-		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
-		info := &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
-			Versions: tlsVersions(&e.Hello)}
-		fn := b.flowNames[fk]
-		fn.tls = info
-		fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
-		fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
-		b.flowNames[fk] = fn
-	case *capture.NTPEvent:
-		// NTP is visible in the destination's protocol list via the flow.
-	case *capture.UPnPDescriptionEvent:
-		d = b.senderDevice(&e.Meta)
-		key := e.Manufacturer + "\x00" + e.ModelName + "\x00" + e.DeviceType
-		if _, ok := d.upnp[key]; !ok && len(d.upnp) >= maxUPnP {
-			d.over.add(limDeviceUPnP)
-		} else if !ok {
-			d.upnp[key] = &result.UPnPObs{URL: e.URL, DeviceType: e.DeviceType, FriendlyName: e.FriendlyName, Manufacturer: e.Manufacturer,
-				ModelName: e.ModelName, ModelNumber: e.ModelNumber, SerialNumber: e.SerialNumber, File: e.File, Packet: e.Packet}
-		}
-	case *capture.TLSServerEvent:
-		// The server spoke; the client is the device.
-		d = b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
-		fk := capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport}
-		fn := b.flowNames[fk]
-		cp := *e
-		cp.SANs = append([]string(nil), e.SANs...)
-		fn.server = &cp
-		if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
-			fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
-		}
-		b.flowNames[fk] = fn
-	case *capture.ServerNameEvent:
-		d = b.senderDevice(&e.Meta)
-		countSeen(d.uas, e.UserAgent, &e.Meta, d, limDeviceUAs)
-		fk := capture.FlowKey{Client: e.Src, Server: e.Dst, Transport: e.Transport}
-		if e.Name != "" {
-			fn := b.flowNames[fk]
-			fn.offer(strings.ToLower(e.Name), "sni", e.File, e.Packet)
-			b.flowNames[fk] = fn
-		}
-	case *capture.PersonalDataEvent:
-		d = b.personalData(e)
-	case *capture.DeviceInfoEvent:
-		d = b.deviceInfo(e)
-	}
-	if d != nil && b.SeparateFiles && shows(e) {
-		d.active = true
-	}
-	if d != nil {
-		for _, h := range b.hooks {
-			h.Event(d.key.String(), e)
-		}
-	}
-}
-
-// shows reports whether an event adds to what a device's result shows
-// (see device.empty): what a device sent, not only what it received.
-func shows(e capture.Event) bool {
-	switch e := e.(type) {
-	case *capture.DNSEvent:
-		return !e.Response && e.Proto == "dns" && len(e.Questions) > 0
-	case *capture.MDNSEvent:
-		return len(e.Hostnames) > 0 || len(e.Services) > 0
-	case *capture.HTTPEvent:
-		return e.UserAgent != ""
-	case *capture.ServerNameEvent:
-		return e.UserAgent != ""
-	case *capture.TLSEvent:
-		return e.JA4 != "" || e.JA3 != "" || e.Hello.UserAgent != ""
-	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent:
-		return true
-	}
-	return false
-}
-
-func isDHCPServerMessage(e *capture.DHCPEvent) bool {
-	switch e.MsgType {
-	case "OFFER", "ACK", "NAK", "ADVERTISE", "REPLY", "RECONFIGURE":
-		return true
-	}
-	return false
 }
 
 // Flow implements capture.Sink.
@@ -605,120 +204,117 @@ func (b *Builder) Flow(f *capture.Flow) {
 	if b.SeparateFiles {
 		b.newFile(f.File)
 	}
-	fn, named := b.flowNames[f.Key]
-	if named {
-		delete(b.flowNames, f.Key)
-		b.doneNames.add(f.Key, fn)
-	} else {
-		// The same flow again (a copy in an overlapping input file,
-		// or one the flow table split): it has the name its first part
-		// was given.
-		fn, named = b.doneNames.get(f.Key)
+	fn, named := b.takeFlowName(f.Key)
+	s := sidesOf(f)
+	if !s.inbound {
+		b.listening(f)
 	}
+	b.gw.internet(s.peerMAC, s.peer.Addr(), f.File, f.FirstPkt, &b.over)
+	d := b.dev(keyFor(s.devMAC, s.dev.Addr()))
+	d.active = true
+	d.seenIP(s.dev.Addr(), f.First)
+	d.touch(f.First)
+	d.touch(f.Last)
+	d.packets += f.Packets[0] + f.Packets[1]
+	d.out += f.Bytes[s.out]
+	d.in += f.Bytes[s.in]
+
+	peerIP := s.peer.Addr().Unmap()
+	own := &fn
+	if !named || s.inbound {
+		// An inbound flow's names are the device's own, not its peer's.
+		own = nil
+	}
+	name, names := b.destName(d, own, peerIP, f.First)
+	a := d.dest(destKey{name: name, ip: peerIP, port: s.peer.Port(), transport: f.Key.Transport}, f, s.inbound)
+	for _, n := range names {
+		a.names = appendName(a.names, n)
+	}
+	if peerIP != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, peerIP) {
+		a.otherIPs = append(a.otherIPs, peerIP)
+	}
+	a.addFlow(f, s.out, s.in, peerIP)
+	a.addTLS(&fn)
+	for _, h := range b.hooks {
+		h.Flow(d.key.String(), f)
+	}
+}
+
+// sides says which end of a flow is the device and which its peer, and
+// which of the flow's directions is the device's out and in.
+type sides struct {
+	devMAC, peerMAC capture.MAC
+	dev, peer       netip.AddrPort
+	out, in         int  // capture.ToServer or capture.ToClient
+	inbound         bool // a peer on the internet opened it
+}
+
+func sidesOf(f *capture.Flow) sides {
 	client, server := f.Key.Client, f.Key.Server
-	devMAC, devSide := f.ClientMAC, client
-	peer := server
-	out, in := capture.ToServer, capture.ToClient
-	inbound := false
+	s := sides{devMAC: f.ClientMAC, dev: client, peer: server, out: capture.ToServer, in: capture.ToClient}
 	if !isLocal(client.Addr()) && isLocal(server.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
-		devMAC, devSide, peer = f.ServerMAC, server, client
-		out, in = in, out
-		inbound = true
+		s.devMAC, s.dev, s.peer = f.ServerMAC, server, client
+		s.out, s.in = s.in, s.out
+		s.inbound = true
 	} else if receiveOnly(f.ClientMAC, client.Addr()) && !receiveOnly(f.ServerMAC, server.Addr()) {
 		// The flow table took a broadcast or multicast address for the
 		// client (a DHCP server's broadcast offer from port 67): the
 		// device is the side that sent, the group address its peer.
-		devMAC, devSide, peer = f.ServerMAC, server, client
-		out, in = in, out
+		s.devMAC, s.dev, s.peer = f.ServerMAC, server, client
+		s.out, s.in = s.in, s.out
 	}
-	if !inbound && isLocal(server.Addr()) && unicastMAC(f.ServerMAC) && !server.Addr().IsMulticast() && len(b.devices) < 1<<16 {
-		// A neighbour opened a conversation with a device on the LAN:
-		// the port says what service that device offers.
-		sd := b.dev(keyFor(f.ServerMAC, server.Addr()))
-		port := f.Key.Transport.String() + "/" + strconv.Itoa(int(server.Port()))
-		if _, ok := sd.listen[port]; !ok && len(sd.listen) >= maxListen {
-			sd.over.add(limDeviceListen)
-		} else if !ok {
-			sd.listen[port] = result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}
-			if b.SeparateFiles {
-				sd.newListen = append(sd.newListen, port)
-			}
-		}
+	s.peerMAC = f.ServerMAC
+	if s.devMAC == f.ServerMAC {
+		s.peerMAC = f.ClientMAC
 	}
-	peerMAC := f.ServerMAC
-	if devMAC == f.ServerMAC {
-		peerMAC = f.ClientMAC
-	}
-	b.gw.internet(peerMAC, peer.Addr(), f.File, f.FirstPkt, &b.over)
-	d := b.dev(keyFor(devMAC, devSide.Addr()))
-	d.active = true
-	d.seenIP(devSide.Addr(), f.First)
-	d.touch(f.First)
-	d.touch(f.Last)
-	d.packets += f.Packets[0] + f.Packets[1]
-	d.out += f.Bytes[out]
-	d.in += f.Bytes[in]
+	return s
+}
 
-	peerIP := peer.Addr().Unmap()
-	name := ""
-	var names []result.NameSeen
-	if named && fn.name != "" && !inbound && fn.source != "cert" {
-		name = fn.name
-		names = append(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+// listening notes the port a neighbour opened a conversation on with a
+// device on the LAN: it says what service that device offers.
+func (b *Builder) listening(f *capture.Flow) {
+	server := f.Key.Server
+	if !isLocal(server.Addr()) || !unicastMAC(f.ServerMAC) || server.Addr().IsMulticast() || len(b.devices) >= 1<<16 {
+		return
 	}
-	if r, ok := d.names.best(peerIP, f.First); ok {
-		if name == "" {
-			// the device's own DNS answer beats the server's
-			// certificate
-			name = r.name
-		}
-		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns", File: r.file, Packet: r.packet})
-		if r.cname != "" {
-			names = appendName(names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
-		}
-	} else if r, ok := b.global.best(peerIP, f.First); ok && !isLocal(peerIP) {
-		if name == "" {
-			name = r.name
-		}
-		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
+	sd := b.dev(keyFor(f.ServerMAC, server.Addr()))
+	port := f.Key.Transport.String() + "/" + strconv.Itoa(int(server.Port()))
+	if !sd.listen.has(port) && sd.listen.add(port, result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}) && b.SeparateFiles {
+		sd.newListen = append(sd.newListen, port)
 	}
-	if named && !inbound {
-		if fn.source == "cert" {
-			if name == "" {
-				name = fn.name
-			}
-			names = appendName(names, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
-		}
-		for _, n := range fn.alts {
-			names = appendName(names, n)
-		}
-	}
-	// A named destination is one endpoint whatever address served it
-	// (CDNs rotate addresses); an unnamed one is its address.
-	dk := destKey{name: name, ip: peerIP, port: peer.Port(), transport: f.Key.Transport}
-	if name != "" {
+}
+
+// maxOtherIPs bounds the other addresses kept of a named destination.
+const maxOtherIPs = 16
+
+// dest returns the destination dk of the device, made for flow f if new.
+// A named destination is one endpoint whatever address served it (CDNs
+// rotate addresses); an unnamed one is its address.
+func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
+	peerIP := dk.ip
+	if dk.name != "" {
 		dk.ip = netip.Addr{}
+	}
+	if a := d.dests[dk]; a != nil {
+		return a
+	}
+	if len(d.dests) >= limitInfo[limDeviceDests].bound {
+		// Past the bound nothing is dropped: the flow is counted in
+		// one "other addresses" entry per port.
+		dk = destKey{port: dk.port, transport: dk.transport}
+		d.over.add(limDeviceDests)
 	}
 	a := d.dests[dk]
 	if a == nil {
-		if len(d.dests) >= maxDests {
-			// Past the bound nothing is dropped: the flow is counted in
-			// one "other addresses" entry per port.
-			dk = destKey{port: peer.Port(), transport: f.Key.Transport}
-			d.over.add(limDeviceDests)
-		}
-		a = d.dests[dk]
-		if a == nil {
-			a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, uid: f.UID, inbound: inbound}
-			d.dests[dk] = a
-		}
+		a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, uid: f.UID, inbound: inbound}
+		d.dests[dk] = a
 	}
-	for _, n := range names {
-		a.names = appendName(a.names, n)
-	}
-	if peerIP != a.ip && len(a.otherIPs) < 16 && !containsAddr(a.otherIPs, peerIP) {
-		a.otherIPs = append(a.otherIPs, peerIP)
-	}
+	return a
+}
+
+// addFlow counts flow f to the destination, out and in being the device's
+// directions.
+func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr) {
 	a.flows++
 	a.pktOut += f.Packets[out]
 	a.pktIn += f.Packets[in]
@@ -736,29 +332,32 @@ func (b *Builder) Flow(f *capture.Flow) {
 			a.cleartext += f.Payload[0] + f.Payload[1]
 		}
 	}
+	if f.Entropy != "" && a.entropy == "" {
+		a.entropy = f.Entropy
+	}
+}
+
+// addTLS keeps the first TLS client and server facts the destination's
+// flows were seen with.
+func (a *destAgg) addTLS(fn *flowName) {
 	if fn.tls != nil && a.tls == nil {
 		a.tls = fn.tls
 		a.tls.WeakCiphers = weakCipherClasses(fn.ciphers)
 	}
-	if fn.server != nil {
-		if a.tls == nil {
-			a.tls = &result.TLSInfo{}
-		}
-		if a.tls.Version == "" {
-			a.tls.Version = TLSVersionName(fn.server.Version)
-			if fn.server.Cipher != 0 { // 0: not known (a log gave a name tattle has no number for)
-				a.tls.Cipher = fmt.Sprintf("0x%04x", fn.server.Cipher)
-			}
-		}
-		if fn.server.HasCert && a.cert == nil {
-			a.cert = fn.server
+	if fn.server == nil {
+		return
+	}
+	if a.tls == nil {
+		a.tls = &result.TLSInfo{}
+	}
+	if a.tls.Version == "" {
+		a.tls.Version = TLSVersionName(fn.server.Version)
+		if fn.server.Cipher != 0 { // 0: not known (a log gave a name tattle has no number for)
+			a.tls.Cipher = fmt.Sprintf("0x%04x", fn.server.Cipher)
 		}
 	}
-	if f.Entropy != "" && a.entropy == "" {
-		a.entropy = f.Entropy
-	}
-	for _, h := range b.hooks {
-		h.Flow(d.key.String(), f)
+	if fn.server.HasCert && a.cert == nil {
+		a.cert = fn.server
 	}
 }
 
@@ -796,15 +395,6 @@ func hostOnly(h string) string {
 		}
 	}
 	return strings.TrimSuffix(strings.Trim(h, "[]"), ".")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func joinInts(v4 []uint8, v6 []uint16) string {

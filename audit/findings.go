@@ -76,15 +76,13 @@ func (b *Builder) personalData(e *capture.PersonalDataEvent) *device {
 		dest = peer.Addr().Unmap().String()
 	}
 	key := strings.Join([]string{dest, e.DataType, e.Label, e.Value}, "\x00")
-	a := d.pdata[key]
-	if a == nil {
-		if len(d.pdata) >= maxDistinct {
-			d.over.add(limDevicePersonal)
-			return d
-		}
+	a, ok := d.pdata.get(key)
+	if !ok {
 		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,
 			owner: e.Owner, protocol: e.Protocol, excerpt: e.Excerpt, received: received}
-		d.pdata[key] = a
+		if !d.pdata.add(key, a) {
+			return d
+		}
 	}
 	a.count++
 	if len(a.evidence) < maxEvidence {
@@ -137,7 +135,7 @@ func weakCipher(c uint16) (string, bool) {
 func (d *device) findings(rd *result.Device) []result.Finding {
 	var out []result.Finding
 	id := rd.ID
-	for _, a := range d.pdata {
+	for _, a := range d.pdata.m {
 		kind, sev := KindCleartextPersonal, result.SeverityHigh
 		if a.dataType == "credentials" {
 			kind, sev = KindCredentials, result.SeverityCritical

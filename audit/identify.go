@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -197,11 +198,11 @@ func partyFindings(rd *result.Device) []result.Finding {
 			}
 			if fingerprints.IsTracker(dst.Category) {
 				a.category = dst.Category
-				if !contains(a.cats, dst.Category) {
+				if !slices.Contains(a.cats, dst.Category) {
 					a.cats = append(a.cats, dst.Category)
 				}
 			}
-			if !contains(a.names, label) {
+			if !slices.Contains(a.names, label) {
 				a.names = append(a.names, label)
 			}
 			if len(a.ev) < maxEvidence {

@@ -21,13 +21,11 @@ func (b *Builder) deviceInfo(e *capture.DeviceInfoEvent) *device {
 	obs := result.LocalObs{Protocol: e.Protocol, Model: e.Model, Type: e.Type, ProductKey: e.ProductKey, Version: e.Version,
 		Protection: e.Protection, Encrypted: e.Encrypted, Query: e.Request}
 	key := strings.Join([]string{obs.Protocol, obs.Model, obs.Type, obs.ProductKey, obs.Version, strconv.FormatBool(obs.Encrypted), strconv.FormatBool(obs.Query)}, "\x00")
-	if o := d.local[key]; o != nil {
+	if o, ok := d.local.get(key); ok {
 		o.Count++
-	} else if len(d.local) < maxLocal {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.local[key] = &obs
 	} else {
-		d.over.add(limDeviceLocal)
+		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
+		d.local.add(key, &obs)
 	}
 	if e.Request {
 		// An app asking (get_sysinfo): it says what the asker runs, not

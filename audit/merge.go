@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -247,7 +248,7 @@ func (m *mergeDev) add(d *result.Device) {
 		if e := m.tls[k]; e != nil {
 			e.Count += x.Count
 			for _, s := range x.SNIs {
-				if len(e.SNIs) < 50 && !contains(e.SNIs, s) {
+				if len(e.SNIs) < 50 && !slices.Contains(e.SNIs, s) {
 					e.SNIs = append(e.SNIs, s)
 				}
 			}
@@ -338,12 +339,12 @@ func (m *mergeDev) addDest(d *result.Destination) {
 		a.Names = appendName(a.Names, n)
 	}
 	for _, ip := range append([]string{d.IP}, d.OtherIPs...) {
-		if ip != a.IP && len(a.OtherIPs) < 16 && !contains(a.OtherIPs, ip) {
+		if ip != a.IP && len(a.OtherIPs) < 16 && !slices.Contains(a.OtherIPs, ip) {
 			a.OtherIPs = append(a.OtherIPs, ip)
 		}
 	}
 	for _, p := range d.Protocols {
-		if !contains(a.Protocols, p) {
+		if !slices.Contains(a.Protocols, p) {
 			a.Protocols = append(a.Protocols, p)
 		}
 	}

@@ -1,0 +1,267 @@
+package audit
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// Event implements capture.Sink: it hands the event to the handler of its
+// type, which returns the device the event was attributed to (nil: none,
+// and the hooks do not see it).
+func (b *Builder) Event(e capture.Event) {
+	if b.SeparateFiles {
+		b.newFile(e.EventMeta().File)
+	}
+	var d *device
+	switch e := e.(type) {
+	case *capture.DNSEvent:
+		d = b.dns(e)
+	case *capture.MDNSEvent:
+		d = b.mdns(e)
+	case *capture.DHCPEvent:
+		d = b.dhcp(e)
+	case *capture.SSDPEvent:
+		d = b.ssdp(e)
+	case *capture.HTTPEvent:
+		d = b.http(e)
+	case *capture.TLSEvent:
+		d = b.tlsClient(e)
+	case *capture.TLSServerEvent:
+		d = b.tlsServer(e)
+	case *capture.ServerNameEvent:
+		d = b.serverName(e)
+	case *capture.UPnPDescriptionEvent:
+		d = b.upnp(e)
+	case *capture.PersonalDataEvent:
+		d = b.personalData(e)
+	case *capture.DeviceInfoEvent:
+		d = b.deviceInfo(e)
+	case *capture.NTPEvent:
+		// NTP is visible in the destination's protocol list via the flow.
+	}
+	if d == nil {
+		return
+	}
+	if b.SeparateFiles && shows(e) {
+		d.active = true
+	}
+	for _, h := range b.hooks {
+		h.Event(d.key.String(), e)
+	}
+}
+
+// senderDevice is the device that sent an event's packet.
+func (b *Builder) senderDevice(m *capture.Meta) *device {
+	d := b.dev(keyFor(m.SrcMAC, m.Src.Addr()))
+	d.seenIP(m.Src.Addr(), m.Time)
+	d.touch(m.Time)
+	return d
+}
+
+// nameFlow offers the flow fk one more name for its server.
+func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta) {
+	fn := b.flowNames[fk]
+	fn.offer(name, source, m.File, m.Packet)
+	b.flowNames[fk] = fn
+}
+
+// clientFlow is the flow of a packet a client sent.
+func clientFlow(m *capture.Meta) capture.FlowKey {
+	return capture.FlowKey{Client: m.Src, Server: m.Dst, Transport: m.Transport}
+}
+
+func (b *Builder) dns(e *capture.DNSEvent) *device {
+	if !e.Response {
+		d := b.senderDevice(&e.Meta)
+		if e.Proto == "dns" {
+			for _, q := range e.Questions {
+				count(&d.queries, q.Name, &e.Meta)
+			}
+		}
+		return d
+	}
+	if e.Proto != "dns" {
+		// mDNS/LLMNR responses announce the sender's own names.
+		return b.senderDevice(&e.Meta)
+	}
+	// The answer is for the receiver.
+	d := b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
+	resolveDNS(e, func(a netip.Addr, r nameRec) {
+		d.names.add(a, r)
+		b.global.add(a, r)
+	})
+	return d
+}
+
+func (b *Builder) mdns(e *capture.MDNSEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	for _, h := range e.Hostnames {
+		count(&d.hosts, h, &e.Meta)
+	}
+	for _, s := range e.Services {
+		key := s.Instance + "\x00" + s.Service
+		if !d.mdns.has(key) {
+			d.mdns.add(key, &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
+				TXT: append([]string(nil), s.TXT...), File: e.File, Packet: e.Packet})
+		}
+	}
+	return d
+}
+
+func (b *Builder) dhcp(e *capture.DHCPEvent) *device {
+	k := keyFor(e.ClientMAC, netip.Addr{})
+	if !unicastMAC(e.ClientMAC) {
+		// No client hardware address (or a multicast one, which
+		// names no device): the sender is the device.
+		k = keyFor(e.SrcMAC, e.Src.Addr())
+	}
+	if isDHCPServerMessage(e) {
+		b.gw.dhcpServer(e)
+		// Offers and acks tell us the client's address, nothing else.
+		if unicastMAC(e.ClientMAC) && e.YourIP.IsValid() && !e.YourIP.IsUnspecified() {
+			b.dev(k).seenIP(e.YourIP, e.Time)
+		}
+		return nil
+	}
+	d := b.dev(k)
+	d.touch(e.Time)
+	if e.Src.Addr().IsValid() && !e.Src.Addr().IsUnspecified() {
+		d.seenIP(e.Src.Addr(), e.Time)
+	}
+	params := joinInts(e.ParamList, e.ParamList6)
+	obs := result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass, ParamList: params,
+		ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL}
+	key := fmt.Sprintf("%v|%s|%s|%s|%s|%s", obs.V6, obs.Hostname, obs.VendorClass, obs.ParamList, obs.ClientID, obs.MUDURL)
+	if o, ok := d.dhcp.get(key); ok {
+		o.Count++
+	} else {
+		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
+		d.dhcp.add(key, &obs)
+	}
+	count(&d.hosts, e.Hostname, &e.Meta)
+	return d
+}
+
+func isDHCPServerMessage(e *capture.DHCPEvent) bool {
+	switch e.MsgType {
+	case "OFFER", "ACK", "NAK", "ADVERTISE", "REPLY", "RECONFIGURE":
+		return true
+	}
+	return false
+}
+
+func (b *Builder) ssdp(e *capture.SSDPEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	obs := result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN}
+	key := strings.Join([]string{obs.Server, obs.UserAgent, obs.Location, obs.NT, obs.ST, obs.USN}, "\x00")
+	if o, ok := d.ssdp.get(key); ok {
+		o.Count++
+	} else {
+		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
+		d.ssdp.add(key, &obs)
+	}
+	return d
+}
+
+func (b *Builder) http(e *capture.HTTPEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	count(&d.uas, e.UserAgent, &e.Meta)
+	if e.Host != "" {
+		b.nameFlow(clientFlow(&e.Meta), hostOnly(e.Host), "http", &e.Meta)
+	}
+	return d
+}
+
+// maxSNIs bounds the server names kept with one TLS client fingerprint.
+const maxSNIs = 50
+
+func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	count(&d.uas, e.Hello.UserAgent, &e.Meta)
+	key := e.JA4
+	if key == "" {
+		key = e.JA3
+	}
+	// No fingerprint (a TLS client known from a log line only): the SNI
+	// still names the flow below.
+	if o, ok := d.tls.get(key); key != "" && ok {
+		if e.Hello.SNI != "" && len(o.SNIs) < maxSNIs && !slices.Contains(o.SNIs, e.Hello.SNI) {
+			o.SNIs = append(o.SNIs, e.Hello.SNI)
+		}
+		o.Count++
+	} else if key != "" {
+		o := &result.TLSObs{JA4: e.JA4, JA4R: e.JA4R, JA3: e.JA3, JA3Raw: e.JA3Raw, Count: 1, File: e.File, Packet: e.Packet}
+		if e.Hello.SNI != "" {
+			o.SNIs = []string{e.Hello.SNI}
+		}
+		d.tls.add(key, o)
+	}
+	fk := clientFlow(&e.Meta)
+	fn := b.flowNames[fk]
+	fn.tls = &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
+		Versions: tlsVersions(&e.Hello)}
+	fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
+	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
+	b.flowNames[fk] = fn
+	return d
+}
+
+func (b *Builder) tlsServer(e *capture.TLSServerEvent) *device {
+	// The server spoke; the client is the device.
+	d := b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
+	fk := capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport}
+	fn := b.flowNames[fk]
+	cp := *e
+	cp.SANs = append([]string(nil), e.SANs...)
+	fn.server = &cp
+	if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
+		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
+	}
+	b.flowNames[fk] = fn
+	return d
+}
+
+func (b *Builder) serverName(e *capture.ServerNameEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	count(&d.uas, e.UserAgent, &e.Meta)
+	if e.Name != "" {
+		b.nameFlow(clientFlow(&e.Meta), strings.ToLower(e.Name), "sni", &e.Meta)
+	}
+	return d
+}
+
+func (b *Builder) upnp(e *capture.UPnPDescriptionEvent) *device {
+	d := b.senderDevice(&e.Meta)
+	key := e.Manufacturer + "\x00" + e.ModelName + "\x00" + e.DeviceType
+	if !d.upnp.has(key) {
+		d.upnp.add(key, &result.UPnPObs{URL: e.URL, DeviceType: e.DeviceType, FriendlyName: e.FriendlyName, Manufacturer: e.Manufacturer,
+			ModelName: e.ModelName, ModelNumber: e.ModelNumber, SerialNumber: e.SerialNumber, File: e.File, Packet: e.Packet})
+	}
+	return d
+}
+
+// shows reports whether an event adds to what a device's result shows
+// (see device.empty): what a device sent, not only what it received.
+func shows(e capture.Event) bool {
+	switch e := e.(type) {
+	case *capture.DNSEvent:
+		return !e.Response && e.Proto == "dns" && len(e.Questions) > 0
+	case *capture.MDNSEvent:
+		return len(e.Hostnames) > 0 || len(e.Services) > 0
+	case *capture.HTTPEvent:
+		return e.UserAgent != ""
+	case *capture.ServerNameEvent:
+		return e.UserAgent != ""
+	case *capture.TLSEvent:
+		return e.JA4 != "" || e.JA3 != "" || e.Hello.UserAgent != ""
+	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,141 @@
+package audit
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/result"
+)
+
+// flowName is the name a client gave a server in a flow (SNI, Host) or
+// the server's certificate gave itself: the best one, and the others as
+// aliases. An IP literal in a Host header or a certificate name that is
+// no host name ("st_srv_2015") is only ever an alias.
+type flowName struct {
+	name, source string
+	file         string
+	packet       uint64
+	alts         []result.NameSeen
+	tls          *result.TLSInfo
+	ciphers      []uint16
+	server       *capture.TLSServerEvent
+}
+
+// namePriority ranks the sources of a flow's own name.
+func namePriority(source string) int {
+	switch source {
+	case "sni":
+		return 3
+	case "http":
+		return 2
+	case "cert":
+		return 1
+	}
+	return 0
+}
+
+// offer considers one more name for the flow.
+func (fn *flowName) offer(name, source, file string, packet uint64) {
+	if name == "" {
+		return
+	}
+	if !isHostName(name) || (fn.name != "" && namePriority(source) <= namePriority(fn.source)) {
+		if name != fn.name {
+			fn.alts = appendName(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
+		}
+		return
+	}
+	if fn.name != "" && fn.name != name {
+		fn.alts = appendName(fn.alts, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+	}
+	fn.name, fn.source, fn.file, fn.packet = name, source, file, packet
+}
+
+// isHostName reports whether s can be a DNS host name with a registrable
+// part: at least two labels of letters, digits, '-' or '_', and not an
+// address.
+func isHostName(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return false
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	tld := s[strings.LastIndexByte(s, '.')+1:]
+	for i := 0; i < len(tld); i++ {
+		if tld[i] >= '0' && tld[i] <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// takeFlowName returns the name the flow's packets gave its server, and
+// whether they gave one, and keeps it for the flow's copies.
+func (b *Builder) takeFlowName(k capture.FlowKey) (flowName, bool) {
+	fn, named := b.flowNames[k]
+	if named {
+		delete(b.flowNames, k)
+		b.doneNames.add(k, fn)
+		return fn, true
+	}
+	// The same flow again (a copy in an overlapping input file, or one
+	// the flow table split): it has the name its first part was given.
+	return b.doneNames.get(k)
+}
+
+// destName names the peer a device reached at time t: the name its flow
+// gave (own; nil when none counts, as for an inbound flow), else the DNS
+// answer the device was given for the address, else one any client was
+// given; a certificate's name only when nothing else names it. It
+// returns the name and every name seen for the peer, the name first.
+func (b *Builder) destName(d *device, own *flowName, peerIP netip.Addr, t time.Time) (string, []result.NameSeen) {
+	name := ""
+	var names []result.NameSeen
+	if own != nil && own.name != "" && own.source != "cert" {
+		name = own.name
+		names = append(names, result.NameSeen{Name: own.name, Source: own.source, File: own.file, Packet: own.packet})
+	}
+	if r, ok := d.names.best(peerIP, t); ok {
+		if name == "" {
+			// the device's own DNS answer beats the server's
+			// certificate
+			name = r.name
+		}
+		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns", File: r.file, Packet: r.packet})
+		if r.cname != "" {
+			names = appendName(names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
+		}
+	} else if r, ok := b.global.best(peerIP, t); ok && !isLocal(peerIP) {
+		if name == "" {
+			name = r.name
+		}
+		names = appendName(names, result.NameSeen{Name: r.name, Source: "dns-other-client", File: r.file, Packet: r.packet})
+	}
+	if own == nil {
+		return name, names
+	}
+	if own.source == "cert" {
+		if name == "" {
+			name = own.name
+		}
+		names = appendName(names, result.NameSeen{Name: own.name, Source: own.source, File: own.file, Packet: own.packet})
+	}
+	for _, n := range own.alts {
+		names = appendName(names, n)
+	}
+	return name, names
+}
