@@ -79,11 +79,11 @@ func runCapture(opts *CaptureOptions) error {
 	live, err := capture.OpenLive(capture.LiveOptions{Interface: opts.Interface, Promisc: opts.Promisc, Snaplen: opts.Snaplen,
 		Filter: opts.Filter, Duration: opts.Duration, Packets: opts.Packets})
 	if err != nil {
-		return withCode(ExitInput, err)
+		return noInputError(err)
 	}
 	if dropped, err := capture.DropPrivileges(); err != nil {
 		live.Close()
-		return withCode(ExitInternal, err)
+		return err
 	} else if dropped {
 		fmt.Fprintln(io.ErrOut, "tattle: capture socket open; running without root from here on")
 	}
@@ -115,7 +115,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	if opts.Write != "" {
 		var err error
 		if tee, err = capture.NewTee(live, capture.TeeOptions{Path: opts.Write, RotateBytes: opts.RotateMB << 20, RotateEvery: opts.RotateEvery}); err != nil {
-			return withCode(ExitUsage, err)
+			return usageError(err)
 		}
 		defer tee.Close() // a no-op after the Close below
 		src = tee
@@ -129,7 +129,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 			// give it.
 			var err error
 			if lv.key, err = redactionKey(io, opts.Scan.RedactionKey); err != nil {
-				return withCode(ExitUsage, err)
+				return usageError(err)
 			}
 		}
 		cfg.Hooks = append(cfg.Hooks, lv)
@@ -149,7 +149,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 		fmt.Fprintf(io.ErrOut, "tattle: writing %s: %v\n", sanitizeTerminal(opts.Write), teeErr)
 	}
 	if res == nil {
-		return withCode(ExitInput, scanErr)
+		return noInputError(scanErr)
 	}
 	received, drops := live.Drops()
 	res.Stats.KernelDrops = drops
@@ -159,21 +159,18 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	if tee != nil {
 		fmt.Fprintf(io.ErrOut, "tattle: wrote %s\n", sanitizeTerminal(strings.Join(tee.Files, ", ")))
 	}
-	code, err := emit(io, res, an.finish(res, opts.Scan.OutputOptions))
-	if err != nil {
+	err := emit(io, res, an.finish(res, opts.Scan.OutputOptions))
+	if err != nil && err != findings {
 		return err
 	}
 	if scanErr != nil {
-		return withCode(ExitPartial, scanErr)
+		return partialError(scanErr)
 	}
 	if teeErr != nil {
 		// The report is complete but the copy is not: not a clean run.
-		return withCode(ExitPartial, fmt.Errorf("capture: -w copy incomplete: %w", teeErr))
+		return partialError(fmt.Errorf("capture: -w copy incomplete: %w", teeErr))
 	}
-	if code != ExitOK {
-		return withCode(code, nil)
-	}
-	return nil
+	return err
 }
 
 // liveView shows the capture as it runs. On a terminal stdout it redraws

@@ -98,7 +98,7 @@ func TestAuditLiveKeepsReportAndCopy(t *testing.T) {
 			}
 			defer an.close()
 			err = auditLive(opts, an, fileLive{src})
-			if got := codeOf(err); got != tc.want {
+			if got := exitCode(err); got != tc.want {
 				t.Fatalf("exit %d, want %d (err %v, stderr %q)", got, tc.want, err, errOut.String())
 			}
 			var res result.Result

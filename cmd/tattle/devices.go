@@ -47,12 +47,12 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 			defer src.Close()
 			res, scanErr := audit.Scan(src, audit.Config{Version: version, Knowledge: know})
 			if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
-				return withCode(ExitInput, scanErr)
+				return noInputError(scanErr)
 			}
 			if !opts.ShowPersonal {
 				key, err := redactionKey(io, opts.RedactionKey)
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return usageError(err)
 				}
 				result.RedactInPlace(res, key)
 			}
@@ -66,14 +66,14 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
 				}
 				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return usageError(err)
 				}
 				if err := rep.Render(io.Out, res); err != nil {
 					return err
 				}
 			}
 			if scanErr != nil {
-				return withCode(ExitPartial, fmt.Errorf("warning: %w", scanErr))
+				return partialError(fmt.Errorf("warning: %w", scanErr))
 			}
 			return nil
 		},

@@ -16,7 +16,7 @@ import (
 func scanJobs(src *capture.FileSource, cfg audit.Config, jobs int) (*result.Result, error) {
 	res, err := audit.ScanEach(src, cfg, jobs)
 	if res == nil || (err != nil && res.Stats.Packets == 0) {
-		return nil, withCode(ExitInput, err)
+		return nil, noInputError(err)
 	}
 	return res, err
 }
@@ -47,7 +47,7 @@ again from the merged facts, and policy verdicts and scores are computed anew
 The results must be written with --show-personal-data: redaction folds
 different devices into one placeholder. The merged report is redacted unless
 --show-personal-data is given here too.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		Example: `  for f in captures/*.pcap; do tattle scan "$f" -f json --show-personal-data -o "$f.json"; done
   tattle merge captures/*.json --policy examples/policies -f html -o report.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,31 +75,24 @@ func runMerge(opts *MergeOptions) error {
 	var decls []*policy.Declaration
 	if len(opts.Policies) > 0 {
 		if decls, err = policy.Load(opts.Policies...); err != nil {
-			return withCode(ExitUsage, err)
+			return usageError(err)
 		}
 	}
 	var results []*result.Result
 	for _, p := range opts.Results {
 		r, err := baseline.Load(p)
 		if err != nil {
-			return withCode(ExitInput, err)
+			return noInputError(err)
 		}
 		if r.Redacted {
-			return withCode(ExitInput, fmt.Errorf("merge: %s is redacted (devices folded into placeholders): merge results written with --show-personal-data", p))
+			return noInputError(fmt.Errorf("merge: %s is redacted (devices folded into placeholders): merge results written with --show-personal-data", p))
 		}
 		results = append(results, r)
 	}
 	res, err := audit.Merge(results, know)
 	if err != nil {
-		return withCode(ExitInput, err)
+		return noInputError(err)
 	}
 	policy.Apply(res, decls)
-	code, err := emit(opts.IO, res, opts.OutputOptions)
-	if err != nil {
-		return err
-	}
-	if code != ExitOK {
-		return withCode(code, nil)
-	}
-	return nil
+	return emit(opts.IO, res, opts.OutputOptions)
 }

@@ -40,7 +40,7 @@ func newPolicyLintCmd(io *IOStreams) *cobra.Command {
 		Example: `  tattle policy lint examples/policies/samsung-tv.yaml
   tattle policy lint examples/policies/`,
 		Short: "Validate declarations, with line-numbered errors",
-		Args:  cobra.MinimumNArgs(1),
+		Args:  usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			return runPolicyLint(opts)
@@ -53,7 +53,7 @@ func runPolicyLint(opts *PolicyLintOptions) error {
 	for _, f := range opts.Files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return withCode(ExitInput, fmt.Errorf("policy lint: %w", err))
+			return noInputError(fmt.Errorf("policy lint: %w", err))
 		}
 		if _, err := policy.Parse(f, b); err != nil && strings.Contains(string(b), "ietf-mud:mud") {
 			fmt.Fprintln(opts.IO.Out, reports.Term(err.Error()))
@@ -74,7 +74,7 @@ func runPolicyLint(opts *PolicyLintOptions) error {
 		}
 	}
 	if bad > 0 {
-		return withCode(ExitFindings, fmt.Errorf("policy lint: %d of %d files have problems", bad, len(opts.Files)))
+		return findingsError(fmt.Errorf("policy lint: %d of %d files have problems", bad, len(opts.Files)))
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func runPolicyInit(opts *PolicyInitOptions) error {
 	defer src.Close()
 	res, scanErr := audit.Scan(src, audit.Config{Version: version})
 	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
-		return withCode(ExitInput, scanErr)
+		return noInputError(scanErr)
 	}
 	want := strings.ToLower(opts.Device)
 	for i := range res.Devices {
@@ -126,5 +126,5 @@ func runPolicyInit(opts *PolicyInitOptions) error {
 			return err
 		}
 	}
-	return withCode(ExitUsage, fmt.Errorf("policy init: no device %s in the capture (tattle devices lists them)", opts.Device))
+	return usageError(fmt.Errorf("policy init: no device %s in the capture (tattle devices lists them)", opts.Device))
 }

@@ -34,7 +34,7 @@ statement quotes the sentence it came from and says where it stands. Offline:
 no model, no download. Check the draft with "tattle policy explain".`,
 		Example: `  tattle policy extract privacy.html -o vendor.yaml
   tattle policy extract --vendor Acme privacy.txt`,
-		Args: cobra.MinimumNArgs(1),
+		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			return runPolicyExtract(opts)
@@ -49,11 +49,11 @@ no model, no download. Check the draft with "tattle policy explain".`,
 func readPolicyText(path, vendor string) (*extract.Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, withCode(ExitInput, fmt.Errorf("policy: %w", err))
+		return nil, noInputError(fmt.Errorf("policy: %w", err))
 	}
 	r, err := extract.Cached(path, b, extract.Options{Vendor: vendor}, policyCacheDir())
 	if err != nil {
-		return nil, withCode(ExitInput, err)
+		return nil, noInputError(err)
 	}
 	return r, nil
 }
@@ -105,7 +105,7 @@ func newPolicyExplainCmd(io *IOStreams) *cobra.Command {
 		Short: "Show what tattle understood of a privacy policy, statement by statement",
 		Example: `  tattle policy explain privacy.html
   tattle policy explain --vendor Acme privacy.txt`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
 			return runPolicyExplain(opts)
@@ -140,7 +140,7 @@ func newPolicyDiffCmd(io *IOStreams) *cobra.Command {
 the statements one says and the other does not, with the recipients and data
 types that changed. Exit code 1 when something changed.`,
 		Example: `  tattle policy diff privacy-2023.html privacy-2024.html`,
-		Args:    cobra.ExactArgs(2),
+		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Old, opts.New = args[0], args[1]
 			return runPolicyDiff(opts)
@@ -164,7 +164,7 @@ func runPolicyDiff(opts *PolicyDiffOptions) error {
 		return err
 	}
 	if !d.Empty() {
-		return withCode(ExitFindings, nil)
+		return findings
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ func runPolicyDiff(opts *PolicyDiffOptions) error {
 func loadPolicies(io *IOStreams, opts *AnalysisOptions) ([]*policy.Declaration, error) {
 	decls, warns, err := extract.Load(opts.Policies, extract.Options{}, policyCacheDir())
 	if err != nil {
-		return nil, withCode(ExitUsage, err)
+		return nil, usageError(err)
 	}
 	for _, b := range opts.PolicyFor {
 		mac, file, ok := strings.Cut(b, "=")
@@ -184,10 +184,10 @@ func loadPolicies(io *IOStreams, opts *AnalysisOptions) ([]*policy.Declaration, 
 		}
 		ds, w, err := extract.Load([]string{file}, extract.Options{}, policyCacheDir())
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--policy-for: %w", err))
+			return nil, usageError(fmt.Errorf("--policy-for: %w", err))
 		}
 		if len(ds) == 0 {
-			return nil, withCode(ExitUsage, fmt.Errorf("--policy-for: %s: %w", file, errNoStatement(w)))
+			return nil, usageError(fmt.Errorf("--policy-for: %s: %w", file, errNoStatement(w)))
 		}
 		warns = append(warns, w...)
 		for _, d := range ds {

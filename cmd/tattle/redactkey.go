@@ -97,7 +97,7 @@ func sameRedaction(io *IOStreams, keyFlag string, redact bool, rs ...*result.Res
 		if key == nil {
 			var err error
 			if key, err = redactionKey(io, keyFlag); err != nil {
-				return withCode(ExitUsage, err)
+				return usageError(err)
 			}
 		}
 		result.RedactInPlace(r, key) // nothing reads the unredacted result after this

@@ -21,7 +21,7 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report RESULT.json",
 		Short: "Render a saved JSON result in any format",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		Example: `  tattle scan home.pcapng -f json --show-personal-data -o result.json
   tattle report result.json -f html -o report.html`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,16 +31,9 @@ func newReportCmd(io *IOStreams) *cobra.Command {
 			}
 			res, err := baseline.Load(opts.Result)
 			if err != nil {
-				return withCode(ExitInput, err)
+				return noInputError(err)
 			}
-			code, err := emit(opts.IO, res, opts.OutputOptions)
-			if err != nil {
-				return err
-			}
-			if code != ExitOK {
-				return withCode(code, nil)
-			}
-			return nil
+			return emit(opts.IO, res, opts.OutputOptions)
 		},
 	}
 	addOutputFlags(cmd, &opts.OutputOptions)
@@ -58,15 +51,15 @@ func newDiffCmd(io *IOStreams) *cobra.Command {
 		Short: "Show what a newer scan has that an older one had not",
 		Long: `Diff lists new devices, new destinations, new third parties, new findings
 and score drops between two saved JSON results. It exits 1 when anything is new.`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prev, err := baseline.Load(args[0])
 			if err != nil {
-				return withCode(ExitInput, err)
+				return noInputError(err)
 			}
 			next, err := baseline.Load(args[1])
 			if err != nil {
-				return withCode(ExitInput, err)
+				return noInputError(err)
 			}
 			if err := sameRedaction(io, key, false, prev, next); err != nil {
 				return err
@@ -82,14 +75,14 @@ and score drops between two saved JSON results. It exits 1 when anything is new.
 			} else {
 				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return usageError(err)
 				}
 				if err := rep.Render(io.Out, baseline.Filter(next, d, args[0])); err != nil {
 					return err
 				}
 			}
 			if !d.Empty() {
-				return withCode(ExitFindings, nil)
+				return findings
 			}
 			return nil
 		},

@@ -28,28 +28,11 @@ func Main(args []string, io *IOStreams) ExitCode {
 	if err == nil {
 		return ExitOK
 	}
-	code := codeOf(err)
-	var ee *exitError
-	if errors.As(err, &ee) && ee.err == nil {
-		return code // already reported (e.g. --fail-on)
+	code := exitCode(err)
+	if !reported(err) {
+		fmt.Fprintf(io.ErrOut, "tattle: %s\n", sanitizeTerminal(err.Error()))
 	}
-	if code == ExitInternal && isCobraUsage(err) {
-		code = ExitUsage
-	}
-	fmt.Fprintf(io.ErrOut, "tattle: %s\n", sanitizeTerminal(err.Error()))
 	return code
-}
-
-// isCobraUsage recognises cobra's own argument and flag errors.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func newRootCmd(io *IOStreams) *cobra.Command {
@@ -66,12 +49,28 @@ It makes no network connection of its own.
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Without a command, the help; with one tattle has not, the
+		// usage error cobra gives (its legacyArgs), made a usage error.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+			}
+			return usageError(errors.New(msg))
+		},
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		SuggestionsMinimumDistance: 2, // cobra's default
 	}
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
+	// Every flag error (unknown flag, bad value, missing argument) is a
+	// usage error; subcommands inherit the function.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(ExitUsage, err)
+		return usageError(err)
 	})
 	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newMergeCmd(io), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io))
 	root.InitDefaultCompletionCmd()
@@ -82,6 +81,9 @@ It makes no network connection of its own.
   tattle completion fish > ~/.config/fish/completions/tattle.fish`
 			for _, sh := range c.Commands() {
 				sh.Example = "  tattle completion " + sh.Name() + " --help   # how to install it"
+				if sh.Args != nil {
+					sh.Args = usageArgs(sh.Args) // cobra's own validator
+				}
 			}
 		}
 	}

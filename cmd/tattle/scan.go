@@ -93,7 +93,7 @@ func prepare(io *IOStreams, a *AnalysisOptions) (*analysis, error) {
 	if a.ASNDB != "" {
 		asn, err := fingerprints.OpenASN(a.ASNDB)
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--asn-db: %w", err))
+			return nil, usageError(fmt.Errorf("--asn-db: %w", err))
 		}
 		an.close = func() { asn.Close() }
 		know.ASN = asn
@@ -108,7 +108,7 @@ func prepare(io *IOStreams, a *AnalysisOptions) (*analysis, error) {
 	if a.KnownValues != "" {
 		if known, err = inspect.LoadKnown(a.KnownValues); err != nil {
 			an.close()
-			return nil, withCode(ExitUsage, err)
+			return nil, usageError(err)
 		}
 	}
 	an.cfg = audit.Config{Version: version, Known: known, Knowledge: know, NoInspect: a.NoInspect}
@@ -198,7 +198,7 @@ standard input, and reports each device with its identity and destinations.
 
 func checkOutputFlags(format, failOn string) error {
 	if _, err := reports.New(format, reports.Options{}); err != nil {
-		return withCode(ExitUsage, err)
+		return usageError(err)
 	}
 	if failOn != "" && !reports.ValidSeverity(failOn) {
 		return usageErrorf("--fail-on: unknown severity %q (info, low, medium, high, critical)", failOn)
@@ -217,7 +217,7 @@ func openInputs(opts *ScanOptions) (*capture.FileSource, error) {
 	}
 	src, err := capture.Open(opts.Paths...)
 	if err != nil {
-		return nil, withCode(ExitInput, err)
+		return nil, noInputError(err)
 	}
 	return src, nil
 }
@@ -231,18 +231,18 @@ func knowledge(rules, files []string, lists ...string) (*audit.Knowledge, error)
 		for _, l := range lists {
 			path, cat, _ := strings.Cut(l, "=")
 			if _, err := kb.LoadList(path, "auto", cat); err != nil {
-				return nil, withCode(ExitUsage, fmt.Errorf("--list: %w", err))
+				return nil, usageError(fmt.Errorf("--list: %w", err))
 			}
 		}
 		for _, p := range files {
 			f, err := os.Open(p)
 			if err != nil {
-				return nil, withCode(ExitUsage, fmt.Errorf("--knowledge: %w", err))
+				return nil, usageError(fmt.Errorf("--knowledge: %w", err))
 			}
 			err = kb.Load(f, p)
 			f.Close()
 			if err != nil {
-				return nil, withCode(ExitUsage, err)
+				return nil, usageError(err)
 			}
 		}
 	}
@@ -250,7 +250,7 @@ func knowledge(rules, files []string, lists ...string) (*audit.Knowledge, error)
 	if len(rules) > 0 || len(files) > 0 || len(lists) > 0 {
 		var err error
 		if db, err = fingerprints.NewDB(kb, rules...); err != nil {
-			return nil, withCode(ExitUsage, err)
+			return nil, usageError(err)
 		}
 	}
 	return &audit.Knowledge{Devices: db, KB: kb}, nil
@@ -269,21 +269,21 @@ func labels(a *AnalysisOptions) (map[[6]byte]fingerprints.Label, error) {
 	for _, p := range a.LabelFiles {
 		f, err := os.Open(p)
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--labels: %w", err))
+			return nil, usageError(fmt.Errorf("--labels: %w", err))
 		}
 		err = fingerprints.LoadLabels(f, p, out)
 		f.Close()
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--labels: %w", err))
+			return nil, usageError(fmt.Errorf("--labels: %w", err))
 		}
 	}
 	for _, l := range a.Labels {
 		mac, lab, err := fingerprints.ParseLabel(l, "--label")
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--label: %w", err))
+			return nil, usageError(fmt.Errorf("--label: %w", err))
 		}
 		if old, dup := out[mac]; dup {
-			return nil, withCode(ExitUsage, fmt.Errorf("--label %s: already labelled at %s", l, old.Source))
+			return nil, usageError(fmt.Errorf("--label %s: already labelled at %s", l, old.Source))
 		}
 		out[mac] = lab
 	}
@@ -328,17 +328,14 @@ func runScan(opts *ScanOptions) error {
 	if res == nil {
 		return scanErr
 	}
-	code, err := emit(opts.IO, res, an.finish(res, opts.OutputOptions))
-	if err != nil {
+	err = emit(opts.IO, res, an.finish(res, opts.OutputOptions))
+	if err != nil && err != findings {
 		return err
 	}
 	if scanErr != nil {
-		return withCode(ExitPartial, fmt.Errorf("warning: %w (results cover the %d packets that could be read)", scanErr, res.Stats.Packets))
+		return partialError(fmt.Errorf("warning: %w (results cover the %d packets that could be read)", scanErr, res.Stats.Packets))
 	}
-	if code != ExitOK {
-		return withCode(code, nil)
-	}
-	return nil
+	return err
 }
 
 // anyCapture reports whether some input was a capture, even one cut
@@ -375,12 +372,12 @@ func scanInputs(opts *ScanOptions, cfg audit.Config) (*result.Result, error) {
 		fmt.Fprint(opts.IO.ErrOut, "\r\x1b[K")
 	}
 	if res == nil || (scanErr != nil && res.Stats.Packets == 0 && !anyCapture(res)) {
-		return nil, withCode(ExitInput, scanErr)
+		return nil, noInputError(scanErr)
 	}
 	return res, scanErr
 }
 
-// emit writes the report and decides the CI exit code: 1 when a finding
+// emit writes the report and decides the CI exit code: findings (exit 1) when a finding
 // (a new one, with a baseline) is at or above failOn, or with a baseline
 // when a score dropped.
 //
@@ -388,19 +385,19 @@ func scanInputs(opts *ScanOptions, cfg audit.Config) (*result.Result, error) {
 // device (phones too, when --iot-only will leave them out) are replaced
 // wherever they appear. A baseline is compared in the same state as the
 // result: when either is redacted, both are, with the same key.
-func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error) {
+func emit(io *IOStreams, res *result.Result, out OutputOptions) error {
 	if out.Format == "parquet" && out.Output == "" && io.OutTTY {
-		return ExitUsage, usageErrorf("-f parquet writes a binary file: give -o FILE (or redirect standard output)")
+		return usageErrorf("-f parquet writes a binary file: give -o FILE (or redirect standard output)")
 	}
 	var prev *result.Result
 	if out.Baseline != "" {
 		var err error
 		if prev, err = baseline.Load(out.Baseline); err != nil {
-			return ExitUsage, withCode(ExitUsage, err)
+			return usageError(err)
 		}
 	}
 	if err := sameRedaction(io, out.RedactionKey, !out.ShowPersonal, res, prev); err != nil {
-		return ExitUsage, err
+		return err
 	}
 	if out.iotOnly {
 		kept := res.Devices[:0]
@@ -417,15 +414,15 @@ func emit(io *IOStreams, res *result.Result, out OutputOptions) (ExitCode, error
 	}
 	rep, err := reports.New(out.Format, reports.Options{Color: io.ColorEnabled() && out.Output == "", Width: io.Width, All: out.All})
 	if err != nil {
-		return ExitUsage, withCode(ExitUsage, err)
+		return usageError(err)
 	}
 	if err := writeTo(io, out.Output, func(w ioWriter) error { return rep.Render(w, shown) }); err != nil {
-		return ExitInternal, err
+		return err
 	}
 	if out.FailOn != "" && reports.ExceedsThreshold(shown, out.FailOn) {
-		return ExitFindings, nil
+		return findings
 	}
-	return ExitOK, nil
+	return nil
 }
 
 type ioWriter = io.Writer
@@ -436,7 +433,7 @@ func writeTo(s *IOStreams, path string, render func(w ioWriter) error) error {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
+		return usageError(fmt.Errorf("--output: %w", err))
 	}
 	if err := render(f); err != nil {
 		f.Close()
@@ -445,7 +442,7 @@ func writeTo(s *IOStreams, path string, render func(w ioWriter) error) error {
 	if err := f.Close(); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return withCode(ExitUsage, err)
+			return usageError(err)
 		}
 		return err
 	}

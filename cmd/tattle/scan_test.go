@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -64,14 +67,14 @@ func TestScanFlags(t *testing.T) {
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
 			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 			err := cmd.Execute()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
 				}
-				if codeOf(err) != tc.wantCode {
-					t.Errorf("code = %d, want %d", codeOf(err), tc.wantCode)
+				if exitCode(err) != tc.wantCode {
+					t.Errorf("code = %d, want %d", exitCode(err), tc.wantCode)
 				}
 				return
 			}
@@ -94,6 +97,19 @@ func TestMainExitCodes(t *testing.T) {
 		{name: "unknown command", args: []string{"frobnicate"}, want: ExitUsage, err: "unknown command"},
 		{name: "missing file", args: []string{"scan", "/nonexistent/x.pcap"}, want: ExitInput, err: "no such file"},
 		{name: "demo json", args: []string{"scan", "--demo", "--format", "json"}, want: ExitOK},
+		{name: "no command", args: []string{}, want: ExitOK},
+		{name: "misspelt command", args: []string{"scna"}, want: ExitUsage, err: "Did you mean this?\n\tscan"},
+		{name: "unknown subcommand argument", args: []string{"version", "x"}, want: ExitUsage, err: `unknown command "x"`},
+		{name: "completion argument", args: []string{"completion", "bash", "x"}, want: ExitUsage, err: "unknown command"},
+		{name: "unknown flag", args: []string{"report", "--bogus", "a.json"}, want: ExitUsage, err: "unknown flag: --bogus"},
+		{name: "unknown shorthand", args: []string{"diff", "-Z", "a.json", "b.json"}, want: ExitUsage, err: "unknown shorthand"},
+		{name: "flag without value", args: []string{"scan", "--demo", "--format"}, want: ExitUsage, err: "flag needs an argument"},
+		{name: "bad flag value", args: []string{"scan", "--demo", "--jobs", "many"}, want: ExitUsage, err: "invalid argument"},
+		{name: "too few args", args: []string{"report"}, want: ExitUsage, err: "accepts 1 arg(s), received 0"},
+		{name: "too many args", args: []string{"diff", "a", "b", "c"}, want: ExitUsage, err: "accepts 2 arg(s), received 3"},
+		{name: "no args", args: []string{"merge"}, want: ExitUsage, err: "requires at least 1 arg(s)"},
+		{name: "policy subcommand args", args: []string{"policy", "diff", "a"}, want: ExitUsage, err: "accepts 2 arg(s)"},
+		{name: "fail-on", args: []string{"scan", "--demo", "--fail-on", "low"}, want: ExitFindings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,7 +120,45 @@ func TestMainExitCodes(t *testing.T) {
 			if tc.err != "" && !strings.Contains(errOut.String(), tc.err) {
 				t.Errorf("stderr = %q, want %q", errOut.String(), tc.err)
 			}
+			if tc.want == ExitFindings && errOut.Len() > 0 {
+				t.Errorf("findings: stderr %q, want nothing (the report says it)", errOut.String())
+			}
 		})
+	}
+}
+
+// TestExitCodeClasses: the classes a command gives errors, and what
+// capture says of its input, map to their codes; the outer class wins
+// over what capture says of the input it wraps.
+func TestExitCodeClasses(t *testing.T) {
+	damaged := &capture.ReadError{File: "a.pcap", Offset: 24, Err: capture.ErrTruncated}
+	notCapture := &capture.ReadError{File: "a.txt", Err: capture.ErrFormat}
+	for _, tc := range []struct {
+		err      error
+		want     ExitCode
+		reported bool
+	}{
+		{nil, ExitOK, false},
+		{errors.New("boom"), ExitInternal, false},
+		{findings, ExitFindings, true},
+		{findingsError(errors.New("lint: 2 files")), ExitFindings, false},
+		{usageErrorf("--x: bad"), ExitUsage, false},
+		{fmt.Errorf("scan: %w", usageErrorf("--x: bad")), ExitUsage, false},
+		{noInputError(nil), ExitInput, true},
+		{noInputError(damaged), ExitInput, false},
+		{notCapture, ExitInput, false},
+		{damaged, ExitPartial, false},
+		{partialError(fmt.Errorf("warning: %w", notCapture)), ExitPartial, false},
+	} {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+		if got := reported(tc.err); got != tc.reported {
+			t.Errorf("reported(%v) = %v, want %v", tc.err, got, tc.reported)
+		}
+	}
+	if msg := usageErrorf("--x: bad").Error(); msg != "--x: bad" {
+		t.Errorf("a class changed the message: %q", msg)
 	}
 }
 

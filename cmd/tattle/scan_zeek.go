@@ -57,12 +57,12 @@ func scanZeek(opts *ScanOptions, cfg audit.Config) (*result.Result, error) {
 	}
 	src, err := zeek.Open(opts.Paths...)
 	if err != nil {
-		return nil, withCode(ExitInput, err)
+		return nil, noInputError(err)
 	}
 	defer src.Close()
 	res, scanErr := audit.ScanZeek(src, cfg)
 	if res == nil || (scanErr != nil && len(res.Devices) == 0) {
-		return nil, withCode(ExitInput, scanErr)
+		return nil, noInputError(scanErr)
 	}
 	return res, scanErr
 }

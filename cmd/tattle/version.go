@@ -16,7 +16,7 @@ func newVersionCmd(io *IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print tattle's version and the dates of its embedded knowledge",
-		Args:    cobra.NoArgs,
+		Args:    usageArgs(cobra.NoArgs),
 		Example: `  tattle version`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kb := fingerprints.DefaultKB()
