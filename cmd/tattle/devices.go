@@ -12,10 +12,15 @@ import (
 	"github.com/tattle-audit/tattle/result"
 )
 
-func newDevicesCmd(io *IOStreams) *cobra.Command {
-	opts := &ScanOptions{IO: io}
+// DevicesOptions are the inputs of `tattle devices`.
+type DevicesOptions struct {
+	Scan   ScanOptions // the captures, redaction, rules and labels
+	Format string
+}
+
+func newDevicesCmd(io *IOStreams, runF func(*DevicesOptions) error) *cobra.Command {
+	opts := &DevicesOptions{Scan: ScanOptions{IO: io}}
 	var jsonOut bool
-	var format string
 	cmd := &cobra.Command{
 		Use: "devices [CAPTURE...]",
 		Example: `  tattle devices --demo
@@ -23,71 +28,79 @@ func newDevicesCmd(io *IOStreams) *cobra.Command {
   tattle devices home.pcapng -f ndjson --show-personal-data`,
 		Short: "List the devices in captures with their identity and the evidence for it",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Paths = args
+			opts.Scan.Paths = args
 			if jsonOut {
-				format = "json"
+				opts.Format = "json"
 			}
-			if !slices.Contains(devicesFormats, format) {
-				return usageErrorf("devices: unknown format %q (want one of %s; scan writes the full report in every format)", format, strings.Join(devicesFormats, ", "))
+			if !slices.Contains(devicesFormats, opts.Format) {
+				return usageErrorf("devices: unknown format %q (want one of %s; scan writes the full report in every format)", opts.Format, strings.Join(devicesFormats, ", "))
 			}
-			if !opts.Demo && len(args) == 0 {
+			if !opts.Scan.Demo && len(args) == 0 {
 				return usageErrorf("devices: give at least one capture, or --demo")
 			}
-			know, err := knowledge(opts.Rules, nil)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if know.Labels, err = labels(&opts.AnalysisOptions); err != nil {
-				return err
-			}
-			src, err := openInputs(opts)
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			res, scanErr := audit.Scan(src, audit.Config{Version: version, Knowledge: know})
-			if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
-				return noInputError(scanErr)
-			}
-			if !opts.ShowPersonal {
-				key, err := redactionKey(io, opts.RedactionKey)
-				if err != nil {
-					return usageError(err)
-				}
-				result.RedactInPlace(res, key)
-			}
-			if format == "terminal" {
-				printDevices(io, res)
-			} else {
-				// The devices section of scan's report: identities and
-				// observations, without destinations and findings.
-				for i := range res.Devices {
-					res.Devices[i].Destinations, res.Devices[i].Findings, res.Devices[i].Score = nil, nil, nil
-				}
-				rep, err := reports.New(format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
-				if err != nil {
-					return usageError(err)
-				}
-				if err := rep.Render(io.Out, res); err != nil {
-					return err
-				}
-			}
-			if scanErr != nil {
-				return partialError(fmt.Errorf("warning: %w", scanErr))
-			}
-			return nil
+			return runDevices(opts)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.Demo, "demo", false, "use the built-in demo capture")
-	f.StringVarP(&format, "format", "f", "terminal", "output format: "+strings.Join(devicesFormats, ", ")+" (json and ndjson: the devices section of scan's report)")
+	f.BoolVar(&opts.Scan.Demo, "demo", false, "use the built-in demo capture")
+	f.StringVarP(&opts.Format, "format", "f", "terminal", "output format: "+strings.Join(devicesFormats, ", ")+" (json and ndjson: the devices section of scan's report)")
 	f.BoolVar(&jsonOut, "json", false, "same as --format json")
 	f.MarkHidden("json")
-	f.BoolVar(&opts.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
-	f.StringVar(&opts.RedactionKey, "redaction-key", "", "key of the pseudonyms that stand for MAC addresses (default: $"+redactionKeyEnv+", else the key kept in the user's configuration directory)")
-	f.StringArrayVar(&opts.Rules, "rules", nil, "extra device identification rule file (repeatable)")
-	addLabelFlags(cmd, &opts.AnalysisOptions)
+	f.BoolVar(&opts.Scan.ShowPersonal, "show-personal-data", false, "do not redact MAC addresses and host names")
+	f.StringVar(&opts.Scan.RedactionKey, "redaction-key", "", "key of the pseudonyms that stand for MAC addresses (default: $"+redactionKeyEnv+", else the key kept in the user's configuration directory)")
+	f.StringArrayVar(&opts.Scan.Rules, "rules", nil, "extra device identification rule file (repeatable)")
+	addLabelFlags(cmd, &opts.Scan.AnalysisOptions)
 	return cmd
+}
+
+func runDevices(o *DevicesOptions) error {
+	opts, io := &o.Scan, o.Scan.IO
+	know, err := knowledge(opts.Rules, nil)
+	if err != nil {
+		return err
+	}
+	if know.Labels, err = labels(&opts.AnalysisOptions); err != nil {
+		return err
+	}
+	src, err := openInputs(opts)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	res, scanErr := audit.Scan(src, audit.Config{Version: version, Knowledge: know})
+	if res == nil || (scanErr != nil && res.Stats.Packets == 0) {
+		return noInputError(scanErr)
+	}
+	if !opts.ShowPersonal {
+		key, err := redactionKey(io, opts.RedactionKey)
+		if err != nil {
+			return usageError(err)
+		}
+		result.RedactInPlace(res, key)
+	}
+	if o.Format == "terminal" {
+		printDevices(io, res)
+	} else {
+		// The devices section of scan's report: identities and
+		// observations, without destinations and findings.
+		for i := range res.Devices {
+			res.Devices[i].Destinations, res.Devices[i].Findings, res.Devices[i].Score = nil, nil, nil
+		}
+		rep, err := reports.New(o.Format, reports.Options{Color: io.ColorEnabled(), Width: io.Width, All: true})
+		if err != nil {
+			return usageError(err)
+		}
+		if err := rep.Render(io.Out, res); err != nil {
+			return err
+		}
+	}
+	if scanErr != nil {
+		return partialError(fmt.Errorf("warning: %w", scanErr))
+	}
+	return nil
 }
 
 // devicesFormats are the formats of `tattle devices`: a listing of

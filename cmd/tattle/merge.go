@@ -32,7 +32,7 @@ type MergeOptions struct {
 	OutputOptions
 }
 
-func newMergeCmd(io *IOStreams) *cobra.Command {
+func newMergeCmd(io *IOStreams, runF func(*MergeOptions) error) *cobra.Command {
 	opts := &MergeOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "merge RESULT.json...",
@@ -54,6 +54,9 @@ different devices into one placeholder. The merged report is redacted unless
 			opts.Results = args
 			if err := checkOutputFlags(opts.Format, opts.FailOn); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runMerge(opts)
 		},

@@ -23,7 +23,7 @@ a small YAML format (docs/policy.md, schema docs/schema/declaration.schema.json)
 or an RFC 8520 MUD file; "policy extract" drafts one from the policy's own text.
 tattle scan --policy checks traffic against it (or against the text directly).`,
 	}
-	cmd.AddCommand(newPolicyLintCmd(io), newPolicyInitCmd(io), newPolicyExtractCmd(io), newPolicyExplainCmd(io), newPolicyDiffCmd(io))
+	cmd.AddCommand(newPolicyLintCmd(io, nil), newPolicyInitCmd(io, nil), newPolicyExtractCmd(io, nil), newPolicyExplainCmd(io, nil), newPolicyDiffCmd(io, nil))
 	return cmd
 }
 
@@ -33,7 +33,7 @@ type PolicyLintOptions struct {
 	Files []string
 }
 
-func newPolicyLintCmd(io *IOStreams) *cobra.Command {
+func newPolicyLintCmd(io *IOStreams, runF func(*PolicyLintOptions) error) *cobra.Command {
 	opts := &PolicyLintOptions{IO: io}
 	return &cobra.Command{
 		Use: "lint FILE...",
@@ -43,6 +43,9 @@ func newPolicyLintCmd(io *IOStreams) *cobra.Command {
 		Args:  usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
+			if runF != nil {
+				return runF(opts)
+			}
 			return runPolicyLint(opts)
 		},
 	}
@@ -86,7 +89,7 @@ type PolicyInitOptions struct {
 	Device string
 }
 
-func newPolicyInitCmd(io *IOStreams) *cobra.Command {
+func newPolicyInitCmd(io *IOStreams, runF func(*PolicyInitOptions) error) *cobra.Command {
 	opts := &PolicyInitOptions{IO: io, Scan: ScanOptions{IO: io}}
 	cmd := &cobra.Command{
 		Use: "init CAPTURE... --device MAC",
@@ -100,6 +103,9 @@ func newPolicyInitCmd(io *IOStreams) *cobra.Command {
 			}
 			if opts.Device == "" {
 				return usageErrorf("policy init: --device MAC is required")
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runPolicyInit(opts)
 		},

@@ -23,7 +23,7 @@ type PolicyExtractOptions struct {
 	Vendor string
 }
 
-func newPolicyExtractCmd(io *IOStreams) *cobra.Command {
+func newPolicyExtractCmd(io *IOStreams, runF func(*PolicyExtractOptions) error) *cobra.Command {
 	opts := &PolicyExtractOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "extract POLICY... [-o FILE]",
@@ -37,6 +37,9 @@ no model, no download. Check the draft with "tattle policy explain".`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
+			if runF != nil {
+				return runF(opts)
+			}
 			return runPolicyExtract(opts)
 		},
 	}
@@ -98,7 +101,7 @@ type PolicyExplainOptions struct {
 	Vendor string
 }
 
-func newPolicyExplainCmd(io *IOStreams) *cobra.Command {
+func newPolicyExplainCmd(io *IOStreams, runF func(*PolicyExplainOptions) error) *cobra.Command {
 	opts := &PolicyExplainOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "explain POLICY",
@@ -108,6 +111,9 @@ func newPolicyExplainCmd(io *IOStreams) *cobra.Command {
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
 			return runPolicyExplain(opts)
 		},
 	}
@@ -131,7 +137,7 @@ type PolicyDiffOptions struct {
 	Vendor   string
 }
 
-func newPolicyDiffCmd(io *IOStreams) *cobra.Command {
+func newPolicyDiffCmd(io *IOStreams, runF func(*PolicyDiffOptions) error) *cobra.Command {
 	opts := &PolicyDiffOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
@@ -143,6 +149,9 @@ types that changed. Exit code 1 when something changed.`,
 		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Old, opts.New = args[0], args[1]
+			if runF != nil {
+				return runF(opts)
+			}
 			return runPolicyDiff(opts)
 		},
 	}

@@ -72,7 +72,7 @@ It makes no network connection of its own.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError(err)
 	})
-	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io), newReportCmd(io), newDiffCmd(io), newMergeCmd(io), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io))
+	root.AddCommand(newScanCmd(io, nil), newDevicesCmd(io, nil), newReportCmd(io, nil), newDiffCmd(io, nil), newMergeCmd(io, nil), newPolicyCmd(io), newCaptureCmd(io), newVersionCmd(io, nil))
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
