@@ -63,9 +63,9 @@ func (d *device) result() result.Device {
 		rd.MAC = d.key.mac.String()
 		rd.LocallyAdministered = d.key.mac[0]&2 != 0
 	}
-	for _, p := range d.parts(&rd) {
+	for _, p := range parts {
 		if p.fill != nil {
-			p.fill()
+			p.fill(d, &rd)
 		}
 	}
 	for _, a := range d.dests {

@@ -52,7 +52,7 @@ func TestPartsListEveryCollection(t *testing.T) {
 			n++
 		}
 	}
-	if got := len(d.parts(&result.Device{})); got != n {
+	if got := len(parts); got != n {
 		t.Fatalf("device has %d collections, parts lists %d", n, got)
 	}
 }

@@ -69,35 +69,53 @@ func newDevice(k devKey, over *limitCounts) *device {
 	}
 }
 
-// part is one collection of what a device did that its result shows.
+// part is one collection of what a device gathers.
 type part struct {
-	n     int    // how many it holds
-	fill  func() // puts them in the result (nil: result does it itself)
-	shown bool   // whether it alone makes the device one a result shows
+	n     func(d *device) int
+	fill  func(d *device, rd *result.Device) // puts it in the result (nil: result does it itself)
+	shown bool                               // whether it alone makes the device one a result shows
 }
 
-// parts lists every collection of the device, each with how it fills rd:
-// result assembles from this list and empty reads it, so neither can
-// leave one out. A new collection goes here.
-func (d *device) parts(rd *result.Device) []part {
-	o := &rd.Observations
-	return []part{
-		{n: len(d.dests), shown: true}, // destinations and personal data: see result
-		{n: d.pdata.len(), shown: true},
-		{d.dhcp.len(), func() { o.DHCP = sortedValues(&d.dhcp, deref[result.DHCPObs]) }, true},
-		{d.mdns.len(), func() { o.MDNS = sortedValues(&d.mdns, deref[result.MDNSObs]) }, true},
-		{d.ssdp.len(), func() { o.SSDP = sortedValues(&d.ssdp, deref[result.SSDPObs]) }, true},
-		{d.uas.len(), func() { o.UserAgents = sortedValues(&d.uas, deref[result.Seen]) }, true},
-		{d.tls.len(), func() { o.JA4 = sortedValues(&d.tls, deref[result.TLSObs]) }, true},
-		{d.hosts.len(), func() { o.Hostnames = sortedValues(&d.hosts, deref[result.Seen]) }, true},
-		{d.upnp.len(), func() { o.UPnP = sortedValues(&d.upnp, deref[result.UPnPObs]) }, true},
-		{d.local.len(), func() { o.Local = sortedValues(&d.local, deref[result.LocalObs]) }, true},
-		{d.queries.len(), func() { o.DNSQueries = sortedValues(&d.queries, deref[result.Seen]) }, true},
-		// Addresses and ports neighbours opened are shown, but a device
-		// with nothing else (it only received) is none.
-		{d.ips.len(), func() { rd.IPs = d.addrs() }, false},
-		{d.listen.len(), func() { o.Listening = sortedValues(&d.listen, same[result.Seen]) }, false},
-	}
+// parts lists every collection of a device, each with how it fills the
+// device's result: result assembles from this list and empty reads it, so
+// neither can leave one out. A new collection goes here
+// (TestPartsListEveryCollection fails until it is).
+var parts = []part{
+	{func(d *device) int { return len(d.dests) }, nil, true}, // destinations and personal data: see result
+	{func(d *device) int { return d.pdata.len() }, nil, true},
+	{func(d *device) int { return d.dhcp.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.DHCP = sortedValues(&d.dhcp, deref[result.DHCPObs])
+	}, true},
+	{func(d *device) int { return d.mdns.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.MDNS = sortedValues(&d.mdns, deref[result.MDNSObs])
+	}, true},
+	{func(d *device) int { return d.ssdp.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.SSDP = sortedValues(&d.ssdp, deref[result.SSDPObs])
+	}, true},
+	{func(d *device) int { return d.uas.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.UserAgents = sortedValues(&d.uas, deref[result.Seen])
+	}, true},
+	{func(d *device) int { return d.tls.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.JA4 = sortedValues(&d.tls, deref[result.TLSObs])
+	}, true},
+	{func(d *device) int { return d.hosts.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.Hostnames = sortedValues(&d.hosts, deref[result.Seen])
+	}, true},
+	{func(d *device) int { return d.upnp.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.UPnP = sortedValues(&d.upnp, deref[result.UPnPObs])
+	}, true},
+	{func(d *device) int { return d.local.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.Local = sortedValues(&d.local, deref[result.LocalObs])
+	}, true},
+	{func(d *device) int { return d.queries.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.DNSQueries = sortedValues(&d.queries, deref[result.Seen])
+	}, true},
+	// Addresses and the ports neighbours opened are shown, but a device
+	// with nothing else (it only received) is none.
+	{func(d *device) int { return d.ips.len() }, func(d *device, rd *result.Device) { rd.IPs = d.addrs() }, false},
+	{func(d *device) int { return d.listen.len() }, func(d *device, rd *result.Device) {
+		rd.Observations.Listening = sortedValues(&d.listen, same[result.Seen])
+	}, false},
 }
 
 func deref[T any](p *T) T { return *p }
@@ -106,8 +124,8 @@ func same[T any](v T) T   { return v }
 // empty reports whether the device did nothing a result shows: it sent
 // nothing, only received DNS answers or had ports opened by neighbours.
 func (d *device) empty() bool {
-	for _, p := range d.parts(&result.Device{}) {
-		if p.shown && p.n > 0 {
+	for _, p := range parts {
+		if p.shown && p.n(d) > 0 {
 			return false
 		}
 	}
