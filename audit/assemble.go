@@ -201,11 +201,11 @@ func (a *destAgg) merge(o *destAgg) {
 	for _, n := range o.names {
 		a.names = appendName(a.names, n)
 	}
-	if o.ip != a.ip && len(a.otherIPs) < 16 && !slices.Contains(a.otherIPs, o.ip) {
+	if o.ip != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, o.ip) {
 		a.otherIPs = append(a.otherIPs, o.ip)
 	}
 	for _, ip := range o.otherIPs {
-		if ip != a.ip && len(a.otherIPs) < 16 && !slices.Contains(a.otherIPs, ip) {
+		if ip != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, ip) {
 			a.otherIPs = append(a.otherIPs, ip)
 		}
 	}

@@ -188,14 +188,14 @@ func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
 	if key == "" {
 		key = e.JA3
 	}
-	// No fingerprint (a TLS client known from a log line only): the SNI
-	// still names the flow below.
-	if o, ok := d.tls.get(key); key != "" && ok {
+	if o, ok := d.tls.get(key); ok {
+		o.Count++
 		if e.Hello.SNI != "" && len(o.SNIs) < maxSNIs && !slices.Contains(o.SNIs, e.Hello.SNI) {
 			o.SNIs = append(o.SNIs, e.Hello.SNI)
 		}
-		o.Count++
 	} else if key != "" {
+		// (No fingerprint, a TLS client known from a log line only: the
+		// SNI still names the flow below.)
 		o := &result.TLSObs{JA4: e.JA4, JA4R: e.JA4R, JA3: e.JA3, JA3Raw: e.JA3Raw, Count: 1, File: e.File, Packet: e.Packet}
 		if e.Hello.SNI != "" {
 			o.SNIs = []string{e.Hello.SNI}
