@@ -23,6 +23,7 @@ func Default() []capture.Dissector {
 		tlsx.NewDTLS(),
 		tlsx.NewGQUIC(),
 		NewHTTP(),
+		NewCleartext(),
 		NewKasa(),
 		NewTuya(),
 	}
