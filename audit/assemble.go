@@ -129,11 +129,11 @@ func (a *destAgg) result() result.Destination {
 		TLS:            a.tls,
 		CleartextBytes: a.cleartext,
 		Entropy:        a.entropy,
-		Party:          "unclassified",
+		Party:          result.PartyUnclassified,
 		Inbound:        a.inbound,
 	}
 	if rd.Local {
-		rd.Party = "local"
+		rd.Party = result.PartyLocal
 	}
 	if c := a.cert; c != nil && rd.TLS != nil {
 		rd.TLS.CertSubject, rd.TLS.CertIssuer, rd.TLS.CertNotAfter, rd.TLS.CertSelfSigned = c.Subject, c.Issuer, c.NotAfter, c.SelfSigned

@@ -368,3 +368,17 @@ func TestGatewayIsInfrastructure(t *testing.T) {
 		t.Errorf("evidence %+v, want DHCP server and default route", id.Type.Evidence)
 	}
 }
+
+// TestPartyWords: the parties fingerprints decides are the words the
+// result model documents.
+func TestPartyWords(t *testing.T) {
+	for _, p := range [][2]string{
+		{fingerprints.PartyFirst, result.PartyFirst}, {fingerprints.PartySupport, result.PartySupport},
+		{fingerprints.PartyThird, result.PartyThird}, {fingerprints.PartyLocal, result.PartyLocal},
+		{fingerprints.PartyUnclassified, result.PartyUnclassified},
+	} {
+		if p[0] != p[1] {
+			t.Errorf("fingerprints says %q, result %q", p[0], p[1])
+		}
+	}
+}

@@ -422,9 +422,9 @@ func (m *mergeDev) result(know *Knowledge) result.Device {
 	for _, d := range m.dests {
 		// Classification is made again below.
 		d.Domain, d.Organization, d.Parent, d.Category, d.ClassifiedBy = "", "", "", "", ""
-		d.Party = "unclassified"
+		d.Party = result.PartyUnclassified
 		if d.Local {
-			d.Party = "local"
+			d.Party = result.PartyLocal
 		}
 		rd.Destinations = append(rd.Destinations, *d)
 	}

@@ -150,15 +150,15 @@ func recipientCovered(st *Statement, dst *result.Destination, party string) (boo
 		case EntityAnyone:
 			return true, false
 		case EntityThirdParties, EntityPartners:
-			if party == "third" || party == "unclassified" {
+			if party == result.PartyThird || party == result.PartyUnclassified {
 				return true, false
 			}
 		case EntityServiceProviders:
-			if party == "support" {
+			if party == result.PartySupport {
 				return true, false
 			}
 		case EntityAffiliates:
-			if party == "first" {
+			if party == result.PartyFirst {
 				return true, false
 			}
 		}
@@ -204,14 +204,14 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 	for _, f := range flows {
 		party := f.dst.Party
 		if d.isFirstPartyDomain(f.label) || d.isFirstPartyOrg(f.dst) {
-			party = "first"
+			party = result.PartyFirst
 		}
 		label, line := Omitted, 0
 		var cite *Statement
 		switch party {
-		case "unclassified":
+		case result.PartyUnclassified:
 			label = Unclassified
-		case "first":
+		case result.PartyFirst:
 			label, line, cite = d.checkCollection(f.dataType)
 			if neg := d.negatives(f, party); len(neg) > 0 {
 				label, cite = Incorrect, neg[0].st
@@ -221,7 +221,7 @@ func Check(d *Declaration, dev *result.Device) []result.Finding {
 			}
 		default:
 			pos := d.positives(f, party, d.ThirdParties)
-			if party == "support" {
+			if party == result.PartySupport {
 				pos = append(pos, d.positives(f, party, d.ServiceProviders)...)
 			}
 			neg := d.negatives(f, party)
@@ -480,7 +480,7 @@ func disclosureFinding(dev *result.Device, party, org string, f flow, label, ref
 	kind := map[string]string{Clear: KindClear, Vague: KindVague, Omitted: KindOmitted, Incorrect: KindIncorrect, Ambiguous: KindAmbiguous, Unclassified: KindUnclassified}[label]
 	sev := map[string]string{Clear: result.SeverityInfo, Vague: result.SeverityLow, Omitted: result.SeverityHigh, Incorrect: result.SeverityCritical,
 		Ambiguous: result.SeverityMedium, Unclassified: result.SeverityInfo}[label]
-	if label == Omitted && party != "third" {
+	if label == Omitted && party != result.PartyThird {
 		sev = result.SeverityLow // an undeclared CDN or the vendor's own collection
 	}
 	who := fmt.Sprintf("%s (%s party", org, party)

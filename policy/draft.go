@@ -51,7 +51,7 @@ func Draft(dev *result.Device) []byte {
 				o += dst.IP
 			}
 		}
-		if dst.Party == "first" {
+		if dst.Party == result.PartyFirst {
 			if dst.Domain != "" && !slices.Contains(first, dst.Domain) {
 				first = append(first, dst.Domain)
 			}
@@ -82,14 +82,14 @@ func Draft(dev *result.Device) []byte {
 		names = append(names, o)
 	}
 	sort.Strings(names)
-	for _, section := range []string{"support", "third"} {
+	for _, section := range []string{result.PartySupport, result.PartyThird} {
 		header := "service_providers"
-		if section == "third" {
+		if section == result.PartyThird {
 			header = "third_parties"
 		}
 		wrote := false
 		for _, o := range names {
-			if (parties[o] == "support") != (section == "support") {
+			if (parties[o] == result.PartySupport) != (section == result.PartySupport) {
 				continue
 			}
 			if !wrote {

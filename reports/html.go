@@ -65,7 +65,7 @@ type htmlFinding struct {
 	Filter string // Wireshark display filter for the evidence packets
 }
 
-var partyColor = map[string]string{"third": "#dc2626", "unclassified": "#9333ea", "first": "#059669", "support": "#6b7280", "local": "#0891b2"}
+var partyColor = map[string]string{result.PartyThird: "#dc2626", result.PartyUnclassified: "#9333ea", result.PartyFirst: "#059669", result.PartySupport: "#6b7280", result.PartyLocal: "#0891b2"}
 
 // maxSpans bounds the destinations drawn in a device's timeline.
 const maxSpans = 30

@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/tattle-audit/tattle/result"
 )
 
 // palette is the one place colours are chosen: adaptive colours for dark
@@ -45,9 +47,9 @@ func newPalette(w io.Writer, color bool) *palette {
 
 func (p *palette) party(s string) lipgloss.Style {
 	switch s {
-	case "third", "unclassified":
+	case result.PartyThird, result.PartyUnclassified:
 		return p.third
-	case "first":
+	case result.PartyFirst:
 		return p.first
 	}
 	return p.support

@@ -138,13 +138,13 @@ func evidenceRef(ev []result.Evidence) string {
 // partyOrder ranks parties for display: third parties first.
 func partyRank(p string) int {
 	switch p {
-	case "third":
+	case result.PartyThird:
 		return 0
-	case "unclassified":
+	case result.PartyUnclassified:
 		return 1
-	case "first":
+	case result.PartyFirst:
 		return 2
-	case "support":
+	case result.PartySupport:
 		return 3
 	}
 	return 4

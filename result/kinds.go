@@ -95,3 +95,14 @@ func KindTitle(kind string) string {
 	}
 	return kind
 }
+
+// Parties of a destination (Destination.Party): who receives the data,
+// seen from the device's vendor. fingerprints decides them and keeps the
+// same words (fingerprints.Party*; a test in audit checks they agree).
+const (
+	PartyFirst        = "first"        // the vendor (or its parent)
+	PartySupport      = "support"      // cloud, CDN, DNS, time: infrastructure
+	PartyThird        = "third"        // anyone else: advertising, analytics...
+	PartyLocal        = "local"        // an address on the home network
+	PartyUnclassified = "unclassified" // tattle cannot say
+)

@@ -118,7 +118,7 @@ func BuildOverview(r *Result) *Overview {
 		third, undisclosed, personal := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		for j := range d.Destinations {
 			dst := &d.Destinations[j]
-			if dst.Party == "third" && dst.Organization != "" {
+			if dst.Party == PartyThird && dst.Organization != "" {
 				third[dst.Organization] = true
 			}
 		}

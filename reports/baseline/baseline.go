@@ -87,7 +87,7 @@ func Compare(prev, next *result.Result) *Diff {
 		for j := range dv.Destinations {
 			dst := &dv.Destinations[j]
 			oldDest[destKey(dv.ID, dst)] = true
-			if dst.Party == "third" {
+			if dst.Party == result.PartyThird {
 				oldThird[dv.ID+"|"+dst.Organization] = true
 			}
 		}
@@ -116,7 +116,7 @@ func Compare(prev, next *result.Result) *Diff {
 				}
 				d.NewDestinations = append(d.NewDestinations, Item{Device: dv.ID, DeviceName: name, Value: fmt.Sprintf("%s:%d/%s", n, dst.Port, dst.Transport)})
 			}
-			if dst.Party == "third" && !oldThird[dv.ID+"|"+dst.Organization] && !seenThird[dst.Organization] {
+			if dst.Party == result.PartyThird && !oldThird[dv.ID+"|"+dst.Organization] && !seenThird[dst.Organization] {
 				seenThird[dst.Organization] = true
 				d.NewThirdParties = append(d.NewThirdParties, Item{Device: dv.ID, DeviceName: name, Value: dst.Organization})
 			}
