@@ -90,12 +90,50 @@ func (d *stream) place(seq uint32, data []byte) {
 	if over < 0 || over >= int64(len(data)) {
 		return // a retransmission of bytes we have (add never passes a segment after next)
 	}
+	if d.buf == nil {
+		d.buf = getBuf()
+	}
 	d.buf = append(d.buf, data[over:]...)
 	d.next = seq + uint32(len(data))
 }
 
 func (d *stream) finish() {
+	putBuf(d.buf)
 	d.done, d.buf, d.pending, d.held = true, nil, nil, 0
+}
+
+// bufs recycles the buffers that rebuild handshakes (stream.buf, a
+// message spread over records, the records after a ServerHello): most
+// TLS flows need one for a moment, and allocating one for each was the
+// largest allocation of a scan. Buffers that grew past maxPooled are
+// left to the collector, so what the pool holds stays small.
+var bufs sync.Pool
+
+const maxPooled = 16 << 10
+
+// getBuf returns an empty buffer, from the pool when it has one.
+func getBuf() []byte {
+	if p, ok := bufs.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, 2048)
+}
+
+// emptyBuf returns *b emptied, taking a buffer from the pool if *b has
+// none.
+func emptyBuf(b *[]byte) []byte {
+	if *b == nil {
+		*b = getBuf()
+	}
+	return (*b)[:0]
+}
+
+// putBuf gives b back to the pool; the caller must not use it again.
+func putBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooled {
+		return
+	}
+	bufs.Put(&b)
 }
 
 type tlsState struct {
@@ -127,23 +165,31 @@ func (t *TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if d.done {
 		return
 	}
+	if !d.started && len(p.Payload) > 0 && len(p.Payload) <= maxHandshake {
+		// The usual case: the direction's first segment holds the whole
+		// message. Read it in place; buffer it only when it is not whole
+		// (the same bytes the buffer would hold, so the same result).
+		if err := t.readHello(p, p.Payload, emit); !errors.Is(err, ErrIncomplete) {
+			d.started = true
+			noteErr(p, err)
+			d.finish()
+			if s.dir[0].done && s.dir[1].done {
+				*st = nil
+				p.Done()
+			}
+			return
+		}
+	}
 	before := len(d.buf)
 	if !d.add(p.TCPSeq, p.Payload) {
 		p.Flow.Note("tls: handshake too long or too scattered")
 		d.finish()
 	} else if len(d.buf) > before {
-		var err error
-		if p.Dir == capture.ToServer {
-			err = clientHello(p, d.buf, emit)
-		} else {
-			err = serverHello(p, d.buf, t.certs, emit)
-		}
+		err := t.readHello(p, d.buf, emit)
 		if errors.Is(err, ErrIncomplete) {
 			return
 		}
-		if err != nil && !errors.Is(err, ErrNotTLS) {
-			p.Flow.Note("tls: " + err.Error())
-		}
+		noteErr(p, err)
 		d.finish()
 	} else {
 		return
@@ -151,6 +197,22 @@ func (t *TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if s.dir[0].done && s.dir[1].done {
 		*st = nil
 		p.Done()
+	}
+}
+
+// readHello reads the ClientHello or ServerHello (by direction) at the start
+// of b, which it does not keep.
+func (t *TLS) readHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
+	if p.Dir == capture.ToServer {
+		return clientHello(p, b, emit)
+	}
+	return serverHello(p, b, t.certs, emit)
+}
+
+// noteErr notes on the flow why a handshake could not be read.
+func noteErr(p *capture.Packet, err error) {
+	if err != nil && !errors.Is(err, ErrNotTLS) {
+		p.Flow.Note("tls: " + err.Error())
 	}
 }
 
@@ -176,16 +238,19 @@ func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
 }
 
 func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(capture.Event)) error {
-	sh, msg, err := ParseServerHello(b)
+	var scratch, records []byte // from the pool when needed
+	defer func() { putBuf(scratch); putBuf(records) }()
+	sh, msg, err := parseServerHello(b, &scratch)
 	if err != nil {
 		return err
 	}
 	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
 	if sh.Version < 0x0304 {
 		// Up to TLS 1.2 the Certificate message follows in the clear.
-		rest, err := afterMessage(b, len(msg))
+		// msg may lie in scratch: only its length is used from here.
+		rest, err := afterMessage(b, len(msg), &records)
 		if err == nil {
-			if cm, _, err2 := handshakeFromRecords(rest, 11); err2 == nil {
+			if cm, _, err2 := handshakeFromRecords(rest, 11, &scratch); err2 == nil {
 				certInfo(cm, certs, e)
 			} else if errors.Is(err2, ErrIncomplete) && len(b) < maxHandshake {
 				return ErrIncomplete
@@ -198,18 +263,22 @@ func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(captur
 
 // afterMessage skips the records that carried the first n bytes of
 // handshake data and returns the record stream that follows, with the
-// remainder of a shared record re-framed as its own record.
-func afterMessage(b []byte, n int) ([]byte, error) {
+// remainder of a shared record re-framed as its own record (built in
+// *scratch, which it may grow; the result is read before *scratch is
+// used again).
+func afterMessage(b []byte, n int, scratch *[]byte) ([]byte, error) {
 	for len(b) >= 5 {
 		l := int(binary.BigEndian.Uint16(b[3:]))
 		if len(b) < 5+l {
 			l = len(b) - 5
 		}
 		if n < l {
-			rest := make([]byte, 0, 5+l-n+len(b)-5-l)
+			rest := emptyBuf(scratch)
 			rest = append(rest, b[0], b[1], b[2], byte((l-n)>>8), byte(l-n))
 			rest = append(rest, b[5+n:5+l]...)
-			return append(rest, b[5+l:]...), nil
+			rest = append(rest, b[5+l:]...)
+			*scratch = rest
+			return rest, nil
 		}
 		n -= l
 		b = b[5+l:]

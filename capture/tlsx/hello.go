@@ -34,8 +34,10 @@ func IsHandshakeRecord(b []byte) bool {
 // handshakeFromRecords concatenates the handshake-record fragments at the
 // start of a record stream until one whole handshake message of type typ
 // is available. It returns the message (header included) and the record
-// version.
-func handshakeFromRecords(b []byte, typ byte) ([]byte, uint16, error) {
+// version. A message spread over records is built in *scratch (which it
+// may grow: see emptyBuf) when scratch is not nil; the caller reads it
+// before using *scratch again.
+func handshakeFromRecords(b []byte, typ byte, scratch *[]byte) ([]byte, uint16, error) {
 	// Most messages sit whole in the first record: return them in place
 	// (the caller reads them before b changes).
 	if len(b) >= 5 && b[0] == 0x16 {
@@ -46,13 +48,21 @@ func handshakeFromRecords(b []byte, typ byte) ([]byte, uint16, error) {
 		}
 	}
 	var msg []byte
+	if scratch != nil {
+		msg = emptyBuf(scratch)
+		defer func() {
+			if cap(msg) > cap(*scratch) {
+				*scratch = msg[:0] // grown: keep the larger buffer
+			}
+		}()
+	}
 	var ver uint16
 	for {
 		if len(b) < 5 {
 			return nil, ver, ErrIncomplete
 		}
 		if b[0] != 0x16 {
-			if msg == nil {
+			if len(msg) == 0 {
 				return nil, 0, ErrNotTLS
 			}
 			return nil, ver, fmt.Errorf("tlsx: handshake interrupted by record type %d", b[0])
@@ -105,7 +115,9 @@ func checkType(m []byte, typ byte) error {
 // ParseClientHello reads a ClientHello from the start of a TLS record
 // stream (possibly spread over several records).
 func ParseClientHello(b []byte) (*fingerprints.ClientHello, error) {
-	m, ver, err := handshakeFromRecords(b, 1)
+	var scratch []byte // from the pool when needed
+	defer func() { putBuf(scratch) }()
+	m, ver, err := handshakeFromRecords(b, 1, &scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +258,13 @@ type ServerHello struct {
 
 // ParseServerHello reads a ServerHello from the start of a record stream.
 func ParseServerHello(b []byte) (*ServerHello, []byte, error) {
-	m, _, err := handshakeFromRecords(b, 2)
+	return parseServerHello(b, nil)
+}
+
+// parseServerHello is ParseServerHello building a message spread over
+// records in *scratch (see handshakeFromRecords).
+func parseServerHello(b []byte, scratch *[]byte) (*ServerHello, []byte, error) {
+	m, _, err := handshakeFromRecords(b, 2, scratch)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -54,7 +54,7 @@ func certificateMsg(ders ...[]byte) []byte {
 	return handshake(11, append([]byte{byte(len(list) >> 16), byte(len(list) >> 8), byte(len(list))}, list...))
 }
 
-func selfSigned(t *testing.T) ([]byte, time.Time) {
+func selfSigned(t testing.TB) ([]byte, time.Time) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -369,5 +369,25 @@ func TestStreamHalfSpaceJump(t *testing.T) {
 				t.Errorf("buf %q next %d, want %q", d.buf, d.next, tc.buf)
 			}
 		})
+	}
+}
+
+// BenchmarkTLSHandshake is one TLS 1.2 connection as most are seen: the
+// ClientHello whole in the client's first segment, the ServerHello and
+// the certificate in the server's first two. Its allocations are the
+// dissector's cost per TLS flow.
+func BenchmarkTLSHandshake(b *testing.B) {
+	client := hello("bench.example")
+	der, _ := selfSigned(b)
+	server := append(record(serverHelloMsg(0x0303, 0xc02f, 0), 1<<14), record(certificateMsg(der), 200)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newTCPRun(443)
+		r.send(capture.ToServer, 1, client)
+		r.send(capture.ToClient, 1, server[:100])
+		r.send(capture.ToClient, 101, server[100:])
+		if len(r.events) != 2 {
+			b.Fatalf("%d events", len(r.events))
+		}
 	}
 }
