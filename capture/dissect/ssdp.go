@@ -64,9 +64,27 @@ func parseHeaders(b []byte) (string, [][2]string) {
 	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
 		b = b[:i]
 	}
-	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
-	var hs [][2]string
-	for _, l := range lines[1:] {
+	// One string for the block; the lines, names and values are parts
+	// of it. Lines end at "\n", and a "\r" before it is dropped.
+	text := string(b)
+	line := func() string {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			l := text
+			text = ""
+			return l
+		}
+		l := text[:i]
+		text = text[i+1:]
+		if strings.HasSuffix(l, "\r") {
+			l = l[:len(l)-1]
+		}
+		return l
+	}
+	start := strings.TrimSpace(line())
+	var hs [][2]string // nil when there is none, as before
+	for text != "" {
+		l := line()
 		if l == "" {
 			break
 		}
@@ -81,7 +99,10 @@ func parseHeaders(b []byte) (string, [][2]string) {
 		if len(hs) >= maxHeaders {
 			break
 		}
+		if hs == nil { // room for every line left, at once
+			hs = make([][2]string, 0, min(strings.Count(text, "\n")+1, maxHeaders))
+		}
 		hs = append(hs, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
 	}
-	return strings.TrimSpace(lines[0]), hs
+	return start, hs
 }
