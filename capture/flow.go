@@ -58,6 +58,13 @@ type Flow struct {
 	skipMore []uint64
 	// fin has bit d set when a FIN was seen in direction d.
 	fin uint8
+
+	// The scanner's expiry lists (see expiry.go): the neighbours in the
+	// list, which list, and the scanner's clock when the flow was last
+	// moved to its end.
+	prev, next *Flow
+	list       *flowList
+	touched    time.Time
 }
 
 // setDone records that dissector i called Packet.Done on the flow.

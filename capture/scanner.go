@@ -48,12 +48,6 @@ type Stats struct {
 	Malformed map[string]uint64
 }
 
-// idFlow is a flow with its key in the table.
-type idFlow struct {
-	id flowID
-	f  *Flow
-}
-
 // flowID is the direction-free key of the flow table: the two endpoints in
 // a canonical order.
 type flowID struct {
@@ -75,8 +69,12 @@ type Scanner struct {
 	pkt       Packet
 	emit      func(Event)
 	syncers   []Syncer
-	sweepIDs  []idFlow
+	sweepBuf  []*Flow
 	evictBuf  []time.Time
+	// open and closed are the expiry lists, maxLate the largest
+	// lateness of a packet seen (see expiry.go).
+	open, closed, ahead flowList
+	maxLate             time.Duration
 	// retired holds, oldest first, groups of flows out of the table
 	// that have not reached the sink yet (see retire).
 	retired []retiredGroup
@@ -174,7 +172,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 		// and leave at this sweep, or the table would only grow.
 		s.stats.ClockSteps++
 		s.now = raw.Time
-		s.sweep()
+		s.sweepAll()
 	}
 	if raw.Time.After(s.now) {
 		s.now = raw.Time
@@ -209,10 +207,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	}
 	src := netip.AddrPortFrom(d.src, d.sport)
 	dst := netip.AddrPortFrom(d.dst, d.dport)
-	id := flowID{lo: src, hi: dst, transport: d.transport}
-	if addrPortLess(dst, src) {
-		id.lo, id.hi = dst, src
-	}
+	id := makeID(src, dst, d.transport)
 	f := s.flows[id]
 	if f == nil {
 		if len(s.flows) >= s.opts.MaxFlows {
@@ -265,6 +260,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 			f.Closed = true
 		}
 	}
+	s.touch(f)
 	if len(d.payload) == 0 || len(s.opts.Dissectors) == 0 {
 		return
 	}
@@ -369,36 +365,51 @@ func serverLike(sport, dport uint16) bool {
 }
 
 // sweep ends idle and closed flows: it takes them out of the table (see
-// retire).
+// retire). It walks the expiry lists (see expiry.go), not the table.
 func (s *Scanner) sweep() {
 	s.lastSweep = s.now
-	ids := s.sweepIDs[:0]
-	for id, f := range s.flows {
+	fs := s.expiredAhead(s.sweepBuf[:0])
+	fs = s.expired(&s.open, s.now.Add(-s.opts.IdleTimeout), fs)
+	fs = s.expired(&s.closed, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
+	s.retire(fs)
+	clear(fs)
+	s.sweepBuf = fs[:0]
+}
+
+// sweepAll is the sweep after the clock went back: it walks the whole
+// table, since flows last seen in the later time base are idle by the
+// distance between the two, then puts the flows left back on the expiry
+// lists in order.
+func (s *Scanner) sweepAll() {
+	s.lastSweep = s.now
+	fs := s.sweepBuf[:0]
+	for _, f := range s.flows {
 		idle := s.now.Sub(f.Last)
 		if idle < 0 {
 			idle = -idle // last seen before the clock went back
 		}
 		if idle >= s.opts.IdleTimeout || (f.Closed && idle >= s.opts.ClosedTimeout) {
-			ids = append(ids, idFlow{id, f})
+			fs = append(fs, f)
 		}
 	}
-	s.retire(ids)
-	clear(ids)
-	s.sweepIDs = ids[:0]
+	s.retire(fs)
+	clear(fs)
+	s.sweepBuf = fs[:0]
+	s.relist()
 }
 
 // retire takes flows out of the table, in the order they began (so the
 // result does not depend on map order), and queues their end with the
 // syncers. They reach the sink releaseLag packets later, or at Flush.
-func (s *Scanner) retire(ids []idFlow) {
-	if len(ids) == 0 {
+func (s *Scanner) retire(fs []*Flow) {
+	if len(fs) == 0 {
 		return
 	}
-	sort.Slice(ids, func(i, j int) bool { return flowLess(ids[i].f, ids[j].f) })
-	g := retiredGroup{flows: make([]*Flow, 0, len(ids)), at: s.stats.Packets}
-	for _, x := range ids {
-		f := x.f
-		delete(s.flows, x.id)
+	sort.Slice(fs, func(i, j int) bool { return flowLess(fs[i], fs[j]) })
+	g := retiredGroup{flows: make([]*Flow, 0, len(fs)), at: s.stats.Packets}
+	for _, f := range fs {
+		delete(s.flows, idOf(f.Key))
+		unlink(f)
 		for i, ds := range s.opts.Dissectors {
 			if i >= len(f.state) {
 				break
@@ -469,16 +480,16 @@ func (s *Scanner) evictOldest() {
 	cut := nthTime(lasts, len(lasts)/8)
 	clear(lasts)
 	s.evictBuf = lasts[:0]
-	ids := s.sweepIDs[:0]
-	for id, f := range s.flows {
+	fs := s.sweepBuf[:0]
+	for _, f := range s.flows {
 		if !f.Last.After(cut) {
-			ids = append(ids, idFlow{id, f})
+			fs = append(fs, f)
 		}
 	}
-	s.stats.Evicted += uint64(len(ids))
-	s.retire(ids)
-	clear(ids)
-	s.sweepIDs = ids[:0]
+	s.stats.Evicted += uint64(len(fs))
+	s.retire(fs)
+	clear(fs)
+	s.sweepBuf = fs[:0]
 }
 
 // nthTime returns the n-th smallest of ts (0-based), reordering ts: a
@@ -561,13 +572,13 @@ func (s *Scanner) flowEnd(name string, fe FlowEnder, f *Flow, state any) {
 // endFile ends every flow of the file read so far and hands it to the
 // sink, as Flush does, with the syncers kept running for the next file.
 func (s *Scanner) endFile() {
-	ids := make([]idFlow, 0, len(s.flows))
-	for id, f := range s.flows {
-		ids = append(ids, idFlow{id, f})
+	fs := make([]*Flow, 0, len(s.flows))
+	for _, f := range s.flows {
+		fs = append(fs, f)
 	}
-	s.retire(ids)
+	s.retire(fs)
 	s.releaseRetired(0)
-	s.now, s.lastSweep = time.Time{}, time.Time{}
+	s.now, s.lastSweep, s.maxLate = time.Time{}, time.Time{}, 0
 	s.dec = newDecoder()
 }
 
@@ -575,11 +586,11 @@ func (s *Scanner) endFile() {
 // the others in the order they began, and stops the syncers' goroutines.
 // Call it at the end of the input.
 func (s *Scanner) Flush() {
-	ids := make([]idFlow, 0, len(s.flows))
-	for id, f := range s.flows {
-		ids = append(ids, idFlow{id, f})
+	fs := make([]*Flow, 0, len(s.flows))
+	for _, f := range s.flows {
+		fs = append(fs, f)
 	}
-	s.retire(ids)
+	s.retire(fs)
 	if len(s.retired) == 0 && len(s.syncers) > 0 {
 		// No flow left, but events may have been found since the
 		// last group: an empty group collects them.
@@ -594,6 +605,17 @@ func (s *Scanner) Flush() {
 		sy.Stop()
 	}
 }
+
+// makeID is the table key of the flow between a and b.
+func makeID(a, b netip.AddrPort, t Transport) flowID {
+	if addrPortLess(b, a) {
+		a, b = b, a
+	}
+	return flowID{lo: a, hi: b, transport: t}
+}
+
+// idOf is the table key of the flow with key k.
+func idOf(k FlowKey) flowID { return makeID(k.Client, k.Server, k.Transport) }
 
 func addrPortLess(a, b netip.AddrPort) bool {
 	if c := a.Addr().Compare(b.Addr()); c != 0 {
