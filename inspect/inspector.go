@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 	"github.com/tattle-audit/tattle/internal/tcpseq"
 )
 
@@ -391,7 +392,7 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// A payload that starts a stream or is a datagram, and that found
 	// nothing before with the same forms indexed, finds nothing again:
 	// devices repeat their announcements and polls byte for byte.
-	quiet := tl == 0 && len(data) <= maxQuietPayload
+	quiet := tl == 0 && len(data) <= maxQuietPayload && !repeat.Off
 	if quiet {
 		flag := byte(0)
 		if patterns {

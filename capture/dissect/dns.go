@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 // maxDNSTCP bounds the bytes buffered per DNS-over-TCP flow while a
@@ -58,7 +59,7 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	// one but for the ID. Such a datagram gives the same events, with
 	// its own ID and metadata, without being parsed again.
 	b := p.Payload
-	if len(b) < 12 || len(b) > maxDNSRepeat {
+	if len(b) < 12 || len(b) > maxDNSRepeat || repeat.Off {
 		x.message(p, proto, b, emit)
 		return
 	}

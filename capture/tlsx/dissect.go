@@ -10,6 +10,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/internal/repeat"
 	"github.com/tattle-audit/tattle/internal/tcpseq"
 )
 
@@ -20,10 +21,11 @@ import (
 // certificates it summarised, so scans share nothing; use NewTLS.
 type TLS struct {
 	certs *certCache
+	fps   *fpCache
 }
 
 // NewTLS returns the TLS-over-TCP dissector.
-func NewTLS() capture.Dissector { return &TLS{certs: newCertCache()} }
+func NewTLS() capture.Dissector { return &TLS{certs: newCertCache(), fps: newFPCache()} }
 
 func (*TLS) Name() string { return "tls" }
 
@@ -204,7 +206,7 @@ func (t *TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 // of b, which it does not keep.
 func (t *TLS) readHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
 	if p.Dir == capture.ToServer {
-		return clientHello(p, b, emit)
+		return clientHello(p, b, t.fps, emit)
 	}
 	return serverHello(p, b, t.certs, emit)
 }
@@ -216,12 +218,12 @@ func noteErr(p *capture.Packet, err error) {
 	}
 }
 
-func clientHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
+func clientHello(p *capture.Packet, b []byte, fps *fpCache, emit func(capture.Event)) error {
 	h, err := ParseClientHello(b)
 	if err != nil {
 		return err
 	}
-	emit(HelloEvent(p.Meta, h))
+	emit(helloEvent(p.Meta, h, fps))
 	if h.SNI != "" {
 		p.Flow.ServerName = h.SNI
 	}
@@ -231,9 +233,14 @@ func clientHello(p *capture.Packet, b []byte, emit func(capture.Event)) error {
 // HelloEvent wraps a parsed ClientHello with its JA3 and JA4
 // fingerprints, as the TLS, DTLS and QUIC dissectors report it.
 func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
+	return helloEvent(m, h, nil)
+}
+
+// helloEvent is HelloEvent with the fingerprints from fps (nil: computed).
+func helloEvent(m capture.Meta, h *fingerprints.ClientHello, fps *fpCache) *capture.TLSEvent {
 	e := &capture.TLSEvent{Meta: m, QUIC: h.QUIC, Hello: *h}
-	e.JA3, e.JA3Raw = fingerprints.JA3(h)
-	e.JA4, e.JA4R = fingerprints.JA4(h)
+	v := fps.fingerprint(h)
+	e.JA3, e.JA3Raw, e.JA4, e.JA4R = v.ja3, v.ja3raw, v.ja4, v.ja4r
 	return e
 }
 
@@ -331,7 +338,7 @@ const certCacheSize = 4096
 func newCertCache() *certCache { return &certCache{m: map[[32]byte]certSummary{}} }
 
 func (c *certCache) get(der []byte) (certSummary, bool) {
-	if c == nil {
+	if c == nil || repeat.Off {
 		ci := summarise(der)
 		return ci, ci.ok
 	}
