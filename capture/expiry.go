@@ -5,31 +5,41 @@ import (
 	"time"
 )
 
-// Flow expiry without walking the table. Each flow is on one of two
-// intrusive lists, open or closed (FIN both ways or RST), kept in the
-// order the flows were last touched: a packet moves its flow to the end
-// of its list. A sweep walks each list from its start and stops where
-// no later flow can have expired, so it touches the expired flows and
-// few others.
+// Flow expiry without walking the table. Each flow is on one of the
+// scanner's intrusive lists, open or closed (FIN both ways or RST), kept
+// in the order the flows were last touched: a packet moves its flow to
+// the end of its list. A sweep walks each list from its start and stops
+// where no later flow can have expired, so it touches the expired flows
+// and few others.
 //
-// Where to stop: when a flow is touched, its Last is at most the
-// scanner's clock (now) and at least now minus maxLate, the largest
-// lateness ever seen (a packet older than the newest one: zero on a
-// capture in time order). The lists are in the order of touched, which
-// only grows between clock steps, so once a flow's touched minus maxLate
-// is past the cut-off, every flow after it has its Last past the cut-off
-// too. A clock step (see Scanner.Packet) sweeps the whole table, as
-// before, and rebuilds the lists in the order of Last.
+// Where to stop: when a packet touches a flow, the flow's Last is at most
+// the scanner's clock (now) and at least now minus maxLate, the largest
+// lateness seen (how much older than the newest packet a packet was:
+// zero on a capture in time order). Between clock steps now only grows,
+// so for a flow q before a flow r on a list, Last(q) <= now when q was
+// touched <= now when r was touched <= Last(r) + maxLate. Once a flow's
+// Last minus maxLate is past the cut-off, every later flow's Last is past
+// it too.
 //
-// After a clock step, flows of the later time base that were not idle
-// long enough to leave are last seen after now, and idle by the distance
-// (see sweepAll): they wait on a third list, ahead, that every sweep
-// walks whole, until the clock passes their Last. It is empty on a
+// A clock step (see Scanner.Packet) sweeps the whole table, as before,
+// and puts the flows left back on the lists in the order of Last. Those
+// of the later time base are then last seen after now and idle by the
+// distance (see sweepAll): they wait on a third list, ahead, that every
+// sweep walks whole until the clock passes their Last. It is empty on a
 // capture whose clock never goes back.
 //
 // The set of flows a sweep retires is exactly the set the walk of the
 // whole table found (TestExpiryListsMatchFullWalk), and retire orders
 // them by their start, so the result does not change.
+
+// Which list a flow is on (Flow.list).
+const (
+	noList = iota
+	openList
+	closedList
+	aheadList
+	nLists
+)
 
 // flowList is a doubly linked list of flows through Flow.prev and
 // Flow.next.
@@ -37,68 +47,62 @@ type flowList struct {
 	head, tail *Flow
 }
 
-func (l *flowList) pushBack(f *Flow) {
-	f.list, f.prev, f.next = l, l.tail, nil
-	if l.tail != nil {
-		l.tail.next = f
+func (s *Scanner) pushBack(l uint8, f *Flow) {
+	ls := &s.lists[l]
+	f.list, f.prev, f.next = l, ls.tail, nil
+	if ls.tail != nil {
+		ls.tail.next = f
 	} else {
-		l.head = f
+		ls.head = f
 	}
-	l.tail = f
+	ls.tail = f
 }
 
-func (l *flowList) remove(f *Flow) {
+// unlink takes f off its list, if it is on one.
+func (s *Scanner) unlink(f *Flow) {
+	if f.list == noList {
+		return
+	}
+	ls := &s.lists[f.list]
 	if f.prev != nil {
 		f.prev.next = f.next
 	} else {
-		l.head = f.next
+		ls.head = f.next
 	}
 	if f.next != nil {
 		f.next.prev = f.prev
 	} else {
-		l.tail = f.prev
+		ls.tail = f.prev
 	}
-	f.list, f.prev, f.next = nil, nil, nil
+	f.list, f.prev, f.next = noList, nil, nil
 }
 
 // touch moves f, just updated by a packet, to the end of its list.
 func (s *Scanner) touch(f *Flow) {
-	if f.Last.After(s.now) {
-		if f.list != &s.ahead {
-			unlink(f)
-			s.ahead.pushBack(f)
+	l := uint8(openList)
+	switch {
+	case f.Last.After(s.now):
+		l = aheadList
+	case f.Closed:
+		l = closedList
+	}
+	if l != aheadList {
+		if late := s.now.Sub(f.Last); late > s.maxLate {
+			s.maxLate = late
 		}
+	}
+	if f.list == l && (l == aheadList || s.lists[l].tail == f) {
 		return
 	}
-	if late := s.now.Sub(f.Last); late > s.maxLate {
-		s.maxLate = late
-	}
-	f.touched = s.now
-	l := &s.open
-	if f.Closed {
-		l = &s.closed
-	}
-	if f.list == l && l.tail == f {
-		return
-	}
-	if f.list != nil {
-		f.list.remove(f)
-	}
-	l.pushBack(f)
-}
-
-// unlink takes f off its list.
-func unlink(f *Flow) {
-	if f.list != nil {
-		f.list.remove(f)
-	}
+	s.unlink(f)
+	s.pushBack(l, f)
 }
 
 // expiredAhead appends to fs the flows of the ahead list that are
 // expired, idleness counted both ways from now, and moves those the
 // clock has passed to the end of their list.
 func (s *Scanner) expiredAhead(fs []*Flow) []*Flow {
-	for f := s.ahead.head; f != nil; {
+	for f := s.lists[aheadList].head; f != nil; {
 		next := f.next
 		idle := f.Last.Sub(s.now)
 		if idle < 0 {
@@ -115,41 +119,40 @@ func (s *Scanner) expiredAhead(fs []*Flow) []*Flow {
 	return fs
 }
 
-// expired appends to ids the flows of l last seen at or before cut.
-func (s *Scanner) expired(l *flowList, cut time.Time, ids []*Flow) []*Flow {
-	for f := l.head; f != nil; f = f.next {
+// expired appends to fs the flows of list l last seen at or before cut.
+func (s *Scanner) expired(l uint8, cut time.Time, fs []*Flow) []*Flow {
+	for f := s.lists[l].head; f != nil; f = f.next {
 		if !f.Last.After(cut) {
-			ids = append(ids, f)
-		} else if f.touched.Add(-s.maxLate).After(cut) {
+			fs = append(fs, f)
+		} else if f.Last.Add(-s.maxLate).After(cut) {
 			break // every later flow was last seen after cut
 		}
 	}
-	return ids
+	return fs
 }
 
 // relist puts the flows left after a clock step back on their lists in
-// the order of Last, each touched at its Last, so the lists are in the
-// order of touched again (lateness starts again from zero), and those
-// last seen after now on the ahead list.
+// the order of Last, as if each had been touched when it was last seen
+// (lateness starts again from zero), and those last seen after now on
+// the ahead list.
 func (s *Scanner) relist() {
-	for _, l := range []*flowList{&s.open, &s.closed, &s.ahead} {
-		var fs []*Flow
-		for f := l.head; f != nil; {
-			next := f.next
-			f.prev, f.next, f.list = nil, nil, nil
+	var fs []*Flow
+	for l := range s.lists {
+		for f := s.lists[l].head; f != nil; f = f.next {
 			fs = append(fs, f)
-			f = next
 		}
-		*l = flowList{}
-		slices.SortStableFunc(fs, func(a, b *Flow) int { return a.Last.Compare(b.Last) })
-		for _, f := range fs {
-			f.touched = f.Last
-			if f.Last.After(s.now) {
-				s.ahead.pushBack(f)
-				continue
-			}
-			l.pushBack(f)
-		}
+		s.lists[l] = flowList{}
 	}
+	slices.SortStableFunc(fs, func(a, b *Flow) int { return a.Last.Compare(b.Last) })
 	s.maxLate = 0
+	for _, f := range fs {
+		l := uint8(openList)
+		switch {
+		case f.Last.After(s.now):
+			l = aheadList
+		case f.Closed:
+			l = closedList
+		}
+		s.pushBack(l, f) // in the order of Last: no lateness
+	}
 }

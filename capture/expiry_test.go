@@ -94,14 +94,14 @@ func TestExpiryListsMatchFullWalk(t *testing.T) {
 						}
 					}
 				}
-				for f := sc.ahead.head; f != nil; f = f.next {
+				for f := sc.lists[aheadList].head; f != nil; f = f.next {
 					if !f.Last.After(sc.now) {
 						t.Fatalf("packet %d: %v on the ahead list, last seen %v, now %v", i, f.Key, f.Last, sc.now)
 					}
 				}
 				n := 0
-				for _, l := range []*flowList{&sc.open, &sc.closed, &sc.ahead} {
-					for f := l.head; f != nil; f = f.next {
+				for l := range sc.lists {
+					for f := sc.lists[l].head; f != nil; f = f.next {
 						if sc.flows[idOf(f.Key)] != f {
 							t.Fatalf("packet %d: listed flow %v not in the table", i, f.Key)
 						}

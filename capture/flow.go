@@ -59,12 +59,10 @@ type Flow struct {
 	// fin has bit d set when a FIN was seen in direction d.
 	fin uint8
 
-	// The scanner's expiry lists (see expiry.go): the neighbours in the
-	// list, which list, and the scanner's clock when the flow was last
-	// moved to its end.
+	// list is the scanner's expiry list the flow is on, prev and next
+	// its neighbours there (see expiry.go).
+	list       uint8
 	prev, next *Flow
-	list       *flowList
-	touched    time.Time
 }
 
 // setDone records that dissector i called Packet.Done on the flow.

@@ -73,8 +73,8 @@ type Scanner struct {
 	evictBuf  []time.Time
 	// open and closed are the expiry lists, maxLate the largest
 	// lateness of a packet seen (see expiry.go).
-	open, closed, ahead flowList
-	maxLate             time.Duration
+	lists   [nLists]flowList
+	maxLate time.Duration
 	// retired holds, oldest first, groups of flows out of the table
 	// that have not reached the sink yet (see retire).
 	retired []retiredGroup
@@ -369,8 +369,8 @@ func serverLike(sport, dport uint16) bool {
 func (s *Scanner) sweep() {
 	s.lastSweep = s.now
 	fs := s.expiredAhead(s.sweepBuf[:0])
-	fs = s.expired(&s.open, s.now.Add(-s.opts.IdleTimeout), fs)
-	fs = s.expired(&s.closed, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
+	fs = s.expired(openList, s.now.Add(-s.opts.IdleTimeout), fs)
+	fs = s.expired(closedList, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
 	s.retire(fs)
 	clear(fs)
 	s.sweepBuf = fs[:0]
@@ -409,7 +409,7 @@ func (s *Scanner) retire(fs []*Flow) {
 	g := retiredGroup{flows: make([]*Flow, 0, len(fs)), at: s.stats.Packets}
 	for _, f := range fs {
 		delete(s.flows, idOf(f.Key))
-		unlink(f)
+		s.unlink(f)
 		for i, ds := range s.opts.Dissectors {
 			if i >= len(f.state) {
 				break
