@@ -472,3 +472,19 @@ func TestRedactedReportsLeakNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalLongInputPath: an input named by a long path keeps its end
+// (the file's own name) and fits the width.
+func TestTerminalLongInputPath(t *testing.T) {
+	res := result.Redact(fileResult(t, "home.pcapng"), testKey)
+	res.Inputs[0].Name = strings.Repeat("very-long-directory/", 10) + "Setup-A-1-STA.pcap"
+	res.Inputs[0].Error = "capture: truncated input"
+	out := string(render(t, "terminal", reports.Options{Width: 80}, res))
+	lines := strings.Split(out, "\n")
+	if !strings.Contains(lines[1], "…") || !strings.Contains(lines[1], "/Setup-A-1-STA.pcap: ") || lipgloss.Width(lines[1]) > 80 {
+		t.Errorf("input line %q", lines[1])
+	}
+	if !strings.Contains(out, "damaged: capture: truncated input") {
+		t.Error("the damage is not said")
+	}
+}

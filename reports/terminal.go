@@ -37,14 +37,16 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 		if len(r.Inputs) > 1 {
 			prefix = fmt.Sprintf("  [%d] ", i+1)
 		}
-		line := fmt.Sprintf("%s%s: %s, %d packets", prefix, Term(in.Name), in.Format, in.Packets)
+		rest := fmt.Sprintf(": %s, %d packets", in.Format, in.Packets)
 		if in.Log != "" {
-			line = fmt.Sprintf("%s%s: %s %s log, %d records", prefix, Term(in.Name), in.Format, Term(in.Log), in.Records)
+			rest = fmt.Sprintf(": %s %s log, %d records", in.Format, Term(in.Log), in.Records)
 		}
+		// A long path keeps its end, where the file's own name is.
+		name := truncateLeft(Term(in.Name), t.width()-lipgloss.Width(prefix)-lipgloss.Width(rest))
+		b.WriteString(p.dim.Render(truncate(prefix+name+rest, t.width())) + "\n")
 		if in.Error != "" {
-			line += " " + p.warn.Render("(damaged: "+Term(in.Error)+")")
+			b.WriteString(t.wrap(p.warn, "      ", "      ", "damaged: "+Term(in.Error)))
 		}
-		b.WriteString(p.dim.Render(truncate(line, t.width())) + "\n")
 	}
 	if r.Redacted {
 		b.WriteString(p.dim.Render("  personal data redacted (--show-personal-data to show it)") + "\n")
@@ -403,4 +405,16 @@ func count(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// truncateLeft keeps the end of s within n columns, "…" in front.
+func truncateLeft(s string, n int) string {
+	if lipgloss.Width(s) <= n || n < 4 {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && lipgloss.Width(string(r))+1 > n {
+		r = r[1:]
+	}
+	return "…" + string(r)
 }
