@@ -66,6 +66,11 @@ type Org struct {
 	Aliases  []string          `yaml:"aliases,omitempty"`
 	Category string            `yaml:"category,omitempty"`
 	Domains  map[string]string `yaml:"domains,omitempty"`
+	// Brands are organisations whose brand this one sells its products
+	// under, by licence (Signify's Hue is "Philips Hue"): for this
+	// organisation's devices the brand owner's services are the vendor's
+	// own, a first party.
+	Brands []string `yaml:"brands,omitempty"`
 }
 
 // KnowledgeFile is the YAML layout of a knowledge file.
@@ -213,6 +218,11 @@ func (kb *KB) check() error {
 			}
 			seen[p] = true
 			p = po.Parent
+		}
+		for _, b := range o.Brands {
+			if _, ok := kb.orgs[b]; !ok {
+				return fmt.Errorf("fingerprints: %s: unknown brand %q", id, b)
+			}
 		}
 	}
 	return nil
@@ -434,13 +444,28 @@ func (kb *KB) Party(vendorOrg string, m Match) string {
 	if m.Org == "" {
 		return PartyUnclassified
 	}
-	if vendorOrg != "" && (m.Org == vendorOrg || kb.Ultimate(m.Org) == kb.Ultimate(vendorOrg)) {
+	if vendorOrg != "" && (m.Org == vendorOrg || kb.Ultimate(m.Org) == kb.Ultimate(vendorOrg) || kb.licensedBrand(vendorOrg, m.Org)) {
 		return PartyFirst
 	}
 	if IsSupport(m.Category) {
 		return PartySupport
 	}
 	return PartyThird
+}
+
+// licensedBrand reports whether the vendor sells under org's brand (or
+// that of org's corporate family) by licence.
+func (kb *KB) licensedBrand(vendorOrg, org string) bool {
+	v, ok := kb.orgs[vendorOrg]
+	if !ok {
+		return false
+	}
+	for _, b := range v.Brands {
+		if b == org || kb.Ultimate(b) == kb.Ultimate(org) {
+			return true
+		}
+	}
+	return false
 }
 
 // Orgs returns all organisations sorted by id.

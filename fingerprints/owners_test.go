@@ -4,7 +4,8 @@ import "testing"
 
 // ownerRows are destinations seen in the shared captures (IoT Sentinel
 // "S", nDPI's regression captures "N", Mon(IoT)r's host list "M" and the
-// issue that listed the errors "I"), each checked by hand against the
+// issue that listed the errors "I"; "R" marks a case written to test a
+// rule), each checked by hand against the
 // public fact given: who holds the domain, what the service is, and so
 // which party it is to a device of the vendor named ("" for a phone or a
 // computer whose vendor runs no cloud).
@@ -27,9 +28,10 @@ var ownerRows = []struct {
 	{"N", "czfe105.front01.iad01.production.nest.com", "nest", "nest", CatIoTCloud, PartyFirst, "nest.com, Nest Labs (Google)"},
 	{"N", "weave-logsink.nest.com", "nest", "nest", CatIoTCloud, PartyFirst, "nest.com, Nest Labs"},
 	{"N", "weave-logsink.nest.com", "google", "nest", CatIoTCloud, PartyFirst, "Nest is Google's since 2014"},
-	{"I", "dcp.dc1.philips.com", "signify", "philips", CatService, PartyThird, "philips.com: Koninklijke Philips; Signify is a separate company since 2016"},
-	{"S", "dcp.cpp.philips.com", "signify", "philips", CatService, PartyThird, "philips.com, Koninklijke Philips"},
-	{"S", "www.ecdinterface.philips.com", "signify", "philips", CatService, PartyThird, "philips.com, Koninklijke Philips"},
+	{"I", "dcp.dc1.philips.com", "signify", "philips", CatService, PartyFirst, "philips.com: Koninklijke Philips, whose brand Signify's Hue uses by licence (brands: [philips])"},
+	{"S", "dcp.cpp.philips.com", "signify", "philips", CatService, PartyFirst, "philips.com, Koninklijke Philips; Hue is sold under the Philips brand by licence"},
+	{"S", "www.ecdinterface.philips.com", "signify", "philips", CatService, PartyFirst, "philips.com, Koninklijke Philips; Hue is sold under the Philips brand by licence"},
+	{"R", "www.philips.com", "tplink", "philips", CatService, PartyThird, "philips.com to a vendor without the Philips brand: a third party"},
 	{"I", "api.allegionengage.com", "allegion", "allegion", CatIoTCloud, PartyFirst, "Allegion ENGAGE, the cloud of Schlage locks"},
 	{"I", "api.allegionengage.com", "schlage", "allegion", CatIoTCloud, PartyFirst, "Schlage is an Allegion brand"},
 	{"I", "scalews.withings.net", "withings", "withings", CatIoTCloud, PartyFirst, "withings.net: Withings SA"},
