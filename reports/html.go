@@ -203,10 +203,11 @@ func wiresharkFilter(ev []result.Evidence) string {
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"ref":     evidenceRef,
-	"join":    func(l []string) string { return strings.Join(l, ", ") },
-	"ovGroup": ovGroup,
+	"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+	"ref":       evidenceRef,
+	"join":      func(l []string) string { return strings.Join(l, ", ") },
+	"ovGroup":   ovGroup,
+	"inputDesc": inputDesc,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -243,11 +244,11 @@ svg text{font-family:system-ui,sans-serif}
 <input type="radio" name="sev" id="sev-high" class="flt">
 <header>
 <h1>tattle report</h1>
-<p class="dim">{{.R.Stats.Packets}} packets, {{.R.Stats.Flows}} flows, {{len .R.Devices}} devices{{if .R.Redacted}}; personal data redacted{{end}}.
-{{range .R.Inputs}}<br>input <code>{{.Name}}</code>: {{.Format}}, {{.Packets}} packets{{if .Error}} — damaged: {{.Error}}{{end}}{{end}}</p>
-{{range .R.Warnings}}<p class="medium">warning: {{if .File}}{{.File}}: {{end}}{{.Message}}</p>{{end}}
-{{with .Baseline}}<p class="medium"><strong>{{.}}</strong></p>{{end}}
+<p class="dim">{{.R.Stats.Packets}} packets, {{.R.Stats.Flows}} flows, {{len .R.Devices}} devices{{if .R.Redacted}}; personal data redacted{{end}}.</p>
 <p class="summary">{{.O.Summary}}</p>
+{{with .Baseline}}<p class="medium"><strong>{{.}}</strong></p>{{end}}
+{{if gt (len .R.Inputs) 3}}<details><summary class="dim">{{len .R.Inputs}} inputs</summary>{{template "inputs" .R.Inputs}}</details>{{else}}{{template "inputs" .R.Inputs}}{{end}}
+{{if gt (len .R.Warnings) 3}}<details><summary class="medium">{{len .R.Warnings}} warnings</summary>{{template "warnings" .R.Warnings}}</details>{{else}}{{template "warnings" .R.Warnings}}{{end}}
 </header>
 <nav class="toc" aria-label="contents">
 <strong>Contents</strong>
@@ -314,6 +315,8 @@ svg text{font-family:system-ui,sans-serif}
 <footer><p class="dim">Made by tattle {{.R.Tool.Version}}. tattle makes no network connections; names come from the devices' own DNS queries, TLS SNI and HTTP Host headers. Packet numbers are those Wireshark shows for the input file.</p></footer>
 </body>
 </html>
+{{define "inputs"}}<p class="dim">{{range $i, $in := .}}{{if $i}}<br>{{end}}input <code>{{$in.Name}}</code>: {{inputDesc $in}}{{if $in.Error}} — damaged: {{$in.Error}}{{end}}{{end}}</p>{{end}}
+{{define "warnings"}}{{range .}}<p class="medium">warning: {{if .File}}{{.File}}: {{end}}{{.Message}}</p>{{end}}{{end}}
 {{define "overview"}}{{if .Rows}}<table><tr><th>device</th><th>vendor / type / model</th><th>score</th><th>third parties</th><th>undisclosed recipients</th><th>personal data in cleartext</th><th class="num">findings C/H/M/L</th></tr>
 {{range .Rows}}<tr><td><a href="#{{.Anchor}}">{{.Row.Name}}</a></td><td>{{.Claims}}</td><td>{{if .Row.Score}}<span class="grade g{{.Row.Grade}}">{{.Row.Grade}} {{.Row.Score}}</span>{{if .Row.Partial}}<span class="medium" title="partial evidence">*</span>{{end}}{{else}}–{{end}}</td><td>{{join .Row.ThirdParties}}</td><td>{{join .Row.Undisclosed}}</td><td>{{join .Row.PersonalData}}</td><td class="num">{{with .Row.Findings}}{{.Critical}}/{{.High}}/{{.Medium}}/{{.Low}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="dim">No devices in this group.</p>{{end}}{{end}}

@@ -24,11 +24,7 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 	}
 	b.WriteString("\n\n")
 	for _, in := range r.Inputs {
-		if in.Log != "" {
-			fmt.Fprintf(&b, "- input `%s`: %s %s log, %d records", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(in.Format), MD(in.Log), in.Records)
-		} else {
-			fmt.Fprintf(&b, "- input `%s`: %s, %d packets", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(in.Format), in.Packets)
-		}
+		fmt.Fprintf(&b, "- input `%s`: %s", strings.ReplaceAll(Term(in.Name), "`", "'"), MD(inputDesc(in)))
 		if in.Error != "" {
 			fmt.Fprintf(&b, " (damaged: %s)", MD(in.Error))
 		}

@@ -254,3 +254,16 @@ func baselineLine(r *result.Result) string {
 	return fmt.Sprintf("only what is new against the baseline %s: %d new devices, %d new destinations, %d new third parties, %d new findings, %d score drops (%d findings resolved)",
 		b.File, b.NewDevices, b.NewDestinations, b.NewThirdParties, b.NewFindings, b.ScoreDrops, b.Resolved)
 }
+
+// inputDesc says what an input was: "pcapng, 399 packets", a Zeek log's
+// kind and records, or that it was no capture and was skipped (a file
+// beside the captures of a directory).
+func inputDesc(in result.Input) string {
+	switch {
+	case in.Log != "":
+		return fmt.Sprintf("%s %s log, %d records", in.Format, in.Log, in.Records)
+	case in.Format == "" && in.Packets == 0:
+		return "not a capture, skipped"
+	}
+	return fmt.Sprintf("%s, %d packets", in.Format, in.Packets)
+}

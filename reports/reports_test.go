@@ -488,3 +488,20 @@ func TestTerminalLongInputPath(t *testing.T) {
 		t.Error("the damage is not said")
 	}
 }
+
+// TestSkippedInputsSaySo: a file skipped beside the captures of a
+// directory is shown as skipped, not as an empty capture, and is not
+// counted as a capture in the summary.
+func TestSkippedInputsSaySo(t *testing.T) {
+	res := result.Redact(fileResult(t, "home.pcapng"), testKey)
+	res.Inputs = append(res.Inputs, result.Input{Name: "dir/notes.txt"})
+	for _, f := range []string{"terminal", "markdown", "html"} {
+		out := string(render(t, f, reports.Options{Width: 100}, res))
+		if !strings.Contains(out, "not a capture, skipped") {
+			t.Errorf("%s: the skipped file is not said to be skipped", f)
+		}
+		if !strings.Contains(out, "in 1 capture of") {
+			t.Errorf("%s: the summary counts the skipped file as a capture", f)
+		}
+	}
+}

@@ -37,10 +37,7 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 		if len(r.Inputs) > 1 {
 			prefix = fmt.Sprintf("  [%d] ", i+1)
 		}
-		rest := fmt.Sprintf(": %s, %d packets", in.Format, in.Packets)
-		if in.Log != "" {
-			rest = fmt.Sprintf(": %s %s log, %d records", in.Format, Term(in.Log), in.Records)
-		}
+		rest := ": " + Term(inputDesc(in))
 		// A long path keeps its end, where the file's own name is.
 		name := truncateLeft(Term(in.Name), t.width()-lipgloss.Width(prefix)-lipgloss.Width(rest))
 		b.WriteString(p.dim.Render(truncate(prefix+name+rest, t.width())) + "\n")

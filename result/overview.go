@@ -235,8 +235,14 @@ func summary(r *Result, o *Overview) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s seen (%d IoT, %d infrastructure, computers and phones)", plural(len(o.Devices), "device"), iot, other)
-	if len(r.Inputs) > 0 {
-		fmt.Fprintf(&b, " in %s of %d packets", plural(len(r.Inputs), "capture"), r.Stats.Packets)
+	read := 0 // inputs that were captures or logs, not files skipped beside them
+	for _, in := range r.Inputs {
+		if in.Format != "" || in.Packets > 0 {
+			read++
+		}
+	}
+	if read > 0 {
+		fmt.Fprintf(&b, " in %s of %d packets", plural(read, "capture"), r.Stats.Packets)
 	}
 	b.WriteString(". ")
 	if len(withThird) == 0 {
