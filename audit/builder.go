@@ -364,9 +364,10 @@ func (a *destAgg) addTLS(fn *flowName) {
 // cleartextApp reports protocols whose payload anyone on the path reads.
 func cleartextApp(app string, peer netip.Addr) bool {
 	switch app {
-	case "http", "mqtt", "telnet", "ftp", "coap", "pop3", "imap", "smtp":
+	case capture.AppHTTP, capture.AppMQTT, capture.AppTelnet, capture.AppFTP, capture.AppCoAP,
+		capture.AppPOP3, capture.AppIMAP, capture.AppSMTP:
 		return true
-	case "dns":
+	case capture.AppDNS:
 		return !isLocal(peer)
 	}
 	return false

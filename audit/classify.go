@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
 	"github.com/tattle-audit/tattle/result"
 )
@@ -121,9 +122,9 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		// named is a public time or name service, support whoever runs it.
 		for _, p := range dst.Protocols {
 			switch p {
-			case "ntp":
+			case capture.AppNTP:
 				svc = fingerprints.Match{Category: fingerprints.CatTime, Rule: "ntp", Source: "protocol"}
-			case "dns":
+			case capture.AppDNS:
 				svc = fingerprints.Match{Category: fingerprints.CatDNS, Rule: "dns", Source: "protocol"}
 			}
 		}

@@ -79,14 +79,14 @@ func clientFlow(m *capture.Meta) capture.FlowKey {
 func (b *Builder) dns(e *capture.DNSEvent) *device {
 	if !e.Response {
 		d := b.senderDevice(&e.Meta)
-		if e.Proto == "dns" {
+		if e.Proto == capture.AppDNS {
 			for _, q := range e.Questions {
 				count(&d.queries, q.Name, &e.Meta)
 			}
 		}
 		return d
 	}
-	if e.Proto != "dns" {
+	if e.Proto != capture.AppDNS {
 		// mDNS/LLMNR responses announce the sender's own names.
 		return b.senderDevice(&e.Meta)
 	}
@@ -251,7 +251,7 @@ func (b *Builder) upnp(e *capture.UPnPDescriptionEvent) *device {
 func shows(e capture.Event) bool {
 	switch e := e.(type) {
 	case *capture.DNSEvent:
-		return !e.Response && e.Proto == "dns" && len(e.Questions) > 0
+		return !e.Response && e.Proto == capture.AppDNS && len(e.Questions) > 0
 	case *capture.MDNSEvent:
 		return len(e.Hostnames) > 0 || len(e.Services) > 0
 	case *capture.HTTPEvent:

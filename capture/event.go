@@ -88,7 +88,7 @@ type DNSRecord struct {
 // DNSEvent is a DNS, mDNS or LLMNR message.
 type DNSEvent struct {
 	Meta
-	Proto     string // "dns", "mdns", "llmnr"
+	Proto     string // AppDNS, AppMDNS or AppLLMNR
 	Response  bool
 	ID        uint16
 	RCode     string

@@ -32,7 +32,7 @@ type Flow struct {
 	Packets    [2]uint64
 	Bytes      [2]uint64 // IP-layer bytes (headers included), as seen on the wire
 	Payload    [2]uint64 // transport payload bytes
-	App        string    // application protocol once a dissector recognised it ("tls", "http", "dns", "quic", ...)
+	App        string    // application protocol once a dissector recognised it: one of Apps (AppTLS, AppHTTP...), or ""
 	ServerName string    // SNI, HTTP Host: what the client itself called the server
 	Notes      map[string]int
 	// Entropy classifies the payload of flows no dissector recognised:

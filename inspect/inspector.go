@@ -169,15 +169,15 @@ type flowState struct {
 // Dissect implements capture.Dissector.
 func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	switch p.Flow.App {
-	case "tls", "quic", "ssh", "dtls":
+	case capture.AppTLS, capture.AppQUIC, capture.AppSSH, capture.AppDTLS:
 		p.Done()
 		return
-	case "dhcp", "dhcpv6":
+	case capture.AppDHCP, capture.AppDHCPv6:
 		// DHCP exists to carry a device's MAC and host name to the
 		// local server: not a leak.
 		p.Done()
 		return
-	case "dns", "mdns", "llmnr":
+	case capture.AppDNS, capture.AppMDNS, capture.AppLLMNR:
 		// Answers come from resolvers; what a device leaks in DNS it
 		// leaks in its queries.
 		if p.Dir == capture.ToClient {

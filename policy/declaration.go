@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tattle-audit/tattle/fingerprints"
 )
 
 // Declaration is what one privacy policy says, as a researcher wrote it
@@ -102,10 +105,6 @@ func (d Diagnostic) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, d.Message)
 }
 
-var deviceTypes = map[string]bool{"speaker": true, "camera": true, "tv": true, "plug": true, "switch": true, "bulb": true, "hub": true,
-	"sensor": true, "thermostat": true, "appliance": true, "printer": true, "router": true, "media-player": true, "phone": true,
-	"computer": true, "tablet": true, "game-console": true, "wearable": true, "lock": true}
-
 // allowed keys per mapping, for line-numbered lint errors.
 var schemaKeys = map[string][]string{
 	"":            {"version", "vendor", "policy_url", "policy_date", "applies_to", "devices", "first_party", "collects", "collection", "service_providers", "third_parties", "never", "encryption"},
@@ -166,7 +165,7 @@ func Lint(name string, data []byte) []Diagnostic {
 			add(a, "applies_to selects no device")
 		}
 		for _, t := range seq(ak["types"]) {
-			if !deviceTypes[t.Value] {
+			if !slices.Contains(fingerprints.DeviceTypes, t.Value) {
 				add(t, "unknown device type %q", t.Value)
 			}
 		}

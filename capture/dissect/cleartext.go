@@ -68,23 +68,23 @@ func recogniseCleartext(p *capture.Packet) string {
 	b := p.Payload
 	if p.Transport == capture.UDP {
 		if hasPort(p, 5683) && isCoAP(b) {
-			return "coap"
+			return capture.AppCoAP
 		}
 		return ""
 	}
 	switch {
 	case isMQTTConnect(b), hasPort(p, 1883) && isMQTTConnAck(b):
-		return "mqtt"
+		return capture.AppMQTT
 	case hasPort(p, 23) && isTelnet(b):
-		return "telnet"
+		return capture.AppTelnet
 	case hasPort(p, 21) && textStarts(b, "220", "USER ", "AUTH ", "FEAT", "SYST"):
-		return "ftp"
+		return capture.AppFTP
 	case hasPort(p, 110) && textStarts(b, "+OK", "USER ", "CAPA", "APOP ", "STLS"):
-		return "pop3"
+		return capture.AppPOP3
 	case hasPort(p, 143) && (textStarts(b, "* OK", "* PREAUTH") || imapCommand(b)):
-		return "imap"
+		return capture.AppIMAP
 	case (hasPort(p, 25) || hasPort(p, 587)) && textStarts(b, "220", "EHLO ", "HELO "):
-		return "smtp"
+		return capture.AppSMTP
 	}
 	return ""
 }

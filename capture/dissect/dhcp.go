@@ -32,12 +32,12 @@ func (DHCP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	s, d := p.Src.Port(), p.Dst.Port()
 	switch {
 	case (s == 67 || s == 68) && (d == 67 || d == 68):
-		p.Flow.App = "dhcp"
+		p.Flow.App = capture.AppDHCP
 		if e := parseDHCPv4(p); e != nil {
 			emit(e)
 		}
 	case (s == 546 || s == 547) && (d == 546 || d == 547):
-		p.Flow.App = "dhcpv6"
+		p.Flow.App = capture.AppDHCPv6
 		if e := parseDHCPv6(p); e != nil {
 			emit(e)
 		}

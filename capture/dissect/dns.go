@@ -32,11 +32,11 @@ func dnsProto(p *capture.Packet) string {
 	s, d := p.Src.Port(), p.Dst.Port()
 	switch {
 	case s == 5353 || d == 5353:
-		return "mdns"
+		return capture.AppMDNS
 	case s == 5355 || d == 5355:
-		return "llmnr"
+		return capture.AppLLMNR
 	case s == 53 || d == 53:
-		return "dns"
+		return capture.AppDNS
 	}
 	return ""
 }
@@ -221,7 +221,7 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 		}
 	}
 	emit(e)
-	if proto == "mdns" {
+	if proto == capture.AppMDNS {
 		if me := mdnsEvent(p, m); me != nil {
 			emit(me)
 		}

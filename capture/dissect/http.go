@@ -162,12 +162,12 @@ func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Ev
 	if e == nil {
 		return
 	}
-	p.Flow.App = "http"
+	p.Flow.App = capture.AppHTTP
 	switch {
 	case strings.HasPrefix(e.Version, "RTSP/"):
-		p.Flow.App = "rtsp"
+		p.Flow.App = capture.AppRTSP
 	case strings.HasPrefix(e.Version, "CONNECT/"):
-		p.Flow.App = "gnutella"
+		p.Flow.App = capture.AppGnutella
 	}
 	if e.Host != "" && p.Flow.ServerName == "" {
 		p.Flow.ServerName = strings.ToLower(e.Host)

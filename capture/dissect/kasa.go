@@ -135,7 +135,7 @@ func kasaMessage(p *capture.Packet, b []byte, emit func(capture.Event)) {
 		p.Done()
 		return
 	}
-	p.Flow.App = "kasa"
+	p.Flow.App = capture.AppKasa
 	if json.Unmarshal(b, &m) != nil {
 		p.Flow.Note("kasa: bad or cut JSON")
 		return
@@ -148,7 +148,7 @@ func kasaMessage(p *capture.Packet, b []byte, emit func(capture.Event)) {
 		p.Flow.Note("kasa: bad get_sysinfo")
 		return
 	}
-	e := &capture.DeviceInfoEvent{Meta: p.Meta, Protocol: "kasa", Protection: "XOR autokey obfuscation (key 171), not encryption",
+	e := &capture.DeviceInfoEvent{Meta: p.Meta, Protocol: capture.AppKasa, Protection: "XOR autokey obfuscation (key 171), not encryption",
 		Model: bounded(si.Model), Type: bounded(si.Type), DeviceID: bounded(si.DeviceID), MAC: bounded(si.MAC), Alias: bounded(si.Alias)}
 	if e.Type == "" {
 		e.Type = bounded(si.MicType)

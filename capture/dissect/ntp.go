@@ -25,6 +25,6 @@ func (NTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		p.Flow.Note("ntp: not an NTP packet")
 		return
 	}
-	p.Flow.App = "ntp"
+	p.Flow.App = capture.AppNTP
 	emit(&capture.NTPEvent{Meta: p.Meta, Version: v, Mode: int(b[0] & 7), Stratum: int(b[1])})
 }

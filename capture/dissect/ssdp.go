@@ -33,7 +33,7 @@ func (SSDP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		p.Flow.Note("ssdp: not an SSDP message")
 		return
 	}
-	p.Flow.App = "ssdp"
+	p.Flow.App = capture.AppSSDP
 	start, headers := parseHeaders(b)
 	e := &capture.SSDPEvent{Meta: p.Meta, StartLine: start}
 	for _, h := range headers {

@@ -43,8 +43,8 @@ func (Tuya) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	}
 	b := p.Payload
 	if bytes.HasPrefix(b, tuyaPrefix35) {
-		p.Flow.App = "tuya"
-		emit(&capture.DeviceInfoEvent{Meta: p.Meta, Protocol: "tuya", Encrypted: true, Version: "3.5",
+		p.Flow.App = capture.AppTuya
+		emit(&capture.DeviceInfoEvent{Meta: p.Meta, Protocol: capture.AppTuya, Encrypted: true, Version: "3.5",
 			Protection: "AES-GCM with a per-device key"})
 		return
 	}
@@ -58,12 +58,12 @@ func (Tuya) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		p.Flow.Note("tuya: bad frame length")
 		return
 	}
-	p.Flow.App = "tuya"
+	p.Flow.App = capture.AppTuya
 	payload := b[16 : 16+n-8] // without CRC and trailer
 	if len(payload) >= 4 && payload[0] == 0 && payload[1] == 0 {
 		payload = payload[4:] // the return code
 	}
-	e := &capture.DeviceInfoEvent{Meta: p.Meta, Protocol: "tuya", Protection: "none"}
+	e := &capture.DeviceInfoEvent{Meta: p.Meta, Protocol: capture.AppTuya, Protection: "none"}
 	if len(payload) == 0 || payload[0] != '{' {
 		plain, ok := tuyaDecrypt(payload)
 		if !ok {

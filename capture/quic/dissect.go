@@ -76,7 +76,7 @@ func (Dissector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		if s.keyDCID == nil {
 			s.keyDCID = pkt.DCID
 		}
-		p.Flow.App = "quic"
+		p.Flow.App = capture.AppQUIC
 		frags, err := CryptoFrames(pkt.Payload)
 		if err != nil {
 			p.Flow.Note("quic: " + err.Error())

@@ -161,7 +161,7 @@ func (t *TLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		}
 		s = &tlsState{}
 		*st = s
-		p.Flow.App = "tls"
+		p.Flow.App = capture.AppTLS
 	}
 	d := &s.dir[p.Dir]
 	if d.done {

@@ -31,7 +31,7 @@ func (DTLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		b = b[4:]
 	}
 	if !isDTLSHandshake(b) {
-		if p.Flow.Packets[0]+p.Flow.Packets[1] > 16 && p.Flow.App != "dtls" {
+		if p.Flow.Packets[0]+p.Flow.Packets[1] > 16 && p.Flow.App != capture.AppDTLS {
 			p.Done()
 		}
 		return
@@ -59,7 +59,7 @@ func (DTLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			p.Flow.Note("dtls: " + err.Error())
 			continue
 		}
-		p.Flow.App = "dtls"
+		p.Flow.App = capture.AppDTLS
 		emit(HelloEvent(p.Meta, h))
 		if h.SNI != "" {
 			p.Flow.ServerName = h.SNI

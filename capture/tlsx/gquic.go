@@ -42,11 +42,11 @@ func (GQUIC) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	sni, ua := string(tags["SNI\x00"]), string(tags["UAID"])
-	p.Flow.App = "gquic"
+	p.Flow.App = capture.AppGQUIC
 	if sni != "" {
 		p.Flow.ServerName = sni
 	}
-	emit(&capture.ServerNameEvent{Meta: p.Meta, Protocol: "gquic", Name: sni, UserAgent: ua})
+	emit(&capture.ServerNameEvent{Meta: p.Meta, Protocol: capture.AppGQUIC, Name: sni, UserAgent: ua})
 	p.Done()
 }
 

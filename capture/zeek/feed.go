@@ -168,12 +168,12 @@ func (s *Source) Feed(sink capture.Sink) (Stats, error) {
 				tr = capture.TCP
 			}
 			mt := meta(r, tr)
-			proto := "dns"
+			proto := capture.AppDNS
 			switch {
 			case mt.Dst.Port() == 5353 || mt.Src.Port() == 5353:
-				proto = "mdns"
+				proto = capture.AppMDNS
 			case mt.Dst.Port() == 5355:
-				proto = "llmnr"
+				proto = capture.AppLLMNR
 			}
 			q := strings.TrimSuffix(strings.ToLower(r.str("query")), ".")
 			qt := r.str("qtype_name")
@@ -267,11 +267,11 @@ func (s *Source) Feed(sink capture.Sink) (Stats, error) {
 			}
 			ev.Hello = h
 			emit(ev)
-			app := "tls"
+			app := capture.AppTLS
 			if dtls {
-				app = "dtls"
+				app = capture.AppDTLS
 			} else if h.QUIC {
-				app = "quic"
+				app = capture.AppQUIC
 			}
 			note(r, mt, app)
 			if v := tlsVersion(version); v != 0 {
@@ -301,11 +301,11 @@ func (s *Source) Feed(sink capture.Sink) (Stats, error) {
 				ev.Version = "HTTP/" + ev.Version
 			}
 			emit(ev)
-			note(r, mt, "http")
+			note(r, mt, capture.AppHTTP)
 			if u := r.str("username"); u != "" {
 				// Zeek saw HTTP Basic credentials in the clear (the
 				// password only with HTTP::default_capture_password).
-				emit(credentials(mt, "http", "HTTP Basic authorization", u, r.str("password")))
+				emit(credentials(mt, capture.AppHTTP, "HTTP Basic authorization", u, r.str("password")))
 			}
 		case "ftp":
 			mt := meta(r, capture.TCP)
@@ -313,13 +313,13 @@ func (s *Source) Feed(sink capture.Sink) (Stats, error) {
 				if len(ftpUsers) < 1<<16 {
 					ftpUsers[r.str("uid")+"\x00"+u] = true
 				}
-				emit(credentials(mt, "ftp", "USER command", u, r.str("password")))
+				emit(credentials(mt, capture.AppFTP, "USER command", u, r.str("password")))
 			}
-			note(r, mt, "ftp")
+			note(r, mt, capture.AppFTP)
 		case "ntp":
 			mt := meta(r, capture.UDP)
 			emit(&capture.NTPEvent{Meta: mt, Version: int(r.uint("version")), Mode: int(r.uint("mode")), Stratum: int(r.uint("stratum"))})
-			note(r, mt, "ntp")
+			note(r, mt, capture.AppNTP)
 		case "software":
 			// Browsers' User-Agents, when http.log (which has them per
 			// request) is not there: an identity signal of the host.
@@ -433,25 +433,33 @@ func app(services []string, tr capture.Transport, sp, dp uint16) string {
 			if tr == capture.UDP {
 				continue // quic or dtls is named too
 			}
-			return "tls"
+			return capture.AppTLS
 		case "dns":
 			if sp == 5353 || dp == 5353 {
-				return "mdns"
+				return capture.AppMDNS
 			}
 			if sp == 5355 || dp == 5355 {
-				return "llmnr"
+				return capture.AppLLMNR
 			}
-			return "dns"
-		case "http", "dhcp", "ntp", "quic", "dtls", "ssh", "ftp", "smtp", "pop3", "imap", "mqtt", "telnet", "rtsp":
-			return s
-		case "ftp-data":
-			return "ftp"
+			return capture.AppDNS
+		}
+		if a, ok := zeekServices[s]; ok {
+			return a
 		}
 	}
 	if slices.Contains(services, "ssl") {
-		return "dtls"
+		return capture.AppDTLS
 	}
 	return ""
+}
+
+// zeekServices maps the services in conn.log that name one protocol to
+// Flow.App.
+var zeekServices = map[string]string{
+	"http": capture.AppHTTP, "dhcp": capture.AppDHCP, "ntp": capture.AppNTP, "quic": capture.AppQUIC,
+	"dtls": capture.AppDTLS, "ssh": capture.AppSSH, "ftp": capture.AppFTP, "ftp-data": capture.AppFTP,
+	"smtp": capture.AppSMTP, "pop3": capture.AppPOP3, "imap": capture.AppIMAP, "mqtt": capture.AppMQTT,
+	"telnet": capture.AppTelnet, "rtsp": capture.AppRTSP,
 }
 
 // dnsAnswers rebuilds resource records from dns.log's answers: for an
