@@ -134,8 +134,20 @@ func (b *Builder) newFile(file string) {
 	}
 }
 
-// Hook lets later stages (payload inspection, say) see every event and flow
-// as it passes, with the device it was attributed to.
+// Hook lets later stages (the progress line, the live table) see every
+// event and flow as the Builder takes it in, with the device it was
+// attributed to (Builder.Event and Builder.Flow call the hooks last).
+//
+// The hooks of one scan are called from one goroutine at a time, the
+// Builder's, in the order the Builder applies things: in a file scan with
+// Config.Workers above 1 that is the pipeline's builder goroutine (not the
+// caller's: the scanner and the reader run meanwhile, so a hook may read
+// only what those publish for other goroutines, such as
+// FileSource.Progress); with Workers 1, in a live scan (Config.Live) and in
+// ScanZeek it is the goroutine that called Scan or ScanZeek. ScanEach
+// drops the hooks when it runs more than one job. A hook must not block
+// (the scan waits for it), and must not change the event or flow; it may
+// keep them, as nothing changes them after the hooks have run.
 type Hook interface {
 	Event(dev string, e capture.Event)
 	Flow(dev string, f *capture.Flow)

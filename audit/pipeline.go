@@ -46,8 +46,13 @@ func (l *learner) Flow(f *capture.Flow) { l.next.Flow(f) }
 
 // asyncSink hands events and flows to a Sink on a goroutine of its own,
 // in order, so that the Builder's work (naming, aggregation) overlaps
-// with the scan. Events and flows are not touched by the scanner once
-// handed on, so they need no copy. Close waits until all is applied.
+// with the scan. It keeps events and flows past the call, in its batch,
+// as capture.Sink allows: the scanner never touches them once handed
+// on, so they need no copy. next (the Builder, and so its hooks) is
+// called only from the goroutine newAsyncSink starts. Event and Flow are
+// called from the scanner's goroutine; Close, from the same goroutine
+// once the scan is over, hands on the last batch and waits until all is
+// applied.
 type asyncSink struct {
 	next   capture.Sink
 	cur    []sinkItem

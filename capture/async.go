@@ -17,7 +17,10 @@ import (
 //     it found up to there; Finish then copies what it noted to the flow,
 //     and the flow goes to the sink.
 //
-// Stop, called by Flush, ends the goroutine.
+// Stop, called by Flush, ends the goroutine. All five methods are called
+// on the scanner's goroutine; the dissector's own goroutine is the
+// Syncer's business. Events SyncTo emits go to the scanner's sink on the
+// scanner's goroutine, so the sink sees one caller either way.
 type Syncer interface {
 	End(f *Flow, state any)
 	Mark() uint64

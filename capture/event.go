@@ -173,12 +173,22 @@ type NTPEvent struct {
 	Stratum int
 }
 
-// Sink receives what the scanner observes. Implementations are called from
-// one goroutine at a time.
+// Sink receives what the scanner (or capture/zeek's feed) observes. Its
+// methods are called from one goroutine at a time, in the order things
+// were observed; they need not be safe for concurrent use.
+//
+// Ownership passes with the call: the caller never reads or writes an
+// Event or a Flow after handing it over, so the sink may keep either
+// beyond the call or hand it to another goroutine without a copy (audit's
+// asyncSink queues both for the Builder's goroutine). That is why an
+// event must not point into the read buffer: a dissector copies every
+// byte slice it puts in one.
 type Sink interface {
 	Event(e Event)
-	// Flow is called once per flow when it expires or the scan ends. The
-	// Flow must not be retained after the call.
+	// Flow is called once per flow, when it expires, is evicted or the
+	// scan ends; the Scanner calls it after the events of the flow's
+	// packets (the inspector's included), with the Flow already out of
+	// its table. capture/zeek calls it after all the logs' events.
 	Flow(f *Flow)
 }
 

@@ -7,7 +7,9 @@ import "io"
 // the scan. Packets are copied into batches (at most prefetchQueue wait),
 // so memory stays bounded. Errors arrive in order, between the packets
 // they followed; after io.EOF or Close the source is no longer read and
-// its own methods (Inputs) may be called.
+// its own methods (Inputs) may be called. Until then src is read only on
+// Prefetch's goroutine, and Next and Close are for one goroutine, the
+// scanner's.
 type Prefetch struct {
 	src     Source
 	ch      chan *prefetchBatch
