@@ -375,12 +375,6 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		data = data[:rem]
 	}
 	d.inspected += int64(len(data))
-	var (
-		report func(dataType, label, value, owner string, off, n int)
-		hits   int
-		low    []byte
-		own    = p.SrcMAC
-	)
 	buf := append(in.scratch[:0], d.tail...)
 	buf = append(buf, data...)
 	in.scratch = buf
@@ -393,19 +387,57 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// nothing before with the same forms indexed, finds nothing again:
 	// devices repeat their announcements and polls byte for byte.
 	quiet := tl == 0 && len(data) <= maxQuietPayload && !repeat.Off
-	if quiet {
-		flag := byte(0)
-		if patterns {
-			flag = 1
-		}
-		in.quietKey = append(append(in.quietKey[:0], flag), data...)
-		if gen, ok := in.quiet[string(in.quietKey)]; ok && gen == in.m.n {
-			goto done
-		}
+	hits := 0
+	if !quiet || !in.knownQuiet(data, patterns) {
+		hits = in.detect(p, d, buf, tl, patterns, pkt, emit)
 	}
-	// Any candidate counts as a hit, reported or not: whether it is
-	// reported depends on more than the payload (the sender's MAC).
-	report = func(dataType, label, value, owner string, off, n int) {
+	if quiet && hits == 0 {
+		in.rememberQuiet()
+	}
+	if n := len(buf); n > tailLen {
+		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
+	} else {
+		d.tail = append(d.tail[:0], buf...)
+	}
+	d.tailPkt = pkt
+}
+
+// knownQuiet sets in.quietKey for data and reports whether it found
+// nothing before with the forms indexed now.
+func (in *Inspector) knownQuiet(data []byte, patterns bool) bool {
+	flag := byte(0)
+	if patterns {
+		flag = 1
+	}
+	in.quietKey = append(append(in.quietKey[:0], flag), data...)
+	gen, ok := in.quiet[string(in.quietKey)]
+	return ok && gen == in.m.n
+}
+
+// rememberQuiet records in.quietKey as finding nothing with the forms
+// indexed now.
+func (in *Inspector) rememberQuiet() {
+	if in.quietBytes+len(in.quietKey) > maxQuietBytes {
+		clear(in.quiet) // started again when full: deterministic, bounded
+		in.quietBytes = 0
+	}
+	if _, ok := in.quiet[string(in.quietKey)]; !ok {
+		in.quietBytes += len(in.quietKey)
+	}
+	in.quiet[string(in.quietKey)] = in.m.n
+}
+
+// reportFunc reports a candidate at buf[off:off+n].
+type reportFunc func(dataType, label, value, owner string, off, n int)
+
+// detect runs the detectors over buf (the previous tail, tl bytes, then
+// the new data): known values always, patterns and credentials when
+// patterns is set. It returns the candidates found, reported or not:
+// whether one is reported depends on more than the payload (the sender's
+// MAC, what the flow reported before).
+func (in *Inspector) detect(p *capture.Packet, d *dirState, buf []byte, tl int, patterns bool, pkt uint64, emit func(capture.Event)) (hits int) {
+	own := p.SrcMAC
+	report := func(dataType, label, value, owner string, off, n int) {
 		if off+n <= tl {
 			return // wholly inside the tail: reported with the previous segment
 		}
@@ -434,9 +466,9 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		}
 		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
 	})
-	low = in.m.Lowered(buf)
+	low := in.m.Lowered(buf)
 	if !patterns {
-		goto done
+		return hits
 	}
 	scanPatterns(buf, low, func(m PatternMatch) {
 		hits++
@@ -450,10 +482,16 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		report(m.DataType, m.Label, m.Value, "", m.Offset, len(m.Value))
 	})
 	if !mayHoldCredentials(low) {
-		goto done
+		return hits
 	}
-	for _, m := range credRe.FindAllSubmatchIndex(buf, 8) {
-		hits++
+	return hits + findCredentials(buf, report)
+}
+
+// findCredentials reports the credentials credRe finds in buf (at most
+// 8) and returns how many it found.
+func findCredentials(buf []byte, report reportFunc) int {
+	ms := credRe.FindAllSubmatchIndex(buf, 8)
+	for _, m := range ms {
 		var v, label string
 		switch {
 		case m[2] >= 0:
@@ -471,23 +509,7 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 			report(Credentials, label, v, "", m[0], m[1]-m[0])
 		}
 	}
-done:
-	if quiet && hits == 0 {
-		if in.quietBytes+len(in.quietKey) > maxQuietBytes {
-			clear(in.quiet) // started again when full: deterministic, bounded
-			in.quietBytes = 0
-		}
-		if _, ok := in.quiet[string(in.quietKey)]; !ok {
-			in.quietBytes += len(in.quietKey)
-		}
-		in.quiet[string(in.quietKey)] = in.m.n
-	}
-	if n := len(buf); n > tailLen {
-		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
-	} else {
-		d.tail = append(d.tail[:0], buf...)
-	}
-	d.tailPkt = pkt
+	return len(ms)
 }
 
 func (in *Inspector) knownMAC(s string) bool {
