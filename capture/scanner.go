@@ -154,8 +154,35 @@ func (s *Scanner) Run(src Source) error {
 	return errors.Join(errs...)
 }
 
-// Packet processes one raw packet.
+// Packet processes one raw packet: it moves the scan's clock, decodes
+// the packet, finds its flow (or starts one), counts it there and runs
+// the dissectors on its payload.
 func (s *Scanner) Packet(raw *RawPacket) {
+	s.advance(raw)
+	d := &s.d
+	if !s.decode(raw, d) {
+		return
+	}
+	src := netip.AddrPortFrom(d.src, d.sport)
+	dst := netip.AddrPortFrom(d.dst, d.dport)
+	id := makeID(src, dst, d.transport)
+	f := s.flows[id]
+	if f == nil {
+		f = s.startFlow(id, raw, d, src, dst)
+	}
+	dir := f.dirOf(src)
+	f.count(raw, d, dir)
+	s.touch(f)
+	if len(d.payload) == 0 || len(s.opts.Dissectors) == 0 {
+		return
+	}
+	s.dissectAll(raw, d, f, dir)
+}
+
+// advance counts the packet, releases retired flows old enough, and
+// moves the clock to the packet's time, sweeping idle flows when it has
+// moved on far enough (or gone back by more than the idle timeout).
+func (s *Scanner) advance(raw *RawPacket) {
 	if s.opts.SeparateFiles && raw.Source != s.file {
 		s.endFile()
 		s.file = raw.Source
@@ -184,7 +211,13 @@ func (s *Scanner) Packet(raw *RawPacket) {
 			s.sweep()
 		}
 	}
-	d := &s.d
+}
+
+// decode decodes raw into d and counts truncation, fragments and
+// packets without IP. It reports whether the packet belongs to a flow:
+// it has IP, and unless it is a fragment without its transport header,
+// ports (zero for ICMP and other transports: a port-less flow).
+func (s *Scanner) decode(raw *RawPacket, d *decoded) bool {
 	s.dec.decode(raw.LinkType, raw.Data, d)
 	if raw.CaptureLn > len(raw.Data) {
 		d.truncated = true
@@ -194,37 +227,44 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	}
 	if !d.hasIP {
 		s.stats.Undecoded++
-		return
+		return false
 	}
 	if d.fragment {
 		s.stats.Fragments++
 		if !d.hasTransport {
-			return
+			return false
 		}
 	}
 	if !d.hasTransport {
-		// ICMP and other transports: counted as a port-less flow.
 		d.sport, d.dport = 0, 0
 	}
-	src := netip.AddrPortFrom(d.src, d.sport)
-	dst := netip.AddrPortFrom(d.dst, d.dport)
-	id := makeID(src, dst, d.transport)
-	f := s.flows[id]
-	if f == nil {
-		if len(s.flows) >= s.opts.MaxFlows {
-			s.evictOldest()
-		}
-		f = s.newFlow(raw, d, src, dst)
-		s.flows[id] = f
-		s.stats.Flows++
+	return true
+}
+
+// startFlow starts the packet's flow under id, evicting the oldest flow
+// when the table is full.
+func (s *Scanner) startFlow(id flowID, raw *RawPacket, d *decoded, src, dst netip.AddrPort) *Flow {
+	if len(s.flows) >= s.opts.MaxFlows {
+		s.evictOldest()
 	}
-	dir := ToServer
-	if src != f.Key.Client {
-		dir = ToClient
+	f := s.newFlow(raw, d, src, dst)
+	s.flows[id] = f
+	s.stats.Flows++
+	return f
+}
+
+// dirOf is the direction (ToServer, ToClient) of a packet from src.
+// (A host talking to itself on one port sends to the server.)
+func (f *Flow) dirOf(src netip.AddrPort) int {
+	if src != f.Key.Client && f.Key.Client != f.Key.Server {
+		return ToClient
 	}
-	if f.Key.Client == f.Key.Server { // a host talking to itself on one port
-		dir = ToServer
-	}
+	return ToServer
+}
+
+// count adds the packet to the flow: the MACs of its ends, when first
+// seen, its packets, bytes and payload, and the TCP handshake and close.
+func (f *Flow) count(raw *RawPacket, d *decoded, dir int) {
 	if d.hasMAC {
 		if dir == ToServer {
 			if f.ClientMAC.IsZero() {
@@ -261,10 +301,11 @@ func (s *Scanner) Packet(raw *RawPacket) {
 			f.Closed = true
 		}
 	}
-	s.touch(f)
-	if len(d.payload) == 0 || len(s.opts.Dissectors) == 0 {
-		return
-	}
+}
+
+// dissectAll runs each dissector that has not given up on the flow over
+// the packet's payload.
+func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int) {
 	p := &s.pkt
 	*p = Packet{
 		Meta: Meta{
@@ -273,8 +314,8 @@ func (s *Scanner) Packet(raw *RawPacket) {
 			Time:      raw.Time,
 			SrcMAC:    d.srcMAC,
 			DstMAC:    d.dstMAC,
-			Src:       src,
-			Dst:       dst,
+			Src:       netip.AddrPortFrom(d.src, d.sport),
+			Dst:       netip.AddrPortFrom(d.dst, d.dport),
 			Transport: d.transport,
 		},
 		Payload:   d.payload,
