@@ -360,29 +360,46 @@ func Parse(name string, data []byte) (*Declaration, error) {
 	return &d, nil
 }
 
+// IsDeclarationFile reports whether a file found in a directory is read
+// as a declaration: YAML, or JSON (MUD).
+func IsDeclarationFile(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// Files lists what path names: the file itself, or the files of the
+// directory tree keep accepts (keep sees the path and the base name),
+// sorted.
+func Files(path string, keep func(path, name string) bool) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && keep(p, d.Name()) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, nil
+}
+
 // Load reads declarations from files and directories (YAML declarations,
 // and MUD files recognised by their content).
 func Load(paths ...string) ([]*Declaration, error) {
 	var out []*Declaration
 	for _, p := range paths {
-		st, err := os.Stat(p)
+		files, err := Files(p, func(path, _ string) bool { return IsDeclarationFile(path) })
 		if err != nil {
 			return nil, fmt.Errorf("policy: %w", err)
-		}
-		var files []string
-		if st.IsDir() {
-			_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					switch strings.ToLower(filepath.Ext(path)) {
-					case ".yaml", ".yml", ".json":
-						files = append(files, path)
-					}
-				}
-				return nil
-			})
-			sort.Strings(files)
-		} else {
-			files = []string{p}
 		}
 		for _, f := range files {
 			b, err := os.ReadFile(f)

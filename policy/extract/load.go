@@ -5,10 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -95,28 +93,11 @@ func Load(paths []string, opts Options, cacheDir string) ([]*policy.Declaration,
 	var decls []*policy.Declaration
 	var warnings []string
 	for _, p := range paths {
-		st, err := os.Stat(p)
+		files, err := policy.Files(p, func(path, name string) bool {
+			return policy.IsDeclarationFile(path) || (IsText(path) && !strings.EqualFold(name, "README.md"))
+		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("extract: %w", err)
-		}
-		var files []string
-		if st.IsDir() {
-			_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() {
-					switch strings.ToLower(filepath.Ext(path)) {
-					case ".yaml", ".yml", ".json":
-						files = append(files, path)
-					default:
-						if IsText(path) && !strings.EqualFold(d.Name(), "README.md") {
-							files = append(files, path)
-						}
-					}
-				}
-				return nil
-			})
-			sort.Strings(files)
-		} else {
-			files = []string{p}
 		}
 		for _, f := range files {
 			if !IsText(f) {
