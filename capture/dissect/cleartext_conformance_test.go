@@ -39,19 +39,17 @@ func TestNDPICleartextProtocols(t *testing.T) {
 	root := filepath.Join(testutil.SharedCaptures(t), "ntop-nDPI", "tests", "cfgs", "default")
 	outs, _ := filepath.Glob(filepath.Join(root, "result", "*.out"))
 	agree := map[string][2]int{}
-	others := map[string]string{}
 	wrong := 0
 	for _, out := range outs {
 		b, _ := os.ReadFile(out)
-		wants := map[string]string{}
+		// wants: flows nDPI labels one of these protocols; others: its
+		// other labels, to catch tattle naming a flow one of these
+		// protocols that nDPI knows to be something else.
+		wants, others := map[string]string{}, map[string]string{}
 		for _, l := range strings.Split(string(b), "\n") {
 			m := ndpiFlow.FindStringSubmatch(l)
 			a := ndpiProto.FindStringSubmatch(l)
 			if m == nil || a == nil {
-				continue
-			}
-			app, ok := ndpiCleartext[a[1]]
-			if !ok {
 				continue
 			}
 			src, err1 := netip.ParseAddr(strings.Trim(m[2], "[]"))
@@ -59,20 +57,11 @@ func TestNDPICleartextProtocols(t *testing.T) {
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			wants[src.String()+"|"+m[3]+"|"+dst.String()+"|"+m[5]] = app
-		}
-		for _, l := range strings.Split(string(b), "\n") {
-			// nDPI's other labels, to catch tattle naming a flow one of
-			// these protocols that nDPI knows to be something else.
-			m := ndpiFlow.FindStringSubmatch(l)
-			a := ndpiProto.FindStringSubmatch(l)
-			if m == nil || a == nil || ndpiCleartext[a[1]] != "" {
-				continue
-			}
-			src, err1 := netip.ParseAddr(strings.Trim(m[2], "[]"))
-			dst, err2 := netip.ParseAddr(strings.Trim(m[4], "[]"))
-			if err1 == nil && err2 == nil {
-				others[filepath.Base(out)+" "+src.String()+"|"+m[3]+"|"+dst.String()+"|"+m[5]] = a[1]
+			k := src.String() + "|" + m[3] + "|" + dst.String() + "|" + m[5]
+			if app, ok := ndpiCleartext[a[1]]; ok {
+				wants[k] = app
+			} else {
+				others[k] = a[1]
 			}
 		}
 		pcap := filepath.Join(root, "pcap", strings.TrimSuffix(filepath.Base(out), ".out"))
@@ -84,7 +73,7 @@ func TestNDPICleartextProtocols(t *testing.T) {
 		_ = capture.NewScanner(s, capture.Options{Dissectors: dissect.Default()}).Run(src)
 		src.Close()
 		for k, app := range s.apps {
-			if other, ok := others[filepath.Base(out)+" "+k]; ok && isCleartextApp(app) && other != "Unknown" {
+			if other, ok := others[k]; ok && isCleartextApp(app) && other != "Unknown" {
 				t.Errorf("%s %s: tattle names it %s, nDPI %s", filepath.Base(pcap), k, app, other)
 				wrong++
 			}
