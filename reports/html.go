@@ -183,23 +183,41 @@ func timeline(d *result.Device, start, end time.Time) ([]htmlSpan, int) {
 }
 
 // wiresharkFilter is a display filter selecting the evidence packets, for
-// a reader to paste into Wireshark: frame.number == N, or a set.
+// a reader to paste into Wireshark: frame.number == N, or a set. Packet
+// numbers belong to their file: evidence from several files gets one
+// filter per file, each after its file's name.
 func wiresharkFilter(ev []result.Evidence) string {
-	var nums []string
-	seen := map[uint64]bool{}
+	var files []string
+	nums := map[string][]string{}
+	seen := map[string]bool{}
 	for _, e := range ev {
-		if e.Packet > 0 && !seen[e.Packet] {
-			seen[e.Packet] = true
-			nums = append(nums, fmt.Sprint(e.Packet))
+		k := fmt.Sprintf("%s\x00%d", e.File, e.Packet)
+		if e.Packet == 0 || seen[k] {
+			continue
 		}
+		seen[k] = true
+		if _, ok := nums[e.File]; !ok {
+			files = append(files, e.File)
+		}
+		nums[e.File] = append(nums[e.File], fmt.Sprint(e.Packet))
 	}
-	switch len(nums) {
+	filter := func(n []string) string {
+		if len(n) == 1 {
+			return "frame.number == " + n[0]
+		}
+		return "frame.number in {" + strings.Join(n, " ") + "}"
+	}
+	switch len(files) {
 	case 0:
 		return ""
 	case 1:
-		return "frame.number == " + nums[0]
+		return filter(nums[files[0]])
 	}
-	return "frame.number in {" + strings.Join(nums, " ") + "}"
+	parts := make([]string, len(files))
+	for i, f := range files {
+		parts[i] = f + ": " + filter(nums[f])
+	}
+	return strings.Join(parts, "; ")
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{

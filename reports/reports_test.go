@@ -505,3 +505,16 @@ func TestSkippedInputsSaySo(t *testing.T) {
 		}
 	}
 }
+
+// TestWiresharkFilterPerFile: packet numbers are per file, so evidence
+// from two files gets a filter for each.
+func TestWiresharkFilterPerFile(t *testing.T) {
+	res := result.Redact(fileResult(t, "home.pcapng"), testKey)
+	d := &res.Devices[0]
+	d.Findings = []result.Finding{{ID: "x", Kind: result.KindThirdParty, Severity: result.SeverityLow, Title: "t",
+		Evidence: []result.Evidence{{File: "a.pcap", Packet: 3}, {File: "b.pcap", Packet: 4}, {File: "b.pcap", Packet: 5}}}}
+	out := string(render(t, "html", reports.Options{}, res))
+	if !strings.Contains(out, "a.pcap: frame.number == 3; b.pcap: frame.number in {4 5}") {
+		t.Error("no per-file Wireshark filter for evidence from two files")
+	}
+}
