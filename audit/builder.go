@@ -464,6 +464,15 @@ func tlsVersions(h *fingerprints.ClientHello) []string {
 }
 
 // sortedKeys returns the map's keys in order.
+// valuesSorted is the values m points to, in the order of their keys.
+func valuesSorted[T any](m map[string]*T) []T {
+	var out []T
+	for _, k := range sortedKeys(m) {
+		out = append(out, *m[k])
+	}
+	return out
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -389,36 +389,16 @@ func (m *mergeDev) result(know *Knowledge) result.Device {
 		return rd.IPs[i].IP < rd.IPs[j].IP
 	})
 	o := &rd.Observations
-	for _, k := range sortedKeys(m.dhcp) {
-		o.DHCP = append(o.DHCP, *m.dhcp[k])
-	}
-	for _, k := range sortedKeys(m.mdns) {
-		o.MDNS = append(o.MDNS, *m.mdns[k])
-	}
-	for _, k := range sortedKeys(m.ssdp) {
-		o.SSDP = append(o.SSDP, *m.ssdp[k])
-	}
-	for _, k := range sortedKeys(m.uas) {
-		o.UserAgents = append(o.UserAgents, *m.uas[k])
-	}
-	for _, k := range sortedKeys(m.tls) {
-		o.JA4 = append(o.JA4, *m.tls[k])
-	}
-	for _, k := range sortedKeys(m.hosts) {
-		o.Hostnames = append(o.Hostnames, *m.hosts[k])
-	}
-	for _, k := range sortedKeys(m.upnp) {
-		o.UPnP = append(o.UPnP, *m.upnp[k])
-	}
-	for _, k := range sortedKeys(m.local) {
-		o.Local = append(o.Local, *m.local[k])
-	}
-	for _, k := range sortedKeys(m.listen) {
-		o.Listening = append(o.Listening, *m.listen[k])
-	}
-	for _, k := range sortedKeys(m.queries) {
-		o.DNSQueries = append(o.DNSQueries, *m.queries[k])
-	}
+	o.DHCP = append(o.DHCP, valuesSorted(m.dhcp)...)
+	o.MDNS = append(o.MDNS, valuesSorted(m.mdns)...)
+	o.SSDP = append(o.SSDP, valuesSorted(m.ssdp)...)
+	o.UserAgents = append(o.UserAgents, valuesSorted(m.uas)...)
+	o.JA4 = append(o.JA4, valuesSorted(m.tls)...)
+	o.Hostnames = append(o.Hostnames, valuesSorted(m.hosts)...)
+	o.UPnP = append(o.UPnP, valuesSorted(m.upnp)...)
+	o.Local = append(o.Local, valuesSorted(m.local)...)
+	o.Listening = append(o.Listening, valuesSorted(m.listen)...)
+	o.DNSQueries = append(o.DNSQueries, valuesSorted(m.queries)...)
 	for _, d := range m.dests {
 		// Classification is made again below.
 		d.Domain, d.Organization, d.Parent, d.Category, d.ClassifiedBy = "", "", "", "", ""
