@@ -77,15 +77,21 @@ func (s *Scanner) unlink(f *Flow) {
 	f.list, f.prev, f.next = noList, nil, nil
 }
 
-// touch moves f, just updated by a packet, to the end of its list.
-func (s *Scanner) touch(f *Flow) {
-	l := uint8(openList)
+// listOf is the list f belongs on: ahead of the scanner's clock, closed,
+// or open.
+func (s *Scanner) listOf(f *Flow) uint8 {
 	switch {
 	case f.Last.After(s.now):
-		l = aheadList
+		return aheadList
 	case f.Closed:
-		l = closedList
+		return closedList
 	}
+	return openList
+}
+
+// touch moves f, just updated by a packet, to the end of its list.
+func (s *Scanner) touch(f *Flow) {
+	l := s.listOf(f)
 	if l != aheadList {
 		if late := s.now.Sub(f.Last); late > s.maxLate {
 			s.maxLate = late
@@ -146,13 +152,6 @@ func (s *Scanner) relist() {
 	slices.SortStableFunc(fs, func(a, b *Flow) int { return a.Last.Compare(b.Last) })
 	s.maxLate = 0
 	for _, f := range fs {
-		l := uint8(openList)
-		switch {
-		case f.Last.After(s.now):
-			l = aheadList
-		case f.Closed:
-			l = closedList
-		}
-		s.pushBack(l, f) // in the order of Last: no lateness
+		s.pushBack(s.listOf(f), f) // in the order of Last: no lateness
 	}
 }
