@@ -1,6 +1,7 @@
 package fingerprints
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -165,4 +166,76 @@ func TestAliasesNameSomething(t *testing.T) {
 	if o, ok := DefaultKB().OrgByName("Acme Inc"); ok {
 		t.Errorf("OrgByName(\"Acme Inc\") = %s", o.ID)
 	}
+}
+
+// The generated tracker file is a knowledge file of its own (known
+// categories, parents that exist, no cycles: Load checks them) and the
+// hand-written one wins: no hand-written name changes owner, category or
+// party because of it, and its organisations name no vendor.
+func TestListedKnowledge(t *testing.T) {
+	listed := NewKB()
+	if err := listed.LoadListed(listedKnowledge, ListedSource); err != nil {
+		t.Fatal(err)
+	}
+	hand := NewKB()
+	if err := hand.Load(bytes.NewReader(defaultKnowledge), "tattle"); err != nil {
+		t.Fatal(err)
+	}
+	kb := DefaultKB()
+	for d, e := range hand.domains {
+		if m, ok := kb.Lookup(d); !ok || m.Org != e.org || m.Category != e.category || m.Source != "tattle" {
+			t.Errorf("%s: hand-written %s/%s, now %+v", d, e.org, e.category, m)
+		}
+	}
+	checked := 0
+	for d, e := range listed.domains {
+		if m, ok := hand.Lookup(d); ok || m.Category != "" {
+			t.Errorf("%s: listed as %s/%s, but the hand-written file decides (%s/%s)", d, e.org, e.category, m.Org, m.Category)
+		}
+		m, ok := kb.Lookup(d)
+		if !ok || m.Org != e.org || m.Source != ListedSource {
+			t.Errorf("%s: listed as %s, looked up as %+v", d, e.org, m)
+		}
+		if o, _ := kb.Org(e.org); !IsTracker(e.category) && e.category != CatService || o.ID == "" {
+			t.Errorf("%s: category %s, organisation %q", d, e.category, o.ID)
+		}
+		checked++
+	}
+	for _, o := range kb.Orgs() {
+		if !o.Listed {
+			continue
+		}
+		if got, ok := kb.OrgByName(o.Name); ok && got.ID == o.ID {
+			t.Errorf("listed organisation %s (%q) is found by name", o.ID, o.Name)
+		}
+	}
+	orgs, domains := listed.Size()
+	t.Logf("generated tracker knowledge: %d organisations, %d domains, %d bytes", orgs, domains, len(listedKnowledge))
+	if checked == 0 {
+		t.Fatal("no listed domains")
+	}
+}
+
+// tattle starts on every scan: loading both embedded files is on that path.
+func BenchmarkKnowledgeLoad(b *testing.B) {
+	b.Run("hand-written", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if err := NewKB().Load(bytes.NewReader(defaultKnowledge), "tattle"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("with-lists", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			kb := NewKB()
+			if err := kb.LoadListed(listedKnowledge, ListedSource); err != nil {
+				b.Fatal(err)
+			}
+			if err := kb.Load(bytes.NewReader(defaultKnowledge), "tattle"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -169,6 +169,9 @@ func compile(r *Rules, kb *fingerprints.KB) *lexicon {
 	}
 	if kb != nil {
 		for _, o := range kb.Orgs() {
+			if o.Listed {
+				continue // thousands of ad-tech names from lists ("Index", "Answers") would name everything
+			}
 			for _, n := range append([]string{o.Name}, o.Aliases...) {
 				// "Signify (Philips Hue)": both the name and the bracket.
 				for _, part := range strings.FieldsFunc(n, func(r rune) bool { return r == '(' || r == ')' }) {
