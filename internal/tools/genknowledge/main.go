@@ -33,6 +33,10 @@
 //     name is in the IEEE OUI registry) are left out: AdGuard files device
 //     makers' clouds there (OPPO's heytapdl.com downloads, Qualcomm's GPS
 //     assistance servers).
+//   - A company AdGuard files a CDN or hosting tracker under (Akamai,
+//     Sina, Shopify, Wix) runs infrastructure for others: none of its
+//     domains is imported. A few it files under analytics only are named in
+//     infrastructure below, each with the public fact.
 //   - Perflyst's lists say a host is blocked, not who owns it: a host is
 //     imported, as tracking, only where AdGuard names the owner of its
 //     domain and that owner passes the rules above; a host under a CDN or
@@ -128,13 +132,22 @@ func ReadInputs(dir, handWritten, oui string) (Inputs, error) {
 type Stats struct {
 	Orgs, Domains, MappedOrgs                         int
 	Category, HandWritten, KnownOrg, Maker, NotDomain int
-	Site                                              int
+	Site, Infra                                       int
 	PerflystAdded, PerflystNoOwner, PerflystRented    int
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d organisations (%d of them hand-written ones), %d domains; left out: %d not a tracker category, %d the hand-written file's, %d of a hand-written non-tracker organisation, %d analytics/telemetry of a hardware maker, %d not a registrable name; %d companies' own web sites kept as service; Perflyst: %d hosts added, %d with no owner named, %d rented names on a CDN or host",
-		s.Orgs, s.MappedOrgs, s.Domains, s.Category, s.HandWritten, s.KnownOrg, s.Maker, s.NotDomain, s.Site, s.PerflystAdded, s.PerflystNoOwner, s.PerflystRented)
+	return fmt.Sprintf("%d organisations (%d of them hand-written ones), %d domains; left out: %d not a tracker category, %d the hand-written file's, %d of a hand-written non-tracker organisation, %d analytics/telemetry of a hardware maker, %d of a CDN or hosting company, %d not a registrable name; %d companies' own web sites kept as service; Perflyst: %d hosts added, %d with no owner named, %d rented names on a CDN or host",
+		s.Orgs, s.MappedOrgs, s.Domains, s.Category, s.HandWritten, s.KnownOrg, s.Maker, s.Infra, s.NotDomain, s.Site, s.PerflystAdded, s.PerflystNoOwner, s.PerflystRented)
+}
+
+// infrastructure are companies AdGuard files under analytics alone whose
+// business is serving others (checked by hand on the Mon(IoT)r names the
+// lists classified).
+var infrastructure = map[string]string{
+	"highwinds":       "a CDN (hwcdn.net), part of StackPath",
+	"squarespace.com": "web site hosting",
+	"auth0":           "a login service (Okta)",
 }
 
 // trackerCategory maps an AdGuard category to tattle's, "" for those not
@@ -166,6 +179,7 @@ type owner struct {
 	category   string          // tattle's, "" when not a tracker category
 	sites      map[string]bool // registrable domains of the tracker's and company's web sites
 	domains    int             // how many registrable domains the company's trackers use
+	infra      bool            // the company runs a CDN or hosting
 }
 
 type generator struct {
@@ -225,6 +239,21 @@ func Generate(in Inputs) ([]byte, Stats, error) {
 			used[key][d] = true
 		}
 	}
+	infra := map[string]bool{}
+	for id, t := range doc.Trackers {
+		key := id
+		if t.CompanyID != "" {
+			key = t.CompanyID
+		}
+		if t.CategoryID != nil {
+			if c := doc.Categories[fmt.Sprint(*t.CategoryID)]; c == "cdn" || c == "hosting" {
+				infra[key] = true
+			}
+		}
+	}
+	for k := range infrastructure {
+		infra[k] = true
+	}
 	ownerOf := func(trackerID string) (owner, bool) {
 		t, ok := doc.Trackers[trackerID]
 		if !ok {
@@ -240,7 +269,7 @@ func Generate(in Inputs) ([]byte, Stats, error) {
 		if t.CompanyID != "" {
 			k = t.CompanyID
 		}
-		o.domains = len(used[k])
+		o.domains, o.infra = len(used[k]), infra[k]
 		if t.CategoryID != nil {
 			o.adCategory = doc.Categories[fmt.Sprint(*t.CategoryID)]
 		}
@@ -416,6 +445,10 @@ func (g *generator) add(dom string, ow owner, category string) bool {
 	id, known := g.handNames[fingerprints.NormalizeName(ow.name)]
 	if !known {
 		id, known = g.handNames[fingerprints.NormalizeName(ow.key)]
+	}
+	if ow.infra {
+		g.st.Infra++
+		return false
 	}
 	if known && !fingerprints.IsTracker(g.handOrgs[id].Category) {
 		g.st.KnownOrg++

@@ -46,14 +46,15 @@ func TestRules(t *testing.T) {
 		  "categories":{"4":"advertising","8":"misc","6":"site_analytics","9":"cdn","10":"hosting","15":"telemetry","101":"mobile_analytics"},
 		  "trackers":{
 		    "adco":{"name":"AdCo","categoryId":4,"url":"https://adco.example/","companyId":"adco"},
-		    "adco_cdn":{"name":"AdCo CDN","categoryId":9,"companyId":"adco"},
+		    "adco_cdn":{"name":"CDNCo","categoryId":9,"companyId":"cdnco"},
+		    "cdnco_stats":{"name":"CDNCo Stats","categoryId":6,"companyId":"cdnco"},
 		    "adco_sdk":{"name":"AdCo SDK","categoryId":8,"companyId":"adco"},
 		    "search":{"name":"Search","categoryId":4,"companyId":"bigsearch"},
 		    "meter":{"name":"Meter","categoryId":6,"companyId":"measurer"},
 		    "phone":{"name":"Phone Analytics","categoryId":101,"companyId":"phonemaker"},
 		    "host":{"name":"Cloud","categoryId":10,"companyId":"bigsearch"},
 		    "loner":{"name":"loner.example","categoryId":15}},
-		  "trackerDomains":{"adco.example":"adco","adco-serve.example":"adco","adcocdn.example":"adco_cdn","adcosdk.example":"adco_sdk",
+		  "trackerDomains":{"adco.example":"adco","adco-serve.example":"adco","adcocdn.example":"adco_cdn","adcosdk.example":"adco_sdk","cdnco-stats.example":"cdnco_stats",
 		    "bigsearch.example":"search","bigsearch.de":"search","metrics.example":"meter","measure.example":"meter",
 		    "phonedl.example":"phone","loner.example":"loner","cloudhost.example":"host","mine.example":"meter",
 		    "handwritten.example":"adco","example":"adco"}}`),
@@ -107,6 +108,7 @@ organizations:
 		"phonedl.example",     // mobile analytics of a hardware maker
 		"cloudhost.example",   // hosting, and a Perflyst host rented on it
 		"adcocdn.example",     // a CDN, and a Perflyst host rented on it
+		"cdnco-stats.example", // analytics of a company that runs a CDN
 		"nobody.example",      // Perflyst host nobody names the owner of
 		"\nexample\n",         // a public suffix
 	} {
