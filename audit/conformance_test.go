@@ -487,7 +487,7 @@ func TestSharedDestinationOwners(t *testing.T) {
 					bySource[src]++
 					if src == fingerprints.ListedSource {
 						// for hand checks: what the generated lists alone say
-						t.Logf("%s: %s %s: %s, %s, %s party", set, d.ID, dst.Name, dst.Organization, dst.Category, dst.Party)
+						t.Logf("%s: %s %s %s: %s, %s, %s party", set, d.ID, dst.Name, dst.IP, dst.Organization, dst.Category, dst.Party)
 					}
 				}
 				if dst.Organization != "" || (dst.Party != "" && dst.Party != "unclassified") {

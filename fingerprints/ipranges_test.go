@@ -41,6 +41,13 @@ func TestDefaultIPRanges(t *testing.T) {
 		"52.187.207.27":        "microsoft",
 		"46.51.173.182":        "aws",
 		"23.246.11.133":        "netflix",
+		"2600:1f18:4000::1":    "aws",       // EC2 us-east-1 IPv6 (ip-ranges.json)
+		"2a05:d018:1::1":       "aws",       // EC2 eu-west-1 IPv6
+		"2600:9000:2000::1":    "aws",       // CloudFront IPv6
+		"2603:1030:210::1":     "microsoft", // Azure eastus IPv6 (Service Tags)
+		"43.153.1.1":           "tencent",   // AS132203
+		"119.29.1.1":           "tencent",   // AS45090
+		"2402:4e00::1":         "tencent",   // AS45090 IPv6
 	} {
 		h, ok := r.Lookup(netip.MustParseAddr(addr))
 		if !ok || h.Org != want || !h.Prefix.Contains(netip.MustParseAddr(addr).Unmap()) {
