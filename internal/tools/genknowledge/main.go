@@ -35,8 +35,13 @@
 //     assistance servers).
 //   - A company AdGuard files a CDN or hosting tracker under (Akamai,
 //     Sina, Shopify, Wix) runs infrastructure for others: none of its
-//     domains is imported. A few it files under analytics only are named in
-//     infrastructure below, each with the public fact.
+//     domains is imported. A few it files under tracker categories only
+//     are named in infrastructure below, each with the public fact.
+//   - The web site of a company whose trackers have domains of their own
+//     (ebay.com, hubspot.com, xing.com) is its front door: it is kept, with
+//     its owner, as a service, not a tracker. So are a few consumer
+//     services named in consumerServices below (weather.com), whose site
+//     AdGuard gives elsewhere.
 //   - Perflyst's lists say a host is blocked, not who owns it: a host is
 //     imported, as tracking, only where AdGuard names the owner of its
 //     domain and that owner passes the rules above; a host under a CDN or
@@ -141,13 +146,27 @@ func (s Stats) String() string {
 		s.Orgs, s.MappedOrgs, s.Domains, s.Category, s.HandWritten, s.KnownOrg, s.Maker, s.Infra, s.NotDomain, s.Site, s.PerflystAdded, s.PerflystNoOwner, s.PerflystRented)
 }
 
-// infrastructure are companies AdGuard files under analytics alone whose
-// business is serving others (checked by hand on the Mon(IoT)r names the
-// lists classified).
+// infrastructure are companies (or single trackers) AdGuard files under
+// a tracker category whose business is serving others' content or logins
+// (found by hand checks of the names the lists classified).
 var infrastructure = map[string]string{
-	"highwinds":       "a CDN (hwcdn.net), part of StackPath",
-	"squarespace.com": "web site hosting",
-	"auth0":           "a login service (Okta)",
+	"highwinds":           "a CDN (hwcdn.net), part of StackPath",
+	"squarespace.com":     "web site hosting",
+	"auth0":               "a login service (Okta)",
+	"adobe_dynamic_media": "Adobe's image and video serving for its customers (Scene7), filed under advertising",
+}
+
+// consumerServices are whole registrable domains of consumer services
+// that AdGuard files under a tracker whose web site is elsewhere, so the
+// web-site rule misses them (found by hand checks); they are kept, as
+// services, because their owner is right.
+var consumerServices = map[string]string{
+	"weather.com":    "The Weather Company's forecasts, which TVs, speakers and thermostats query (its site is theweathercompany.com)",
+	"orange.fr":      "Orange's French consumer portal and ISP services (AdGuard's Orange tracker names orange.co.uk)",
+	"ebay.de":        "eBay's German shop",
+	"ebayimg.com":    "eBay's listing images",
+	"ebaystatic.com": "eBay's page assets",
+	"ebaydesc.com":   "eBay's listing descriptions",
 }
 
 // trackerCategory maps an AdGuard category to tattle's, "" for those not
@@ -269,7 +288,7 @@ func Generate(in Inputs) ([]byte, Stats, error) {
 		if t.CompanyID != "" {
 			k = t.CompanyID
 		}
-		o.domains, o.infra = len(used[k]), infra[k]
+		o.domains, o.infra = len(used[k]), infra[k] || infra[trackerID]
 		if t.CategoryID != nil {
 			o.adCategory = doc.Categories[fmt.Sprint(*t.CategoryID)]
 		}
@@ -458,9 +477,9 @@ func (g *generator) add(dom string, ow owner, category string) bool {
 		g.st.Maker++
 		return false
 	}
-	if ow.sites[d] && ow.domains > 1 {
+	if _, ok := consumerServices[d]; ok || (ow.sites[d] && ow.domains > 1) {
 		// The web site of a company whose trackers have domains of their
-		// own (ebay.com, weather.com, hubspot.com) is its front door: who
+		// own (ebay.com, xing.com, hubspot.com) is its front door: who
 		// owns it is a fact, that it is a tracker is not.
 		category = fingerprints.CatService
 		g.st.Site++
