@@ -22,9 +22,11 @@
 //     one of its entries (android.com above connectivitycheck.android.com),
 //     is left to it, so no list changes a hand-written owner, category or
 //     party (tattle also loads the generated file first).
-//   - An organisation the hand-written file knows gets domains from a list
-//     only when that file calls its business tracking (its default
-//     category is advertising, analytics, tracking or data-broker). AdGuard
+//   - Owners are matched to hand-written organisations by normalised name:
+//     the tracker's, then its company's. An organisation the hand-written
+//     file knows gets domains from a list only when that file calls its
+//     business tracking (its default category is advertising, analytics,
+//     tracking or data-broker). AdGuard
 //     files platforms' own services under their trackers (google.de under
 //     Google's advertising, aibixby.com and samsungdm.com under Samsung's
 //     mobile analytics); which of Google's or Samsung's domains track is the
@@ -194,6 +196,7 @@ type adTracker struct {
 // tracker itself when it names none.
 type owner struct {
 	key, name  string
+	tracker    string          // the tracker's own name (a product: "Adjust", "Yahoo!")
 	adCategory string          // AdGuard's category of the tracker
 	category   string          // tattle's, "" when not a tracker category
 	sites      map[string]bool // registrable domains of the tracker's and company's web sites
@@ -278,7 +281,7 @@ func Generate(in Inputs) ([]byte, Stats, error) {
 		if !ok {
 			return owner{}, false
 		}
-		o := owner{key: trackerID, name: t.Name, sites: map[string]bool{}}
+		o := owner{key: trackerID, name: t.Name, tracker: t.Name, sites: map[string]bool{}}
 		site(o.sites, t.URL)
 		if c, ok := companies.Companies[t.CompanyID]; ok && c.Name != "" {
 			o.key, o.name = t.CompanyID, c.Name
@@ -461,9 +464,14 @@ func (g *generator) add(dom string, ow owner, category string) bool {
 		g.st.HandWritten++
 		return false
 	}
-	id, known := g.handNames[fingerprints.NormalizeName(ow.name)]
-	if !known {
-		id, known = g.handNames[fingerprints.NormalizeName(ow.key)]
+	// The tracker's own name first: a product the hand-written file knows
+	// by name (Adjust, Yahoo!) is that organisation, whoever owns it now.
+	var id string
+	known := false
+	for _, n := range []string{ow.tracker, ow.name, ow.key} {
+		if id, known = g.handNames[fingerprints.NormalizeName(n)]; known {
+			break
+		}
 	}
 	if ow.infra {
 		g.st.Infra++
