@@ -6,7 +6,8 @@
 //
 // It reads AdGuard companiesdb (adguard-companiesdb/dist/trackers.json and
 // companies.json, CC BY-SA 4.0) and Perflyst's PiHoleBlocklist
-// (perflyst-PiHoleBlocklist/*.txt, MIT). Lists whose licence forbids
+// (perflyst-PiHoleBlocklist/android-tracking.txt and SessionReplay.txt,
+// MIT). Lists whose licence forbids
 // commercial use (DuckDuckGo's, Disconnect's: CC BY-NC-SA) or asks for
 // share-alike of a database (Fingerbank, ODbL) are never read here; users
 // pass them with tattle scan --list.
@@ -26,11 +27,10 @@
 //     the tracker's, then its company's. An organisation the hand-written
 //     file knows gets domains from a list only when that file calls its
 //     business tracking (its default category is advertising, analytics,
-//     tracking or data-broker). AdGuard
-//     files platforms' own services under their trackers (google.de under
-//     Google's advertising, aibixby.com and samsungdm.com under Samsung's
-//     mobile analytics); which of Google's or Samsung's domains track is the
-//     hand-written file's call.
+//     tracking or data-broker). AdGuard files platforms' own services under
+//     their trackers (google.de under Google's advertising, aibixby.com and
+//     samsungdm.com under Samsung's mobile analytics); which of Google's or
+//     Samsung's domains track is the hand-written file's call.
 //   - mobile_analytics and telemetry of a company that makes hardware (its
 //     name is in the IEEE OUI registry) are left out: AdGuard files device
 //     makers' clouds there (OPPO's heytapdl.com downloads, Qualcomm's GPS
@@ -45,7 +45,7 @@
 //     services named in consumerServices below (weather.com), whose site
 //     AdGuard gives elsewhere.
 //   - Perflyst's lists say a host is blocked, not who owns it: a host is
-//     imported, as tracking, only where AdGuard names the owner of its
+//     imported, as tracking (session replay: analytics), only where AdGuard names the owner of its
 //     domain and that owner passes the rules above; a host under a CDN or
 //     hosting domain (cloudfront.net, akamaihd.net) is someone's rented
 //     name and is left out.
