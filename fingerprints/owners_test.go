@@ -3,7 +3,8 @@ package fingerprints
 import "testing"
 
 // ownerRows are destinations seen in the shared captures (IoT Sentinel
-// "S", nDPI's regression captures "N", Mon(IoT)r's host list "M" and the
+// "S", nDPI's regression captures "N", FoxIO's JA4 captures "F",
+// Mon(IoT)r's host list "M" and the
 // issue that listed the errors "I"; "R" marks a case written to test a
 // rule), each checked by hand against the
 // public fact given: who holds the domain, what the service is, and so
@@ -214,6 +215,16 @@ var ownerRows = []struct {
 	{"M", "settings.crashlytics.com", "", "google", CatCrash, PartyThird, "Crashlytics, Google"},
 	{"M", "prod1-api-xbcs-net-889336557.us-east-1.elb.amazonaws.com", "belkin", "aws", CatCloud, PartySupport, "an AWS load balancer's own name: AWS (the xbcs part names no owner)"},
 	{"M", "webapi.camera.home.nest.com", "google", "nest", CatIoTCloud, PartyFirst, "nest.com, Nest (Google)"},
+	// named by the generated tracker lists (data/trackers.txt) alone
+	{"N", "va.origin.startappservice.com", "", "startapp", CatAdvertising, PartyThird, "startappservice.com: StartApp (Start.io), a mobile ad network's SDK endpoint"},
+	{"N", "www.ebay.com", "", "ebay-partner-network", CatService, PartyThird, "ebay.com: eBay's shop; AdGuard files it under its eBay Stats tracker, kept as a service (a company's own web site)"},
+	{"F", "rtb.gumgum.com", "", "gumgum", CatAdvertising, PartyThird, "gumgum.com: GumGum, an ad platform; rtb: real-time bidding"},
+	{"F", "pdx-col.eum-appdynamics.com", "", "appdynamics", CatAnalytics, PartyThird, "eum-appdynamics.com: AppDynamics' end-user monitoring collector"},
+	{"M", "pixel-origin.mathtag.com", "amazon", "mediamath", CatAdvertising, PartyThird, "mathtag.com: MediaMath's ad pixel"},
+	{"M", "ping.chartbeat.net", "", "chartbeat", CatAnalytics, PartyThird, "chartbeat.net: Chartbeat's audience analytics beacon"},
+	{"M", "tagger.opecloud.com", "", "1plusx", CatAnalytics, PartyThird, "opecloud.com: 1plusX's data-management tag"},
+	{"R", "api.weather.com", "samsung", "", "", PartyUnclassified, "weather.com: The Weather Company's forecasts; AdGuard files it under IBM's trackers, but IBM sold the company in 2024: a stale owner is left out"},
+	{"M", "cds.s5x3j6q5.hwcdn.net", "", "", "", PartyUnclassified, "hwcdn.net is Highwinds' CDN: AdGuard's analytics entry for it is not imported, and no owner of the customer's name is known"},
 }
 
 // TestOwnerTable checks the hand-checked rows: owner, category and party.

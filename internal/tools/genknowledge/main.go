@@ -42,8 +42,9 @@
 //   - The web site of a company whose trackers have domains of their own
 //     (ebay.com, hubspot.com, xing.com) is its front door: it is kept, with
 //     its owner, as a service, not a tracker. So are a few consumer
-//     services named in consumerServices below (weather.com), whose site
-//     AdGuard gives elsewhere.
+//     services named in consumerServices below (eBay's shop domains), whose
+//     site AdGuard gives elsewhere; domains whose AdGuard owner is stale
+//     (staleOwners: weather.com) are left out.
 //   - Perflyst's lists say a host is blocked, not who owns it: a host is
 //     imported, as tracking (session replay: analytics), only where AdGuard names the owner of its
 //     domain and that owner passes the rules above; a host under a CDN or
@@ -139,13 +140,13 @@ func ReadInputs(dir, handWritten, oui string) (Inputs, error) {
 type Stats struct {
 	Orgs, Domains, MappedOrgs                         int
 	Category, HandWritten, KnownOrg, Maker, NotDomain int
-	Site, Infra                                       int
+	Site, Infra, Stale                                int
 	PerflystAdded, PerflystNoOwner, PerflystRented    int
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d organisations (%d of them hand-written ones), %d domains; left out: %d not a tracker category, %d the hand-written file's, %d of a hand-written non-tracker organisation, %d analytics/telemetry of a hardware maker, %d of a CDN or hosting company, %d not a registrable name; %d companies' own web sites kept as service; Perflyst: %d hosts added, %d with no owner named, %d rented names on a CDN or host",
-		s.Orgs, s.MappedOrgs, s.Domains, s.Category, s.HandWritten, s.KnownOrg, s.Maker, s.Infra, s.NotDomain, s.Site, s.PerflystAdded, s.PerflystNoOwner, s.PerflystRented)
+	return fmt.Sprintf("%d organisations (%d of them hand-written ones), %d domains; left out: %d not a tracker category, %d the hand-written file's, %d of a hand-written non-tracker organisation, %d analytics/telemetry of a hardware maker, %d of a CDN or hosting company, %d not a registrable name, %d with a stale owner; %d companies' own web sites kept as service; Perflyst: %d hosts added, %d with no owner named, %d rented names on a CDN or host",
+		s.Orgs, s.MappedOrgs, s.Domains, s.Category, s.HandWritten, s.KnownOrg, s.Maker, s.Infra, s.NotDomain, s.Stale, s.Site, s.PerflystAdded, s.PerflystNoOwner, s.PerflystRented)
 }
 
 // infrastructure are companies (or single trackers) AdGuard files under
@@ -163,12 +164,18 @@ var infrastructure = map[string]string{
 // web-site rule misses them (found by hand checks); they are kept, as
 // services, because their owner is right.
 var consumerServices = map[string]string{
-	"weather.com":    "The Weather Company's forecasts, which TVs, speakers and thermostats query (its site is theweathercompany.com)",
 	"orange.fr":      "Orange's French consumer portal and ISP services (AdGuard's Orange tracker names orange.co.uk)",
 	"ebay.de":        "eBay's German shop",
 	"ebayimg.com":    "eBay's listing images",
 	"ebaystatic.com": "eBay's page assets",
 	"ebaydesc.com":   "eBay's listing descriptions",
+}
+
+// staleOwners are trackers whose AdGuard company no longer owns them:
+// their domains are left out, since a wrong owner is worse than none.
+var staleOwners = map[string]string{
+	"the_weather_company":     "The Weather Company (weather.com, whose forecasts TVs, speakers and thermostats query), filed under IBM, which sold it to Francisco Partners in 2024",
+	"ibm_customer_experience": "IBM Digital Analytics (Coremetrics), sold with IBM's marketing software to Acoustic in 2019",
 }
 
 // trackerCategory maps an AdGuard category to tattle's, "" for those not
@@ -196,6 +203,7 @@ type adTracker struct {
 // tracker itself when it names none.
 type owner struct {
 	key, name  string
+	trackerID  string
 	tracker    string          // the tracker's own name (a product: "Adjust", "Yahoo!")
 	adCategory string          // AdGuard's category of the tracker
 	category   string          // tattle's, "" when not a tracker category
@@ -281,7 +289,7 @@ func Generate(in Inputs) ([]byte, Stats, error) {
 		if !ok {
 			return owner{}, false
 		}
-		o := owner{key: trackerID, name: t.Name, tracker: t.Name, sites: map[string]bool{}}
+		o := owner{key: trackerID, name: t.Name, trackerID: trackerID, tracker: t.Name, sites: map[string]bool{}}
 		site(o.sites, t.URL)
 		if c, ok := companies.Companies[t.CompanyID]; ok && c.Name != "" {
 			o.key, o.name = t.CompanyID, c.Name
@@ -462,6 +470,10 @@ func (g *generator) add(dom string, ow owner, category string) bool {
 	}
 	if g.handWritten(d) {
 		g.st.HandWritten++
+		return false
+	}
+	if _, ok := staleOwners[ow.trackerID]; ok {
+		g.st.Stale++
 		return false
 	}
 	// The tracker's own name first: a product the hand-written file knows
