@@ -114,6 +114,7 @@ func TestIdentifyUnseenDevices(t *testing.T) {
 		huaweiMAC = [6]byte{0x00, 0x18, 0x82, 1, 2, 3}
 		tiMAC     = [6]byte{0x00, 0x12, 0x4b, 1, 2, 3}
 		hfMAC     = [6]byte{0xac, 0xcf, 0x23, 1, 2, 3}
+		edimaxMAC = [6]byte{0x74, 0xda, 0x38, 1, 2, 3}
 	)
 	db := DefaultDB()
 	tests := []struct {
@@ -122,7 +123,14 @@ func TestIdentifyUnseenDevices(t *testing.T) {
 		vendor, typ, model, module string
 		iot                        bool
 	}{
-		{"an LG phone running the Kasa app keeps its maker", sig(lgMAC, "domain", "devs.tplinkcloud.com"), "LG Electronics", "", "", "", true},
+		{"an LG phone running the Kasa app keeps its maker, and its mobile division's OUI says it is not IoT", sig(lgMAC, "domain", "devs.tplinkcloud.com"), "LG Electronics", "", "", "", false},
+		{"a Samsung phone's Dalvik User-Agent names its model", sig(randMAC, "user_agent", "Dalvik/1.6.0 (Linux; U; Android 4.4.2; SM-N7505 Build/KOT49H)"), "Samsung", "phone", "SM-N7505", "", false},
+		{"a Samsung tablet's Dalvik User-Agent", sig(randMAC, "user_agent", "Dalvik/2.1.0 (Linux; U; Android 11; SM-T505 Build/RP1A.200720.012)"), "Samsung", "tablet", "SM-T505", "", false},
+		{"another Android app's Dalvik User-Agent: not IoT, type unsaid", sig(randMAC, "user_agent", "Dalvik/2.1.0 (Linux; U; Android 9; Nokia 7.1 Build/PPR1.180610.011)"), "", "", "", "", false},
+		{"an Android SOAP app (ksoap2-android): not IoT", sig(randMAC, "user_agent", "ksoap2-android/2.6.0+"), "", "", "", "", false},
+		{"first-generation Chromecast by its DIAL model name", sig(randMAC, "upnp_manufacturer", "Google Inc.", "upnp_model", "Eureka Dongle"), "Google", "media-player", "Eureka Dongle", "", true},
+		{"a Juniper router or switch is infrastructure", sig([6]byte{0x00, 0x26, 0x88, 1, 2, 3}), "Juniper Networks", "router", "", "", false},
+		{"a Tyan server (upper-case registry name) is a computer", sig([6]byte{0x00, 0xe0, 0x81, 1, 2, 3}), "Tyan Computer", "computer", "", "", false},
 		{"a Huawei phone: Android, the app's cloud is an app", sig(huaweiMAC, "dhcp_vendor_class", "android-dhcp-12", "domain", "api.io.mi.com"), "Huawei", "phone", "", "", false},
 		{"Tapo camera with a bare model host name and MSFT 5.0", sig(tplinkMAC, "dhcp_hostname", "C200", "dhcp_vendor_class", "MSFT 5.0"), "TP-Link", "camera", "Tapo C200", "", true},
 		{"Tapo bulb", sig(randMAC, "dhcp_hostname", "L530"), "TP-Link", "bulb", "Tapo L530", "", true},
@@ -144,6 +152,9 @@ func TestIdentifyUnseenDevices(t *testing.T) {
 		{"Apple's DHCP client, nothing else: not counted as IoT", sig(randMAC, "dhcp_params", "1,121,3,6,15,119,252,95,44,46"), "", "", "", "", false},
 		{"an Echo by host name: vendor only, no guessed type", sig(randMAC, "dhcp_hostname", "amazon-c045e10a5"), "Amazon", "", "", "", true},
 		{"Kasa get_sysinfo", sig(randMAC, "kasa_model", "HS220(US)", "kasa_type", "IOT.SMARTPLUGSWITCH"), "TP-Link", "switch", "HS220(US)", "", true},
+		{"Edimax smart plug answering on its API port", sig(edimaxMAC, "listen_port", "tcp/10000"), "Edimax", "plug", "", "", true},
+		{"an Edimax device without that port: vendor only", sig(edimaxMAC, "listen_port", "tcp/80"), "Edimax", "", "", "", true},
+		{"port 10000 on another maker's device names nothing", sig(randMAC, "listen_port", "tcp/10000"), "", "", "", "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
