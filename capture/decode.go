@@ -17,7 +17,8 @@ type decoded struct {
 	transport      Transport
 	ipLen          int // IP-layer length (header + payload) as claimed by the header, or as captured
 	payload        []byte
-	fragment       bool // IPv4/IPv6 fragment other than a decodable first fragment
+	icmp6          []byte // an ICMPv6 message sent on-link (hop limit 255, RFC 4861's test for neighbour discovery)
+	fragment       bool   // IPv4/IPv6 fragment other than a decodable first fragment
 	truncated      bool
 	tcpSeq         uint32
 	syn, ack       bool
@@ -139,6 +140,7 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, out *decoded) {
 			out.src = netip.AddrFrom4([4]byte(d.ip4.SrcIP.To4()))
 			out.dst = netip.AddrFrom4([4]byte(d.ip4.DstIP.To4()))
 			out.transport = Transport(d.ip4.Protocol)
+			out.icmp6 = nil
 			out.ipLen = int(d.ip4.Length)
 			if d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
 				out.fragment = true
@@ -149,11 +151,19 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, out *decoded) {
 			out.dst = netip.AddrFrom16([16]byte(d.ip6.DstIP.To16()))
 			out.transport = Transport(d.ip6.NextHeader)
 			out.ipLen = int(d.ip6.Length) + 40
+			out.icmp6 = nil
+			if d.ip6.NextHeader == layers.IPProtocolICMPv6 && d.ip6.HopLimit == 255 {
+				out.icmp6 = d.ip6.Payload
+			}
 			if d.ip6.NextHeader == layers.IPProtocolIPv6Fragment {
 				out.fragment = true
 			}
 		case layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6Routing:
 			out.transport = Transport(d.ip6ext.NextHeader)
+			out.icmp6 = nil
+			if d.ip6ext.NextHeader == layers.IPProtocolICMPv6 && d.ip6.HopLimit == 255 {
+				out.icmp6 = d.ip6ext.Payload
+			}
 		case gopacket.LayerTypeFragment, layers.LayerTypeIPv6Fragment:
 			out.fragment = true
 		case layers.LayerTypeTCP:

@@ -54,6 +54,15 @@ type Dissector interface {
 	Dissect(p *Packet, emit func(Event))
 }
 
+// ICMPv6Dissector is a dissector of ICMPv6 messages (neighbour
+// discovery): the scanner hands it each ICMPv6 message sent on-link (hop
+// limit 255) as Payload, from the ICMPv6 type on, and no transport
+// payload; other dissectors never see ICMPv6.
+type ICMPv6Dissector interface {
+	Dissector
+	ICMPv6()
+}
+
 // FlowEnder is implemented by dissectors that want to see their per-flow
 // state once more when the flow leaves the table (to release budgets or
 // summarise what they saw). It runs before the flow reaches the sink.

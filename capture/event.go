@@ -266,3 +266,29 @@ type DeviceInfoEvent struct {
 	Encrypted  bool
 	Request    bool // a query (get_sysinfo asked), not a device's answer
 }
+
+// RouterEvent is an IPv6 router advertisement (RFC 4861 §4.2) that
+// passed RFC 4861's on-link test (hop limit 255, a link-local source).
+type RouterEvent struct {
+	Meta
+	// Lifetime is the router lifetime in seconds: how long hosts may use
+	// the sender as a default router; 0 says it is not a default router.
+	Lifetime uint16
+	// Managed and OtherConfig are the M and O flags: addresses, or other
+	// configuration only, from DHCPv6.
+	Managed, OtherConfig bool
+	// LinkAddr is the source link-layer address option; zero when absent.
+	LinkAddr MAC
+	// Prefixes are the prefix information options (at most
+	// MaxRouterPrefixes), MTU the MTU option (0: absent), DNS the
+	// recursive DNS servers of RFC 8106 (at most MaxRouterDNS).
+	Prefixes []netip.Prefix
+	MTU      uint32
+	DNS      []netip.Addr
+}
+
+// Bounds of a RouterEvent's lists.
+const (
+	MaxRouterPrefixes = 8
+	MaxRouterDNS      = 4
+)

@@ -70,6 +70,7 @@ type Scanner struct {
 	pkt       Packet
 	emit      func(Event)
 	syncers   []Syncer
+	icmp6     []bool // by dissector: it is an ICMPv6Dissector
 	sweepBuf  []*Flow
 	evictBuf  []time.Time
 	// open and closed are the expiry lists, maxLate the largest
@@ -114,10 +115,12 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		stats: Stats{Malformed: map[string]uint64{}},
 	}
 	s.emit = sink.Event
-	for _, d := range opts.Dissectors {
+	s.icmp6 = make([]bool, len(opts.Dissectors))
+	for i, d := range opts.Dissectors {
 		if sy, ok := d.(Syncer); ok {
 			s.syncers = append(s.syncers, sy)
 		}
+		_, s.icmp6[i] = d.(ICMPv6Dissector)
 	}
 	return s
 }
@@ -173,10 +176,19 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	dir := f.dirOf(src)
 	f.count(raw, d, dir)
 	s.touch(f)
-	if len(d.payload) == 0 || len(s.opts.Dissectors) == 0 {
+	if len(s.opts.Dissectors) == 0 {
 		return
 	}
-	s.dissectAll(raw, d, f, dir)
+	if d.transport == ICMPv6 {
+		if len(d.icmp6) > 0 {
+			s.dissectAll(raw, d, f, dir, d.icmp6, true)
+		}
+		return
+	}
+	if len(d.payload) == 0 {
+		return
+	}
+	s.dissectAll(raw, d, f, dir, d.payload, false)
 }
 
 // advance counts the packet, releases retired flows old enough, and
@@ -304,8 +316,9 @@ func (f *Flow) count(raw *RawPacket, d *decoded, dir int) {
 }
 
 // dissectAll runs each dissector that has not given up on the flow over
-// the packet's payload.
-func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int) {
+// the packet's payload: the transport payload, or with icmp6 the ICMPv6
+// message, which only ICMPv6Dissectors see.
+func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int, payload []byte, icmp6 bool) {
 	p := &s.pkt
 	*p = Packet{
 		Meta: Meta{
@@ -318,7 +331,7 @@ func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int) {
 			Dst:       netip.AddrPortFrom(d.dst, d.dport),
 			Transport: d.transport,
 		},
-		Payload:   d.payload,
+		Payload:   payload,
 		Flow:      f,
 		Dir:       dir,
 		TCPSeq:    d.tcpSeq,
@@ -330,6 +343,9 @@ func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int) {
 	}
 	for i, ds := range s.opts.Dissectors {
 		if f.done(i) {
+			continue
+		}
+		if s.icmp6[i] != icmp6 {
 			continue
 		}
 		p.slot = i

@@ -26,5 +26,6 @@ func Default() []capture.Dissector {
 		NewCleartext(),
 		NewKasa(),
 		NewTuya(),
+		NewNDP(),
 	}
 }
