@@ -42,6 +42,9 @@ func (b *Builder) Event(e capture.Event) {
 		d = b.personalData(e)
 	case *capture.DeviceInfoEvent:
 		d = b.deviceInfo(e)
+	case *capture.RouterEvent:
+		b.gw.router(e)
+		d = b.senderDevice(&e.Meta)
 	case *capture.NTPEvent:
 		// NTP is visible in the destination's protocol list via the flow.
 	}
@@ -260,7 +263,7 @@ func shows(e capture.Event) bool {
 		return e.UserAgent != ""
 	case *capture.TLSEvent:
 		return e.JA4 != "" || e.JA3 != "" || e.Hello.UserAgent != ""
-	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent:
+	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent, *capture.RouterEvent:
 		return true
 	}
 	return false

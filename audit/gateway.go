@@ -20,6 +20,9 @@ const maxBehind = 1024
 type gateways struct {
 	dhcp   map[capture.MAC]fingerprints.Ref
 	behind map[capture.MAC]*behindMAC
+	// routers are the MACs that sent IPv6 router advertisements as the
+	// default router, with what the first one said.
+	routers map[capture.MAC]fingerprints.Signal
 }
 
 type behindMAC struct {
@@ -37,6 +40,63 @@ func (g *gateways) dhcpServer(e *capture.DHCPEvent) {
 	if _, ok := g.dhcp[e.SrcMAC]; !ok && len(g.dhcp) < 64 {
 		g.dhcp[e.SrcMAC] = fingerprints.Ref{File: e.File, Packet: e.Packet}
 	}
+}
+
+// maxRouters bounds the MACs kept as IPv6 routers (as for DHCP servers:
+// a network has one or two).
+const maxRouters = 64
+
+// router records an IPv6 router advertisement in which the sender
+// offers itself as the default router (a lifetime above zero). One with
+// lifetime 0 names a router that is not the way out: Thread border
+// routers, built into smart speakers and hubs, advertise their mesh
+// prefixes so, and they are not the network's gateway.
+func (g *gateways) router(e *capture.RouterEvent) {
+	mac := e.SrcMAC
+	if !unicastMAC(mac) {
+		mac = e.LinkAddr // no link layer (raw IP): the MAC the message states
+	}
+	if e.Lifetime == 0 || !unicastMAC(mac) {
+		return
+	}
+	if g.routers == nil {
+		g.routers = map[capture.MAC]fingerprints.Signal{}
+	}
+	if _, seen := g.routers[mac]; seen || len(g.routers) >= maxRouters {
+		return
+	}
+	g.routers[mac] = fingerprints.Signal{Value: routerDetail(e), Ref: fingerprints.Ref{File: e.File, Packet: e.Packet}}
+}
+
+// routerDetail says what a default router's advertisement states: its
+// lifetime, the prefixes, MTU and DNS servers it announces.
+func routerDetail(e *capture.RouterEvent) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sent IPv6 router advertisements as the default router (RFC 4861), for %d s", e.Lifetime)
+	if len(e.Prefixes) > 0 {
+		ps := make([]string, len(e.Prefixes))
+		for i, p := range e.Prefixes {
+			ps[i] = p.String()
+		}
+		fmt.Fprintf(&b, "; prefixes %s", strings.Join(ps, ", "))
+	}
+	if e.MTU > 0 {
+		fmt.Fprintf(&b, "; MTU %d", e.MTU)
+	}
+	if len(e.DNS) > 0 {
+		ds := make([]string, len(e.DNS))
+		for i, a := range e.DNS {
+			ds[i] = a.String()
+		}
+		fmt.Fprintf(&b, "; DNS %s", strings.Join(ds, ", "))
+	}
+	switch {
+	case e.Managed:
+		b.WriteString("; addresses from DHCPv6")
+	case e.OtherConfig:
+		b.WriteString("; other configuration from DHCPv6")
+	}
+	return b.String()
 }
 
 // internet records that ip, an internet address, was reached through mac.
@@ -66,6 +126,9 @@ func (g *gateways) signals() map[capture.MAC][]fingerprints.Signal {
 	out := map[capture.MAC][]fingerprints.Signal{}
 	for mac, ref := range g.dhcp {
 		out[mac] = append(out[mac], fingerprints.Signal{Value: "answered DHCP requests (a DHCP server: the network's router)", Ref: ref})
+	}
+	for mac, sig := range g.routers {
+		out[mac] = append(out[mac], sig)
 	}
 	// The default route: the one MAC most internet addresses sit behind,
 	// if at least two do and no other MAC has as many.

@@ -14,6 +14,7 @@ func Files() map[string]func() ([]byte, error) {
 		"testdata/seqjump.pcapng":   func() ([]byte, error) { return Generate(SeqJump) },
 		"testdata/fartimes.pcapng":  func() ([]byte, error) { return Generate(FarTimes) },
 		"testdata/local.pcapng":     func() ([]byte, error) { return Generate(LocalProtocols) },
+		"testdata/ipv6.pcapng":      func() ([]byte, error) { return Generate(IPv6Flat) },
 		"testdata/truncated.pcapng": func() ([]byte, error) {
 			b, err := Generate(Home)
 			return Truncate(b), err
