@@ -128,6 +128,8 @@ func TestIdentifyUnseenDevices(t *testing.T) {
 		{"a Samsung tablet's Dalvik User-Agent", sig(randMAC, "user_agent", "Dalvik/2.1.0 (Linux; U; Android 11; SM-T505 Build/RP1A.200720.012)"), "Samsung", "tablet", "SM-T505", "", false},
 		{"another Android app's Dalvik User-Agent: not IoT, type unsaid", sig(randMAC, "user_agent", "Dalvik/2.1.0 (Linux; U; Android 9; Nokia 7.1 Build/PPR1.180610.011)"), "", "", "", "", false},
 		{"an Android SOAP app (ksoap2-android): not IoT", sig(randMAC, "user_agent", "ksoap2-android/2.6.0+"), "", "", "", "", false},
+		{"HomePod mini by its AirPlay model identifier", sig([6]byte{0xf4, 0x34, 0xf0, 1, 2, 3}, "mdns_service", "_airplay._tcp", "mdns_txt", "model=AudioAccessory5,1"), "Apple", "speaker", "AudioAccessory5,1", "", true},
+		{"Apple TV by its AirPlay model identifier", sig([6]byte{0xf4, 0x34, 0xf0, 1, 2, 3}, "mdns_service", "_airplay._tcp", "mdns_txt", "model=AppleTV11,1"), "Apple", "media-player", "AppleTV11,1", "", true},
 		{"first-generation Chromecast by its DIAL model name", sig(randMAC, "upnp_manufacturer", "Google Inc.", "upnp_model", "Eureka Dongle"), "Google", "media-player", "Eureka Dongle", "", true},
 		{"a Juniper router or switch is infrastructure", sig([6]byte{0x00, 0x26, 0x88, 1, 2, 3}), "Juniper Networks", "router", "", "", false},
 		{"a Tyan server (upper-case registry name) is a computer", sig([6]byte{0x00, 0xe0, 0x81, 1, 2, 3}), "Tyan Computer", "computer", "", "", false},
