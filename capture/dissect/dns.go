@@ -2,7 +2,6 @@ package dissect
 
 import (
 	"encoding/binary"
-	"net/netip"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -17,7 +16,9 @@ const maxDNSTCP = 64 << 10
 
 // DNS dissects DNS (53), mDNS (5353) and LLMNR (5355) with miekg/dns.
 type DNS struct {
-	msg       dns.Msg
+	walker    dnsWalker
+	parsed    dnsMsg
+	msg       dns.Msg // for what the walker leaves to miekg/dns
 	key       []byte
 	seen      map[string][]capture.Event // by protocol and message without its ID
 	seenBytes int
@@ -160,64 +161,41 @@ func (x *DNS) tcp(p *capture.Packet, proto string, emit func(capture.Event)) {
 // message emits the events of one DNS message and tells whether it was
 // well formed (nothing noted on the flow).
 func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(capture.Event)) (clean bool) {
-	m := &x.msg
-	*m = dns.Msg{}
+	m := &x.parsed
 	clean = true
-	if err := m.Unpack(b); err != nil {
-		// A message with a bad tail still has a usable header and
-		// questions more often than not; miekg/dns returns what it read.
-		if len(m.Question) == 0 && len(m.Answer) == 0 {
-			p.Flow.Note(proto + ": malformed message")
-			return false
+	if !x.walker.read(b, m) {
+		mm := &x.msg
+		*mm = dns.Msg{}
+		if err := mm.Unpack(b); err != nil {
+			// A message with a bad tail still has a usable header and
+			// questions more often than not; miekg/dns returns what it read.
+			if len(mm.Question) == 0 && len(mm.Answer) == 0 {
+				p.Flow.Note(proto + ": malformed message")
+				return false
+			}
+			p.Flow.Note(proto + ": partly malformed message")
+			clean = false
 		}
-		p.Flow.Note(proto + ": partly malformed message")
-		clean = false
+		m.fromMiekg(mm)
 	}
 	e := &capture.DNSEvent{
 		Meta:     p.Meta,
 		Proto:    proto,
-		Response: m.Response,
-		ID:       m.Id,
-		RCode:    rcodeName(m.Rcode),
+		Response: m.response,
+		ID:       m.id,
+		RCode:    rcodeName(m.rcode),
 	}
-	for _, q := range m.Question {
-		e.Questions = append(e.Questions, capture.DNSQuestion{Name: normName(q.Name), Type: dns.Type(q.Qtype).String()})
+	if len(m.qs) > 0 {
+		e.Questions = make([]capture.DNSQuestion, len(m.qs))
+		for i, q := range m.qs {
+			e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: dns.Type(q.qtype).String()}
+		}
 	}
-	for _, sec := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
-		for _, rr := range sec {
-			if rr == nil {
-				continue
-			}
-			h := rr.Header()
-			if h.Rrtype == dns.TypeOPT {
-				continue
-			}
-			r := capture.DNSRecord{Name: normName(h.Name), Type: dns.Type(h.Rrtype).String(), TTL: h.Ttl}
-			switch v := rr.(type) {
-			case *dns.A:
-				r.Addr, _ = netip.AddrFromSlice(v.A.To4())
-				r.Data = r.Addr.String()
-			case *dns.AAAA:
-				r.Addr, _ = netip.AddrFromSlice(v.AAAA.To16())
-				r.Data = r.Addr.String()
-			case *dns.CNAME:
-				r.Data = normName(v.Target)
-			case *dns.PTR:
-				r.Data = normName(v.Ptr)
-			case *dns.SRV:
-				r.Data = normName(v.Target) + ":" + itoa(int(v.Port))
-			case *dns.TXT:
-				r.Data = strings.Join(v.Txt, "\x00")
-			case *dns.HTTPS, *dns.SVCB:
-				r.Data = rr.String()
-			default:
-				s := rr.String()
-				if i := strings.LastIndexByte(s, '\t'); i >= 0 {
-					s = s[i+1:]
-				}
-				r.Data = s
-			}
-			e.Answers = append(e.Answers, r)
+	if len(m.rrs) > 0 {
+		e.Answers = make([]capture.DNSRecord, len(m.rrs))
+		for i := range m.rrs {
+			r := &m.rrs[i]
+			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: dns.Type(r.rrtype).String(), TTL: r.ttl, Addr: r.addr, Data: recordData(r)}
 		}
 	}
 	emit(e)
@@ -304,12 +282,12 @@ func itoa(n int) string {
 // mdnsEvent reads the DNS-SD meaning of an mDNS message: the host names
 // and service instances its sender announces, and the services it asks
 // for.
-func mdnsEvent(p *capture.Packet, m *dns.Msg) *capture.MDNSEvent {
+func mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 	e := &capture.MDNSEvent{Meta: p.Meta}
-	if !m.Response {
-		for _, q := range m.Question {
-			if q.Qtype == dns.TypePTR && strings.Contains(q.Name, "._") {
-				e.Queries = append(e.Queries, normName(q.Name))
+	if !m.response {
+		for _, q := range m.qs {
+			if q.qtype == dns.TypePTR && strings.Contains(q.name, "._") {
+				e.Queries = append(e.Queries, q.lower)
 			}
 		}
 		if len(e.Queries) == 0 {
@@ -317,42 +295,40 @@ func mdnsEvent(p *capture.Packet, m *dns.Msg) *capture.MDNSEvent {
 		}
 		return e
 	}
-	all := append(append(append([]dns.RR{}, m.Answer...), m.Ns...), m.Extra...)
 	instances := map[string]*capture.ServiceInstance{}
 	var order []string
-	inst := func(name string) *capture.ServiceInstance {
-		name = unescapeName(strings.TrimSuffix(name, "."))
-		if s, ok := instances[strings.ToLower(name)]; ok {
+	inst := func(name, lower string) *capture.ServiceInstance {
+		if s, ok := instances[lower]; ok {
 			return s
 		}
 		s := &capture.ServiceInstance{Instance: name, Service: serviceOf(name)}
-		instances[strings.ToLower(name)] = s
-		order = append(order, strings.ToLower(name))
+		instances[lower] = s
+		order = append(order, lower)
 		return s
 	}
 	hosts := map[string]bool{}
-	for _, rr := range all {
-		switch v := rr.(type) {
-		case *dns.PTR:
-			if strings.HasPrefix(v.Hdr.Name, "_services._dns-sd.") {
+	for i := range m.rrs {
+		r := &m.rrs[i]
+		switch r.rrtype {
+		case dns.TypePTR:
+			if r.name == "_services._dns-sd" || strings.HasPrefix(r.name, "_services._dns-sd.") {
 				continue
 			}
-			if strings.Contains(v.Hdr.Name, "._") && !strings.HasSuffix(strings.ToLower(v.Hdr.Name), ".arpa.") {
-				inst(v.Ptr)
+			if strings.Contains(r.name, "._") && !strings.HasSuffix(r.lower, ".arpa") {
+				inst(r.target, r.tlower)
 			}
-		case *dns.SRV:
-			s := inst(v.Hdr.Name)
-			s.Host, s.Port = normName(v.Target), v.Port
-		case *dns.TXT:
-			if strings.Contains(v.Hdr.Name, "._") {
-				s := inst(v.Hdr.Name)
-				s.TXT = append(s.TXT[:0:0], v.Txt...)
+		case dns.TypeSRV:
+			s := inst(r.name, r.lower)
+			s.Host, s.Port = r.tlower, r.port
+		case dns.TypeTXT:
+			if strings.Contains(r.name, "._") {
+				s := inst(r.name, r.lower)
+				s.TXT = append(s.TXT[:0:0], r.txt...)
 			}
-		case *dns.A, *dns.AAAA:
-			n := normName(rr.Header().Name)
-			if !hosts[n] {
-				hosts[n] = true
-				e.Hostnames = append(e.Hostnames, n)
+		case dns.TypeA, dns.TypeAAAA:
+			if !hosts[r.lower] {
+				hosts[r.lower] = true
+				e.Hostnames = append(e.Hostnames, r.lower)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 func pack(t testing.TB, m *dns.Msg) []byte {
@@ -416,6 +417,32 @@ func TestUnescapeName(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := unescapeName(tc.in); got != tc.want {
 				t.Errorf("unescapeName(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkDNSUncached parses every message as if it had not been seen
+// before (the repeat cache off), as on traffic that does not repeat.
+func BenchmarkDNSUncached(b *testing.B) {
+	defer func(off bool) { repeat.Off = off }(repeat.Off)
+	repeat.Off = true
+	for _, bc := range []struct {
+		name, src, dst string
+		msg            []byte
+	}{
+		{"query", "192.168.1.20:5000", "192.168.1.1:53", dnsQuery(b, "devs.tplinkcloud.com.", dns.TypeA)},
+		{"response", "192.168.1.1:53", "192.168.1.20:5000", dnsCNAMEResponse(b)},
+		{"mdns-announcement", "192.168.1.23:5353", "224.0.0.251:5353", dnsSD(b)},
+		{"mdns-query", "192.168.1.23:5353", "224.0.0.251:5353", mdnsServiceQuery(b)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			d := NewDNS()
+			p := packet(capture.UDP, bc.src, bc.dst, bc.msg)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.msg)))
+			for b.Loop() {
+				d.Dissect(p, func(capture.Event) {})
 			}
 		})
 	}

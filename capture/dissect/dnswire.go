@@ -1,0 +1,436 @@
+package dissect
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// dnsMsg is what the DNS dissector reads from a message: the header
+// fields it reports, the questions, and the records of the three
+// sections in order, OPT left out. Names are in the form normName gives
+// before lower-casing (labels joined by dots, a dot or backslash inside
+// a label escaped, no trailing dot), with their lower-case form beside.
+type dnsMsg struct {
+	id       uint16
+	response bool
+	rcode    int
+	qs       []dnsQ
+	rrs      []dnsRR
+}
+
+type dnsQ struct {
+	name, lower string
+	qtype       uint16
+}
+
+type dnsRR struct {
+	name, lower string
+	rrtype      uint16
+	ttl         uint32
+	addr        netip.Addr // A, AAAA
+	target      string     // CNAME, PTR, SRV: the name pointed to
+	tlower      string     // target lower-cased
+	port        uint16     // SRV
+	txt         []string   // TXT: its strings in miekg/dns presentation form
+	data        string     // TXT and every other type: the data reported
+}
+
+// fromMiekg fills m from a message miekg/dns unpacked (completely or in
+// part).
+func (m *dnsMsg) fromMiekg(msg *dns.Msg) {
+	m.id, m.response, m.rcode = msg.Id, msg.Response, msg.Rcode
+	m.qs, m.rrs = m.qs[:0], m.rrs[:0]
+	for _, q := range msg.Question {
+		u := presName(q.Name)
+		m.qs = append(m.qs, dnsQ{name: u, lower: strings.ToLower(u), qtype: q.Qtype})
+	}
+	for _, sec := range [][]dns.RR{msg.Answer, msg.Ns, msg.Extra} {
+		for _, rr := range sec {
+			if rr == nil || rr.Header().Rrtype == dns.TypeOPT {
+				continue
+			}
+			m.rrs = append(m.rrs, rrFromMiekg(rr))
+		}
+	}
+}
+
+// presName turns a name in miekg/dns presentation form into the form of
+// dnsMsg.
+func presName(s string) string { return unescapeName(strings.TrimSuffix(s, ".")) }
+
+func rrFromMiekg(rr dns.RR) dnsRR {
+	h := rr.Header()
+	u := presName(h.Name)
+	r := dnsRR{name: u, lower: strings.ToLower(u), rrtype: h.Rrtype, ttl: h.Ttl}
+	switch v := rr.(type) {
+	case *dns.A:
+		r.addr, _ = netip.AddrFromSlice(v.A.To4())
+	case *dns.AAAA:
+		r.addr, _ = netip.AddrFromSlice(v.AAAA.To16())
+	case *dns.CNAME:
+		r.target = presName(v.Target)
+	case *dns.PTR:
+		r.target = presName(v.Ptr)
+	case *dns.SRV:
+		r.target, r.port = presName(v.Target), v.Port
+	case *dns.TXT:
+		r.txt, r.data = v.Txt, strings.Join(v.Txt, "\x00")
+	case *dns.HTTPS, *dns.SVCB:
+		r.data = rr.String()
+	default:
+		s := rr.String()
+		if i := strings.LastIndexByte(s, '\t'); i >= 0 {
+			s = s[i+1:]
+		}
+		r.data = s
+	}
+	r.tlower = strings.ToLower(r.target)
+	return r
+}
+
+// recordData is the DNSRecord.Data of r.
+func recordData(r *dnsRR) string {
+	switch r.rrtype {
+	case dns.TypeA, dns.TypeAAAA:
+		return r.addr.String()
+	case dns.TypeCNAME, dns.TypePTR:
+		return r.tlower
+	case dns.TypeSRV:
+		return r.tlower + ":" + itoa(int(r.port))
+	}
+	return r.data
+}
+
+// dnsWalker reads DNS messages from their wire bytes without building
+// miekg/dns records: the header, the questions, and A, AAAA, CNAME, PTR,
+// SRV and TXT records; a record of any other type is unpacked alone by
+// miekg/dns (dns.UnpackRR, which is what dns.Msg.Unpack does for each
+// record). It reads only messages miekg/dns reads without error, the way
+// it reads them (FuzzDNSWalker compares the two): at anything it is not
+// sure of — a truncated or malformed message, a header with nothing
+// after it, an empty record — it gives up, and the caller unpacks the
+// message with miekg/dns, which also says what is wrong.
+type dnsWalker struct {
+	buf   []byte
+	names [16]nameEntry // names read in this message, by offset
+	n     int
+}
+
+// nameEntry is a name read from offset start: it ends at next, the
+// furthest byte it read is before limit, and it followed ptrs pointers.
+type nameEntry struct {
+	start, next, limit, ptrs int
+	u, lower                 string
+}
+
+// Bounds of miekg/dns's UnpackDomainName, kept so that the walker gives
+// up exactly where it would fail.
+const (
+	dnsMaxNameWire = 255                      // octets of a name on the wire (RFC 1035 2.3.4)
+	dnsMaxPointers = (dnsMaxNameWire+1)/2 - 2 // compression pointers followed in one name
+)
+
+func (w *dnsWalker) read(b []byte, m *dnsMsg) bool {
+	if len(b) <= 12 {
+		return false
+	}
+	w.n = 0
+	bits := binary.BigEndian.Uint16(b[2:])
+	m.id = binary.BigEndian.Uint16(b)
+	m.response = bits&(1<<15) != 0
+	m.rcode = int(bits & 0xF)
+	m.qs, m.rrs = m.qs[:0], m.rrs[:0]
+	off := 12
+	for range int(binary.BigEndian.Uint16(b[4:])) {
+		u, lower, next, ok := w.name(b, off)
+		if !ok || next+4 > len(b) {
+			return false
+		}
+		m.qs = append(m.qs, dnsQ{name: u, lower: lower, qtype: binary.BigEndian.Uint16(b[next:])})
+		off = next + 4
+	}
+	opt, hasOpt := uint32(0), false
+	for sec := 0; sec < 3; sec++ {
+		for range int(binary.BigEndian.Uint16(b[6+2*sec:])) {
+			if off == len(b) {
+				// The counts said more than there is: miekg/dns stops
+				// here without an error.
+				goto done
+			}
+			u, lower, next, ok := w.name(b, off)
+			if !ok || next+10 > len(b) {
+				return false
+			}
+			rrtype := binary.BigEndian.Uint16(b[next:])
+			ttl := binary.BigEndian.Uint32(b[next+4:])
+			rd := next + 10
+			end := rd + int(binary.BigEndian.Uint16(b[next+8:]))
+			if end > len(b) {
+				return false
+			}
+			r := dnsRR{name: u, lower: lower, rrtype: rrtype, ttl: ttl}
+			if !w.rdata(b[:end], rd, &r) {
+				if rrtype == dns.TypeOPT && rd == end {
+					if sec == 2 {
+						opt, hasOpt = ttl, true
+					}
+					off = end
+					continue
+				}
+				rr, next, err := dns.UnpackRR(b, off)
+				if err != nil || next != end {
+					return false
+				}
+				if rrtype == dns.TypeOPT {
+					if sec == 2 {
+						opt, hasOpt = ttl, true
+					}
+					off = end
+					continue
+				}
+				r = rrFromMiekg(rr)
+				r.name, r.lower = u, lower
+			}
+			m.rrs = append(m.rrs, r)
+			off = end
+		}
+	}
+done:
+	if hasOpt {
+		m.rcode |= int(opt&0xFF000000>>24) << 4 // the extended RCODE (RFC 6891 6.1.3)
+	}
+	return true
+}
+
+// rdata reads the data of a record of a type the walker knows, from
+// rd to the end of b, into r; false leaves the record to miekg/dns.
+func (w *dnsWalker) rdata(b []byte, rd int, r *dnsRR) bool {
+	n := len(b) - rd
+	if n == 0 {
+		return false // miekg/dns gives a record without data
+	}
+	switch r.rrtype {
+	case dns.TypeA:
+		if n != 4 {
+			return false
+		}
+		r.addr = netip.AddrFrom4([4]byte(b[rd:]))
+	case dns.TypeAAAA:
+		if n != 16 {
+			return false
+		}
+		r.addr = netip.AddrFrom16([16]byte(b[rd:]))
+	case dns.TypeCNAME, dns.TypePTR:
+		u, lower, next, ok := w.name(b, rd)
+		if !ok || next != len(b) {
+			return false
+		}
+		r.target, r.tlower = u, lower
+	case dns.TypeSRV:
+		if n <= 6 {
+			return false
+		}
+		u, lower, next, ok := w.name(b, rd+6)
+		if !ok || next != len(b) {
+			return false
+		}
+		r.target, r.tlower, r.port = u, lower, binary.BigEndian.Uint16(b[rd+4:])
+	case dns.TypeTXT:
+		return w.txt(b, rd, r)
+	case dns.TypeNS:
+		u, _, next, ok := w.name(b, rd)
+		if !ok || next != len(b) {
+			return false
+		}
+		r.data = string(appendPresentation(w.buf[:0], u))
+	case dns.TypeSOA:
+		// Reported as miekg/dns prints it: "ns mbox serial refresh retry
+		// expire minimum".
+		ns, _, next, ok := w.name(b, rd)
+		if !ok {
+			return false
+		}
+		mbox, _, next, ok := w.name(b, next)
+		if !ok || next+20 != len(b) {
+			return false
+		}
+		s := appendPresentation(w.buf[:0], ns)
+		s = appendPresentation(append(s, ' '), mbox)
+		for i := range 5 {
+			s = strconv.AppendUint(append(s, ' '), uint64(binary.BigEndian.Uint32(b[next+4*i:])), 10)
+		}
+		w.buf = s
+		r.data = string(s)
+	default:
+		return false
+	}
+	return true
+}
+
+// appendPresentation appends name u (in the form of dnsMsg) as miekg/dns
+// prints a name: a byte of its labels that is special in zone files after
+// a backslash, one outside space to tilde as \DDD, a dot after each
+// label, "." for the root.
+func appendPresentation(s []byte, u string) []byte {
+	if u == "" {
+		return append(s, '.')
+	}
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c == '\\' && i+1 < len(u): // an escaped dot or backslash
+			s = append(s, c, u[i+1])
+			i++
+		case c == '.':
+			s = append(s, '.')
+		case c == ' ' || c == '\'' || c == '@' || c == ';' || c == '(' || c == ')' || c == '"':
+			s = append(s, '\\', c)
+		case c < ' ' || c > '~':
+			s = appendDDD(s, c)
+		default:
+			s = append(s, c)
+		}
+	}
+	return append(s, '.')
+}
+
+func appendDDD(s []byte, c byte) []byte {
+	return append(s, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
+}
+
+// txt reads TXT strings escaped as miekg/dns does (a quote or backslash
+// after a backslash, a byte outside space to tilde as \DDD), joined by
+// NUL into r.data, each a part of it in r.txt.
+func (w *dnsWalker) txt(b []byte, off int, r *dnsRR) bool {
+	s := w.buf[:0]
+	var cuts [8]int
+	ends := cuts[:0]
+	for off < len(b) {
+		l := int(b[off])
+		off++
+		if off+l > len(b) {
+			return false
+		}
+		if len(ends) > 0 {
+			s = append(s, 0)
+		}
+		for _, c := range b[off : off+l] {
+			switch {
+			case c == '"' || c == '\\':
+				s = append(s, '\\', c)
+			case c < ' ' || c > '~':
+				s = appendDDD(s, c)
+			default:
+				s = append(s, c)
+			}
+		}
+		ends = append(ends, len(s))
+		off += l
+	}
+	w.buf = s
+	r.data = string(s)
+	r.txt = make([]string, len(ends))
+	start := 0
+	for i, e := range ends {
+		r.txt[i] = r.data[start:e]
+		start = e + 1
+	}
+	return true
+}
+
+// name reads the name at off in b as miekg/dns's UnpackDomainName does:
+// its form in dnsMsg, lower-cased beside, and where the bytes after it
+// begin. A name read before in the message at the same offset, or at the
+// one a pointer there leads to, is not read again.
+func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool) {
+	if e := w.seen(b, off, 0); e != nil {
+		return e.u, e.lower, e.next, true
+	}
+	if off+1 < len(b) && b[off]&0xC0 == 0xC0 {
+		to := int(b[off]&^0xC0)<<8 | int(b[off+1])
+		if e := w.seen(b, to, 1); e != nil {
+			return e.u, e.lower, off + 2, true
+		}
+	}
+	start, limit := off, off
+	next = -1
+	s := w.buf[:0]
+	budget, ptrs, labels := dnsMaxNameWire, 0, 0
+	for {
+		if off >= len(b) {
+			return "", "", 0, false
+		}
+		c := int(b[off])
+		off++
+		limit = max(limit, off)
+		switch c & 0xC0 {
+		case 0x00:
+			if c == 0 {
+				if next < 0 {
+					next = off
+				}
+				w.buf = s
+				u = string(s)
+				lower = strings.ToLower(u)
+				w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower})
+				return u, lower, next, true
+			}
+			if off+c > len(b) {
+				return "", "", 0, false
+			}
+			if budget -= c + 1; budget <= 0 {
+				return "", "", 0, false
+			}
+			if labels++; labels > 1 {
+				s = append(s, '.')
+			}
+			for _, x := range b[off : off+c] {
+				if x == '.' || x == '\\' {
+					s = append(s, '\\')
+				}
+				s = append(s, x)
+			}
+			off += c
+			limit = max(limit, off)
+		case 0xC0:
+			if off >= len(b) {
+				return "", "", 0, false
+			}
+			c1 := int(b[off])
+			off++
+			limit = max(limit, off)
+			if ptrs == 0 {
+				next = off
+			}
+			if ptrs++; ptrs > dnsMaxPointers {
+				return "", "", 0, false
+			}
+			off = (c&^0xC0)<<8 | c1
+		default:
+			return "", "", 0, false // label types 0x40 and 0x80 are reserved
+		}
+	}
+}
+
+// seen returns the name read from offset off in this message, if reading
+// it again in b, after following more pointers first, would give it.
+func (w *dnsWalker) seen(b []byte, off, more int) *nameEntry {
+	for i := range w.n {
+		e := &w.names[i]
+		if e.start == off && e.limit <= len(b) && e.ptrs+more <= dnsMaxPointers {
+			return e
+		}
+	}
+	return nil
+}
+
+func (w *dnsWalker) add(e nameEntry) {
+	if w.n < len(w.names) {
+		w.names[w.n] = e
+		w.n++
+	}
+}
