@@ -55,6 +55,7 @@ type Inspector struct {
 	cfg      Config
 	m        *Matcher
 	macsSeen map[capture.MAC]bool
+	lastMAC  capture.MAC // in macsSeen: runs of packets come from one sender
 	known    map[knownKey]bool
 	buffered atomic.Int64
 	scratch  []byte
@@ -342,7 +343,11 @@ func entropyClass(hist *[256]uint32, n int) string {
 }
 
 func (in *Inspector) learnMAC(mac capture.MAC) {
-	if mac.IsZero() || mac[0]&1 != 0 || in.macsSeen[mac] {
+	if mac == in.lastMAC || mac.IsZero() || mac[0]&1 != 0 {
+		return
+	}
+	if in.macsSeen[mac] {
+		in.lastMAC = mac
 		return
 	}
 	// Bounded: each MAC adds some sixty patterns. A home network has far
@@ -353,6 +358,7 @@ func (in *Inspector) learnMAC(mac capture.MAC) {
 		return
 	}
 	in.macsSeen[mac] = true
+	in.lastMAC = mac
 	forms := MACForms(MACAddress, mac, mac.String())
 	in.AddKnown(forms)
 }
@@ -568,12 +574,20 @@ func mostlyText(b []byte) bool {
 	}
 	n := 0
 	for _, c := range b {
-		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
-			n++
-		}
+		n += int(textByte[c])
 	}
 	return n*10 >= len(b)*7
 }
+
+// textByte is 1 for printable ASCII, CR, LF and tab: a table look-up per
+// byte costs no branch, whatever the payload.
+var textByte = func() (t [256]uint8) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = 1
+	}
+	t['\r'], t['\n'], t['\t'] = 1, 1, 1
+	return t
+}()
 
 // fsDone reports whether both directions of the packet's flow are past
 // their inspection budgets, so the flow need not be shown again.

@@ -105,18 +105,38 @@ func (m *Matcher) Lowered(p []byte) []byte {
 	return m.lower
 }
 
+// lowerInto lower-cases the ASCII letters of p into dst, eight bytes at
+// a time: a payload is lowered once per segment, which cost as much as
+// the matching itself byte by byte.
 func lowerInto(dst, p []byte) []byte {
 	if cap(dst) < len(p) {
 		dst = make([]byte, len(p))
 	}
 	dst = dst[:len(p)]
+	d := dst
+	for len(p) >= 8 && len(d) >= 8 {
+		binary.LittleEndian.PutUint64(d, lower8(binary.LittleEndian.Uint64(p)))
+		p, d = p[8:], d[8:]
+	}
 	for i, c := range p {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		dst[i] = c
+		d[i] = c
 	}
 	return dst
+}
+
+// lower8 lower-cases the ASCII letters among eight bytes. For each byte b
+// below 0x80, b+0x3f has its high bit set when b > 'A'-1 and b+0x25 when
+// b > 'Z'; the bytes with the first and not the second are 'A'..'Z'.
+// Bytes of 0x80 and above are masked out before the additions (so no
+// carry crosses bytes) and are never letters.
+func lower8(x uint64) uint64 {
+	const hi, lo7 = 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	y := x & lo7
+	upper := (y + 0x3f3f3f3f3f3f3f3f) &^ (y + 0x2525252525252525) &^ x & hi
+	return x | upper>>2
 }
 
 // Find calls fn for every occurrence of every form in p, with its offset.

@@ -1,6 +1,8 @@
 package inspect
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,5 +164,54 @@ func TestFindEnding(t *testing.T) {
 				t.Fatalf("from %d: hit %d is %v, want %v", from, i, got[i], want[i])
 			}
 		}
+	}
+}
+
+// lowerInto, eight bytes at a time, must lower exactly what a byte-by-byte
+// loop lowers: every byte value in every lane of a word, beside random
+// neighbours, at every length of tail.
+func TestLowerIntoBytewise(t *testing.T) {
+	bytewise := func(p []byte) []byte {
+		out := make([]byte, len(p))
+		for i, c := range p {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			out[i] = c
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 40; n++ {
+		p := make([]byte, n)
+		for lane := 0; lane < n; lane++ {
+			for v := 0; v < 256; v++ {
+				for i := range p {
+					p[i] = byte(rng.UintN(256))
+				}
+				p[lane] = byte(v)
+				if got, want := lowerInto(nil, p), bytewise(p); !bytes.Equal(got, want) {
+					t.Fatalf("lowerInto(%x) = %x, want %x", p, got, want)
+				}
+			}
+		}
+	}
+}
+
+// The table gives what the comparisons it replaced gave.
+func TestTextByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t'
+		if (textByte[c] == 1) != want {
+			t.Errorf("textByte[%#x] = %d", c, textByte[c])
+		}
+	}
+}
+
+func BenchmarkLowerInto(b *testing.B) {
+	dst := make([]byte, len(benchText))
+	b.SetBytes(int64(len(benchText)))
+	for b.Loop() {
+		dst = lowerInto(dst, benchText)
 	}
 }

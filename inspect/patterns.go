@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 )
 
 // PatternMatch is personal data found without prior knowledge.
@@ -22,13 +23,12 @@ var (
 	latLonRe = regexp.MustCompile(`(?i)"?(?:lat|latitude)"?\s*[:=]\s*"?(-?\d{1,2}\.\d{3,})"?\s*[,&;]\s*"?(?:lon|lng|long|longitude)"?\s*[:=]\s*"?(-?\d{1,3}\.\d{3,})`)
 	// A bare "48.85661,2.35222" pair with at least four decimals each.
 	pairRe = regexp.MustCompile(`(?:^|[^\d.])(-?\d{1,2}\.\d{4,}),\s?(-?\d{1,3}\.\d{4,})(?:[^\d.]|$)`)
-	imeiRe = regexp.MustCompile(`(?:^|\D)(\d{15})(?:\D|$)`)
 	uuidRe = regexp.MustCompile(`(?i)(?:^|[^0-9a-f-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab0-9a-f][0-9a-f]{3}-[0-9a-f]{12})(?:[^0-9a-f-]|$)`)
 	macRe  = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:-])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?:[^0-9a-f:-]|$)`)
 )
 
 // luhn reports whether the digit string passes the Luhn check.
-func luhn(s string) bool {
+func luhn[T string | []byte](s T) bool {
 	sum := 0
 	double := false
 	for i := len(s) - 1; i >= 0; i-- {
@@ -228,13 +228,43 @@ func scanLatLon(p []byte, fn func(PatternMatch)) {
 // passes Luhn, and hex tokens (a Hue bridge's 23d35bd8768840c391027186194650a2)
 // and job ids (a mining pool's "job_id":"652010620664805") hold plenty.
 func scanIMEI(p, low []byte, fn func(PatternMatch)) {
-	for _, m := range imeiRe.FindAllSubmatchIndex(p, 8) {
-		v := string(p[m[2]:m[3]])
+	fifteenDigits(p, func(i, j int) {
+		v := p[i:j]
 		// IMEIs start with a reporting-body TAC; all-same digits are not.
-		if !luhn(v) || v[0] == '0' || v == "111111111111111" || !tokenAt(p, m[2], m[3]) || !keyBefore(p, low, m[2], imeiKeys) {
+		if !luhn(v) || v[0] == '0' || string(v) == "111111111111111" || !tokenAt(p, i, j) || !keyBefore(p, low, i, imeiKeys) {
+			return
+		}
+		fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit after an IMEI key", Value: string(v), Offset: i})
+	})
+}
+
+// fifteenDigits calls fn with the bounds of the runs of exactly 15 digits
+// that the expression (?:^|\D)(\d{15})(?:\D|$) finds, at most 8, as
+// FindAllSubmatchIndex finds them (TestFifteenDigitsAsRegexp): a match
+// takes the character after its digits with it, so a run that follows
+// one by a single character is not found. Without the expression a
+// payload costs one pass and no allocation.
+func fifteenDigits(p []byte, fn func(i, j int)) {
+	next, n := 0, 0 // where the expression would search next
+	for i := 0; i < len(p) && n < 8; {
+		if !isDigit(p[i]) {
+			i++
 			continue
 		}
-		fn(PatternMatch{DataType: IMEI, Label: "15-digit number with a valid Luhn check digit after an IMEI key", Value: v, Offset: m[2]})
+		j := i + 1
+		for j < len(p) && isDigit(p[j]) {
+			j++
+		}
+		if j-i == 15 && (i == 0 || i > next) {
+			fn(i, j)
+			n++
+			next = j
+			if j < len(p) {
+				_, w := utf8.DecodeRune(p[j:])
+				next += w
+			}
+		}
+		i = j
 	}
 }
 
