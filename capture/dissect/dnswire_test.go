@@ -200,3 +200,38 @@ func FuzzDNSWalker(f *testing.F) {
 		compareDNS(t, b)
 	})
 }
+
+// BenchmarkDNSReading reads each message with the former code (every
+// message unpacked by miekg/dns) and with the walker, side by side, so
+// that the two are timed under the same load.
+func BenchmarkDNSReading(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		dst  string
+		msg  []byte
+	}{
+		{"query", "192.168.1.1:53", dnsQuery(b, "devs.tplinkcloud.com.", dns.TypeA)},
+		{"response", "192.168.1.20:5000", dnsCNAMEResponse(b)},
+		{"mdns-announcement", "224.0.0.251:5353", dnsSD(b)},
+		{"mdns-query", "224.0.0.251:5353", mdnsServiceQuery(b)},
+	} {
+		p := packet(capture.UDP, "192.168.1.1:53", bc.dst, bc.msg)
+		if bc.dst == "224.0.0.251:5353" {
+			p = packet(capture.UDP, "192.168.1.23:5353", bc.dst, bc.msg)
+		}
+		proto := dnsProto(p)
+		b.Run(bc.name+"/miekg", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				legacyMessage(p, proto, bc.msg, func(capture.Event) {})
+			}
+		})
+		b.Run(bc.name+"/walker", func(b *testing.B) {
+			x := NewDNS().(*DNS)
+			b.ReportAllocs()
+			for b.Loop() {
+				x.message(p, proto, bc.msg, func(capture.Event) {})
+			}
+		})
+	}
+}
