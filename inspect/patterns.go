@@ -23,8 +23,6 @@ var (
 	latLonRe = regexp.MustCompile(`(?i)"?(?:lat|latitude)"?\s*[:=]\s*"?(-?\d{1,2}\.\d{3,})"?\s*[,&;]\s*"?(?:lon|lng|long|longitude)"?\s*[:=]\s*"?(-?\d{1,3}\.\d{3,})`)
 	// A bare "48.85661,2.35222" pair with at least four decimals each.
 	pairRe = regexp.MustCompile(`(?:^|[^\d.])(-?\d{1,2}\.\d{4,}),\s?(-?\d{1,3}\.\d{4,})(?:[^\d.]|$)`)
-	uuidRe = regexp.MustCompile(`(?i)(?:^|[^0-9a-f-])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab0-9a-f][0-9a-f]{3}-[0-9a-f]{12})(?:[^0-9a-f-]|$)`)
-	macRe  = regexp.MustCompile(`(?i)(?:^|[^0-9a-f:-])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?:[^0-9a-f:-]|$)`)
 )
 
 // luhn reports whether the digit string passes the Luhn check.
@@ -144,18 +142,18 @@ func scanDecoded(p, low []byte, fn func(PatternMatch)) {
 		scanIMEI(p, low, fn)
 	}
 	if hasUUID(p) && hasAdKey(low) {
-		for _, m := range uuidRe.FindAllSubmatchIndex(p, 8) {
-			v := string(p[m[2]:m[3]])
-			if v == "00000000-0000-0000-0000-000000000000" || !keyBefore(p, low, m[2], adKeys) {
-				continue
+		boundedRuns(p, uuidByte, 36, 8, uuidShape, func(i, j int) {
+			v := string(p[i:j])
+			if v == "00000000-0000-0000-0000-000000000000" || !keyBefore(p, low, i, adKeys) {
+				return
 			}
-			fn(PatternMatch{DataType: AdvertisingID, Label: "UUID next to an advertising-ID key", Value: v, Offset: m[2]})
-		}
+			fn(PatternMatch{DataType: AdvertisingID, Label: "UUID next to an advertising-ID key", Value: v, Offset: i})
+		})
 	}
 	if hasMACShape(p) {
-		for _, m := range macRe.FindAllSubmatchIndex(p, 32) {
-			fn(PatternMatch{DataType: MACAddress, Label: "MAC address", Value: string(p[m[2]:m[3]]), Offset: m[2]})
-		}
+		boundedRuns(p, macByte, 17, 32, macShape, func(i, j int) {
+			fn(PatternMatch{DataType: MACAddress, Label: "MAC address", Value: string(p[i:j]), Offset: i})
+		})
 	}
 }
 
@@ -239,25 +237,31 @@ func scanIMEI(p, low []byte, fn func(PatternMatch)) {
 }
 
 // fifteenDigits calls fn with the bounds of the runs of exactly 15 digits
-// that the expression (?:^|\D)(\d{15})(?:\D|$) finds, at most 8, as
-// FindAllSubmatchIndex finds them (TestFifteenDigitsAsRegexp): a match
-// takes the character after its digits with it, so a run that follows
-// one by a single character is not found. Without the expression a
-// payload costs one pass and no allocation.
-func fifteenDigits(p []byte, fn func(i, j int)) {
-	next, n := 0, 0 // where the expression would search next
-	for i := 0; i < len(p) && n < 8; {
-		if !isDigit(p[i]) {
+// that (?:^|\D)(\d{15})(?:\D|$) finds, at most 8, as FindAllSubmatchIndex
+// finds them (TestBoundedRunsAsRegexp).
+func fifteenDigits(p []byte, fn func(i, j int)) { boundedRuns(p, isDigit, 15, 8, nil, fn) }
+
+// boundedRuns finds what an expression (?:^|[^S])(X)(?:[^S]|$) finds
+// with FindAllSubmatchIndex(p, limit), where X is n bytes of the set S
+// (in) of the shape shape accepts (any, if nil): the maximal runs of S of
+// exactly n bytes. As with the expression, a match takes the character
+// after it along, so a run that follows a match by a single character is
+// not found. One pass and no allocation, where the expressions cost a
+// backtracking search of every payload that passed their prefilter.
+func boundedRuns(p []byte, in func(byte) bool, n, limit int, shape func([]byte) bool, fn func(i, j int)) {
+	next, found := 0, 0 // where the expression would search next
+	for i := 0; i < len(p) && found < limit; {
+		if !in(p[i]) {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(p) && isDigit(p[j]) {
+		for j < len(p) && in(p[j]) {
 			j++
 		}
-		if j-i == 15 && (i == 0 || i > next) {
+		if j-i == n && (i == 0 || i > next) && (shape == nil || shape(p[i:j])) {
 			fn(i, j)
-			n++
+			found++
 			next = j
 			if j < len(p) {
 				_, w := utf8.DecodeRune(p[j:])
@@ -267,6 +271,30 @@ func fifteenDigits(p []byte, fn func(i, j int)) {
 		i = j
 	}
 }
+
+// macShape: six hex pairs, each of the first five followed by ':' or '-'.
+func macShape(b []byte) bool {
+	for k := 0; k < 6; k++ {
+		if !isHexByte(b[3*k]) || !isHexByte(b[3*k+1]) || k < 5 && b[3*k+2] != ':' && b[3*k+2] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func macByte(c byte) bool { return isHexByte(c) || c == ':' || c == '-' }
+
+// uuidShape: 8-4-4-4-12 hex digits.
+func uuidShape(b []byte) bool {
+	for k, c := range b {
+		if dash := k == 8 || k == 13 || k == 18 || k == 23; dash != (c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func uuidByte(c byte) bool { return isHexByte(c) || c == '-' }
 
 // imeiKeys are the names the IMEI goes by in requests.
 var imeiKeys = [][]byte{[]byte("imei"), []byte("meid"), []byte("imeisv")}
