@@ -18,7 +18,9 @@ const maxDNSTCP = 64 << 10
 type DNS struct {
 	walker    dnsWalker
 	parsed    dnsMsg
-	msg       dns.Msg // for what the walker leaves to miekg/dns
+	msg       dns.Msg         // for what the walker leaves to miekg/dns
+	instances map[string]int  // mdnsEvent's, by lower-cased name
+	hosts     map[string]bool // mdnsEvent's
 	key       []byte
 	seen      map[string][]capture.Event // by protocol and message without its ID
 	seenBytes int
@@ -200,7 +202,7 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	}
 	emit(e)
 	if proto == capture.AppMDNS {
-		if me := mdnsEvent(p, m); me != nil {
+		if me := x.mdnsEvent(p, m); me != nil {
 			emit(me)
 		}
 	}
@@ -281,8 +283,8 @@ func itoa(n int) string {
 
 // mdnsEvent reads the DNS-SD meaning of an mDNS message: the host names
 // and service instances its sender announces, and the services it asks
-// for.
-func mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
+// for. The two indexes are the dissector's, emptied after each message.
+func (x *DNS) mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 	e := &capture.MDNSEvent{Meta: p.Meta}
 	if !m.response {
 		for _, q := range m.qs {
@@ -295,18 +297,21 @@ func mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 		}
 		return e
 	}
-	instances := map[string]*capture.ServiceInstance{}
-	var order []string
-	inst := func(name, lower string) *capture.ServiceInstance {
-		if s, ok := instances[lower]; ok {
-			return s
-		}
-		s := &capture.ServiceInstance{Instance: name, Service: serviceOf(name)}
-		instances[lower] = s
-		order = append(order, lower)
-		return s
+	if x.instances == nil {
+		x.instances, x.hosts = map[string]int{}, map[string]bool{}
 	}
-	hosts := map[string]bool{}
+	defer clear(x.hosts)
+	defer clear(x.instances)
+	// inst returns the index in e.Services of the instance, in the
+	// order the message first names each.
+	inst := func(name, lower string) int {
+		if i, ok := x.instances[lower]; ok {
+			return i
+		}
+		e.Services = append(e.Services, capture.ServiceInstance{Instance: name, Service: serviceOf(name)})
+		x.instances[lower] = len(e.Services) - 1
+		return len(e.Services) - 1
+	}
 	for i := range m.rrs {
 		r := &m.rrs[i]
 		switch r.rrtype {
@@ -318,22 +323,19 @@ func mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 				inst(r.target, r.tlower)
 			}
 		case dns.TypeSRV:
-			s := inst(r.name, r.lower)
+			s := &e.Services[inst(r.name, r.lower)]
 			s.Host, s.Port = r.tlower, r.port
 		case dns.TypeTXT:
 			if strings.Contains(r.name, "._") {
-				s := inst(r.name, r.lower)
+				s := &e.Services[inst(r.name, r.lower)]
 				s.TXT = append(s.TXT[:0:0], r.txt...)
 			}
 		case dns.TypeA, dns.TypeAAAA:
-			if !hosts[r.lower] {
-				hosts[r.lower] = true
+			if !x.hosts[r.lower] {
+				x.hosts[r.lower] = true
 				e.Hostnames = append(e.Hostnames, r.lower)
 			}
 		}
-	}
-	for _, k := range order {
-		e.Services = append(e.Services, *instances[k])
 	}
 	if len(e.Services) == 0 && len(e.Hostnames) == 0 {
 		return nil
