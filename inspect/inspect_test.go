@@ -390,3 +390,30 @@ func FuzzScanPatterns(f *testing.F) {
 		})
 	})
 }
+
+// Past maxLearnedMACs every packet of an unlearned sender is counted,
+// however many come in a row; learned senders are learned once, whichever
+// order their packets come in.
+func TestLearnMACCountsEveryPacketPastTheBound(t *testing.T) {
+	in := New(Config{})
+	mac := func(i int) capture.MAC { return capture.MAC{0x02, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)} }
+	for i := range maxLearnedMACs {
+		in.learnMAC(mac(i))
+		in.learnMAC(mac(i))
+	}
+	n := in.m.n
+	for _, i := range []int{3, 5, 3, 5, 7, 3} {
+		in.learnMAC(mac(i))
+	}
+	if in.m.n != n || len(in.macsSeen) != maxLearnedMACs {
+		t.Fatalf("learned senders added forms again: %d -> %d patterns, %d MACs", n, in.m.n, len(in.macsSeen))
+	}
+	for range 3 {
+		in.learnMAC(mac(maxLearnedMACs))
+	}
+	in.learnMAC(mac(3))
+	in.learnMAC(mac(maxLearnedMACs + 1))
+	if _, over := in.Dropped(); over != 4 {
+		t.Errorf("%d packets counted past the bound, want 4", over)
+	}
+}

@@ -55,7 +55,9 @@ type Inspector struct {
 	cfg      Config
 	m        *Matcher
 	macsSeen map[capture.MAC]bool
-	lastMAC  capture.MAC // in macsSeen: runs of packets come from one sender
+	// lastMACs are the last two senders found in macsSeen: packets come
+	// in runs from the two ends of a conversation.
+	lastMACs [2]capture.MAC
 	known    map[knownKey]bool
 	buffered atomic.Int64
 	scratch  []byte
@@ -343,11 +345,11 @@ func entropyClass(hist *[256]uint32, n int) string {
 }
 
 func (in *Inspector) learnMAC(mac capture.MAC) {
-	if mac == in.lastMAC || mac.IsZero() || mac[0]&1 != 0 {
+	if mac == in.lastMACs[0] || mac == in.lastMACs[1] || mac.IsZero() || mac[0]&1 != 0 {
 		return
 	}
 	if in.macsSeen[mac] {
-		in.lastMAC = mac
+		in.lastMACs = [2]capture.MAC{mac, in.lastMACs[0]}
 		return
 	}
 	// Bounded: each MAC adds some sixty patterns. A home network has far
@@ -358,7 +360,7 @@ func (in *Inspector) learnMAC(mac capture.MAC) {
 		return
 	}
 	in.macsSeen[mac] = true
-	in.lastMAC = mac
+	in.lastMACs = [2]capture.MAC{mac, in.lastMACs[0]}
 	forms := MACForms(MACAddress, mac, mac.String())
 	in.AddKnown(forms)
 }
