@@ -78,9 +78,13 @@ type Builder struct {
 	global    *nameTable // DNS answers to any client: fallback names
 	flowNames map[capture.FlowKey]flowName
 	doneNames *doneTable // names of flows already ended, for their copies
-	hooks     []Hook
-	over      limitCounts
-	gw        gateways
+	// flowEntropy holds the inspector's entropy class of a flow
+	// (inspect.EntropyEvent, sent just before the flow) until the flow
+	// arrives.
+	flowEntropy map[capture.FlowKey]string
+	hooks       []Hook
+	over        limitCounts
+	gw          gateways
 	// Know, when set, identifies devices and classifies destinations.
 	Know *Knowledge
 	// SeparateFiles makes each input file its own capture: DNS answers
@@ -245,7 +249,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 	if peerIP != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, peerIP) {
 		a.otherIPs = append(a.otherIPs, peerIP)
 	}
-	a.addFlow(f, s.out, s.in, peerIP)
+	a.addFlow(f, s.out, s.in, peerIP, b.takeEntropy(f.Key))
 	a.addTLS(&fn)
 	for _, h := range b.hooks {
 		h.Flow(d.key.String(), f)
@@ -324,9 +328,19 @@ func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
 	return a
 }
 
+// takeEntropy returns the entropy class the inspector gave flow k's
+// payload, if any, and forgets it.
+func (b *Builder) takeEntropy(k capture.FlowKey) string {
+	c, ok := b.flowEntropy[k]
+	if ok {
+		delete(b.flowEntropy, k)
+	}
+	return c
+}
+
 // addFlow counts flow f to the destination, out and in being the device's
 // directions.
-func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr) {
+func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr, entropy string) {
 	a.flows++
 	a.pktOut += f.Packets[out]
 	a.pktIn += f.Packets[in]
@@ -344,8 +358,8 @@ func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr) {
 			a.cleartext += f.Payload[0] + f.Payload[1]
 		}
 	}
-	if f.Entropy != "" && a.entropy == "" {
-		a.entropy = f.Entropy
+	if entropy != "" && a.entropy == "" {
+		a.entropy = entropy
 	}
 }
 

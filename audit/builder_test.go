@@ -9,6 +9,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -198,7 +199,7 @@ func TestFindings(t *testing.T) {
 		Src: ap("192.168.1.20:40000"), Dst: ap("52.1.2.3:80"), Transport: capture.TCP}
 	b.Event(dnsAnswer(0, 3, "t.example.com", capture.DNSRecord{Name: "t.example.com", Type: "A", Addr: netip.MustParseAddr("52.1.2.3")}))
 	for i := 0; i < 2; i++ {
-		b.Event(&capture.PersonalDataEvent{Meta: meta, Protocol: "http", DataType: "mac address", Label: "SHA-1 of upper-case without separators",
+		b.Event(&inspect.PersonalDataEvent{Meta: meta, Protocol: "http", DataType: "mac address", Label: "SHA-1 of upper-case without separators",
 			Value: plug.String(), Owner: plug.String(), Excerpt: "uid=...", Packets: []uint64{8, 9}, FromClient: true})
 	}
 	tlsMeta := meta

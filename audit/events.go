@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -15,6 +16,15 @@ import (
 // type, which returns the device the event was attributed to (nil: none,
 // and the hooks do not see it).
 func (b *Builder) Event(e capture.Event) {
+	if e, ok := e.(*inspect.EntropyEvent); ok {
+		// A fact about the flow that follows it, kept for Flow; it
+		// attributes nothing to a device on its own.
+		if b.flowEntropy == nil {
+			b.flowEntropy = make(map[capture.FlowKey]string)
+		}
+		b.flowEntropy[e.Flow] = e.Class
+		return
+	}
 	if b.SeparateFiles {
 		b.newFile(e.EventMeta().File)
 	}
@@ -38,7 +48,7 @@ func (b *Builder) Event(e capture.Event) {
 		d = b.serverName(e)
 	case *capture.UPnPDescriptionEvent:
 		d = b.upnp(e)
-	case *capture.PersonalDataEvent:
+	case *inspect.PersonalDataEvent:
 		d = b.personalData(e)
 	case *capture.DeviceInfoEvent:
 		d = b.deviceInfo(e)
@@ -263,7 +273,7 @@ func shows(e capture.Event) bool {
 		return e.UserAgent != ""
 	case *capture.TLSEvent:
 		return e.JA4 != "" || e.JA3 != "" || e.Hello.UserAgent != ""
-	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *capture.PersonalDataEvent, *capture.DeviceInfoEvent, *capture.RouterEvent:
+	case *capture.DHCPEvent, *capture.SSDPEvent, *capture.UPnPDescriptionEvent, *inspect.PersonalDataEvent, *capture.DeviceInfoEvent, *capture.RouterEvent:
 		return true
 	}
 	return false

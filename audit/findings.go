@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -47,7 +48,7 @@ type pdAgg struct {
 	received bool
 }
 
-func (b *Builder) personalData(e *capture.PersonalDataEvent) *device {
+func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	src, dst := e.Src.Addr(), e.Dst.Addr()
 	var d *device
 	peer := e.Dst

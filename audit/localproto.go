@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -34,7 +35,7 @@ func (b *Builder) deviceInfo(e *capture.DeviceInfoEvent) *device {
 	}
 	label := fmt.Sprintf("%s, %s", localProtocolName(e.Protocol), e.Protection)
 	pd := func(dataType, value string) {
-		b.personalData(&capture.PersonalDataEvent{Meta: e.Meta, Protocol: e.Protocol, DataType: dataType, Label: label, Value: value,
+		b.personalData(&inspect.PersonalDataEvent{Meta: e.Meta, Protocol: e.Protocol, DataType: dataType, Label: label, Value: value,
 			Owner: d.key.String(), Excerpt: value, Packets: []uint64{e.Packet}, FromClient: true})
 	}
 	if e.HasLocation {

@@ -48,7 +48,7 @@ type DirBudget interface {
 // arrived (App, SawSYN, StreamStart, ServerName, Closed, counters), and
 // its events reach the sink at the scanner's sweeps, which depend on
 // capture time only, in the order d emitted them. d works on a shadow of
-// each flow; what it notes there (Notes, Entropy) is copied back before
+// each flow; what it notes there (Notes) is copied back before
 // the flow reaches the sink. d's FlowEnd runs on d's goroutine too.
 //
 // Payloads are copied into batches; at most asyncQueue batches wait, so
@@ -401,9 +401,6 @@ func (a *Async) Finish(f *Flow, state any) {
 			f.Notes = make(map[string]int, len(sh.Notes))
 		}
 		f.Notes[note] += n
-	}
-	if sh.Entropy != "" {
-		f.Entropy = sh.Entropy
 	}
 }
 

@@ -192,20 +192,6 @@ type Sink interface {
 	Flow(f *Flow)
 }
 
-// PersonalDataEvent is personal data found in a cleartext payload.
-// Value and Excerpt hold the data itself: reports redact them unless asked.
-type PersonalDataEvent struct {
-	Meta                // the packet in which the match ends
-	Protocol   string   // application protocol of the flow ("http", "mqtt", "dns", ...) or "tcp"/"udp"
-	DataType   string   // PoliCheck-style data type ("mac address", "email address", ...)
-	Label      string   // the form it was found in: "SHA-1 of upper-case without separators"
-	Value      string   // the value in plain form
-	Owner      string   // whose value it is: a device id, "auditor", or "" for pattern matches
-	Excerpt    string   // the bytes around the match, as sent (bounded)
-	Packets    []uint64 // packet numbers the match spans, in File
-	FromClient bool     // sent by the flow's client
-}
-
 // TLSServerEvent is what the server side of a TLS handshake showed: the
 // negotiated version and cipher and, up to TLS 1.2 where it travels in
 // the clear, the server's certificate.

@@ -35,10 +35,6 @@ type Flow struct {
 	App        string    // application protocol once a dissector recognised it: one of Apps (AppTLS, AppHTTP...), or ""
 	ServerName string    // SNI, HTTP Host: what the client itself called the server
 	Notes      map[string]int
-	// Entropy classifies the payload of flows no dissector recognised:
-	// "encrypted" (high entropy: encrypted or compressed), "text", or
-	// "binary". Set by payload inspection; empty when not measured.
-	Entropy string
 
 	// SawSYN[d] is set when the SYN of direction d was seen; StreamStart[d]
 	// is then the sequence number of that direction's first payload byte,

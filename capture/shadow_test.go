@@ -17,7 +17,7 @@ func TestShadowFlowFields(t *testing.T) {
 	perPacket := map[string]bool{"App": true, "ServerName": true, "SawSYN": true, "StreamStart": true, "Closed": true, "Packets": true, "Bytes": true}
 	fromMeta := map[string]bool{"Last": true}
 	// The shadow's own, copied back to the flow (Async.copyBack).
-	shadowOwn := map[string]bool{"Notes": true, "Entropy": true}
+	shadowOwn := map[string]bool{"Notes": true}
 	// Not given to the shadow: a dissector behind Async does not read them.
 	notGiven := map[string]bool{
 		"UID":     true, // set for flows read from Zeek logs, which no dissector sees

@@ -167,10 +167,10 @@ func TestPatternOffsetDecoded(t *testing.T) {
 	}
 }
 
-type collect struct{ events []*capture.PersonalDataEvent }
+type collect struct{ events []*PersonalDataEvent }
 
 func (c *collect) emit(e capture.Event) {
-	if p, ok := e.(*capture.PersonalDataEvent); ok {
+	if p, ok := e.(*PersonalDataEvent); ok {
 		c.events = append(c.events, p)
 	}
 }
@@ -212,7 +212,7 @@ func TestInspectorAcrossSegments(t *testing.T) {
 			for i, s := range tc.segs {
 				in.Dissect(tcpPacket(f, 1000+uint32(s.off), uint64(i+1), body[s.off:s.end]), c.emit)
 			}
-			var hit *capture.PersonalDataEvent
+			var hit *PersonalDataEvent
 			for _, e := range c.events {
 				if e.DataType == MACAddress && e.Label == "SHA-1 of upper-case without separators" {
 					hit = e

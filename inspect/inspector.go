@@ -282,7 +282,7 @@ func (in *Inspector) release(d *dirState) {
 }
 
 // FlowEnd implements capture.FlowEnder: it releases held segments and
-// records the entropy class of flows no dissector named.
+// reports the entropy class of flows no dissector named (EntropyEvent).
 func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event)) {
 	fs, ok := state.(*flowState)
 	if !ok {
@@ -302,7 +302,8 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 	// A flow a dissector named later has a histogram of its first bytes
 	// only: its class is not reported (App is set).
 	if f.App == "" && n > 0 {
-		f.Entropy = entropyClass(&hist, n)
+		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
+			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
 	}
 }
 
@@ -461,7 +462,7 @@ func (in *Inspector) detect(p *capture.Packet, d *dirState, buf []byte, tl int, 
 		if off < tl && d.tailPkt != 0 && d.tailPkt != pkt {
 			pkts = []uint64{d.tailPkt, pkt}
 		}
-		emit(&capture.PersonalDataEvent{
+		emit(&PersonalDataEvent{
 			Meta: p.Meta, Protocol: protocolOf(p), DataType: dataType, Label: label, Value: value, Owner: owner,
 			Excerpt: excerpt(buf, off, n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
 		})

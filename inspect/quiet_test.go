@@ -73,7 +73,7 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 	if string(with) != string(without) {
 		t.Fatalf("events differ with the quiet-payload memory:\n with    %.2000s\n without %.2000s", with, without)
 	}
-	var evs []capture.PersonalDataEvent
+	var evs []PersonalDataEvent
 	if err := json.Unmarshal(without, &evs); err != nil {
 		t.Fatal(err)
 	}

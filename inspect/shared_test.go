@@ -45,7 +45,7 @@ type patternHits struct {
 
 func (h *patternHits) Flow(string, *capture.Flow) {}
 func (h *patternHits) Event(_ string, e capture.Event) {
-	p, ok := e.(*capture.PersonalDataEvent)
+	p, ok := e.(*inspect.PersonalDataEvent)
 	if !ok || p.Owner != "" {
 		return
 	}

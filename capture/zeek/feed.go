@@ -11,6 +11,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/inspect"
 )
 
 // Stats counts what Feed delivered.
@@ -387,12 +388,12 @@ func (s *Source) Feed(sink capture.Sink) (Stats, error) {
 
 // credentials is the finding Zeek's log gives of a user name (and, when
 // Zeek was told to log it, password) sent in the clear.
-func credentials(mt capture.Meta, proto, label, user, password string) *capture.PersonalDataEvent {
+func credentials(mt capture.Meta, proto, label, user, password string) *inspect.PersonalDataEvent {
 	v := user
 	if password != "" && password != "<hidden>" {
 		v = user + ":" + password
 	}
-	return &capture.PersonalDataEvent{Meta: mt, Protocol: proto, DataType: "credentials", Label: label, Value: v,
+	return &inspect.PersonalDataEvent{Meta: mt, Protocol: proto, DataType: inspect.Credentials, Label: label, Value: v,
 		Packets: []uint64{mt.Packet}, FromClient: true}
 }
 

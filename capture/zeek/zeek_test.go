@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/inspect"
 )
 
 const header = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t%s\n#open\t2026-01-01-00-00-00\n#fields\t%s\n#types\t%s\n"
@@ -356,7 +357,7 @@ func TestCredentials(t *testing.T) {
 	rec, _, _ := feed(t, dir)
 	var got []string
 	for _, e := range rec.events {
-		if p, ok := e.(*capture.PersonalDataEvent); ok {
+		if p, ok := e.(*inspect.PersonalDataEvent); ok {
 			got = append(got, p.Protocol+" "+p.DataType+" "+p.Value+" "+p.Dst.String())
 		}
 	}
