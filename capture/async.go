@@ -45,7 +45,7 @@ type DirBudget interface {
 // The result is the same as with NewDeferred, which runs d on the
 // scanner's goroutine, and the same from run to run: d sees the packets in
 // order, each with a snapshot of its flow as it was when the packet
-// arrived (App, SawSYN, StreamStart, ServerName, Closed, counters), and
+// arrived (the whole Flow value but for Notes; see flowSnapshot), and
 // its events reach the sink at the scanner's sweeps, which depend on
 // capture time only, in the order d emitted them. d works on a shadow of
 // each flow; what it notes there (Notes) is copied back before
@@ -150,24 +150,27 @@ type asyncItem struct {
 	mark   uint64
 }
 
-// flowSnapshot is what of the real flow the shadow is given before each
-// packet, and at the flow's end.
-type flowSnapshot struct {
-	app, serverName string
-	sawSYN          [2]bool
-	streamStart     [2]uint32
-	closed          bool
-	packets, bytes  [2]uint64
-}
+// flowSnapshot is the real flow as it was when a packet arrived (or when
+// the flow ended), for the shadow: the whole value, so that whatever
+// field of Flow d reads it sees as a dissector on the scanner's goroutine
+// would. Only what the scanner's goroutine keeps changing, and d must not
+// share, is left out: Notes (the shadow keeps its own, copied back by
+// Finish), the dissector slots and Done bits (the shadow has its own for
+// d), and the expiry-list links.
+type flowSnapshot struct{ f Flow }
 
 func snapshotOf(f *Flow) flowSnapshot {
-	return flowSnapshot{app: f.App, serverName: f.ServerName, sawSYN: f.SawSYN, streamStart: f.StreamStart,
-		closed: f.Closed, packets: f.Packets, bytes: f.Bytes}
+	s := flowSnapshot{f: *f}
+	s.f.Notes, s.f.state, s.f.skip, s.f.skipMore = nil, nil, 0, nil
+	s.f.list, s.f.prev, s.f.next = 0, nil, nil
+	return s
 }
 
-func (s *flowSnapshot) apply(f *Flow) {
-	f.App, f.ServerName, f.SawSYN, f.StreamStart, f.Closed = s.app, s.serverName, s.sawSYN, s.streamStart, s.closed
-	f.Packets, f.Bytes = s.packets, s.bytes
+// apply makes sh the snapshot's flow, keeping what is the shadow's own.
+func (s *flowSnapshot) apply(sh *Flow) {
+	notes, state, skip, skipMore := sh.Notes, sh.state, sh.skip, sh.skipMore
+	*sh = s.f
+	sh.Notes, sh.state, sh.skip, sh.skipMore = notes, state, skip, skipMore
 }
 
 type asyncBatch struct {
@@ -180,9 +183,7 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	st := p.State()
 	af, _ := (*st).(*asyncFlow)
 	if af == nil {
-		f := p.Flow
-		af = &asyncFlow{shadow: Flow{Key: f.Key, ClientMAC: f.ClientMAC, ServerMAC: f.ServerMAC, File: f.File,
-			FirstPkt: f.FirstPkt, First: f.First}}
+		af = &asyncFlow{}
 		*st = af
 	}
 	if af.done.Load() {
@@ -229,7 +230,7 @@ func (a *Async) Do(fn func()) {
 // queued packets, with the flow as it ended.
 func (a *Async) End(f *Flow, state any) {
 	if af, ok := state.(*asyncFlow); ok {
-		a.enqueue(asyncItem{kind: itemEnd, af: af, meta: Meta{Time: f.Last}, snap: snapshotOf(f)})
+		a.enqueue(asyncItem{kind: itemEnd, af: af, snap: snapshotOf(f)})
 	}
 }
 
@@ -315,7 +316,6 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 	case itemEnd:
 		sh := &it.af.shadow
 		it.snap.apply(sh)
-		sh.Last = it.meta.Time
 		if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
 			a.flowEnd(sh)
 		}
@@ -326,7 +326,6 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 			return
 		}
 		it.snap.apply(f)
-		f.Last = it.meta.Time
 		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
 			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
 		a.dissect(f)

@@ -1,89 +1,123 @@
 package capture
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestShadowFlowFields keeps Async's shadow flow honest: the dissector it
-// runs on another goroutine sees a copy of the flow, made of hand-picked
-// fields (async.go). Every exported Flow field must be one of these
-// lists, so a new field a dissector may read cannot be left out of the
-// copy unnoticed; the per-packet list is checked against snapshotOf and
-// apply.
-func TestShadowFlowFields(t *testing.T) {
-	atStart := map[string]bool{"Key": true, "ClientMAC": true, "ServerMAC": true, "File": true, "FirstPkt": true, "First": true}
-	perPacket := map[string]bool{"App": true, "ServerName": true, "SawSYN": true, "StreamStart": true, "Closed": true, "Packets": true, "Bytes": true}
-	fromMeta := map[string]bool{"Last": true}
-	// The shadow's own, copied back to the flow (Async.copyBack).
-	shadowOwn := map[string]bool{"Notes": true}
-	// Not given to the shadow: a dissector behind Async does not read them.
-	notGiven := map[string]bool{
-		"UID":     true, // set for flows read from Zeek logs, which no dissector sees
-		"Payload": true, // payload byte counts: the inspector counts what it reads itself
+// flowRecorder records, for every packet and at every flow's end, each
+// exported field of the flow it is shown, by reflection: a field added
+// to Flow is recorded without a change here.
+type flowRecorder struct {
+	seen []string
+}
+
+// shadowOwn are the exported fields a dissector behind Async sees of its
+// shadow alone, not of the real flow: Notes (its own notes, copied back
+// to the flow by Finish).
+var shadowOwn = map[string]bool{"Notes": true}
+
+func (r *flowRecorder) Name() string { return "recorder" }
+func (r *flowRecorder) Dissect(p *Packet, emit func(Event)) {
+	r.seen = append(r.seen, fmt.Sprintf("packet %d %q: %s", p.Packet, p.Payload, exportedFields(p.Flow)))
+	*p.State() = true
+}
+func (r *flowRecorder) FlowEnd(f *Flow, state any, emit func(Event)) {
+	r.seen = append(r.seen, "end: "+exportedFields(f))
+}
+
+func exportedFields(f *Flow) string {
+	var b strings.Builder
+	v := reflect.ValueOf(f).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		sf := v.Type().Field(i)
+		if sf.IsExported() && !shadowOwn[sf.Name] {
+			fmt.Fprintf(&b, "%s=%v ", sf.Name, v.Field(i).Interface())
+		}
 	}
-	typ := reflect.TypeOf(Flow{})
-	var full Flow
-	v := reflect.ValueOf(&full).Elem()
-	for i := 0; i < typ.NumField(); i++ {
-		f := typ.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		n := 0
-		for _, l := range []map[string]bool{atStart, perPacket, fromMeta, shadowOwn, notGiven} {
-			if l[f.Name] {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("Flow.%s is in %d of the lists, want 1: decide whether Async gives it to its shadow", f.Name, n)
-		}
-		setNonZero(t, v.Field(i))
-	}
-	snap := snapshotOf(&full)
-	var sh Flow
-	snap.apply(&sh)
-	got := reflect.ValueOf(sh)
-	for i := 0; i < typ.NumField(); i++ {
-		f := typ.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		copied := !got.Field(i).IsZero()
-		if copied != perPacket[f.Name] {
-			t.Errorf("Flow.%s: copied by the snapshot %v, listed as per-packet %v", f.Name, copied, perPacket[f.Name])
-		}
+	return b.String()
+}
+
+// namer names the flow (App, ServerName) from its second payload on.
+type namer struct{}
+
+func (namer) Name() string { return "namer" }
+func (namer) Dissect(p *Packet, emit func(Event)) {
+	st := p.State()
+	n, _ := (*st).(int)
+	*st = n + 1
+	if n == 1 {
+		p.Flow.App, p.Flow.ServerName = "x", "example.com"
 	}
 }
 
-// setNonZero gives a field a value other than its zero.
-func setNonZero(t *testing.T, v reflect.Value) {
-	t.Helper()
-	switch v.Kind() {
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.String:
-		v.SetString("x")
-	case reflect.Int, reflect.Int64:
-		v.SetInt(1)
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(1)
-	case reflect.Map:
-		v.Set(reflect.MakeMap(v.Type()))
-	case reflect.Array:
-		setNonZero(t, v.Index(v.Len()-1))
-	case reflect.Struct:
-		switch v.Type() {
-		case reflect.TypeOf(time.Time{}):
-			v.Set(reflect.ValueOf(time.Unix(1, 0)))
-		case reflect.TypeOf(FlowKey{}):
-			v.Set(reflect.ValueOf(FlowKey{Transport: TCP}))
+// TestShadowSeesTheFlow: a dissector behind Async (on its own goroutine,
+// or deferred on the scanner's) sees at every packet and at the flow's
+// end the same Flow as the same dissector run directly by the scanner,
+// field for field — every exported field but those in shadowOwn. So a
+// new field a dissector reads cannot be missing from the concurrent mode.
+func TestShadowSeesTheFlow(t *testing.T) {
+	var specs []pktSpec
+	for i := 0; i < 400; i++ {
+		port := uint16(40000 + i%20)
+		at := time.Duration(i) * 100 * time.Millisecond
+		switch i % 4 {
+		case 0:
+			specs = append(specs, pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: port, dport: 80, tcp: true, syn: true, at: at})
+		case 3:
+			// Both FINs: the flow is Closed.
+			specs = append(specs,
+				pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: port, dport: 80, tcp: true, fin: true, ack: true, payload: fmt.Sprint("c", i), at: at},
+				pktSpec{src: "52.1.2.3", dst: "192.168.1.20", sport: 80, dport: port, tcp: true, fin: true, ack: true, at: at})
 		default:
-			t.Fatalf("no non-zero value for %s", v.Type())
+			specs = append(specs,
+				pktSpec{src: "192.168.1.20", dst: "52.1.2.3", sport: port, dport: 80, tcp: true, ack: true, payload: fmt.Sprint("q", i), at: at},
+				pktSpec{src: "52.1.2.3", dst: "192.168.1.20", sport: 80, dport: port, tcp: true, ack: true, payload: fmt.Sprint("r", i), at: at})
 		}
-	default:
-		t.Fatalf("no non-zero value for %s", v.Type())
+	}
+	run := func(wrap func(Dissector) Dissector) ([]string, []Flow) {
+		r := &flowRecorder{}
+		sink := &recSink{}
+		sc := NewScanner(sink, Options{Dissectors: []Dissector{namer{}, wrap(r)}, IdleTimeout: 2 * time.Second})
+		if err := sc.Run(source(t, specs...)); err != nil {
+			t.Fatal(err)
+		}
+		return r.seen, sink.flows
+	}
+	direct, flows := run(func(d Dissector) Dissector { return d })
+	if len(direct) < 400 || len(flows) < 20 {
+		t.Fatalf("only %d records of %d flows", len(direct), len(flows))
+	}
+	// The packets exercise every field the recorder compares (UID is
+	// set only for flows read from Zeek logs, which no dissector sees).
+	for i, n := 0, reflect.TypeOf(Flow{}).NumField(); i < n; i++ {
+		sf := reflect.TypeOf(Flow{}).Field(i)
+		if !sf.IsExported() || shadowOwn[sf.Name] || sf.Name == "UID" {
+			continue
+		}
+		set := false
+		for j := range flows {
+			set = set || !reflect.ValueOf(flows[j]).Field(i).IsZero()
+		}
+		if !set {
+			t.Errorf("Flow.%s is zero in every flow of the test: give the packets a value for it", sf.Name)
+		}
+	}
+	for name, wrap := range map[string]func(Dissector) Dissector{
+		"async":    func(d Dissector) Dissector { return NewAsync(d) },
+		"deferred": func(d Dissector) Dissector { return NewDeferred(d) },
+	} {
+		got, _ := run(wrap)
+		if len(got) != len(direct) {
+			t.Fatalf("%s: %d records, direct %d", name, len(got), len(direct))
+		}
+		for i := range direct {
+			if got[i] != direct[i] {
+				t.Fatalf("%s: record %d differs:\n  direct %s\n  %s %s", name, i, direct[i], name, got[i])
+			}
+		}
 	}
 }
