@@ -70,33 +70,39 @@ what it captured to pcapng, so the audit can be reproduced from the file.
 }
 
 func runCapture(opts *CaptureOptions) error {
-	io := opts.Scan.IO
-	an, err := prepare(opts.Scan.IO, &opts.Scan.AnalysisOptions)
-	if err != nil {
-		return err
-	}
-	defer an.close()
+	return runAnalysis(opts.Scan.IO, &opts.Scan.AnalysisOptions, opts.Scan.OutputOptions, func(an *analysis) (*result.Result, error, error) {
+		live, err := openLive(opts, an)
+		if err != nil {
+			return nil, nil, err
+		}
+		return scanLive(opts, an, live)
+	})
+}
+
+// openLive opens the interface, drops root, and has Ctrl-C (or SIGTERM)
+// end the capture rather than the process until the report is written.
+func openLive(opts *CaptureOptions, an *analysis) (liveInput, error) {
 	live, err := capture.OpenLive(capture.LiveOptions{Interface: opts.Interface, Promisc: opts.Promisc, Snaplen: opts.Snaplen,
 		Filter: opts.Filter, Duration: opts.Duration, Packets: opts.Packets})
 	if err != nil {
-		return noInputError(err)
+		return nil, noInputError(err)
 	}
 	if dropped, err := capture.DropPrivileges(); err != nil {
 		live.Close()
-		return err
+		return nil, err
 	} else if dropped {
-		fmt.Fprintln(io.ErrOut, "tattle: capture socket open; running without root from here on")
+		fmt.Fprintln(opts.Scan.IO.ErrOut, "tattle: capture socket open; running without root from here on")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	an.atClose(stop)
 	go func() {
 		<-ctx.Done()
 		live.Close() // unblocks the read; the scan then reports what it saw
 	}()
-	return auditLive(opts, an, live)
+	return live, nil
 }
 
-// liveInput is what auditLive reads: a live source (or, in tests, a file
+// liveInput is what scanLive reads: a live source (or, in tests, a file
 // standing in for one).
 type liveInput interface {
 	capture.Source
@@ -104,10 +110,10 @@ type liveInput interface {
 	Drops() (received, dropped uint64)
 }
 
-// auditLive scans live to its end, keeping the -w copy, and reports. The
-// copy is flushed and closed on every path out, an error or a panic
-// included, so it is a valid pcapng of every packet read.
-func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
+// scanLive is capture's scanStep: it scans live to its end, keeping the
+// -w copy. The copy is flushed and closed on every path out, an error or
+// a panic included, so it is a valid pcapng of every packet read.
+func scanLive(opts *CaptureOptions, an *analysis, live liveInput) (*result.Result, error, error) {
 	io := opts.Scan.IO
 	defer live.Close()
 	var src audit.InputSource = live
@@ -115,7 +121,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	if opts.Write != "" {
 		var err error
 		if tee, err = capture.NewTee(live, capture.TeeOptions{Path: opts.Write, RotateBytes: opts.RotateMB << 20, RotateEvery: opts.RotateEvery}); err != nil {
-			return usageError(err)
+			return nil, nil, usageError(err)
 		}
 		defer tee.Close() // a no-op after the Close below
 		src = tee
@@ -129,7 +135,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 			// give it.
 			var err error
 			if lv.key, err = redactionKey(io, opts.Scan.RedactionKey); err != nil {
-				return usageError(err)
+				return nil, nil, usageError(err)
 			}
 		}
 		cfg.Hooks = append(cfg.Hooks, lv)
@@ -149,7 +155,7 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 		fmt.Fprintf(io.ErrOut, "tattle: writing %s: %v\n", sanitizeTerminal(opts.Write), teeErr)
 	}
 	if res == nil {
-		return noInputError(scanErr)
+		return nil, nil, noInputError(scanErr)
 	}
 	received, drops := live.Drops()
 	res.Stats.KernelDrops = drops
@@ -159,18 +165,14 @@ func auditLive(opts *CaptureOptions, an *analysis, live liveInput) error {
 	if tee != nil {
 		fmt.Fprintf(io.ErrOut, "tattle: wrote %s\n", sanitizeTerminal(strings.Join(tee.Files, ", ")))
 	}
-	err := emit(io, res, an.finish(res, opts.Scan.OutputOptions))
-	if err != nil && err != findings {
-		return err
-	}
 	if scanErr != nil {
-		return partialError(scanErr)
+		return res, partialError(scanErr), nil
 	}
 	if teeErr != nil {
 		// The report is complete but the copy is not: not a clean run.
-		return partialError(fmt.Errorf("capture: -w copy incomplete: %w", teeErr))
+		return res, partialError(fmt.Errorf("capture: -w copy incomplete: %w", teeErr)), nil
 	}
-	return err
+	return res, nil, nil
 }
 
 // liveView shows the capture as it runs. On a terminal stdout it redraws

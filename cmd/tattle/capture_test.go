@@ -92,12 +92,10 @@ func TestAuditLiveKeepsReportAndCopy(t *testing.T) {
 			io, out, errOut := testIO()
 			copyPath := filepath.Join(t.TempDir(), "copy.pcapng")
 			opts := &CaptureOptions{Scan: ScanOptions{IO: io, OutputOptions: OutputOptions{Format: "json"}}, Write: copyPath}
-			an, err := prepare(io, &opts.Scan.AnalysisOptions)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer an.close()
-			err = auditLive(opts, an, fileLive{src})
+			// runCapture's pipeline with the file in the interface's place.
+			err = runAnalysis(io, &opts.Scan.AnalysisOptions, opts.Scan.OutputOptions, func(an *analysis) (*result.Result, error, error) {
+				return scanLive(opts, an, fileLive{src})
+			})
 			if got := exitCode(err); got != tc.want {
 				t.Fatalf("exit %d, want %d (err %v, stderr %q)", got, tc.want, err, errOut.String())
 			}

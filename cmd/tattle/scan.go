@@ -72,11 +72,51 @@ func addAnalysisFlags(cmd *cobra.Command, a *AnalysisOptions) {
 // analysis is what the analysis flags load before a scan: the audit's
 // configuration and the declarations to apply after it.
 type analysis struct {
-	cfg   audit.Config
-	decls []*policy.Declaration
-	a     *AnalysisOptions
-	io    *IOStreams
-	close func()
+	cfg     audit.Config
+	decls   []*policy.Declaration
+	a       *AnalysisOptions
+	io      *IOStreams
+	closers []func()
+}
+
+// atClose has close run fn (closers run last added first).
+func (an *analysis) atClose(fn func()) { an.closers = append(an.closers, fn) }
+
+// close releases what prepare opened and what the scan added with atClose.
+func (an *analysis) close() {
+	for i := len(an.closers) - 1; i >= 0; i-- {
+		an.closers[i]()
+	}
+}
+
+// scanStep is the one stage of an audit that depends on its source
+// (capture files, Zeek logs, an interface): it scans with the analysis'
+// configuration. A nil result comes with err, the error to exit with;
+// with a result, partial, when set, is the error that says the result is
+// incomplete (exit 4 once the report is written).
+type scanStep func(an *analysis) (res *result.Result, partial, err error)
+
+// runAnalysis is the pipeline of scan and capture: load what the
+// analysis flags name, scan, apply the declarations, write the report,
+// and decide the exit code.
+func runAnalysis(io *IOStreams, a *AnalysisOptions, out OutputOptions, scan scanStep) error {
+	an, err := prepare(io, a)
+	if err != nil {
+		return err
+	}
+	defer an.close()
+	res, partial, err := scan(an)
+	if res == nil {
+		return err
+	}
+	err = emit(io, res, an.finish(res, out))
+	if err != nil && err != findings {
+		return err
+	}
+	if partial != nil {
+		return partial
+	}
+	return err
 }
 
 // prepare loads what the analysis flags name; every bad file is a usage
@@ -89,13 +129,13 @@ func prepare(io *IOStreams, a *AnalysisOptions) (*analysis, error) {
 	if know.Labels, err = labels(a); err != nil {
 		return nil, err
 	}
-	an := &analysis{a: a, io: io, close: func() {}}
+	an := &analysis{a: a, io: io}
 	if a.ASNDB != "" {
 		asn, err := fingerprints.OpenASN(a.ASNDB)
 		if err != nil {
 			return nil, usageError(fmt.Errorf("--asn-db: %w", err))
 		}
-		an.close = func() { asn.Close() }
+		an.atClose(func() { asn.Close() })
 		know.ASN = asn
 	}
 	if len(a.Policies) > 0 || len(a.PolicyFor) > 0 {
@@ -319,23 +359,16 @@ func (p *progress) Flow(string, *capture.Flow) {
 }
 
 func runScan(opts *ScanOptions) error {
-	an, err := prepare(opts.IO, &opts.AnalysisOptions)
-	if err != nil {
-		return err
-	}
-	defer an.close()
-	res, scanErr := scanInputs(opts, an.cfg)
-	if res == nil {
-		return scanErr
-	}
-	err = emit(opts.IO, res, an.finish(res, opts.OutputOptions))
-	if err != nil && err != findings {
-		return err
-	}
-	if scanErr != nil {
-		return partialError(fmt.Errorf("warning: %w (results cover the %d packets that could be read)", scanErr, res.Stats.Packets))
-	}
-	return err
+	return runAnalysis(opts.IO, &opts.AnalysisOptions, opts.OutputOptions, func(an *analysis) (*result.Result, error, error) {
+		res, scanErr := scanInputs(opts, an.cfg)
+		if res == nil {
+			return nil, nil, scanErr
+		}
+		if scanErr != nil {
+			return res, partialError(fmt.Errorf("warning: %w (results cover the %d packets that could be read)", scanErr, res.Stats.Packets)), nil
+		}
+		return res, nil, nil
+	})
 }
 
 // anyCapture reports whether some input was a capture, even one cut
