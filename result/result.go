@@ -342,7 +342,7 @@ type Destination struct {
 	HostingBy  string  `json:"hosting_by,omitempty"` // "dns-cname:NAME", "cert:NAME", "ip-range:PREFIX", "asn:ASN"
 	// Cleartext bytes in protocols without encryption.
 	CleartextBytes uint64 `json:"cleartext_bytes,omitempty"`
-	Entropy        string `json:"entropy,omitempty"` // payloads no dissector named: "encrypted" (or compressed), "text" or "binary"
+	Entropy        string `json:"entropy,omitempty"` // payloads no dissector named: "encrypted" (or compressed), "text", "binary", or "unknown" (under 64 bytes sampled)
 }
 
 // NameSeen is one name for a destination and the evidence that named it.
