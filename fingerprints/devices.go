@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -359,14 +360,7 @@ func ruleLines(doc *yaml.Node) []int {
 	return nil
 }
 
-func validType(t string) bool {
-	for _, x := range DeviceTypes {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func validType(t string) bool { return slices.Contains(DeviceTypes, t) }
 
 // Rules returns the number of rules loaded.
 func (db *DB) Rules() int { return len(db.rules) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -256,14 +257,7 @@ func (kb *KB) LoadListed(data []byte, source string) error {
 	return kb.check()
 }
 
-func validCategory(c string) bool {
-	for _, x := range Categories {
-		if x == c {
-			return true
-		}
-	}
-	return false
-}
+func validCategory(c string) bool { return slices.Contains(Categories, c) }
 
 // check rejects parent cycles and dangling parents.
 func (kb *KB) check() error {
