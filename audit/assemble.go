@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"slices"
 	"sort"
 
 	"github.com/tattle-audit/tattle/internal/par"
@@ -109,29 +108,15 @@ func destLess(a, b *result.Destination) bool {
 }
 
 func (a *destAgg) result() result.Destination {
-	rd := result.Destination{
-		Name:           a.key.name,
-		Names:          append([]result.NameSeen(nil), a.names...),
-		IP:             a.ip.String(),
-		Port:           a.key.port,
-		Transport:      a.key.transport.String(),
-		Local:          isLocal(a.ip),
-		Flows:          a.flows,
-		PacketsOut:     a.pktOut,
-		PacketsIn:      a.pktIn,
-		BytesOut:       a.bytesOut,
-		BytesIn:        a.bytesIn,
-		First:          a.first,
-		Last:           a.last,
-		File:           a.file,
-		Packet:         a.packet,
-		UID:            a.uid,
-		TLS:            a.tls,
-		CleartextBytes: a.cleartext,
-		Entropy:        a.entropy,
-		Party:          result.PartyUnclassified,
-		Inbound:        a.inbound,
-	}
+	rd := a.rd
+	rd.Name = a.key.name
+	rd.Names = append([]result.NameSeen(nil), a.rd.Names...)
+	rd.IP = a.ip.String()
+	rd.Port = a.key.port
+	rd.Transport = a.key.transport.String()
+	rd.Local = isLocal(a.ip)
+	rd.TLS = a.tls
+	rd.Party = result.PartyUnclassified
 	if rd.Local {
 		rd.Party = result.PartyLocal
 	}
@@ -158,7 +143,7 @@ func (a *destAgg) result() result.Destination {
 func (b *Builder) nameLate(d *device) {
 	var unnamed []destKey
 	for k, a := range d.dests {
-		if k.name == "" && k.ip.IsValid() && !a.inbound && !isLocal(k.ip) {
+		if k.name == "" && k.ip.IsValid() && !a.rd.Inbound && !isLocal(k.ip) {
 			unnamed = append(unnamed, k)
 		}
 	}
@@ -174,16 +159,16 @@ func (b *Builder) nameLate(d *device) {
 	for _, k := range unnamed {
 		a := d.dests[k]
 		src := "dns"
-		r, ok := d.names.best(k.ip, a.first)
+		r, ok := d.names.best(k.ip, a.rd.First)
 		if !ok {
-			if r, ok = b.global.best(k.ip, a.first); !ok {
+			if r, ok = b.global.best(k.ip, a.rd.First); !ok {
 				continue
 			}
 			src = "dns-other-client"
 		}
-		a.names = appendName(a.names, result.NameSeen{Name: r.name, Source: src, File: r.file, Packet: r.packet})
+		a.rd.Names = appendName(a.rd.Names, result.NameSeen{Name: r.name, Source: src, File: r.file, Packet: r.packet})
 		if r.cname != "" {
-			a.names = appendName(a.names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
+			a.rd.Names = appendName(a.rd.Names, result.NameSeen{Name: r.cname, Source: "dns-cname", File: r.file, Packet: r.packet})
 		}
 		nk := destKey{name: r.name, port: k.port, transport: k.transport}
 		delete(d.dests, k)
@@ -198,39 +183,16 @@ func (b *Builder) nameLate(d *device) {
 
 // merge adds what o saw to a (the same endpoint under one name).
 func (a *destAgg) merge(o *destAgg) {
-	for _, n := range o.names {
-		a.names = appendName(a.names, n)
-	}
-	if o.ip != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, o.ip) {
-		a.otherIPs = append(a.otherIPs, o.ip)
-	}
-	for _, ip := range o.otherIPs {
-		if ip != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, ip) {
-			a.otherIPs = append(a.otherIPs, ip)
-		}
-	}
+	addTraffic(&a.rd, &o.rd)
+	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, o.ip)
+	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, o.otherIPs...)
 	for p := range o.protocols {
 		a.protocols[p] = true
-	}
-	a.flows += o.flows
-	a.pktOut += o.pktOut
-	a.pktIn += o.pktIn
-	a.bytesOut += o.bytesOut
-	a.bytesIn += o.bytesIn
-	a.cleartext += o.cleartext
-	if o.first.Before(a.first) {
-		a.first, a.file, a.packet = o.first, o.file, o.packet
-	}
-	if o.last.After(a.last) {
-		a.last = o.last
 	}
 	if a.tls == nil {
 		a.tls = o.tls
 	}
 	if a.cert == nil {
 		a.cert = o.cert
-	}
-	if a.entropy == "" {
-		a.entropy = o.entropy
 	}
 }

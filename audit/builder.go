@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
@@ -41,26 +40,18 @@ type destKey struct {
 	transport capture.Transport
 }
 
+// destAgg is a destination as the Builder gathers it: its traffic facts
+// in the form the result gives them (rd: names, flows, packets, bytes,
+// first and last seen with the first evidence, cleartext bytes, entropy
+// class, inbound), summed as Merge sums results' (addTraffic), and what
+// the Builder keeps in forms of its own until the result is made.
 type destAgg struct {
 	key       destKey
+	rd        result.Destination
 	ip        netip.Addr   // first address seen
 	otherIPs  []netip.Addr // more addresses of a named destination (bounded)
-	names     []result.NameSeen
 	protocols map[string]bool
-	flows     int
-	pktOut    uint64
-	pktIn     uint64
-	bytesOut  uint64
-	bytesIn   uint64
-	first     time.Time
-	last      time.Time
-	file      string
-	packet    uint64
-	uid       string // Zeek's uid of the first flow (scans of Zeek logs)
 	tls       *result.TLSInfo
-	cleartext uint64
-	inbound   bool
-	entropy   string
 	cert      *capture.TLSServerEvent // the server certificate seen (TLS 1.2 and below)
 }
 
@@ -244,11 +235,9 @@ func (b *Builder) Flow(f *capture.Flow) {
 	name, names := b.destName(d, own, peerIP, f.First)
 	a := d.dest(destKey{name: name, ip: peerIP, port: s.peer.Port(), transport: f.Key.Transport}, f, s.inbound)
 	for _, n := range names {
-		a.names = appendName(a.names, n)
+		a.rd.Names = appendName(a.rd.Names, n)
 	}
-	if peerIP != a.ip && len(a.otherIPs) < maxOtherIPs && !slices.Contains(a.otherIPs, peerIP) {
-		a.otherIPs = append(a.otherIPs, peerIP)
-	}
+	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, peerIP)
 	a.addFlow(f, s.out, s.in, peerIP, b.takeEntropy(f.Key))
 	a.addTLS(&fn)
 	for _, h := range b.hooks {
@@ -322,7 +311,8 @@ func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
 	}
 	a := d.dests[dk]
 	if a == nil {
-		a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{}, first: f.First, last: f.Last, file: f.File, packet: f.FirstPkt, uid: f.UID, inbound: inbound}
+		a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{},
+			rd: result.Destination{First: f.First, Last: f.Last, File: f.File, Packet: f.FirstPkt, UID: f.UID, Inbound: inbound}}
 		d.dests[dk] = a
 	}
 	return a
@@ -341,25 +331,26 @@ func (b *Builder) takeEntropy(k capture.FlowKey) string {
 // addFlow counts flow f to the destination, out and in being the device's
 // directions.
 func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr, entropy string) {
-	a.flows++
-	a.pktOut += f.Packets[out]
-	a.pktIn += f.Packets[in]
-	a.bytesOut += f.Bytes[out]
-	a.bytesIn += f.Bytes[in]
-	if f.First.Before(a.first) {
-		a.first, a.file, a.packet, a.uid = f.First, f.File, f.FirstPkt, f.UID
+	rd := &a.rd
+	rd.Flows++
+	rd.PacketsOut += f.Packets[out]
+	rd.PacketsIn += f.Packets[in]
+	rd.BytesOut += f.Bytes[out]
+	rd.BytesIn += f.Bytes[in]
+	if f.First.Before(rd.First) {
+		rd.First, rd.File, rd.Packet, rd.UID = f.First, f.File, f.FirstPkt, f.UID
 	}
-	if f.Last.After(a.last) {
-		a.last = f.Last
+	if f.Last.After(rd.Last) {
+		rd.Last = f.Last
 	}
 	if f.App != "" {
 		a.protocols[f.App] = true
 		if cleartextApp(f.App, peerIP) {
-			a.cleartext += f.Payload[0] + f.Payload[1]
+			rd.CleartextBytes += f.Payload[0] + f.Payload[1]
 		}
 	}
-	if entropy != "" && a.entropy == "" {
-		a.entropy = entropy
+	if entropy != "" && rd.Entropy == "" {
+		rd.Entropy = entropy
 	}
 }
 
@@ -397,6 +388,45 @@ func cleartextApp(app string, peer netip.Addr) bool {
 		return !isLocal(peer)
 	}
 	return false
+}
+
+// addOtherIPs adds ips to others, the addresses a destination was
+// reached at besides its own: each once, at most maxOtherIPs.
+func addOtherIPs[T comparable](others []T, own T, ips ...T) []T {
+	for _, ip := range ips {
+		if ip != own && len(others) < maxOtherIPs && !slices.Contains(others, ip) {
+			others = append(others, ip)
+		}
+	}
+	return others
+}
+
+// addTraffic adds what destination o saw to a, the same endpoint: names,
+// flows, packets, bytes and cleartext bytes, the first and last seen (the
+// first evidence going with the first), and o's entropy class when a has
+// none. The Builder calls it when a destination reached by address turns
+// out to be a named one (nameLate), Merge when a destination is in
+// several results; addresses, protocols and TLS, which the two keep in
+// different forms, each merges itself.
+func addTraffic(a, o *result.Destination) {
+	for _, n := range o.Names {
+		a.Names = appendName(a.Names, n)
+	}
+	a.Flows += o.Flows
+	a.PacketsOut += o.PacketsOut
+	a.PacketsIn += o.PacketsIn
+	a.BytesOut += o.BytesOut
+	a.BytesIn += o.BytesIn
+	a.CleartextBytes += o.CleartextBytes
+	if o.First.Before(a.First) {
+		a.First, a.File, a.Packet, a.UID = o.First, o.File, o.Packet, o.UID
+	}
+	if o.Last.After(a.Last) {
+		a.Last = o.Last
+	}
+	if a.Entropy == "" {
+		a.Entropy = o.Entropy
+	}
 }
 
 func appendName(list []result.NameSeen, n result.NameSeen) []result.NameSeen {

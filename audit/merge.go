@@ -335,32 +335,15 @@ func (m *mergeDev) addDest(d *result.Destination) {
 		m.dests[k] = &c
 		return
 	}
-	for _, n := range d.Names {
-		a.Names = appendName(a.Names, n)
-	}
-	for _, ip := range append([]string{d.IP}, d.OtherIPs...) {
-		if ip != a.IP && len(a.OtherIPs) < 16 && !slices.Contains(a.OtherIPs, ip) {
-			a.OtherIPs = append(a.OtherIPs, ip)
-		}
-	}
+	addTraffic(a, d)
+	a.OtherIPs = addOtherIPs(a.OtherIPs, a.IP, d.IP)
+	a.OtherIPs = addOtherIPs(a.OtherIPs, a.IP, d.OtherIPs...)
 	for _, p := range d.Protocols {
 		if !slices.Contains(a.Protocols, p) {
 			a.Protocols = append(a.Protocols, p)
 		}
 	}
 	sort.Strings(a.Protocols)
-	a.Flows += d.Flows
-	a.PacketsOut += d.PacketsOut
-	a.PacketsIn += d.PacketsIn
-	a.BytesOut += d.BytesOut
-	a.BytesIn += d.BytesIn
-	a.CleartextBytes += d.CleartextBytes
-	if d.First.Before(a.First) {
-		a.First, a.File, a.Packet, a.UID = d.First, d.File, d.Packet, d.UID
-	}
-	if d.Last.After(a.Last) {
-		a.Last = d.Last
-	}
 	if a.TLS == nil && d.TLS != nil {
 		t := *d.TLS
 		a.TLS = &t
@@ -369,9 +352,6 @@ func (m *mergeDev) addDest(d *result.Destination) {
 	}
 	if a.TLS != nil && d.TLS != nil && a.TLS.CertSubject == "" && d.TLS.CertSubject != "" {
 		a.TLS.CertSubject, a.TLS.CertIssuer, a.TLS.CertNotAfter, a.TLS.CertSelfSigned = d.TLS.CertSubject, d.TLS.CertIssuer, d.TLS.CertNotAfter, d.TLS.CertSelfSigned
-	}
-	if a.Entropy == "" {
-		a.Entropy = d.Entropy
 	}
 }
 
