@@ -209,7 +209,7 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		d.histN += n
 		// A stream that is encrypted or compressed from its first
 		// kilobyte on holds nothing the detectors can read: stop here
-		// (FlowEnd still records its entropy class). Tested each time
+		// (FlowEnd still reports its entropy class). Tested each time
 		// another kilobyte has been counted.
 		if d.histN>>10 > before>>10 && p.Flow.App == "" && entropyClass16(d.hist, d.histN) == "encrypted" {
 			p.Done()
