@@ -51,6 +51,14 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 		s.Add("user_agent", x.UserAgent, r)
 		s.Add("ssdp_type", x.NT, r)
 		s.Add("ssdp_type", x.ST, r)
+		// What the device announces of itself: a NOTIFY's NT, a search
+		// response's ST (a response carries USN and LOCATION, an M-SEARCH
+		// neither: UPnP Device Architecture 1.1, 1.3.2-1.3.3), never what
+		// it searched for.
+		s.Add("ssdp_announce", x.NT, r)
+		if x.USN != "" || x.Location != "" {
+			s.Add("ssdp_announce", x.ST, r)
+		}
 	}
 	for _, x := range o.UPnP {
 		r := ref(x.File, x.Packet)
@@ -61,6 +69,7 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 		}
 		s.Add("upnp_model", model, r)
 		s.Add("ssdp_type", x.DeviceType, r)
+		s.Add("ssdp_announce", x.DeviceType, r)
 	}
 	for _, x := range o.Local {
 		r := ref(x.File, x.Packet)
@@ -132,7 +141,10 @@ func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprint
 	id := k.Devices.Identify(s)
 	rd.Identity = result.Identity{
 		Vendor: claimField(id.Vendor), Model: claimField(id.Model), Type: claimField(id.Type), Module: claimField(id.Module),
-		Name: id.Name, IsIoT: id.IsIoT, Infrastructure: id.Infrastructure,
+		Name: id.Name, Class: id.Class, IsIoT: id.IsIoT, Infrastructure: id.Infrastructure,
+	}
+	for _, e := range id.ClassEvidence {
+		rd.Identity.ClassEvidence = append(rd.Identity.ClassEvidence, result.Evidence{Source: e.Source, Detail: e.Detail, Rule: e.Rule, File: e.Ref.File, Packet: e.Ref.Packet})
 	}
 	for _, a := range id.Apps {
 		rd.Identity.Apps = append(rd.Identity.Apps, claimField(a))

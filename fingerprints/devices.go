@@ -54,6 +54,32 @@ func IsGeneralPurpose(t string) bool {
 // router, gateway or access point): never an IoT device.
 func IsInfrastructure(t string) bool { return t == TypeRouter }
 
+// Device classes: what kind of device tattle says a device is. A device
+// is IoT only on positive evidence; one of unknown type without any is
+// ClassUnknown, never presumed IoT.
+const (
+	ClassIoT            = "iot"
+	ClassGeneralPurpose = "general-purpose" // phones, tablets, computers, virtual machines
+	ClassInfrastructure = "infrastructure"  // routers, gateways, access points
+	ClassUnknown        = "unknown"
+)
+
+// Classes lists the device classes.
+var Classes = []string{ClassIoT, ClassGeneralPurpose, ClassInfrastructure, ClassUnknown}
+
+// ClassOfType is the class a known type puts a device in ("" for no type).
+func ClassOfType(t string) string {
+	switch {
+	case t == "":
+		return ""
+	case IsInfrastructure(t):
+		return ClassInfrastructure
+	case IsGeneralPurpose(t):
+		return ClassGeneralPurpose
+	}
+	return ClassIoT
+}
+
 // Ref points at the packet a signal came from.
 type Ref struct {
 	File   string
@@ -136,8 +162,12 @@ type Identity struct {
 	Conflicts []Conflict
 	// Apps are the vendors whose clouds a phone, tablet or computer
 	// contacts: the apps it runs, not its maker.
-	Apps           []Claim
-	IsIoT          bool
+	Apps []Claim
+	// Class is ClassIoT, ClassGeneralPurpose, ClassInfrastructure or
+	// ClassUnknown; ClassEvidence says why (empty for unknown).
+	Class          string
+	ClassEvidence  []Evidence
+	IsIoT          bool // Class == ClassIoT
 	Infrastructure bool
 	Name           string
 }
@@ -155,12 +185,15 @@ type Rule struct {
 	// GeneralPurpose says the signal marks a phone, tablet or computer
 	// without telling which: the device is then not counted as IoT while
 	// no rule gives it an IoT type.
-	GeneralPurpose bool    `yaml:"general_purpose,omitempty"`
-	Weight         float64 `yaml:"weight,omitempty"`
-	Note           string  `yaml:"note"`
-	re             map[string]*regexp.Regexp
-	kinds          []string // keys of re, sorted: evidence reads the same every run
-	line           int
+	GeneralPurpose bool `yaml:"general_purpose,omitempty"`
+	// IoT says the signal marks an IoT device without telling its type
+	// (an IoT service it announces, a local IoT protocol it answers).
+	IoT    bool    `yaml:"iot,omitempty"`
+	Weight float64 `yaml:"weight,omitempty"`
+	Note   string  `yaml:"note"`
+	re     map[string]*regexp.Regexp
+	kinds  []string // keys of re, sorted: evidence reads the same every run
+	line   int
 }
 
 // RuleFile is the layout of a device rule file.
@@ -180,7 +213,11 @@ type RuleFile struct {
 // ModuleMaker is one entry of a rule file's modules list.
 type ModuleMaker struct {
 	Name string `yaml:"name"`
-	Note string `yaml:"note"`
+	// Embedded says the maker's modules and chips go into embedded
+	// devices only (not phones' or computers' network adapters): its OUI
+	// is then evidence the device is IoT.
+	Embedded bool   `yaml:"embedded,omitempty"`
+	Note     string `yaml:"note"`
 }
 
 // Weights are the confidences of the signals that are not rules: the
@@ -207,10 +244,11 @@ var weightKeys = map[string]func(*Weights) *float64{
 
 // DB identifies devices.
 type DB struct {
-	rules   []Rule
-	kb      *KB
-	w       Weights
-	modules []string // normalised module makers' names
+	rules    []Rule
+	kb       *KB
+	w        Weights
+	modules  []string // normalised module makers' names
+	embedded []string // ... of those whose modules go into embedded devices only
 }
 
 //go:embed data/devices.yaml
@@ -257,7 +295,7 @@ func NewDB(kb *KB, paths ...string) (*DB, error) {
 var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": true, "dhcp_params": true, "mdns_service": true,
 	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
 	"listen_port": true, "ja4": true, "oui": true, "mac_prefix": true, "upnp_manufacturer": true, "upnp_model": true,
-	"kasa_model": true, "kasa_type": true, "tuya_product": true, "local_app": true}
+	"kasa_model": true, "kasa_type": true, "tuya_product": true, "local_app": true, "ssdp_announce": true}
 
 // Load adds the rules of one file, checking them: known signal kinds,
 // regular expressions that compile, known types, unique ids.
@@ -294,6 +332,9 @@ func (db *DB) Load(r io.Reader, name string) error {
 			return fmt.Errorf("fingerprints: %s: module maker %q needs a name and a note", name, m.Name)
 		}
 		db.modules = append(db.modules, NormalizeName(m.Name))
+		if m.Embedded {
+			db.embedded = append(db.embedded, NormalizeName(m.Name))
+		}
 	}
 	lines := ruleLines(&node)
 	ids := map[string]bool{}
@@ -313,8 +354,11 @@ func (db *DB) Load(r io.Reader, name string) error {
 		if len(r.Match) == 0 {
 			return fmt.Errorf("fingerprints: %s: rule %s matches nothing", where, r.ID)
 		}
-		if r.Vendor == "" && r.Type == "" && r.Model == "" && r.Module == "" && !r.GeneralPurpose {
+		if r.Vendor == "" && r.Type == "" && r.Model == "" && r.Module == "" && !r.GeneralPurpose && !r.IoT {
 			return fmt.Errorf("fingerprints: %s: rule %s concludes nothing", where, r.ID)
+		}
+		if r.GeneralPurpose && r.IoT {
+			return fmt.Errorf("fingerprints: %s: rule %s says both general_purpose and iot", where, r.ID)
 		}
 		if r.Type != "" && !validType(r.Type) {
 			return fmt.Errorf("fingerprints: %s: rule %s: unknown type %q", where, r.ID, r.Type)
@@ -459,21 +503,23 @@ func (db *DB) Identify(s *Signals) Identity {
 	// Rules vote into their own vendor tally, merged after the clouds so
 	// evidence lists read registry, description, cloud, rules.
 	ruleVendors := tally{}
-	general := false
+	var generalEv, iotEv []Evidence
 	for i := range db.rules {
-		if db.rules[i].apply(s, ruleVendors, types, models, module) && db.rules[i].GeneralPurpose {
-			general = true
+		r := &db.rules[i]
+		if e, ok := r.apply(s, ruleVendors, types, models, module); ok {
+			if r.GeneralPurpose {
+				generalEv = append(generalEv, e)
+			}
+			if r.IoT {
+				iotEv = append(iotEv, e)
+			}
 		}
 	}
+	general := len(generalEv) > 0
 	// Vendor clouds the device talks to. On a phone, tablet or computer
 	// they are the apps it runs; where the MAC names another brand, the
 	// device may be that brand's and merely run the app, so the cloud
 	// weighs less than the registry.
-	type cloudVote struct {
-		name string
-		w    float64
-		ev   Evidence
-	}
 	var cvs []cloudVote
 	clouds := map[string]bool{}
 	for _, d := range s.Domains {
@@ -525,13 +571,72 @@ func (db *DB) Identify(s *Signals) Identity {
 			id.Model = Claim{Value: l.Model, Confidence: 1, Evidence: ev}
 		}
 	}
-	id.Infrastructure = IsInfrastructure(id.Type.Value)
-	id.IsIoT = !IsGeneralPurpose(id.Type.Value) && !id.Infrastructure
-	if general && id.Type.Value == "" && (s.Label == nil || s.Label.Type == "") {
-		id.IsIoT = false
-	}
+	id.Class, id.ClassEvidence = db.class(&id, generalEv, iotEv, cvs)
+	id.Infrastructure = id.Class == ClassInfrastructure
+	id.IsIoT = id.Class == ClassIoT
 	id.Name = displayName(id)
 	return id
+}
+
+// maxClassEvidence bounds the evidence listed for a class.
+const maxClassEvidence = 4
+
+// class concludes the device's class, each step a positive fact: a type
+// (the user's label or the signals') says it; else a rule marking a
+// phone or computer without saying which (its vendor clouds are then
+// apps); else what only IoT devices do: announce an IoT service or answer
+// a local IoT protocol (rules with iot: true), carry a module whose maker
+// supplies embedded devices only, or contact a vendor's IoT cloud as a
+// device. Without any, the class is unknown: a device of a maker that
+// sells phones, laptops and routers as well as IoT products is not
+// presumed IoT.
+func (db *DB) class(id *Identity, generalEv, iotEv []Evidence, clouds []cloudVote) (string, []Evidence) {
+	if c := ClassOfType(id.Type.Value); c != "" {
+		return c, firstEvidence(id.Type.Evidence)
+	}
+	if len(generalEv) > 0 {
+		return ClassGeneralPurpose, firstEvidence(generalEv)
+	}
+	ev := append([]Evidence(nil), iotEv...)
+	if id.Module.Value != "" && db.isEmbeddedModule(id.Module.Value) {
+		for _, e := range id.Module.Evidence {
+			e.Detail += "; " + id.Module.Value + " supplies embedded devices"
+			ev = append(ev, e)
+		}
+	}
+	for _, c := range clouds {
+		ev = append(ev, c.ev)
+	}
+	if len(ev) == 0 {
+		return ClassUnknown, nil
+	}
+	return ClassIoT, firstEvidence(ev)
+}
+
+func firstEvidence(ev []Evidence) []Evidence {
+	if len(ev) > maxClassEvidence {
+		ev = ev[:maxClassEvidence]
+	}
+	return append([]Evidence(nil), ev...)
+}
+
+// isEmbeddedModule reports whether a module maker's modules and chips go
+// into embedded devices only.
+func (db *DB) isEmbeddedModule(name string) bool {
+	n := NormalizeName(name)
+	for _, m := range db.embedded {
+		if m != "" && strings.HasPrefix(n, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// cloudVote is a vendor IoT cloud a device contacts.
+type cloudVote struct {
+	name string
+	w    float64
+	ev   Evidence
 }
 
 // localApps names the vendor whose local control protocol a query
@@ -548,8 +653,8 @@ func hasApp(apps []Claim, name string) bool {
 }
 
 // apply adds the rule's conclusions when all its patterns match, and
-// reports whether they did.
-func (r *Rule) apply(s *Signals, vendors, types, models, module tally) bool {
+// reports whether they did, with the evidence.
+func (r *Rule) apply(s *Signals, vendors, types, models, module tally) (Evidence, bool) {
 	var groups []string
 	var ev []Evidence
 	for _, kind := range r.kinds {
@@ -570,7 +675,7 @@ func (r *Rule) apply(s *Signals, vendors, types, models, module tally) bool {
 			}
 		}
 		if !hit {
-			return false
+			return Evidence{}, false
 		}
 	}
 	e := ev[0]
@@ -593,7 +698,7 @@ func (r *Rule) apply(s *Signals, vendors, types, models, module tally) bool {
 	if m := expand(r.Model, groups); m != "" {
 		models.add(m, r.Weight, e)
 	}
-	return true
+	return e, true
 }
 
 // pick takes the best claim; a runner-up that is itself well supported

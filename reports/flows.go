@@ -17,6 +17,7 @@ type FlowRow struct {
 	Model          string    `json:"model,omitempty" parquet:"model,optional"`
 	DeviceType     string    `json:"device_type,omitempty" parquet:"device_type,optional"`
 	IsIoT          bool      `json:"is_iot" parquet:"is_iot"`
+	DeviceClass    string    `json:"device_class" parquet:"device_class"`
 	Destination    string    `json:"destination" parquet:"destination"` // name, or IP when unnamed
 	Name           string    `json:"name,omitempty" parquet:"name,optional"`
 	IP             string    `json:"ip" parquet:"ip"`
@@ -73,7 +74,7 @@ func flowRow(d *result.Device, dst *result.Destination) FlowRow {
 	}
 	row := FlowRow{
 		Device: d.ID, MAC: d.MAC, Vendor: d.Identity.Vendor.Value, Model: d.Identity.Model.Value, DeviceType: d.Identity.Type.Value,
-		IsIoT: d.Identity.IsIoT, Destination: label, Name: dst.Name, IP: dst.IP, Port: int32(dst.Port), Transport: dst.Transport,
+		IsIoT: d.Identity.IsIoT, DeviceClass: d.Identity.DeviceClass(), Destination: label, Name: dst.Name, IP: dst.IP, Port: int32(dst.Port), Transport: dst.Transport,
 		Protocols: dst.Protocols, Local: dst.Local, Inbound: dst.Inbound, Flows: int64(dst.Flows),
 		PacketsOut: clampInt64(dst.PacketsOut), PacketsIn: clampInt64(dst.PacketsIn), BytesOut: clampInt64(dst.BytesOut), BytesIn: clampInt64(dst.BytesIn),
 		CleartextBytes: clampInt64(dst.CleartextBytes), First: dst.First.UTC(), Last: dst.Last.UTC(),

@@ -225,6 +225,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ref":       evidenceRef,
 	"join":      func(l []string) string { return strings.Join(l, ", ") },
 	"ovGroup":   ovGroup,
+	"classLine": func(id result.Identity) string { return classLine(&id) },
 	"inputDesc": inputDesc,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
@@ -278,6 +279,7 @@ svg text{font-family:system-ui,sans-serif}
 <h2>Overview</h2>
 <p class="legend dim"><span><i class="sw" style="background:#dc2626"></i>third party</span><span><i class="sw" style="background:#9333ea"></i>unclassified</span><span><i class="sw" style="background:#059669"></i>first party (the vendor)</span><span><i class="sw" style="background:#6b7280"></i>support (cloud, CDN, DNS, time)</span></p>
 {{template "overview" (ovGroup .O "iot")}}
+{{with ovGroup .O "unknown"}}{{if .Rows}}<h3>Unidentified devices ({{len .Rows}})</h3><p class="dim">No type, and nothing shows they are IoT devices: not counted as IoT, checked all the same.</p>{{template "overview" .}}{{end}}{{end}}
 {{with ovGroup .O "other"}}{{if .Rows}}<details><summary>Infrastructure, computers and phones ({{len .Rows}})</summary>{{template "overview" .}}</details>{{end}}{{end}}
 </section>
 {{range .Devices}}
@@ -287,7 +289,7 @@ svg text{font-family:system-ui,sans-serif}
 <table>
 {{with .D.Identity.Vendor}}{{if .Value}}<tr><th>vendor</th><td>{{.Value}} <span class="dim">({{pct .Confidence}})</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}
 {{with .D.Identity.Type}}{{if .Value}}<tr><th>type</th><td>{{.Value}} <span class="dim">({{pct .Confidence}})</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}
-{{with .D.Identity.Model}}{{if .Value}}<tr><th>model</th><td>{{.Value}} <span class="dim">({{pct .Confidence}})</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}{{with .D.Identity.Module}}{{if .Value}}<tr><th>module</th><td>{{.Value}} <span class="dim">(Wi-Fi module or chip maker, not the brand)</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}{{if .D.Identity.Infrastructure}}<tr><th>role</th><td>network infrastructure</td><td class="dim">not an IoT device</td></tr>{{end}}{{with .D.Identity.Apps}}<tr><th>runs</th><td>{{range $i, $a := .}}{{if $i}}, {{end}}{{$a.Value}}{{end}}</td><td class="dim">apps: it contacts these vendors' clouds</td></tr>{{end}}
+{{with .D.Identity.Model}}{{if .Value}}<tr><th>model</th><td>{{.Value}} <span class="dim">({{pct .Confidence}})</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}{{with .D.Identity.Module}}{{if .Value}}<tr><th>module</th><td>{{.Value}} <span class="dim">(Wi-Fi module or chip maker, not the brand)</span></td><td class="dim">{{range .Evidence}}{{.Detail}}{{with .Packet}} [#{{.}}]{{end}}<br>{{end}}</td></tr>{{end}}{{end}}{{if .D.Identity.Infrastructure}}<tr><th>role</th><td>network infrastructure</td><td class="dim">not an IoT device</td></tr>{{end}}{{with classLine .D.Identity}}<tr><th>class</th><td colspan="2" class="dim">{{.}}</td></tr>{{end}}{{with .D.Identity.Apps}}<tr><th>runs</th><td>{{range $i, $a := .}}{{if $i}}, {{end}}{{$a.Value}}{{end}}</td><td class="dim">apps: it contacts these vendors' clouds</td></tr>{{end}}
 {{range .D.Identity.Conflicts}}<tr><th>conflict</th><td colspan="2" class="medium">{{.Field}}: {{range .Values}}{{.}}; {{end}}</td></tr>{{end}}
 {{with .D.Policy}}<tr><th>declaration</th><td colspan="2"><code>{{.File}}</code>{{if .Vendor}} — {{.Vendor}}{{end}}{{if .Date}}, {{.Date}}{{end}}</td></tr>{{else}}<tr><th>declaration</th><td colspan="2" class="dim">none: checked against no privacy declaration</td></tr>{{end}}
 </table>

@@ -37,17 +37,14 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 		fmt.Fprintf(&b, "\n**%s**\n", MD(l))
 	}
 	fmt.Fprintf(&b, "\n## Summary\n\n%s\n", MD(ov.Summary))
-	for _, group := range []string{result.GroupIoT, result.GroupOther} {
+	for _, group := range result.Groups {
 		first := true
 		for _, row := range ov.Devices {
 			if row.Group != group {
 				continue
 			}
 			if first {
-				title := "IoT devices"
-				if group == result.GroupOther {
-					title = "Infrastructure, computers and phones"
-				}
+				title := groupTitle(group, true)
 				fmt.Fprintf(&b, "\n### %s\n\n| device | vendor / type / model | score | third parties | undisclosed recipients | personal data in cleartext | findings (C/H/M/L/I) |\n|---|---|---|---|---|---|---|\n", title)
 				first = false
 			}
@@ -88,6 +85,9 @@ func (Markdown) Render(w io.Writer, r *result.Result) error {
 		}
 		if d.Identity.Infrastructure {
 			b.WriteString("- network infrastructure (not an IoT device)\n")
+		}
+		if l := classLine(&d.Identity); l != "" {
+			fmt.Fprintf(&b, "- class: %s\n", MD(l))
 		}
 		if len(d.Identity.Apps) > 0 {
 			var apps []string

@@ -223,8 +223,46 @@ func humanBytes(n uint64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// groupTitle names an overview group; capital starts the words.
+func groupTitle(group string, capital bool) string {
+	t := "IoT devices"
+	switch group {
+	case result.GroupUnknown:
+		t = "unidentified devices"
+	case result.GroupOther:
+		t = "infrastructure, computers and phones"
+	}
+	if capital {
+		t = strings.ToUpper(t[:1]) + t[1:]
+		t = strings.Replace(t, "Iot", "IoT", 1)
+	}
+	return t
+}
+
+// classLine says which class a device of no known type is in, and why:
+// with a type, the type says it.
+func classLine(id *result.Identity) string {
+	if id.Type.Value != "" {
+		return ""
+	}
+	why := ""
+	if len(id.ClassEvidence) > 0 {
+		why = ": " + id.ClassEvidence[0].Detail
+	}
+	switch id.DeviceClass() {
+	case result.ClassIoT:
+		return "IoT device" + why
+	case result.ClassGeneralPurpose:
+		return "phone, tablet or computer" + why
+	case result.ClassUnknown:
+		return "unidentified: no type, and nothing shows it is an IoT device (not counted as IoT)"
+	}
+	return ""
+}
+
 // inOverviewOrder lists the devices in the overview's order: IoT first,
-// most severe first; infrastructure, computers and phones last.
+// most severe first; the unidentified next; infrastructure, computers and
+// phones last.
 func inOverviewOrder(r *result.Result, ov *result.Overview) []*result.Device {
 	byID := make(map[string]*result.Device, len(r.Devices))
 	for i := range r.Devices {

@@ -24,14 +24,21 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 	p := newPalette(w, t.opts.Color)
 	var b strings.Builder
 	ov := result.BuildOverview(r)
-	iot := 0
+	iot, unknown := 0, 0
 	for _, row := range ov.Devices {
-		if row.Group == result.GroupIoT {
+		switch row.Group {
+		case result.GroupIoT:
 			iot++
+		case result.GroupUnknown:
+			unknown++
 		}
 	}
-	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%d IoT, %d phones/computers)\n", p.title.Render("tattle"),
-		r.Stats.Packets, r.Stats.Flows, len(r.Devices), iot, len(r.Devices)-iot)
+	groups := fmt.Sprintf("%d IoT, ", iot)
+	if unknown > 0 {
+		groups += fmt.Sprintf("%d unidentified, ", unknown)
+	}
+	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%s%d phones/computers)\n", p.title.Render("tattle"),
+		r.Stats.Packets, r.Stats.Flows, len(r.Devices), groups, len(r.Devices)-iot-unknown)
 	for i, in := range r.Inputs {
 		prefix := "  "
 		if len(r.Inputs) > 1 {
@@ -91,15 +98,15 @@ func lowest(ov *result.Overview) *result.OverviewRow {
 
 func (t *Terminal) width() int { return max(t.opts.Width, 60) }
 
-// overview writes the table of all devices: IoT first, then
-// infrastructure, computers and phones.
+// overview writes the table of all devices: IoT first, then the
+// unidentified ones, then infrastructure, computers and phones.
 func (t *Terminal) overview(b *strings.Builder, p *palette, ov *result.Overview) {
 	if len(ov.Devices) == 0 {
 		return
 	}
 	nameW := max(12, t.width()-58)
 	partial := false
-	for _, group := range []string{result.GroupIoT, result.GroupOther} {
+	for _, group := range result.Groups {
 		var rows []result.OverviewRow
 		for _, row := range ov.Devices {
 			if row.Group == group {
@@ -109,11 +116,7 @@ func (t *Terminal) overview(b *strings.Builder, p *palette, ov *result.Overview)
 		if len(rows) == 0 {
 			continue
 		}
-		title := "IoT devices"
-		if group == result.GroupOther {
-			title = "infrastructure, computers and phones"
-		}
-		b.WriteString("\n" + p.bold.Render(title) + "\n")
+		b.WriteString("\n" + p.bold.Render(groupTitle(group, false)) + "\n")
 		tb := table.New().Border(lipgloss.HiddenBorder()).Headers("DEVICE", "SCORE", "TYPE", "3RD", "UNDISCL", "PERSONAL", "C/H/M/L")
 		tb.StyleFunc(func(row, col int) lipgloss.Style {
 			s := p.r.NewStyle()
@@ -253,6 +256,9 @@ func (t *Terminal) device(b *strings.Builder, p *palette, d *result.Device, refs
 	}
 	if d.Identity.Infrastructure {
 		b.WriteString(p.dim.Render("  network infrastructure (not an IoT device)") + "\n")
+	}
+	if l := classLine(&d.Identity); l != "" {
+		b.WriteString(fmt.Sprintf("  %-7s %s\n", "class", p.dim.Render(truncate(Term(l), t.width()-10))))
 	}
 	if len(d.Identity.Apps) > 0 {
 		var apps []string

@@ -8,7 +8,8 @@ import (
 
 // Overview is the one-table summary of a result that every report shows
 // first: one row per device, IoT devices first and the most severe first,
-// then infrastructure, computers and phones in a group of their own. It is
+// then the unidentified devices (class unknown), then infrastructure,
+// computers and phones, each group of its own. It is
 // derived from the devices (BuildOverview), never stored apart from them.
 type Overview struct {
 	// Summary is one paragraph saying what was found.
@@ -65,9 +66,55 @@ func (c SeverityCounts) Worst() string {
 
 // Device groups of the overview.
 const (
-	GroupIoT   = "iot"
-	GroupOther = "other" // infrastructure, computers, phones
+	GroupIoT     = "iot"
+	GroupUnknown = "unknown" // unidentified: class unknown, not presumed IoT
+	GroupOther   = "other"   // infrastructure, computers, phones
 )
+
+// Groups lists the overview's groups in the order reports show them.
+var Groups = []string{GroupIoT, GroupUnknown, GroupOther}
+
+// Device classes (Identity.Class).
+const (
+	ClassIoT            = "iot"
+	ClassGeneralPurpose = "general-purpose"
+	ClassInfrastructure = "infrastructure"
+	ClassUnknown        = "unknown"
+)
+
+// DeviceClass is the identity's class; a result written before classes
+// existed has none and is read by its is_iot and is_infrastructure flags.
+func (id *Identity) DeviceClass() string {
+	switch {
+	case id.Class != "":
+		return id.Class
+	case id.IsIoT:
+		return ClassIoT
+	case id.Infrastructure:
+		return ClassInfrastructure
+	}
+	return ClassGeneralPurpose
+}
+
+// GroupOf is the overview group of a device class.
+func GroupOf(class string) string {
+	switch class {
+	case ClassIoT:
+		return GroupIoT
+	case ClassUnknown:
+		return GroupUnknown
+	}
+	return GroupOther
+}
+
+func groupRank(g string) int {
+	for i, x := range Groups {
+		if x == g {
+			return i
+		}
+	}
+	return len(Groups)
+}
 
 // OverviewRow is one device in the overview.
 type OverviewRow struct {
@@ -103,11 +150,8 @@ func BuildOverview(r *Result) *Overview {
 	o := &Overview{Devices: make([]OverviewRow, 0, len(r.Devices))}
 	for i := range r.Devices {
 		d := &r.Devices[i]
-		row := OverviewRow{Device: d.ID, Name: DeviceLabel(d), Group: GroupOther,
+		row := OverviewRow{Device: d.ID, Name: DeviceLabel(d), Group: GroupOf(d.Identity.DeviceClass()),
 			Vendor: claim(d.Identity.Vendor), Type: claim(d.Identity.Type), Model: claim(d.Identity.Model)}
-		if d.Identity.IsIoT {
-			row.Group = GroupIoT
-		}
 		if d.Score != nil {
 			v := d.Score.Value
 			row.Score, row.Grade, row.Partial = &v, d.Score.Grade, d.Score.Partial
@@ -144,7 +188,7 @@ func BuildOverview(r *Result) *Overview {
 	sort.SliceStable(o.Devices, func(i, j int) bool {
 		a, b := &o.Devices[i], &o.Devices[j]
 		if a.Group != b.Group {
-			return a.Group == GroupIoT
+			return groupRank(a.Group) < groupRank(b.Group)
 		}
 		if x, y := severityRank(a.Findings.Worst()), severityRank(b.Findings.Worst()); x != y {
 			return x > y
@@ -199,16 +243,19 @@ func sortedKeys(m map[string]bool) []string {
 // many talk to third parties and to whom, undisclosed recipients,
 // personal data in cleartext, and the worst grade.
 func summary(r *Result, o *Overview) string {
-	iot, other := 0, 0
+	iot, unknown, other := 0, 0, 0
 	var withThird, withUndisclosed, withPersonal []string
 	thirdOrgs, undisclosedOrgs, personalTypes := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	worst := ""
 	worstScore := 101
 	for i := range o.Devices {
 		row := &o.Devices[i]
-		if row.Group == GroupIoT {
+		switch row.Group {
+		case GroupIoT:
 			iot++
-		} else {
+		case GroupUnknown:
+			unknown++
+		default:
 			other++
 		}
 		if len(row.ThirdParties) > 0 {
@@ -234,7 +281,11 @@ func summary(r *Result, o *Overview) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s seen (%d IoT, %d infrastructure, computers and phones)", plural(len(o.Devices), "device"), iot, other)
+	fmt.Fprintf(&b, "%s seen (%d IoT, ", plural(len(o.Devices), "device"), iot)
+	if unknown > 0 {
+		fmt.Fprintf(&b, "%d unidentified, ", unknown)
+	}
+	fmt.Fprintf(&b, "%d infrastructure, computers and phones)", other)
 	read := 0 // inputs that were captures or logs, not files skipped beside them
 	for _, in := range r.Inputs {
 		if in.Format != "" || in.Packets > 0 {

@@ -203,6 +203,9 @@ func (k *redactor) device(d *Device) {
 			fld.Evidence[e].Detail = redactDetail(fld.Evidence[e].Detail)
 		}
 	}
+	for e := range d.Identity.ClassEvidence {
+		d.Identity.ClassEvidence[e].Detail = redactDetail(d.Identity.ClassEvidence[e].Detail)
+	}
 }
 
 func isLocalName(n string) bool {
@@ -301,7 +304,7 @@ func redactURL(s string) string {
 // its identification, and a vendor's name stays in the organisation
 // column. TestKeepFieldsExist checks that each still exists.
 var keepFields = map[string]bool{
-	"Device.OUIVendor": true, "Field.Value": true, "Identity.Name": true, "Conflict.Field": true, "Conflict.Values": true,
+	"Device.OUIVendor": true, "Field.Value": true, "Identity.Name": true, "Identity.Class": true, "Conflict.Field": true, "Conflict.Values": true,
 	"Evidence.Source": true, "Evidence.File": true, "Evidence.Rule": true,
 	"Seen.File": true, "DHCPObs.File": true, "DHCPObs.ParamList": true, "MDNSObs.File": true, "MDNSObs.Service": true,
 	"SSDPObs.File": true, "UPnPObs.File": true, "TLSObs.File": true, "TLSObs.JA4": true, "TLSObs.JA4R": true, "TLSObs.JA3": true, "TLSObs.JA3Raw": true,

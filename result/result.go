@@ -168,11 +168,17 @@ type Identity struct {
 	Module    Field      `json:"module,omitzero"`
 	Name      string     `json:"name,omitempty"` // human label, e.g. "TP-Link Kasa smart plug HS110"
 	Conflicts []Conflict `json:"conflicts,omitempty"`
-	IsIoT     bool       `json:"is_iot"` // false for phones, computers and network infrastructure
+	// Class is what kind of device it is: "iot", "general-purpose"
+	// (phones, tablets, computers, virtual machines), "infrastructure"
+	// (routers, gateways) or "unknown" (no type and no evidence either
+	// way: not presumed IoT). ClassEvidence says why.
+	Class         string     `json:"class,omitempty"`
+	ClassEvidence []Evidence `json:"class_evidence,omitempty"`
+	IsIoT         bool       `json:"is_iot"` // Class is "iot"
 	// Infrastructure marks the network's own equipment: the gateway the
 	// audit found (DHCP server, the MAC internet addresses sit behind) or
 	// a router by its signals.
-	Infrastructure bool `json:"is_infrastructure,omitempty"`
+	Infrastructure bool `json:"is_infrastructure,omitempty"` // Class is "infrastructure"
 	// Apps are the vendors whose IoT clouds a phone, tablet or computer
 	// contacts: the apps it runs, not its maker.
 	Apps []Field `json:"apps,omitempty"`

@@ -121,11 +121,13 @@ func printDevices(io *IOStreams, res *result.Result) {
 			}
 		}
 		kind := "IoT"
-		if !d.Identity.IsIoT {
+		switch d.Identity.DeviceClass() {
+		case result.ClassGeneralPurpose:
 			kind = "phone/computer"
-		}
-		if d.Identity.Infrastructure {
+		case result.ClassInfrastructure:
 			kind = "network infrastructure"
+		case result.ClassUnknown:
+			kind = "unidentified"
 		}
 		var ips []string
 		for _, ip := range d.IPs {

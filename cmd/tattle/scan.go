@@ -63,7 +63,7 @@ func addAnalysisFlags(cmd *cobra.Command, a *AnalysisOptions) {
 	f.StringArrayVar(&a.Knowledge, "knowledge", nil, "extra destination knowledge file in tattle's format (repeatable)")
 	f.StringVar(&a.ASNDB, "asn-db", "", "MaxMind-format ASN database (e.g. GeoLite2-ASN.mmdb) to name the network owner of destinations no name classifies")
 	f.StringArrayVar(&a.Lists, "list", nil, "tracker list to classify destinations with: hosts file or domain list (FILE or FILE=CATEGORY), Disconnect services.json, DuckDuckGo tds.json, AdGuard trackers.json (repeatable; never downloaded)")
-	f.BoolVar(&a.IoTOnly, "iot-only", false, "leave phones and computers out of the report")
+	f.BoolVar(&a.IoTOnly, "iot-only", false, "leave phones, computers and network infrastructure out of the report (unidentified devices stay)")
 	f.BoolVar(&a.NoInspect, "no-inspect", false, "skip payload inspection (no personal-data findings; faster)")
 	f.StringArrayVar(&a.Policies, "policy", nil, "privacy declaration (YAML, RFC 8520 MUD) or privacy policy text (HTML, Markdown, text, PDF), file or directory, to check devices against (repeatable)")
 	f.StringArrayVar(&a.PolicyFor, "policy-for", nil, "MAC=FILE: check this device against this declaration or policy text, whatever its applies_to (repeatable)")
@@ -435,7 +435,8 @@ func emit(io *IOStreams, res *result.Result, out OutputOptions) error {
 	if out.iotOnly {
 		kept := res.Devices[:0]
 		for _, d := range res.Devices {
-			if d.Identity.IsIoT {
+			// Unidentified devices may be IoT devices: kept.
+			if c := d.Identity.DeviceClass(); c == result.ClassIoT || c == result.ClassUnknown {
 				kept = append(kept, d)
 			}
 		}
