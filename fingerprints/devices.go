@@ -592,15 +592,21 @@ const maxClassEvidence = 4
 // presumed IoT.
 func (db *DB) class(id *Identity, generalEv, iotEv []Evidence, clouds []cloudVote) (string, []Evidence) {
 	if c := ClassOfType(id.Type.Value); c != "" {
-		return c, firstEvidence(id.Type.Evidence)
+		// The type's own evidence is listed with it: one line here.
+		e := Evidence{Source: "type", Detail: fmt.Sprintf("type %s", id.Type.Value)}
+		if len(id.Type.Evidence) > 0 {
+			e.Rule, e.Ref = id.Type.Evidence[0].Rule, id.Type.Evidence[0].Ref
+		}
+		return c, []Evidence{e}
 	}
 	if len(generalEv) > 0 {
 		return ClassGeneralPurpose, firstEvidence(generalEv)
 	}
 	ev := append([]Evidence(nil), iotEv...)
 	if id.Module.Value != "" && db.isEmbeddedModule(id.Module.Value) {
-		for _, e := range id.Module.Evidence {
-			e.Detail += "; " + id.Module.Value + " supplies embedded devices"
+		if len(id.Module.Evidence) > 0 {
+			e := id.Module.Evidence[0]
+			e.Detail = id.Module.Value + " module: its maker supplies embedded devices only"
 			ev = append(ev, e)
 		}
 	}

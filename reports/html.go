@@ -278,8 +278,7 @@ svg text{font-family:system-ui,sans-serif}
 <section id="overview">
 <h2>Overview</h2>
 <p class="legend dim"><span><i class="sw" style="background:#dc2626"></i>third party</span><span><i class="sw" style="background:#9333ea"></i>unclassified</span><span><i class="sw" style="background:#059669"></i>first party (the vendor)</span><span><i class="sw" style="background:#6b7280"></i>support (cloud, CDN, DNS, time)</span></p>
-{{template "overview" (ovGroup .O "iot")}}
-{{with ovGroup .O "unknown"}}{{if .Rows}}<h3>Unidentified devices ({{len .Rows}})</h3><p class="dim">No type, and nothing shows they are IoT devices: not counted as IoT, checked all the same.</p>{{template "overview" .}}{{end}}{{end}}
+{{template "overview" (ovGroup .O "iot")}}{{with ovGroup .O "unknown"}}{{if .Rows}}<h3>Unidentified devices ({{len .Rows}})</h3><p class="dim">No type, and nothing shows they are IoT devices: not counted as IoT, checked all the same.</p>{{template "overview" .}}{{end}}{{end}}
 {{with ovGroup .O "other"}}{{if .Rows}}<details><summary>Infrastructure, computers and phones ({{len .Rows}})</summary>{{template "overview" .}}</details>{{end}}{{end}}
 </section>
 {{range .Devices}}

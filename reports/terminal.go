@@ -35,7 +35,7 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 	}
 	groups := fmt.Sprintf("%d IoT, ", iot)
 	if unknown > 0 {
-		groups += fmt.Sprintf("%d unidentified, ", unknown)
+		groups += fmt.Sprintf("%d unknown, ", unknown)
 	}
 	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%s%d phones/computers)\n", p.title.Render("tattle"),
 		r.Stats.Packets, r.Stats.Flows, len(r.Devices), groups, len(r.Devices)-iot-unknown)
