@@ -106,6 +106,7 @@ func TestIoTSentinelAccuracy(t *testing.T) {
 	type score struct{ right, absent, wrong int }
 	var vendor, typ, vendorSays, typeSays score
 	total, says := 0, 0
+	classes := map[string]int{}
 	count := func(sc *score, got string, want []string) string {
 		switch {
 		case oneOf(got, want):
@@ -139,8 +140,8 @@ func TestIoTSentinelAccuracy(t *testing.T) {
 		}
 		sort.Strings(caps)
 		outcomes := map[string]int{}
-		for _, c := range caps {
-			res := scanPaths(t, c)
+		for _, c0 := range caps {
+			res := scanPaths(t, c0)
 			var dev *result.Device
 			for i := range res.Devices {
 				if res.Devices[i].ID == mac {
@@ -157,6 +158,12 @@ func TestIoTSentinelAccuracy(t *testing.T) {
 				outcomes["not seen"]++
 				continue
 			}
+			// The target is an IoT device: its class may be unknown
+			// (honestly), never general-purpose or infrastructure.
+			classes[dev.Identity.Class]++
+			if c := dev.Identity.Class; c != fingerprints.ClassIoT && c != fingerprints.ClassUnknown {
+				t.Errorf("%s: the IoT device %s is class %q", filepath.Base(c0), mac, c)
+			}
 			v, ty := dev.Identity.Vendor.Value, dev.Identity.Type.Value
 			vo, to := count(&vendor, v, truth.vendors), count(&typ, ty, truth.types)
 			s := saysSomething(dev) || vo == "ok" || to == "ok"
@@ -165,7 +172,7 @@ func TestIoTSentinelAccuracy(t *testing.T) {
 				count(&vendorSays, v, truth.vendors)
 				count(&typeSays, ty, truth.types)
 			}
-			label := fmt.Sprintf("vendor %s %q, type %s %q", vo, v, to, ty)
+			label := fmt.Sprintf("vendor %s %q, type %s %q, class %s", vo, v, to, ty, dev.Identity.Class)
 			if !s {
 				label += " (says nothing past DHCP)"
 			}
@@ -189,6 +196,10 @@ func TestIoTSentinelAccuracy(t *testing.T) {
 		total, vendor.right, pct(vendor.right, total), vendor.absent, vendor.wrong, typ.right, pct(typ.right, total), typ.absent, typ.wrong)
 	t.Logf("%d captures in which the device says something past DHCP: vendor right %.1f%%, type right %.1f%%",
 		says, pct(vendorSays.right, says), pct(typeSays.right, says))
+	t.Logf("class of the IoT device: iot %d, unknown %d, other %d (of %d captures in which it is seen)",
+		classes[fingerprints.ClassIoT], classes[fingerprints.ClassUnknown],
+		classes[fingerprints.ClassGeneralPurpose]+classes[fingerprints.ClassInfrastructure],
+		classes[fingerprints.ClassIoT]+classes[fingerprints.ClassUnknown]+classes[fingerprints.ClassGeneralPurpose]+classes[fingerprints.ClassInfrastructure])
 	if vendor.wrong+typ.wrong > 0 {
 		t.Errorf("%d wrong vendors and %d wrong types: an identity must be right or honestly unknown", vendor.wrong, typ.wrong)
 	}
@@ -424,6 +435,7 @@ func TestSharedCaptureDevices(t *testing.T) {
 	})
 	sort.Strings(files)
 	var rows []string
+	classes := map[string]int{}
 	for _, f := range files {
 		src, err := capture.Open(f)
 		if err != nil {
@@ -440,11 +452,14 @@ func TestSharedCaptureDevices(t *testing.T) {
 				t.Errorf("%s: %s is a broadcast or multicast address, reported as a device", rel, d.ID)
 			}
 			id := d.Identity
-			rows = append(rows, fmt.Sprintf("%s  %-22s vendor %-22q type %-12q model %-16q module %-12q iot %v", rel, d.ID,
-				id.Vendor.Value, id.Type.Value, id.Model.Value, id.Module.Value, id.IsIoT))
+			classes[id.Class]++
+			rows = append(rows, fmt.Sprintf("%s  %-22s vendor %-22q type %-12q model %-16q module %-12q class %s", rel, d.ID,
+				id.Vendor.Value, id.Type.Value, id.Model.Value, id.Module.Value, id.Class))
 		}
 	}
 	t.Logf("devices of every shared capture (%d captures):\n%s", len(files), strings.Join(rows, "\n"))
+	t.Logf("devices by class (each capture on its own): iot %d, general-purpose %d, infrastructure %d, unknown %d",
+		classes[fingerprints.ClassIoT], classes[fingerprints.ClassGeneralPurpose], classes[fingerprints.ClassInfrastructure], classes[fingerprints.ClassUnknown])
 }
 
 // TestSharedDestinationOwners reports, per shared capture set scanned as
