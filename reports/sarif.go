@@ -90,6 +90,7 @@ func (SARIF) Render(w io.Writer, r *result.Result) error {
 			pb.Add("packets", packets)
 			pb.AddString("severity", f.Severity)
 			pb.AddString("device", Term(d.ID))
+			pb.AddString("deviceClass", d.Identity.DeviceClass())
 			if f.DataType != "" {
 				pb.AddString("dataType", f.DataType)
 			}
