@@ -35,10 +35,17 @@ func (t *Terminal) Render(w io.Writer, r *result.Result) error {
 	}
 	groups := fmt.Sprintf("%d IoT, ", iot)
 	if unknown > 0 {
-		groups += fmt.Sprintf("%d unknown, ", unknown)
+		groups += fmt.Sprintf("%d unidentified, ", unknown)
 	}
-	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%s%d phones/computers)\n", p.title.Render("tattle"),
-		r.Stats.Packets, r.Stats.Flows, len(r.Devices), groups, len(r.Devices)-iot-unknown)
+	// The same words as the summary's groups, short enough for 80 columns:
+	// "others" are the infrastructure, computers and phones.
+	others := len(r.Devices) - iot - unknown
+	word := "others"
+	if others == 1 {
+		word = "other"
+	}
+	fmt.Fprintf(&b, "%s  %d packets, %d flows, %d devices (%s%d %s)\n", p.title.Render("tattle"),
+		r.Stats.Packets, r.Stats.Flows, len(r.Devices), groups, others, word)
 	for i, in := range r.Inputs {
 		prefix := "  "
 		if len(r.Inputs) > 1 {

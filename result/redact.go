@@ -237,7 +237,10 @@ func redactIP(s string) string {
 // redactDeviceIP redacts an address a device used: local ones as
 // redactIP does, and every IPv6 address, global ones included. A SLAAC
 // address (EUI-64) holds the device's MAC; a temporary one does not, but
-// its /64 prefix is the household's, so neither half may stay.
+// its /64 prefix is the household's, so neither half may stay. A device's
+// own public or carrier-grade-NAT IPv4 address (a capture taken without a
+// home router's NAT, 100.64.0.0/10) is the household's address at its
+// ISP: hidden whole.
 func redactDeviceIP(s string) string {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
@@ -245,6 +248,11 @@ func redactDeviceIP(s string) string {
 	}
 	if a.Is6() && !a.Is4In6() && !a.IsMulticast() && !a.IsUnspecified() {
 		return "[redacted-ipv6]"
+	}
+	a = a.Unmap()
+	if a.Is4() && !a.IsPrivate() && !a.IsLinkLocalUnicast() && !a.IsLoopback() && !a.IsMulticast() &&
+		!a.IsUnspecified() && a != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return "[redacted-ipv4]"
 	}
 	return redactIP(s)
 }

@@ -35,12 +35,12 @@ func TestRedact(t *testing.T) {
 	}
 	out, _ := json.Marshal(c)
 	for _, leak := range []string{"0a:bc:de", "0A:BC:DE", "Janes-iPhone", "192.168.1.24", "0150c7bf0abcde", "Jane's Room", "secret", "uuid:abc",
-		"Jane's Plug", "SN12345678", "0123456789ab"} {
+		"Jane's Plug", "SN12345678", "0123456789ab", "203.0.113.7"} {
 		if strings.Contains(string(out), leak) {
 			t.Errorf("redacted result still holds %q", leak)
 		}
 	}
-	for _, keep := range []string{"50:c7:bf:~", "api.example.com", "52.1.2.3", "203.0.113.7", "TP-Link", "_airplay._tcp", "HS110"} {
+	for _, keep := range []string{"50:c7:bf:~", "api.example.com", "52.1.2.3", "[redacted-ipv4]~", "TP-Link", "_airplay._tcp", "HS110"} {
 		if !strings.Contains(string(out), keep) {
 			t.Errorf("redaction removed %q, which is not personal", keep)
 		}
@@ -184,7 +184,8 @@ func TestRedactMACAndDeviceIDs(t *testing.T) {
 		"50:c7:bf:01:02:03":   "50:c7:bf:~" + p("mac", "50:c7:bf:01:02:03"),
 		"50:C7:BF:01:02:03":   "50:c7:bf:~" + p("mac", "50:c7:bf:01:02:03"),
 		"ip:192.168.10.255":   "ip:192.168.0.0/16~" + p("ip", "192.168.10.255")[:12],
-		"ip:203.0.113.7":      "ip:203.0.113.7",
+		"ip:203.0.113.7":      "ip:[redacted-ipv4]~" + p("ip", "203.0.113.7")[:12],
+		"ip:100.67.35.238":    "ip:[redacted-ipv4]~" + p("ip", "100.67.35.238")[:12],
 		"ip:fe80::1":          "ip:[redacted-ipv6]~" + p("ip", "fe80::1")[:12],
 		"ip:2001:db8::1":      "ip:[redacted-ipv6]~" + p("ip", "2001:db8::1")[:12],
 		"not-a-mac-address-x": "not-a-mac-address-x",
