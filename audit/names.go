@@ -174,7 +174,16 @@ func (t *doneTable) add(k capture.FlowKey, fn flowName) {
 		return
 	}
 	if len(t.cur) >= maxDoneFlows {
-		t.prev, t.cur = t.cur, make(map[capture.FlowKey]doneName, maxDoneFlows/4)
+		// The oldest generation's map is emptied and used again: a
+		// long capture goes through many generations, and a map made
+		// anew each time grew to its size again (a twentieth of what
+		// a scan of big.pcap allocated).
+		old := t.prev
+		if old == nil {
+			old = make(map[capture.FlowKey]doneName, maxDoneFlows)
+		}
+		clear(old)
+		t.prev, t.cur = t.cur, old
 	}
 	// only the names travel to the copy; its TLS details are its own
 	t.cur[k] = doneName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
