@@ -59,13 +59,17 @@ type flowID [38]byte
 // Scanner decodes packets, keeps the flow table and runs the dissectors.
 // It is not safe for concurrent use.
 type Scanner struct {
-	sink      Sink
-	opts      Options
-	dec       *decoder
-	flows     map[flowID]*Flow
-	stats     Stats
-	now       time.Time // latest capture time seen
-	lastSweep time.Time
+	sink  Sink
+	opts  Options
+	dec   *decoder
+	flows map[flowID]*Flow
+	stats Stats
+	now   time.Time // latest capture time seen
+	// stepCut is now minus the idle timeout (a packet before it steps
+	// the clock: see advance), nextSweep the time of the next sweep (zero
+	// before the first packet): kept, not worked out for every packet.
+	stepCut   time.Time
+	nextSweep time.Time
 	d         decoded
 	pkt       Packet
 	emit      func(Event)
@@ -204,25 +208,30 @@ func (s *Scanner) advance(raw *RawPacket) {
 		s.releaseRetired(releaseLag)
 	}
 	s.stats.Bytes += uint64(len(raw.Data))
-	if !s.now.IsZero() && raw.Time.Before(s.now.Add(-s.opts.IdleTimeout)) {
+	if !s.now.IsZero() && raw.Time.Before(s.stepCut) {
 		// The clock went back by more than the idle timeout: a file
 		// from an earlier date, or a capture whose clock jumped. Time
 		// goes on from this packet; flows last seen in the later time
 		// base are idle by the distance between the two (see sweep)
 		// and leave at this sweep, or the table would only grow.
 		s.stats.ClockSteps++
-		s.now = raw.Time
+		s.setNow(raw.Time)
 		s.sweepAll()
 	}
 	if raw.Time.After(s.now) {
-		s.now = raw.Time
-		if s.lastSweep.IsZero() {
-			s.lastSweep = s.now
+		s.setNow(raw.Time)
+		if s.nextSweep.IsZero() {
+			s.nextSweep = s.now.Add(sweepEvery)
 		}
-		if s.now.Sub(s.lastSweep) >= sweepEvery {
+		if !s.now.Before(s.nextSweep) {
 			s.sweep()
 		}
 	}
+}
+
+// setNow moves the scan's clock to t.
+func (s *Scanner) setNow(t time.Time) {
+	s.now, s.stepCut = t, t.Add(-s.opts.IdleTimeout)
 }
 
 // decode decodes raw into d and counts truncation, fragments and
@@ -425,9 +434,9 @@ func serverLike(sport, dport uint16) bool {
 // sweep ends idle and closed flows: it takes them out of the table (see
 // retire). It walks the expiry lists (see expiry.go), not the table.
 func (s *Scanner) sweep() {
-	s.lastSweep = s.now
+	s.nextSweep = s.now.Add(sweepEvery)
 	fs := s.expiredAhead(s.sweepBuf[:0])
-	fs = s.expired(openList, s.now.Add(-s.opts.IdleTimeout), fs)
+	fs = s.expired(openList, s.stepCut, fs)
 	fs = s.expired(closedList, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
 	s.retire(fs)
 	clear(fs)
@@ -439,7 +448,7 @@ func (s *Scanner) sweep() {
 // distance between the two, then puts the flows left back on the expiry
 // lists in order.
 func (s *Scanner) sweepAll() {
-	s.lastSweep = s.now
+	s.nextSweep = s.now.Add(sweepEvery)
 	fs := s.sweepBuf[:0]
 	for _, f := range s.flows {
 		idle := s.now.Sub(f.Last)
@@ -636,7 +645,7 @@ func (s *Scanner) endFile() {
 	}
 	s.retire(fs)
 	s.releaseRetired(0)
-	s.now, s.lastSweep, s.maxLate = time.Time{}, time.Time{}, 0
+	s.now, s.stepCut, s.nextSweep, s.maxLate = time.Time{}, time.Time{}, time.Time{}, 0
 	s.dec = newDecoder()
 }
 
