@@ -129,10 +129,9 @@ func (a *destAgg) result() result.Destination {
 	if !a.key.ip.IsValid() && a.key.name == "" {
 		rd.IP, rd.Name = "*", "(other addresses)"
 	}
-	for p := range a.protocols {
-		rd.Protocols = append(rd.Protocols, p)
+	if len(a.protocols) > 0 {
+		rd.Protocols = a.protocols // sorted; the destination is let go after
 	}
-	sort.Strings(rd.Protocols)
 	return rd
 }
 
@@ -186,8 +185,8 @@ func (a *destAgg) merge(o *destAgg) {
 	addTraffic(&a.rd, &o.rd)
 	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, o.ip)
 	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, o.otherIPs...)
-	for p := range o.protocols {
-		a.protocols[p] = true
+	for _, p := range o.protocols {
+		a.addProtocol(p)
 	}
 	if a.tls == nil {
 		a.tls = o.tls

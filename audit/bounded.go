@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"strings"
+
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/result"
 )
@@ -68,5 +70,8 @@ func count(c *counter, v string, meta *capture.Meta) {
 		s.Count++
 		return
 	}
+	// A dissector's strings may be parts of a larger one (an HTTP
+	// header block): the copy kept holds only the value.
+	v = strings.Clone(v)
 	c.add(v, &result.Seen{Value: v, Count: 1, File: meta.File, Packet: meta.Packet})
 }

@@ -50,7 +50,7 @@ type destAgg struct {
 	rd        result.Destination
 	ip        netip.Addr   // first address seen
 	otherIPs  []netip.Addr // more addresses of a named destination (bounded)
-	protocols map[string]bool
+	protocols []string     // sorted, each once: a destination sees few
 	tls       *result.TLSInfo
 	cert      *capture.TLSServerEvent // the server certificate seen (TLS 1.2 and below)
 }
@@ -311,7 +311,7 @@ func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
 	}
 	a := d.dests[dk]
 	if a == nil {
-		a = &destAgg{key: dk, ip: peerIP, protocols: map[string]bool{},
+		a = &destAgg{key: dk, ip: peerIP,
 			rd: result.Destination{First: f.First, Last: f.Last, File: f.File, Packet: f.FirstPkt, UID: f.UID, Inbound: inbound}}
 		d.dests[dk] = a
 	}
@@ -344,13 +344,20 @@ func (a *destAgg) addFlow(f *capture.Flow, out, in int, peerIP netip.Addr, entro
 		rd.Last = f.Last
 	}
 	if f.App != "" {
-		a.protocols[f.App] = true
+		a.addProtocol(f.App)
 		if cleartextApp(f.App, peerIP) {
 			rd.CleartextBytes += f.Payload[0] + f.Payload[1]
 		}
 	}
 	if entropy != "" && rd.Entropy == "" {
 		rd.Entropy = entropy
+	}
+}
+
+// addProtocol adds p to the destination's protocols, if new.
+func (a *destAgg) addProtocol(p string) {
+	if i, found := slices.BinarySearch(a.protocols, p); !found {
+		a.protocols = slices.Insert(a.protocols, i, p)
 	}
 }
 

@@ -186,7 +186,9 @@ func (b *Builder) http(e *capture.HTTPEvent) *device {
 	d := b.senderDevice(&e.Meta)
 	count(&d.uas, e.UserAgent, &e.Meta)
 	if e.Host != "" {
-		b.nameFlow(clientFlow(&e.Meta), hostOnly(e.Host), "http", &e.Meta)
+		// A copy: the Host header is part of the request's header
+		// block, which the flow's name would otherwise keep whole.
+		b.nameFlow(clientFlow(&e.Meta), strings.Clone(hostOnly(e.Host)), "http", &e.Meta)
 	}
 	return d
 }

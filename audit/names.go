@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/result"
 )
 
 // nameRec is one name that DNS gave for an address, to one device.
@@ -154,26 +155,44 @@ const maxDoneFlows = 1 << 14
 // generations like nameTable, so a later copy of the same flow (the same
 // conversation in two overlapping input files) is named too.
 type doneTable struct {
-	cur, prev map[capture.FlowKey]flowName
+	cur, prev map[capture.FlowKey]doneName
 }
 
-func newDoneTable() *doneTable { return &doneTable{cur: map[capture.FlowKey]flowName{}} }
+// doneName is what of a flowName travels to a copy of its flow: the
+// names, without the TLS details (a third of the size, in a table of up
+// to 2*maxDoneFlows entries).
+type doneName struct {
+	name, source, file string
+	packet             uint64
+	alts               []result.NameSeen
+}
+
+func newDoneTable() *doneTable { return &doneTable{cur: map[capture.FlowKey]doneName{}} }
 
 func (t *doneTable) add(k capture.FlowKey, fn flowName) {
 	if fn.name == "" && len(fn.alts) == 0 {
 		return
 	}
 	if len(t.cur) >= maxDoneFlows {
-		t.prev, t.cur = t.cur, make(map[capture.FlowKey]flowName, maxDoneFlows/4)
+		// The oldest generation's map is emptied and used again: a
+		// long capture goes through many generations, and a map made
+		// anew each time grew to its size again (a twentieth of what
+		// a scan of big.pcap allocated).
+		old := t.prev
+		if old == nil {
+			old = make(map[capture.FlowKey]doneName, maxDoneFlows)
+		}
+		clear(old)
+		t.prev, t.cur = t.cur, old
 	}
 	// only the names travel to the copy; its TLS details are its own
-	t.cur[k] = flowName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
+	t.cur[k] = doneName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
 }
 
 func (t *doneTable) get(k capture.FlowKey) (flowName, bool) {
-	if fn, ok := t.cur[k]; ok {
-		return fn, true
+	dn, ok := t.cur[k]
+	if !ok {
+		dn, ok = t.prev[k]
 	}
-	fn, ok := t.prev[k]
-	return fn, ok
+	return flowName{name: dn.name, source: dn.source, file: dn.file, packet: dn.packet, alts: dn.alts}, ok
 }

@@ -120,12 +120,24 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 	if async != nil {
 		async.Close()
 	}
+	// The scanner's counters are read before the devices are assembled,
+	// and the scanner, the inspector and the learner are not used after:
+	// what they hold (the dissectors' caches and buffers, the inspector's
+	// patterns and streams) is garbage by the time the scan's memory peaks.
+	st := sc.Stats()
+	maxFlows := sc.MaxFlows()
+	if in != nil {
+		// The scan is over: the inspector's goroutine has stopped.
+		forms, macs := in.Dropped()
+		b.over[limKnownForms] += forms
+		b.over[limLearnedMACs] += macs
+		b.over[limLearnedNames] += lrn.over
+	}
 	res := &result.Result{
 		Schema:  result.SchemaVersion,
 		Tool:    result.Tool{Name: "tattle", Version: cfg.Version},
 		Devices: b.assemble(min(workers, par.MaxWorkers)),
 	}
-	st := sc.Stats()
 	res.Stats = result.Stats{
 		Packets:    st.Packets,
 		Bytes:      st.Bytes,
@@ -149,14 +161,7 @@ func Scan(src InputSource, cfg Config) (*result.Result, error) {
 			res.Warnings = append(res.Warnings, result.Warning{Message: fmt.Sprintf("%s: %d flows (a bug: please report it with the capture)", note, st.Malformed[note])})
 		}
 	}
-	if in != nil {
-		// The scan is over: the inspector's goroutine has stopped.
-		forms, macs := in.Dropped()
-		b.over[limKnownForms] += forms
-		b.over[limLearnedMACs] += macs
-		b.over[limLearnedNames] += lrn.over
-	}
-	res.Stats.Limits = append(b.Limits(st, sc.MaxFlows()), noteLimits(st.Malformed)...)
+	res.Stats.Limits = append(b.Limits(st, maxFlows), noteLimits(st.Malformed)...)
 	for _, in := range src.Inputs() {
 		ri := result.Input{
 			Name:      in.Name,

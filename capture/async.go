@@ -62,6 +62,7 @@ type Async struct {
 
 	// Scanner side.
 	cur      *asyncBatch
+	spare    []*asyncFlow // ended flows' states, to use again (see Finish)
 	ch       chan *asyncBatch
 	free     chan *asyncBatch
 	exited   chan struct{}
@@ -183,7 +184,11 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	st := p.State()
 	af, _ := (*st).(*asyncFlow)
 	if af == nil {
-		af = &asyncFlow{}
+		if n := len(a.spare); n > 0 {
+			af, a.spare = a.spare[n-1], a.spare[:n-1]
+		} else {
+			af = &asyncFlow{}
+		}
 		*st = af
 	}
 	if af.done.Load() {
@@ -401,7 +406,20 @@ func (a *Async) Finish(f *Flow, state any) {
 		}
 		f.Notes[note] += n
 	}
+	// The worker is past the flow's end (SyncTo waited for it) and the
+	// scanner drops the flow's states after Finish: nothing refers to af
+	// any more, and the next flow may use it. A shadow is a whole Flow
+	// (a third of what a flow costs, allocated once per flow with
+	// payload); the spares kept are bounded, past a sweep's worth.
+	if len(a.spare) < maxSpareFlows {
+		*af = asyncFlow{}
+		a.spare = append(a.spare, af)
+	}
 }
+
+// maxSpareFlows bounds the ended flows' states an Async keeps to use
+// again (about 400 bytes each).
+const maxSpareFlows = 4096
 
 // Stop implements Syncer: the worker finishes what is queued and exits.
 // Events not yet handed on stay until the next SyncTo.

@@ -17,6 +17,9 @@ type Packet struct {
 
 	slot  int // index of the running dissector, for State
 	slots int // number of dissectors, so State allocates once
+	// spare holds the scanner's state slices of ended flows, each of
+	// slots entries, cleared, for State to use again (nil: none kept).
+	spare *[][]any
 }
 
 // State returns the running dissector's per-flow scratch slot. Dissectors
@@ -26,7 +29,11 @@ func (p *Packet) State() *any {
 	f := p.Flow
 	if len(f.state) <= p.slot {
 		if f.state == nil && p.slots > p.slot {
-			f.state = make([]any, p.slots) // one allocation per flow
+			if sp := p.spare; sp != nil && len(*sp) > 0 {
+				f.state, *sp = (*sp)[len(*sp)-1], (*sp)[:len(*sp)-1]
+			} else {
+				f.state = make([]any, p.slots) // one allocation per flow
+			}
 		}
 		for len(f.state) <= p.slot {
 			f.state = append(f.state, nil)

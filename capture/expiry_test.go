@@ -71,10 +71,10 @@ func TestExpiryListsMatchFullWalk(t *testing.T) {
 					d = build(t, spec)
 					pkts[k] = d
 				}
-				before := sc.lastSweep
+				before := sc.nextSweep
 				nRetired := len(sc.retired)
 				sc.Packet(&RawPacket{Data: d, CaptureLn: len(d), Time: t0.Add(at), LinkType: layers.LinkTypeEthernet, Source: "t", Index: uint64(i + 1)})
-				if sc.lastSweep.Equal(before) {
+				if sc.nextSweep.Equal(before) {
 					continue
 				}
 				sweeps++

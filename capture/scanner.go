@@ -59,20 +59,27 @@ type flowID [38]byte
 // Scanner decodes packets, keeps the flow table and runs the dissectors.
 // It is not safe for concurrent use.
 type Scanner struct {
-	sink      Sink
-	opts      Options
-	dec       *decoder
-	flows     map[flowID]*Flow
-	stats     Stats
-	now       time.Time // latest capture time seen
-	lastSweep time.Time
+	sink  Sink
+	opts  Options
+	dec   *decoder
+	flows map[flowID]*Flow
+	stats Stats
+	now   time.Time // latest capture time seen
+	// stepCut is now minus the idle timeout (a packet before it steps
+	// the clock: see advance), nextSweep the time of the next sweep (zero
+	// before the first packet): kept, not worked out for every packet.
+	stepCut   time.Time
+	nextSweep time.Time
 	d         decoded
 	pkt       Packet
 	emit      func(Event)
 	syncers   []Syncer
 	icmp6     []bool // by dissector: it is an ICMPv6Dissector
 	sweepBuf  []*Flow
-	evictBuf  []time.Time
+	// spareStates are ended flows' dissector-state slices, cleared, for
+	// the next flows (see release).
+	spareStates [][]any
+	evictBuf    []time.Time
 	// open and closed are the expiry lists, maxLate the largest
 	// lateness of a packet seen (see expiry.go).
 	lists   [nLists]flowList
@@ -204,25 +211,30 @@ func (s *Scanner) advance(raw *RawPacket) {
 		s.releaseRetired(releaseLag)
 	}
 	s.stats.Bytes += uint64(len(raw.Data))
-	if !s.now.IsZero() && raw.Time.Before(s.now.Add(-s.opts.IdleTimeout)) {
+	if !s.now.IsZero() && raw.Time.Before(s.stepCut) {
 		// The clock went back by more than the idle timeout: a file
 		// from an earlier date, or a capture whose clock jumped. Time
 		// goes on from this packet; flows last seen in the later time
 		// base are idle by the distance between the two (see sweep)
 		// and leave at this sweep, or the table would only grow.
 		s.stats.ClockSteps++
-		s.now = raw.Time
+		s.setNow(raw.Time)
 		s.sweepAll()
 	}
 	if raw.Time.After(s.now) {
-		s.now = raw.Time
-		if s.lastSweep.IsZero() {
-			s.lastSweep = s.now
+		s.setNow(raw.Time)
+		if s.nextSweep.IsZero() {
+			s.nextSweep = s.now.Add(sweepEvery)
 		}
-		if s.now.Sub(s.lastSweep) >= sweepEvery {
+		if !s.now.Before(s.nextSweep) {
 			s.sweep()
 		}
 	}
+}
+
+// setNow moves the scan's clock to t.
+func (s *Scanner) setNow(t time.Time) {
+	s.now, s.stepCut = t, t.Add(-s.opts.IdleTimeout)
 }
 
 // decode decodes raw into d and counts truncation, fragments and
@@ -340,6 +352,7 @@ func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int, paylo
 		RST:       d.rst,
 		Truncated: d.truncated,
 		slots:     len(s.opts.Dissectors),
+		spare:     &s.spareStates,
 	}
 	for i, ds := range s.opts.Dissectors {
 		if f.done(i) {
@@ -425,9 +438,9 @@ func serverLike(sport, dport uint16) bool {
 // sweep ends idle and closed flows: it takes them out of the table (see
 // retire). It walks the expiry lists (see expiry.go), not the table.
 func (s *Scanner) sweep() {
-	s.lastSweep = s.now
+	s.nextSweep = s.now.Add(sweepEvery)
 	fs := s.expiredAhead(s.sweepBuf[:0])
-	fs = s.expired(openList, s.now.Add(-s.opts.IdleTimeout), fs)
+	fs = s.expired(openList, s.stepCut, fs)
 	fs = s.expired(closedList, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
 	s.retire(fs)
 	clear(fs)
@@ -439,7 +452,7 @@ func (s *Scanner) sweep() {
 // distance between the two, then puts the flows left back on the expiry
 // lists in order.
 func (s *Scanner) sweepAll() {
-	s.lastSweep = s.now
+	s.nextSweep = s.now.Add(sweepEvery)
 	fs := s.sweepBuf[:0]
 	for _, f := range s.flows {
 		idle := s.now.Sub(f.Last)
@@ -612,9 +625,21 @@ func (s *Scanner) release(f *Flow) {
 	for note, n := range f.Notes {
 		s.stats.Malformed[note] += uint64(n)
 	}
+	// The dissectors are done with the flow (their flow-end hooks ran
+	// above) and the sink never sees its states: the slice is emptied
+	// and kept for a later flow, up to a bound (one slice per flow with
+	// payload was 4 % of what a scan of big.pcap allocated).
+	if len(f.state) == len(s.opts.Dissectors) && len(s.spareStates) < maxSpareStates {
+		clear(f.state)
+		s.spareStates = append(s.spareStates, f.state)
+	}
 	f.state = nil
 	s.sink.Flow(f)
 }
+
+// maxSpareStates bounds the state slices the scanner keeps for later
+// flows (each 16 bytes a dissector).
+const maxSpareStates = 4096
 
 // flowEnd runs a dissector's flow-end hook; a panic there is a note on
 // the flow, like one in Dissect.
@@ -636,7 +661,7 @@ func (s *Scanner) endFile() {
 	}
 	s.retire(fs)
 	s.releaseRetired(0)
-	s.now, s.lastSweep, s.maxLate = time.Time{}, time.Time{}, 0
+	s.now, s.stepCut, s.nextSweep, s.maxLate = time.Time{}, time.Time{}, time.Time{}, 0
 	s.dec = newDecoder()
 }
 

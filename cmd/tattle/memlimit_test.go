@@ -9,8 +9,8 @@ func TestNextMemoryLimit(t *testing.T) {
 		live, want int64
 	}{
 		{"small heap: the base limit", 20 << 20, baseMemoryLimit},
-		{"half the base: still the base", baseMemoryLimit / 2, baseMemoryLimit},
-		{"larger: twice the live heap", 200 << 20, 400 << 20},
+		{"two thirds of the base: still the base", baseMemoryLimit / 3 * 2, baseMemoryLimit},
+		{"larger: one and a half times the live heap", 200 << 20, 300 << 20},
 		{"past the ceiling: the ceiling", 700 << 20, ceiling},
 	}
 	for _, c := range cases {
