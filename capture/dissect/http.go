@@ -13,12 +13,14 @@ import (
 // path, User-Agent and headers, across segments and over keep-alive
 // connections. Bodies are skipped by Content-Length (payload inspection
 // reads them separately).
-type HTTP struct{}
+type HTTP struct {
+	joined []byte // a header block's start and the segment that ends it
+}
 
 // NewHTTP returns the HTTP/1.x request dissector.
-func NewHTTP() capture.Dissector { return HTTP{} }
+func NewHTTP() capture.Dissector { return &HTTP{} }
 
-func (HTTP) Name() string { return "http" }
+func (*HTTP) Name() string { return "http" }
 
 // httpMethods start the request line of HTTP and of the protocols that
 // borrow its syntax: RTSP (cameras), Gnutella's handshake. A request line
@@ -78,7 +80,7 @@ type httpState struct {
 	upnp  *upnpState
 }
 
-func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
+func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Transport != capture.TCP {
 		p.Done()
 		return
@@ -133,8 +135,10 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		}
 		head := data
 		if len(s.buf) > 0 {
-			s.buf = append(s.buf, data...)
-			head = s.buf
+			// Joined in the dissector's buffer: the flow's grows only
+			// if the block does not end here either.
+			d.joined = append(append(d.joined[:0], s.buf...), data...)
+			head = d.joined
 		}
 		end := bytes.Index(head, []byte("\r\n\r\n"))
 		if end < 0 || end+4 > maxHeaderBytes {
@@ -143,16 +147,15 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 				s.buf = nil
 				return
 			}
-			if len(s.buf) == 0 {
-				s.buf = append(s.buf, data...)
-			}
+			s.buf = append(s.buf, data...)
 			return
 		}
 		data = head[end+4:]
 		s.request(p, head[:end+4], emit)
-		// data may alias buf: let go of buf rather than reuse it, so the
-		// next append cannot overwrite the rest (and an idle flow keeps
-		// no buffer).
+		// data may alias buf or joined: let go of buf rather than reuse
+		// it, so the next append cannot overwrite the rest (and an idle
+		// flow keeps no buffer); joined is not written again in this
+		// call, as buf stays empty until it returns.
 		s.buf = nil
 	}
 }

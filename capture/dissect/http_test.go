@@ -249,6 +249,28 @@ func BenchmarkHTTPRequest(b *testing.B) {
 	}
 }
 
+// BenchmarkHTTPSplit is a request whose header block ends in the second
+// segment, and a second request whole in that segment.
+func BenchmarkHTTPSplit(b *testing.B) {
+	stream := []byte(httpPost + httpPost)
+	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", nil)
+	p.Flow.SawSYN, p.Flow.StreamStart = [2]bool{true, true}, isn
+	h := NewHTTP()
+	n := 0
+	b.ReportAllocs()
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		*p.State() = nil
+		p.TCPSeq, p.Payload = isn[0], stream[:30]
+		h.Dissect(p, func(capture.Event) { n++ })
+		p.TCPSeq, p.Payload = isn[0]+30, stream[30:]
+		h.Dissect(p, func(capture.Event) { n++ })
+	}
+	if n != 2*b.N {
+		b.Fatalf("%d requests in %d loops", n, b.N)
+	}
+}
+
 // BenchmarkHTTPDecline is the cost every TCP flow pays on its first
 // payload packet.
 func BenchmarkHTTPDecline(b *testing.B) {
