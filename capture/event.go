@@ -133,7 +133,6 @@ type HTTPEvent struct {
 	Path      string
 	Version   string
 	UserAgent string
-	Headers   [][2]string // all headers as sent, in order (bounded)
 }
 
 // DHCPEvent is a DHCPv4 or DHCPv6 message.

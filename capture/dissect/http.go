@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/tattle-audit/tattle/capture"
 )
@@ -12,12 +13,14 @@ import (
 // path, User-Agent and headers, across segments and over keep-alive
 // connections. Bodies are skipped by Content-Length (payload inspection
 // reads them separately).
-type HTTP struct{}
+type HTTP struct {
+	joined []byte // a header block's start and the segment that ends it
+}
 
 // NewHTTP returns the HTTP/1.x request dissector.
-func NewHTTP() capture.Dissector { return HTTP{} }
+func NewHTTP() capture.Dissector { return &HTTP{} }
 
-func (HTTP) Name() string { return "http" }
+func (*HTTP) Name() string { return "http" }
 
 // httpMethods start the request line of HTTP and of the protocols that
 // borrow its syntax: RTSP (cameras), Gnutella's handshake. A request line
@@ -77,7 +80,7 @@ type httpState struct {
 	upnp  *upnpState
 }
 
-func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
+func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Transport != capture.TCP {
 		p.Done()
 		return
@@ -132,8 +135,10 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		}
 		head := data
 		if len(s.buf) > 0 {
-			s.buf = append(s.buf, data...)
-			head = s.buf
+			// Joined in the dissector's buffer: the flow's grows only
+			// if the block does not end here either.
+			d.joined = append(append(d.joined[:0], s.buf...), data...)
+			head = d.joined
 		}
 		end := bytes.Index(head, []byte("\r\n\r\n"))
 		if end < 0 || end+4 > maxHeaderBytes {
@@ -142,23 +147,22 @@ func (HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 				s.buf = nil
 				return
 			}
-			if len(s.buf) == 0 {
-				s.buf = append(s.buf, data...)
-			}
+			s.buf = append(s.buf, data...)
 			return
 		}
 		data = head[end+4:]
 		s.request(p, head[:end+4], emit)
-		// data may alias buf: let go of buf rather than reuse it, so the
-		// next append cannot overwrite the rest (and an idle flow keeps
-		// no buffer).
+		// data may alias buf or joined: let go of buf rather than reuse
+		// it, so the next append cannot overwrite the rest (and an idle
+		// flow keeps no buffer); joined is not written again in this
+		// call, as buf stays empty until it returns.
 		s.buf = nil
 	}
 }
 
 // request reads one complete header block.
 func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Event)) {
-	e := parseRequest(p, head)
+	e, bodyLen := parseRequest(p, head)
 	if e == nil {
 		return
 	}
@@ -174,37 +178,69 @@ func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Ev
 	}
 	emit(e)
 	watchDescription(p, e, s)
-	for _, h := range e.Headers {
-		if strings.EqualFold(h[0], "Content-Length") {
-			if n, err := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64); err == nil && n > 0 {
-				s.skip = n
-			}
-		}
+	if bodyLen > 0 {
+		s.skip = bodyLen
 	}
 }
 
-func parseRequest(p *capture.Packet, head []byte) *capture.HTTPEvent {
-	start, headers := parseHeaders(head)
-	parts := strings.Fields(start)
-	if len(parts) == 2 && parts[0] == "GNUTELLA" && strings.HasPrefix(parts[1], "CONNECT/") {
-		parts = []string{"CONNECT", "", parts[1]} // Gnutella's handshake: "GNUTELLA CONNECT/0.6"
+// parseRequest reads a request's header block: the event (nil for a
+// malformed request line) and the body's length (the last positive
+// Content-Length, or 0).
+func parseRequest(p *capture.Packet, head []byte) (*capture.HTTPEvent, int64) {
+	var h headerScan
+	var parts [3][]byte
+	n := requestFields(h.start(head), &parts)
+	if n == 2 && string(parts[0]) == "GNUTELLA" && bytes.HasPrefix(parts[1], []byte("CONNECT/")) {
+		parts, n = [3][]byte{[]byte("CONNECT"), nil, parts[1]}, 3 // Gnutella's handshake: "GNUTELLA CONNECT/0.6"
 	}
-	if len(parts) != 3 || !(strings.HasPrefix(parts[2], "HTTP/1.") || strings.HasPrefix(parts[2], "RTSP/") || strings.HasPrefix(parts[2], "CONNECT/")) {
+	if n != 3 || !(bytes.HasPrefix(parts[2], []byte("HTTP/1.")) || bytes.HasPrefix(parts[2], []byte("RTSP/")) || bytes.HasPrefix(parts[2], []byte("CONNECT/"))) {
 		p.Flow.Note("http: malformed request line")
-		return nil
+		return nil, 0
 	}
-	e := &capture.HTTPEvent{Meta: p.Meta, Method: parts[0], Path: parts[1], Version: parts[2], Headers: headers}
-	for _, h := range headers {
-		switch strings.ToLower(h[0]) {
-		case "host":
-			if e.Host == "" {
-				e.Host = h[1]
+	var host, ua []byte // the first non-empty of each, in head until copied
+	var bodyLen int64
+	for h.next() {
+		switch {
+		case isHeader(h.name, "host"):
+			if len(host) == 0 {
+				host = h.value
 			}
-		case "user-agent":
-			if e.UserAgent == "" {
-				e.UserAgent = h[1]
+		case isHeader(h.name, "user-agent"):
+			if len(ua) == 0 {
+				ua = h.value
+			}
+		case isHeader(h.name, "content-length"):
+			// (A folded value may end in a space.)
+			if l, err := strconv.ParseInt(string(bytes.TrimSpace(h.value)), 10, 64); err == nil && l > 0 {
+				bodyLen = l
 			}
 		}
 	}
-	return e
+	var str [5]string
+	copyStrings(str[:], parts[0], parts[1], parts[2], host, ua)
+	return &capture.HTTPEvent{Meta: p.Meta, Method: str[0], Path: str[1], Version: str[2], Host: str[3], UserAgent: str[4]}, bodyLen
 }
+
+// requestFields splits a request line at white space as strings.Fields
+// did, into at most three fields; n counts the fields up to four.
+func requestFields(line []byte, f *[3][]byte) (n int) {
+	for n < 4 {
+		i := bytes.IndexFunc(line, notSpace)
+		if i < 0 {
+			break
+		}
+		line = line[i:]
+		j := bytes.IndexFunc(line, unicode.IsSpace)
+		if j < 0 {
+			j = len(line)
+		}
+		if n < len(f) {
+			f[n] = line[:j]
+		}
+		n++
+		line = line[j:]
+	}
+	return n
+}
+
+func notSpace(r rune) bool { return !unicode.IsSpace(r) }

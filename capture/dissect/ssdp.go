@@ -2,16 +2,8 @@ package dissect
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
-)
-
-// maxHeaderBytes bounds the header block read from one SSDP or HTTP
-// message; maxHeaders bounds how many headers are kept.
-const (
-	maxHeaderBytes = 16 << 10
-	maxHeaders     = 64
 )
 
 // SSDP dissects SSDP (UPnP discovery, HTTP over UDP port 1900): M-SEARCH
@@ -34,75 +26,38 @@ func (SSDP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	p.Flow.App = capture.AppSSDP
-	start, headers := parseHeaders(b)
-	e := &capture.SSDPEvent{Meta: p.Meta, StartLine: start}
-	for _, h := range headers {
-		switch strings.ToUpper(h[0]) {
-		case "SERVER":
-			e.Server = h[1]
-		case "USER-AGENT":
-			e.UserAgent = h[1]
-		case "LOCATION":
-			e.Location = h[1]
-		case "NT":
-			e.NT = h[1]
-		case "ST":
-			e.ST = h[1]
-		case "USN":
-			e.USN = h[1]
+	// The headers the event keeps (the last of each name), in the
+	// payload until they are copied.
+	const (
+		server = iota
+		userAgent
+		location
+		nt
+		st
+		usn
+		nFields
+	)
+	var h headerScan
+	start := h.start(b)
+	var v [nFields][]byte
+	for h.next() {
+		switch {
+		case isUpperHeader(h.name, "SERVER"):
+			v[server] = h.value
+		case isUpperHeader(h.name, "USER-AGENT"):
+			v[userAgent] = h.value
+		case isUpperHeader(h.name, "LOCATION"):
+			v[location] = h.value
+		case isUpperHeader(h.name, "NT"):
+			v[nt] = h.value
+		case isUpperHeader(h.name, "ST"):
+			v[st] = h.value
+		case isUpperHeader(h.name, "USN"):
+			v[usn] = h.value
 		}
 	}
-	emit(e)
-}
-
-// parseHeaders splits an HTTP-style message into its start line and
-// headers (bounded). Folded continuation lines are joined.
-func parseHeaders(b []byte) (string, [][2]string) {
-	if len(b) > maxHeaderBytes {
-		b = b[:maxHeaderBytes]
-	}
-	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
-		b = b[:i]
-	}
-	// One string for the block; the lines, names and values are parts
-	// of it. Lines end at "\n", and a "\r" before it is dropped.
-	text := string(b)
-	line := func() string {
-		i := strings.IndexByte(text, '\n')
-		if i < 0 {
-			l := text
-			text = ""
-			return l
-		}
-		l := text[:i]
-		text = text[i+1:]
-		if strings.HasSuffix(l, "\r") {
-			l = l[:len(l)-1]
-		}
-		return l
-	}
-	start := strings.TrimSpace(line())
-	var hs [][2]string // nil when there is none, as before
-	for text != "" {
-		l := line()
-		if l == "" {
-			break
-		}
-		if (l[0] == ' ' || l[0] == '\t') && len(hs) > 0 {
-			hs[len(hs)-1][1] += " " + strings.TrimSpace(l)
-			continue
-		}
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		if len(hs) >= maxHeaders {
-			break
-		}
-		if hs == nil { // room for every line left, at once
-			hs = make([][2]string, 0, min(strings.Count(text, "\n")+1, maxHeaders))
-		}
-		hs = append(hs, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
-	}
-	return start, hs
+	var s [nFields + 1]string
+	copyStrings(s[:], v[server], v[userAgent], v[location], v[nt], v[st], v[usn], start)
+	emit(&capture.SSDPEvent{Meta: p.Meta, StartLine: s[nFields], Server: s[server], UserAgent: s[userAgent],
+		Location: s[location], NT: s[nt], ST: s[st], USN: s[usn]})
 }

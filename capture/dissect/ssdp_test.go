@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -112,6 +113,55 @@ func TestNTP(t *testing.T) {
 func FuzzSSDP(f *testing.F) {
 	fuzzDissector(f, NewSSDP, capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900",
 		[]byte(ssdpNotify), []byte(ssdpSearch), []byte(ssdpResponse))
+}
+
+// ssdpReference is the event the SSDP dissector made when it read every
+// header with splitHeaders (the reference parser of headers_test.go).
+func ssdpReference(b []byte) capture.SSDPEvent {
+	start, hs := splitHeaders(b)
+	e := capture.SSDPEvent{StartLine: start}
+	for _, h := range hs {
+		switch strings.ToUpper(h[0]) {
+		case "SERVER":
+			e.Server = h[1]
+		case "USER-AGENT":
+			e.UserAgent = h[1]
+		case "LOCATION":
+			e.Location = h[1]
+		case "NT":
+			e.NT = h[1]
+		case "ST":
+			e.ST = h[1]
+		case "USN":
+			e.USN = h[1]
+		}
+	}
+	return e
+}
+
+// FuzzSSDPEvent compares the dissector's event with ssdpReference's, and
+// checks that it does not change when the payload is written over.
+func FuzzSSDPEvent(f *testing.F) {
+	for _, s := range append([]string{ssdpNotify, ssdpSearch, ssdpResponse}, headerSeeds...) {
+		f.Add(uint8(0), []byte(s))
+	}
+	starts := []string{"M-SEARCH ", "NOTIFY ", "HTTP/1."}
+	f.Fuzz(func(t *testing.T, start uint8, rest []byte) {
+		b := append([]byte(starts[int(start)%len(starts)]), rest...)
+		want := ssdpReference(b)
+		p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", b)
+		ev := eventsOf[*capture.SSDPEvent](run(NewSSDP(), p))
+		if len(ev) != 1 {
+			t.Fatalf("%d events, want 1", len(ev))
+		}
+		want.Meta = p.Meta
+		for i := range b {
+			b[i] = 'x'
+		}
+		if *ev[0] != want {
+			t.Errorf("got  %+v\nwant %+v", ev[0], want)
+		}
+	})
 }
 
 func FuzzNTP(f *testing.F) {

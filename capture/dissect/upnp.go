@@ -23,11 +23,13 @@ type upnpState struct {
 
 // watchDescription is called by the HTTP dissector for each request.
 func watchDescription(p *capture.Packet, e *capture.HTTPEvent, st *httpState) {
-	path := strings.ToLower(e.Path)
+	path := e.Path
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
-	if e.Method == "GET" && strings.HasSuffix(path, ".xml") {
+	// (Not lower-casing a copy: as strings.ToLower, EqualFold maps no
+	// letter but X, M and L to x, m and l.)
+	if e.Method == "GET" && len(path) >= 4 && strings.EqualFold(path[len(path)-4:], ".xml") {
 		st.upnp = &upnpState{url: "http://" + e.Host + e.Path}
 	}
 }
