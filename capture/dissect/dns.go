@@ -190,14 +190,14 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	if len(m.qs) > 0 {
 		e.Questions = make([]capture.DNSQuestion, len(m.qs))
 		for i, q := range m.qs {
-			e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: dns.Type(q.qtype).String()}
+			e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: typeName(q.qtype)}
 		}
 	}
 	if len(m.rrs) > 0 {
 		e.Answers = make([]capture.DNSRecord, len(m.rrs))
 		for i := range m.rrs {
 			r := &m.rrs[i]
-			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: dns.Type(r.rrtype).String(), TTL: r.ttl, Addr: r.addr, Data: recordData(r)}
+			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: typeName(r.rrtype), TTL: r.ttl, Addr: r.addr, Data: recordData(r)}
 		}
 	}
 	emit(e)
@@ -209,11 +209,42 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	return clean
 }
 
+// typeName is dns.Type(t).String() without its map look-up for the
+// types below 256 (all but a few rare ones), which every question and
+// record needs: typeNames is filled from dns.TypeToString at start, and
+// tattle registers no private types that would change the map later.
+func typeName(t uint16) string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return dns.Type(t).String()
+}
+
+// rcodeName is the name miekg/dns gives to an RCODE (dns.RcodeToString),
+// or RCODE and the number.
 func rcodeName(c int) string {
-	if s, ok := dns.RcodeToString[c]; ok {
-		return s
+	if c >= 0 && c < len(rcodeNames) && rcodeNames[c] != "" {
+		return rcodeNames[c]
 	}
 	return "RCODE" + itoa(c)
+}
+
+var (
+	typeNames  [256]string
+	rcodeNames [24]string
+)
+
+func init() {
+	for t, s := range dns.TypeToString {
+		if int(t) < len(typeNames) {
+			typeNames[t] = s
+		}
+	}
+	for c, s := range dns.RcodeToString {
+		if c >= 0 && c < len(rcodeNames) {
+			rcodeNames[c] = s
+		}
+	}
 }
 
 // normName lower-cases a DNS name, drops the trailing dot and undoes the

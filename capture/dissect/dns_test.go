@@ -447,3 +447,22 @@ func BenchmarkDNSUncached(b *testing.B) {
 		})
 	}
 }
+
+// typeName and rcodeName give what miekg/dns's maps give, for every
+// type and every RCODE a message can carry (12 bits with EDNS).
+func TestDNSTypeAndRcodeNames(t *testing.T) {
+	for i := 0; i <= 0xFFFF; i++ {
+		if got, want := typeName(uint16(i)), dns.Type(i).String(); got != want {
+			t.Fatalf("typeName(%d) = %q, want %q", i, got, want)
+		}
+	}
+	for c := 0; c < 1<<12; c++ {
+		want, ok := dns.RcodeToString[c]
+		if !ok {
+			want = fmt.Sprintf("RCODE%d", c)
+		}
+		if got := rcodeName(c); got != want {
+			t.Fatalf("rcodeName(%d) = %q, want %q", c, got, want)
+		}
+	}
+}
