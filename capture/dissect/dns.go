@@ -22,6 +22,8 @@ type DNS struct {
 	instances map[string]int  // mdnsEvent's, by lower-cased name
 	hosts     map[string]bool // mdnsEvent's
 	key       []byte
+	services  []capture.ServiceInstance  // mdnsEvent's scratch
+	hostnames []string                   // mdnsEvent's scratch
 	seen      map[string][]capture.Event // by protocol and message without its ID
 	seenBytes int
 }
@@ -314,34 +316,46 @@ func itoa(n int) string {
 
 // mdnsEvent reads the DNS-SD meaning of an mDNS message: the host names
 // and service instances its sender announces, and the services it asks
-// for. The two indexes are the dissector's, emptied after each message.
+// for. The lists are gathered in the dissector's scratch slices and
+// indexes, emptied after each message, and copied into an event only
+// when there is something to report.
 func (x *DNS) mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
-	e := &capture.MDNSEvent{Meta: p.Meta}
 	if !m.response {
+		n := 0
 		for _, q := range m.qs {
-			if q.qtype == dns.TypePTR && strings.Contains(q.name, "._") {
-				e.Queries = append(e.Queries, q.lower)
+			if serviceQuery(q) {
+				n++
 			}
 		}
-		if len(e.Queries) == 0 {
+		if n == 0 {
 			return nil
+		}
+		e := &capture.MDNSEvent{Meta: p.Meta, Queries: make([]string, 0, n)}
+		for _, q := range m.qs {
+			if serviceQuery(q) {
+				e.Queries = append(e.Queries, q.lower)
+			}
 		}
 		return e
 	}
 	if x.instances == nil {
 		x.instances, x.hosts = map[string]int{}, map[string]bool{}
 	}
-	defer clear(x.hosts)
-	defer clear(x.instances)
-	// inst returns the index in e.Services of the instance, in the
+	defer func() {
+		clear(x.hosts)
+		clear(x.instances)
+		clear(x.services) // drop the strings the scratch still holds
+		x.services, x.hostnames = x.services[:0], x.hostnames[:0]
+	}()
+	// inst returns the index in x.services of the instance, in the
 	// order the message first names each.
 	inst := func(name, lower string) int {
 		if i, ok := x.instances[lower]; ok {
 			return i
 		}
-		e.Services = append(e.Services, capture.ServiceInstance{Instance: name, Service: serviceOf(name)})
-		x.instances[lower] = len(e.Services) - 1
-		return len(e.Services) - 1
+		x.services = append(x.services, capture.ServiceInstance{Instance: name, Service: serviceOf(name)})
+		x.instances[lower] = len(x.services) - 1
+		return len(x.services) - 1
 	}
 	for i := range m.rrs {
 		r := &m.rrs[i]
@@ -354,33 +368,62 @@ func (x *DNS) mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 				inst(r.target, r.tlower)
 			}
 		case dns.TypeSRV:
-			s := &e.Services[inst(r.name, r.lower)]
+			s := &x.services[inst(r.name, r.lower)]
 			s.Host, s.Port = r.tlower, r.port
 		case dns.TypeTXT:
 			if strings.Contains(r.name, "._") {
-				s := &e.Services[inst(r.name, r.lower)]
-				s.TXT = append(s.TXT[:0:0], r.txt...)
+				s := &x.services[inst(r.name, r.lower)]
+				if r.ntxt == 0 {
+					s.TXT = s.TXT[:0:0] // as append(s.TXT[:0:0]) leaves it
+				} else {
+					s.TXT = strings.SplitN(r.data, "\x00", r.ntxt)
+				}
 			}
 		case dns.TypeA, dns.TypeAAAA:
 			if !x.hosts[r.lower] {
 				x.hosts[r.lower] = true
-				e.Hostnames = append(e.Hostnames, r.lower)
+				x.hostnames = append(x.hostnames, r.lower)
 			}
 		}
 	}
-	if len(e.Services) == 0 && len(e.Hostnames) == 0 {
+	if len(x.services) == 0 && len(x.hostnames) == 0 {
 		return nil
 	}
-	return e
+	return &capture.MDNSEvent{Meta: p.Meta, Hostnames: cloneOrNil(x.hostnames), Services: cloneOrNil(x.services)}
 }
 
-// serviceOf extracts "_type._proto" from "Instance Name._type._tcp.local".
-func serviceOf(instance string) string {
-	labels := strings.Split(strings.TrimSuffix(instance, "."), ".")
-	for i := 0; i+1 < len(labels); i++ {
-		if strings.HasPrefix(labels[i], "_") && (labels[i+1] == "_tcp" || labels[i+1] == "_udp") {
-			return strings.ToLower(labels[i] + "." + labels[i+1])
-		}
+// serviceQuery tells whether q asks for the instances of a service.
+func serviceQuery(q dnsQ) bool {
+	return q.qtype == dns.TypePTR && strings.Contains(q.name, "._")
+}
+
+// cloneOrNil copies s into a slice of its length, nil when it is empty.
+func cloneOrNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
 	}
-	return ""
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// serviceOf extracts "_type._proto" from "Instance Name._type._tcp.local":
+// the first two labels (split at every dot, escaped or not) of which the
+// first starts with an underscore and the second is _tcp or _udp,
+// lower-cased.
+func serviceOf(instance string) string {
+	s := strings.TrimSuffix(instance, ".")
+	for start := 0; ; {
+		dot := strings.IndexByte(s[start:], '.')
+		if dot < 0 {
+			return ""
+		}
+		next := start + dot + 1
+		proto := s[next:]
+		if i := strings.IndexByte(proto, '.'); i >= 0 {
+			proto = proto[:i]
+		}
+		if s[start] == '_' && (proto == "_tcp" || proto == "_udp") {
+			return strings.ToLower(s[start : next+len(proto)])
+		}
+		start = next
+	}
 }

@@ -35,8 +35,8 @@ type dnsRR struct {
 	target      string     // CNAME, PTR, SRV: the name pointed to
 	tlower      string     // target lower-cased
 	port        uint16     // SRV
-	txt         []string   // TXT: its strings in miekg/dns presentation form
-	data        string     // TXT and every other type: the data reported
+	ntxt        int        // TXT: the number of its strings
+	data        string     // TXT (its strings in miekg/dns presentation form, joined by NUL) and every other type: the data reported
 }
 
 // fromMiekg fills m from a message miekg/dns unpacked (completely or in
@@ -78,7 +78,7 @@ func rrFromMiekg(rr dns.RR) dnsRR {
 	case *dns.SRV:
 		r.target, r.port = presName(v.Target), v.Port
 	case *dns.TXT:
-		r.txt, r.data = v.Txt, strings.Join(v.Txt, "\x00")
+		r.ntxt, r.data = len(v.Txt), strings.Join(v.Txt, "\x00")
 	case *dns.HTTPS, *dns.SVCB:
 		r.data = rr.String()
 	default:
@@ -304,18 +304,18 @@ func appendDDD(s []byte, c byte) []byte {
 
 // txt reads TXT strings escaped as miekg/dns does (a quote or backslash
 // after a backslash, a byte outside space to tilde as \DDD), joined by
-// NUL into r.data, each a part of it in r.txt.
+// NUL into r.data (escaped, no string holds a NUL), their number in
+// r.ntxt.
 func (w *dnsWalker) txt(b []byte, off int, r *dnsRR) bool {
 	s := w.buf[:0]
-	var cuts [8]int
-	ends := cuts[:0]
+	n := 0
 	for off < len(b) {
 		l := int(b[off])
 		off++
 		if off+l > len(b) {
 			return false
 		}
-		if len(ends) > 0 {
+		if n > 0 {
 			s = append(s, 0)
 		}
 		for _, c := range b[off : off+l] {
@@ -328,17 +328,11 @@ func (w *dnsWalker) txt(b []byte, off int, r *dnsRR) bool {
 				s = append(s, c)
 			}
 		}
-		ends = append(ends, len(s))
+		n++
 		off += l
 	}
 	w.buf = s
-	r.data = string(s)
-	r.txt = make([]string, len(ends))
-	start := 0
-	for i, e := range ends {
-		r.txt[i] = r.data[start:e]
-		start = e + 1
-	}
+	r.data, r.ntxt = string(s), n
 	return true
 }
 
