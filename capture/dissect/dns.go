@@ -24,6 +24,8 @@ type DNS struct {
 	key       []byte
 	services  []capture.ServiceInstance  // mdnsEvent's scratch
 	hostnames []string                   // mdnsEvent's scratch
+	data      []byte                     // message's scratch for the records' data
+	ends      []int                      // message's: where each record's data ends in data
 	seen      map[string][]capture.Event // by protocol and message without its ID
 	seenBytes int
 }
@@ -197,10 +199,26 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	}
 	if len(m.rrs) > 0 {
 		e.Answers = make([]capture.DNSRecord, len(m.rrs))
+		// The data appendData writes, of all the records, is made one
+		// string, of which each record's Data is a part.
+		b, ends := x.data[:0], x.ends[:0]
 		for i := range m.rrs {
 			r := &m.rrs[i]
-			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: typeName(r.rrtype), TTL: r.ttl, Addr: r.addr, Data: recordData(r)}
+			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: typeName(r.rrtype), TTL: r.ttl, Addr: r.addr}
+			var ok bool
+			if b, ok = appendData(b, r); !ok {
+				e.Answers[i].Data = recordData(r)
+			}
+			ends = append(ends, len(b))
 		}
+		data, start := string(b), 0
+		for i, end := range ends {
+			if end > start {
+				e.Answers[i].Data = data[start:end]
+			}
+			start = end
+		}
+		x.data, x.ends = b, ends
 	}
 	emit(e)
 	if proto == capture.AppMDNS {

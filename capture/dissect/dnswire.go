@@ -32,7 +32,7 @@ type dnsRR struct {
 	rrtype      uint16
 	ttl         uint32
 	addr        netip.Addr // A, AAAA
-	target      string     // CNAME, PTR, SRV: the name pointed to
+	target      string     // CNAME, PTR, SRV, NS: the name pointed to
 	tlower      string     // target lower-cased
 	port        uint16     // SRV
 	ntxt        int        // TXT: the number of its strings
@@ -77,6 +77,15 @@ func rrFromMiekg(rr dns.RR) dnsRR {
 		r.target = presName(v.Ptr)
 	case *dns.SRV:
 		r.target, r.port = presName(v.Target), v.Port
+	case *dns.NS:
+		// The data is the target in presentation form, which appendData
+		// writes, but for the root (".") and a record without data ("").
+		if v.Ns != "" {
+			r.target = presName(v.Ns)
+			if r.target == "" {
+				r.data = "."
+			}
+		}
 	case *dns.TXT:
 		r.ntxt, r.data = len(v.Txt), strings.Join(v.Txt, "\x00")
 	case *dns.HTTPS, *dns.SVCB:
@@ -92,15 +101,34 @@ func rrFromMiekg(rr dns.RR) dnsRR {
 	return r
 }
 
-// recordData is the DNSRecord.Data of r.
+// appendData appends the DNSRecord.Data of r to b when it is made from
+// r's fields (an address, an SRV target and port, an NS name in
+// presentation form) and tells whether it did; the data of any other
+// record is recordData.
+func appendData(b []byte, r *dnsRR) ([]byte, bool) {
+	switch r.rrtype {
+	case dns.TypeA, dns.TypeAAAA:
+		if r.addr.IsValid() {
+			return r.addr.AppendTo(b), true
+		}
+	case dns.TypeSRV:
+		return strconv.AppendUint(append(append(b, r.tlower...), ':'), uint64(r.port), 10), true
+	case dns.TypeNS:
+		if r.target != "" {
+			return appendPresentation(b, r.target), true
+		}
+	}
+	return b, false
+}
+
+// recordData is the DNSRecord.Data of r when appendData does not write
+// it.
 func recordData(r *dnsRR) string {
 	switch r.rrtype {
 	case dns.TypeA, dns.TypeAAAA:
-		return r.addr.String()
+		return r.addr.String() // "invalid IP": a record without data
 	case dns.TypeCNAME, dns.TypePTR:
 		return r.tlower
-	case dns.TypeSRV:
-		return r.tlower + ":" + itoa(int(r.port))
 	}
 	return r.data
 }
@@ -242,11 +270,14 @@ func (w *dnsWalker) rdata(b []byte, rd int, r *dnsRR) bool {
 	case dns.TypeTXT:
 		return w.txt(b, rd, r)
 	case dns.TypeNS:
-		u, _, next, ok := w.name(b, rd)
+		u, lower, next, ok := w.name(b, rd)
 		if !ok || next != len(b) {
 			return false
 		}
-		r.data = string(appendPresentation(w.buf[:0], u))
+		r.target, r.tlower = u, lower
+		if u == "" {
+			r.data = "." // the root; appendData writes any other name
+		}
 	case dns.TypeSOA:
 		// Reported as miekg/dns prints it: "ns mbox serial refresh retry
 		// expire minimum".
