@@ -184,18 +184,10 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 		}
 		m.fromMiekg(mm)
 	}
-	e := &capture.DNSEvent{
-		Meta:     p.Meta,
-		Proto:    proto,
-		Response: m.response,
-		ID:       m.id,
-		RCode:    rcodeName(m.rcode),
-	}
-	if len(m.qs) > 0 {
-		e.Questions = make([]capture.DNSQuestion, len(m.qs))
-		for i, q := range m.qs {
-			e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: typeName(q.qtype)}
-		}
+	e := newDNSEvent(len(m.qs))
+	e.Meta, e.Proto, e.Response, e.ID, e.RCode = p.Meta, proto, m.response, m.id, rcodeName(m.rcode)
+	for i, q := range m.qs {
+		e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: typeName(q.qtype)}
 	}
 	if len(m.rrs) > 0 {
 		e.Answers = make([]capture.DNSRecord, len(m.rrs))
@@ -227,6 +219,27 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 		}
 	}
 	return clean
+}
+
+// dnsEventQ1 is an event and its question, for the message with one
+// question (every DNS query, nearly every response) made in one
+// allocation.
+type dnsEventQ1 struct {
+	e capture.DNSEvent
+	q [1]capture.DNSQuestion
+}
+
+// newDNSEvent returns an event with n questions (nil for none) to fill.
+func newDNSEvent(n int) *capture.DNSEvent {
+	switch n {
+	case 0:
+		return &capture.DNSEvent{}
+	case 1:
+		a := &dnsEventQ1{}
+		a.e.Questions = a.q[:]
+		return &a.e
+	}
+	return &capture.DNSEvent{Questions: make([]capture.DNSQuestion, n)}
 }
 
 // typeName is dns.Type(t).String() without its map look-up for the
