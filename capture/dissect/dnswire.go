@@ -143,9 +143,11 @@ func recordData(r *dnsRR) string {
 // after it, an empty record — it gives up, and the caller unpacks the
 // message with miekg/dns, which also says what is wrong.
 type dnsWalker struct {
-	buf   []byte
-	names [16]nameEntry // names read in this message, by offset
-	n     int
+	buf    []byte
+	names  [16]nameEntry // names read in this message, by offset
+	n      int
+	labels [64]nameLabel // labels of the ASCII names in names
+	nl     int
 }
 
 // nameEntry is a name read from offset start: it ends at next, the
@@ -153,6 +155,13 @@ type dnsWalker struct {
 type nameEntry struct {
 	start, next, limit, ptrs int
 	u, lower                 string
+}
+
+// nameLabel is a label of names[entry] that starts at offset off: the
+// name read from there is the end of that name's, from pos in its u and
+// lower.
+type nameLabel struct {
+	off, entry, pos int
 }
 
 // Bounds of miekg/dns's UnpackDomainName, kept so that the walker gives
@@ -166,7 +175,7 @@ func (w *dnsWalker) read(b []byte, m *dnsMsg) bool {
 	if len(b) <= 12 {
 		return false
 	}
-	w.n = 0
+	w.n, w.nl = 0, 0
 	bits := binary.BigEndian.Uint16(b[2:])
 	m.id = binary.BigEndian.Uint16(b)
 	m.response = bits&(1<<15) != 0
@@ -380,11 +389,18 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 		if e := w.seen(b, to, 1); e != nil {
 			return e.u, e.lower, off + 2, true
 		}
+		if l := w.seenLabel(b, to); l != nil {
+			// A pointer into a name read before (a zone after a name in
+			// it): the end of that name, read again from there.
+			e := &w.names[l.entry]
+			return e.u[l.pos:], e.lower[l.pos:], off + 2, true
+		}
 	}
 	start, limit := off, off
 	next = -1
 	s := w.buf[:0]
 	budget, ptrs, labels := dnsMaxNameWire, 0, 0
+	nl := w.nl // the labels of this name are noted from w.labels[w.nl]
 	for {
 		if off >= len(b) {
 			return "", "", 0, false
@@ -399,9 +415,10 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 					next = off
 				}
 				w.buf = s
-				u = string(s)
-				lower = strings.ToLower(u)
-				w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower})
+				u, lower = w.strings(s)
+				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && isASCII(u) {
+					w.nl = nl // lower-cased byte for byte: its labels are where they are in u
+				}
 				return u, lower, next, true
 			}
 			if off+c > len(b) {
@@ -412,6 +429,10 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 			}
 			if labels++; labels > 1 {
 				s = append(s, '.')
+			}
+			if nl < len(w.labels) {
+				w.labels[nl] = nameLabel{off: off - 1, entry: w.n, pos: len(s)}
+				nl++
 			}
 			for _, x := range b[off : off+c] {
 				if x == '.' || x == '\\' {
@@ -453,9 +474,50 @@ func (w *dnsWalker) seen(b []byte, off, more int) *nameEntry {
 	return nil
 }
 
-func (w *dnsWalker) add(e nameEntry) {
+// strings returns name s and its lower-cased form: those of a name read
+// before in this message with the same bytes (a message need not be
+// compressed), or new ones.
+func (w *dnsWalker) strings(s []byte) (u, lower string) {
+	for i := range w.n {
+		if e := &w.names[i]; e.u == string(s) {
+			return e.u, e.lower
+		}
+	}
+	u = string(s)
+	return u, strings.ToLower(u)
+}
+
+// seenLabel returns the label at offset off of a name read before in
+// this message, if reading the name at off, after a pointer to it, would
+// give the end of that name: it read only bytes within b and followed
+// few enough pointers (the end follows no more than the whole).
+func (w *dnsWalker) seenLabel(b []byte, off int) *nameLabel {
+	for i := range w.nl {
+		l := &w.labels[i]
+		if l.off == off {
+			if e := &w.names[l.entry]; e.limit <= len(b) && e.ptrs+1 <= dnsMaxPointers {
+				return l
+			}
+		}
+	}
+	return nil
+}
+
+// add notes e, and tells whether there was room for it.
+func (w *dnsWalker) add(e nameEntry) bool {
 	if w.n < len(w.names) {
 		w.names[w.n] = e
 		w.n++
+		return true
 	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -286,3 +286,38 @@ func TestAppendDataAddr(t *testing.T) {
 		t.Error("appendData wrote the data of a record without an address")
 	}
 }
+
+// A name that is the end of one read before in the message (a pointer
+// into its labels) or has the same bytes (an uncompressed message) is
+// not made a string again: the messages below cost the question name's
+// two strings (as sent and lower-cased), and uncompressed those of
+// Example.com, which is no name's end there.
+func TestDNSWalkerNameStrings(t *testing.T) {
+	for _, compress := range []bool{true, false} {
+		m := new(dns.Msg)
+		m.SetQuestion("www.Example.com.", dns.TypeA)
+		m.Response = true
+		m.Answer = []dns.RR{&dns.CNAME{Hdr: hdr("www.Example.com.", dns.TypeCNAME), Target: "www.Example.com."}}
+		m.Ns = []dns.RR{&dns.NS{Hdr: hdr("Example.com.", dns.TypeNS), Ns: "www.Example.com."}}
+		m.Compress = compress
+		b := pack(t, m)
+		compareDNS(t, b)
+		var w dnsWalker
+		var got dnsMsg
+		allocs := testing.AllocsPerRun(100, func() {
+			if !w.read(b, &got) {
+				t.Fatal("not read")
+			}
+		})
+		want := 2 // the question's name and its lower-case form
+		if !compress {
+			want = 4 // and Example.com's
+		}
+		if int(allocs) != want {
+			t.Errorf("compress %v: %v allocations, want %d", compress, allocs, want)
+		}
+		if ns := got.rrs[1]; ns.name != "Example.com" || ns.lower != "example.com" || ns.target != "www.Example.com" {
+			t.Errorf("compress %v: NS record %+v", compress, ns)
+		}
+	}
+}
