@@ -22,6 +22,10 @@ type DNS struct {
 	instances map[string]int  // mdnsEvent's, by lower-cased name
 	hosts     map[string]bool // mdnsEvent's
 	key       []byte
+	services  []capture.ServiceInstance  // mdnsEvent's scratch
+	hostnames []string                   // mdnsEvent's scratch
+	data      []byte                     // message's scratch for the records' data
+	ends      []int                      // message's: where each record's data ends in data
 	seen      map[string][]capture.Event // by protocol and message without its ID
 	seenBytes int
 }
@@ -180,25 +184,33 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 		}
 		m.fromMiekg(mm)
 	}
-	e := &capture.DNSEvent{
-		Meta:     p.Meta,
-		Proto:    proto,
-		Response: m.response,
-		ID:       m.id,
-		RCode:    rcodeName(m.rcode),
-	}
-	if len(m.qs) > 0 {
-		e.Questions = make([]capture.DNSQuestion, len(m.qs))
-		for i, q := range m.qs {
-			e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: dns.Type(q.qtype).String()}
-		}
+	e := newDNSEvent(len(m.qs))
+	e.Meta, e.Proto, e.Response, e.ID, e.RCode = p.Meta, proto, m.response, m.id, rcodeName(m.rcode)
+	for i, q := range m.qs {
+		e.Questions[i] = capture.DNSQuestion{Name: q.lower, Type: typeName(q.qtype)}
 	}
 	if len(m.rrs) > 0 {
 		e.Answers = make([]capture.DNSRecord, len(m.rrs))
+		// The data appendData writes, of all the records, is made one
+		// string, of which each record's Data is a part.
+		b, ends := x.data[:0], x.ends[:0]
 		for i := range m.rrs {
 			r := &m.rrs[i]
-			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: dns.Type(r.rrtype).String(), TTL: r.ttl, Addr: r.addr, Data: recordData(r)}
+			e.Answers[i] = capture.DNSRecord{Name: r.lower, Type: typeName(r.rrtype), TTL: r.ttl, Addr: r.addr}
+			var ok bool
+			if b, ok = appendData(b, r); !ok {
+				e.Answers[i].Data = recordData(r)
+			}
+			ends = append(ends, len(b))
 		}
+		data, start := string(b), 0
+		for i, end := range ends {
+			if end > start {
+				e.Answers[i].Data = data[start:end]
+			}
+			start = end
+		}
+		x.data, x.ends = b, ends
 	}
 	emit(e)
 	if proto == capture.AppMDNS {
@@ -209,11 +221,63 @@ func (x *DNS) message(p *capture.Packet, proto string, b []byte, emit func(captu
 	return clean
 }
 
+// dnsEventQ1 is an event and its question, for the message with one
+// question (every DNS query, nearly every response) made in one
+// allocation.
+type dnsEventQ1 struct {
+	e capture.DNSEvent
+	q [1]capture.DNSQuestion
+}
+
+// newDNSEvent returns an event with n questions (nil for none) to fill.
+func newDNSEvent(n int) *capture.DNSEvent {
+	switch n {
+	case 0:
+		return &capture.DNSEvent{}
+	case 1:
+		a := &dnsEventQ1{}
+		a.e.Questions = a.q[:]
+		return &a.e
+	}
+	return &capture.DNSEvent{Questions: make([]capture.DNSQuestion, n)}
+}
+
+// typeName is dns.Type(t).String() without its map look-up for the
+// types below 256 (all but a few rare ones), which every question and
+// record needs: typeNames is filled from dns.TypeToString at start, and
+// tattle registers no private types that would change the map later.
+func typeName(t uint16) string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return dns.Type(t).String()
+}
+
+// rcodeName is the name miekg/dns gives to an RCODE (dns.RcodeToString),
+// or RCODE and the number.
 func rcodeName(c int) string {
-	if s, ok := dns.RcodeToString[c]; ok {
-		return s
+	if c >= 0 && c < len(rcodeNames) && rcodeNames[c] != "" {
+		return rcodeNames[c]
 	}
 	return "RCODE" + itoa(c)
+}
+
+var (
+	typeNames  [256]string
+	rcodeNames [24]string
+)
+
+func init() {
+	for t, s := range dns.TypeToString {
+		if int(t) < len(typeNames) {
+			typeNames[t] = s
+		}
+	}
+	for c, s := range dns.RcodeToString {
+		if c >= 0 && c < len(rcodeNames) {
+			rcodeNames[c] = s
+		}
+	}
 }
 
 // normName lower-cases a DNS name, drops the trailing dot and undoes the
@@ -283,34 +347,46 @@ func itoa(n int) string {
 
 // mdnsEvent reads the DNS-SD meaning of an mDNS message: the host names
 // and service instances its sender announces, and the services it asks
-// for. The two indexes are the dissector's, emptied after each message.
+// for. The lists are gathered in the dissector's scratch slices and
+// indexes, emptied after each message, and copied into an event only
+// when there is something to report.
 func (x *DNS) mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
-	e := &capture.MDNSEvent{Meta: p.Meta}
 	if !m.response {
+		n := 0
 		for _, q := range m.qs {
-			if q.qtype == dns.TypePTR && strings.Contains(q.name, "._") {
-				e.Queries = append(e.Queries, q.lower)
+			if serviceQuery(q) {
+				n++
 			}
 		}
-		if len(e.Queries) == 0 {
+		if n == 0 {
 			return nil
+		}
+		e := &capture.MDNSEvent{Meta: p.Meta, Queries: make([]string, 0, n)}
+		for _, q := range m.qs {
+			if serviceQuery(q) {
+				e.Queries = append(e.Queries, q.lower)
+			}
 		}
 		return e
 	}
 	if x.instances == nil {
 		x.instances, x.hosts = map[string]int{}, map[string]bool{}
 	}
-	defer clear(x.hosts)
-	defer clear(x.instances)
-	// inst returns the index in e.Services of the instance, in the
+	defer func() {
+		clear(x.hosts)
+		clear(x.instances)
+		clear(x.services) // drop the strings the scratch still holds
+		x.services, x.hostnames = x.services[:0], x.hostnames[:0]
+	}()
+	// inst returns the index in x.services of the instance, in the
 	// order the message first names each.
 	inst := func(name, lower string) int {
 		if i, ok := x.instances[lower]; ok {
 			return i
 		}
-		e.Services = append(e.Services, capture.ServiceInstance{Instance: name, Service: serviceOf(name)})
-		x.instances[lower] = len(e.Services) - 1
-		return len(e.Services) - 1
+		x.services = append(x.services, capture.ServiceInstance{Instance: name, Service: serviceOf(name)})
+		x.instances[lower] = len(x.services) - 1
+		return len(x.services) - 1
 	}
 	for i := range m.rrs {
 		r := &m.rrs[i]
@@ -323,33 +399,62 @@ func (x *DNS) mdnsEvent(p *capture.Packet, m *dnsMsg) *capture.MDNSEvent {
 				inst(r.target, r.tlower)
 			}
 		case dns.TypeSRV:
-			s := &e.Services[inst(r.name, r.lower)]
+			s := &x.services[inst(r.name, r.lower)]
 			s.Host, s.Port = r.tlower, r.port
 		case dns.TypeTXT:
 			if strings.Contains(r.name, "._") {
-				s := &e.Services[inst(r.name, r.lower)]
-				s.TXT = append(s.TXT[:0:0], r.txt...)
+				s := &x.services[inst(r.name, r.lower)]
+				if r.ntxt == 0 {
+					s.TXT = s.TXT[:0:0] // as append(s.TXT[:0:0]) leaves it
+				} else {
+					s.TXT = strings.SplitN(r.data, "\x00", r.ntxt)
+				}
 			}
 		case dns.TypeA, dns.TypeAAAA:
 			if !x.hosts[r.lower] {
 				x.hosts[r.lower] = true
-				e.Hostnames = append(e.Hostnames, r.lower)
+				x.hostnames = append(x.hostnames, r.lower)
 			}
 		}
 	}
-	if len(e.Services) == 0 && len(e.Hostnames) == 0 {
+	if len(x.services) == 0 && len(x.hostnames) == 0 {
 		return nil
 	}
-	return e
+	return &capture.MDNSEvent{Meta: p.Meta, Hostnames: cloneOrNil(x.hostnames), Services: cloneOrNil(x.services)}
 }
 
-// serviceOf extracts "_type._proto" from "Instance Name._type._tcp.local".
-func serviceOf(instance string) string {
-	labels := strings.Split(strings.TrimSuffix(instance, "."), ".")
-	for i := 0; i+1 < len(labels); i++ {
-		if strings.HasPrefix(labels[i], "_") && (labels[i+1] == "_tcp" || labels[i+1] == "_udp") {
-			return strings.ToLower(labels[i] + "." + labels[i+1])
-		}
+// serviceQuery tells whether q asks for the instances of a service.
+func serviceQuery(q dnsQ) bool {
+	return q.qtype == dns.TypePTR && strings.Contains(q.name, "._")
+}
+
+// cloneOrNil copies s into a slice of its length, nil when it is empty.
+func cloneOrNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
 	}
-	return ""
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// serviceOf extracts "_type._proto" from "Instance Name._type._tcp.local":
+// the first two labels (split at every dot, escaped or not) of which the
+// first starts with an underscore and the second is _tcp or _udp,
+// lower-cased.
+func serviceOf(instance string) string {
+	s := strings.TrimSuffix(instance, ".")
+	for start := 0; ; {
+		dot := strings.IndexByte(s[start:], '.')
+		if dot < 0 {
+			return ""
+		}
+		next := start + dot + 1
+		proto := s[next:]
+		if i := strings.IndexByte(proto, '.'); i >= 0 {
+			proto = proto[:i]
+		}
+		if s[start] == '_' && (proto == "_tcp" || proto == "_udp") {
+			return strings.ToLower(s[start : next+len(proto)])
+		}
+		start = next
+	}
 }

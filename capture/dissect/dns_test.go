@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -446,4 +447,57 @@ func BenchmarkDNSUncached(b *testing.B) {
 			}
 		})
 	}
+}
+
+// typeName and rcodeName give what miekg/dns's maps give, for every
+// type and every RCODE a message can carry (12 bits with EDNS).
+func TestDNSTypeAndRcodeNames(t *testing.T) {
+	for i := 0; i <= 0xFFFF; i++ {
+		if got, want := typeName(uint16(i)), dns.Type(i).String(); got != want {
+			t.Fatalf("typeName(%d) = %q, want %q", i, got, want)
+		}
+	}
+	for c := 0; c < 1<<12; c++ {
+		want, ok := dns.RcodeToString[c]
+		if !ok {
+			want = fmt.Sprintf("RCODE%d", c)
+		}
+		if got := rcodeName(c); got != want {
+			t.Fatalf("rcodeName(%d) = %q, want %q", c, got, want)
+		}
+	}
+}
+
+// serviceOfSplit is serviceOf as it was written first, the reference
+// for the version that does not split the name.
+func serviceOfSplit(instance string) string {
+	labels := strings.Split(strings.TrimSuffix(instance, "."), ".")
+	for i := 0; i+1 < len(labels); i++ {
+		if strings.HasPrefix(labels[i], "_") && (labels[i+1] == "_tcp" || labels[i+1] == "_udp") {
+			return strings.ToLower(labels[i] + "." + labels[i+1])
+		}
+	}
+	return ""
+}
+
+func TestServiceOf(t *testing.T) {
+	for _, s := range []string{
+		"", ".", "..", "_tcp", "_a._tcp", "_A._TCP", "_a._Tcp.local", "Living Room._googlecast._tcp.local",
+		"Living Room._googlecast._tcp.local.", "x._hap._udp.local", "a\\._b._tcp.local", "_x.._tcp", "_._tcp",
+		"._tcp", "_a._tcpx.local", "_a._tc", "a._b.c._d._udp", "_a._tcp.", "_a._tcp..", "_a.", "_a._udp._b._tcp",
+	} {
+		if got, want := serviceOf(s), serviceOfSplit(s); got != want {
+			t.Errorf("serviceOf(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzServiceOf(f *testing.F) {
+	f.Add("Living Room._googlecast._tcp.local")
+	f.Add("_a._udp.")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := serviceOf(s), serviceOfSplit(s); got != want {
+			t.Errorf("serviceOf(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

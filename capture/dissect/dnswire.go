@@ -32,11 +32,11 @@ type dnsRR struct {
 	rrtype      uint16
 	ttl         uint32
 	addr        netip.Addr // A, AAAA
-	target      string     // CNAME, PTR, SRV: the name pointed to
+	target      string     // CNAME, PTR, SRV, NS: the name pointed to
 	tlower      string     // target lower-cased
 	port        uint16     // SRV
-	txt         []string   // TXT: its strings in miekg/dns presentation form
-	data        string     // TXT and every other type: the data reported
+	ntxt        int        // TXT: the number of its strings
+	data        string     // TXT (its strings in miekg/dns presentation form, joined by NUL) and every other type: the data reported
 }
 
 // fromMiekg fills m from a message miekg/dns unpacked (completely or in
@@ -77,8 +77,17 @@ func rrFromMiekg(rr dns.RR) dnsRR {
 		r.target = presName(v.Ptr)
 	case *dns.SRV:
 		r.target, r.port = presName(v.Target), v.Port
+	case *dns.NS:
+		// The data is the target in presentation form, which appendData
+		// writes, but for the root (".") and a record without data ("").
+		if v.Ns != "" {
+			r.target = presName(v.Ns)
+			if r.target == "" {
+				r.data = "."
+			}
+		}
 	case *dns.TXT:
-		r.txt, r.data = v.Txt, strings.Join(v.Txt, "\x00")
+		r.ntxt, r.data = len(v.Txt), strings.Join(v.Txt, "\x00")
 	case *dns.HTTPS, *dns.SVCB:
 		r.data = rr.String()
 	default:
@@ -92,15 +101,34 @@ func rrFromMiekg(rr dns.RR) dnsRR {
 	return r
 }
 
-// recordData is the DNSRecord.Data of r.
+// appendData appends the DNSRecord.Data of r to b when it is made from
+// r's fields (an address, an SRV target and port, an NS name in
+// presentation form) and tells whether it did; the data of any other
+// record is recordData.
+func appendData(b []byte, r *dnsRR) ([]byte, bool) {
+	switch r.rrtype {
+	case dns.TypeA, dns.TypeAAAA:
+		if r.addr.IsValid() {
+			return r.addr.AppendTo(b), true
+		}
+	case dns.TypeSRV:
+		return strconv.AppendUint(append(append(b, r.tlower...), ':'), uint64(r.port), 10), true
+	case dns.TypeNS:
+		if r.target != "" {
+			return appendPresentation(b, r.target), true
+		}
+	}
+	return b, false
+}
+
+// recordData is the DNSRecord.Data of r when appendData does not write
+// it.
 func recordData(r *dnsRR) string {
 	switch r.rrtype {
 	case dns.TypeA, dns.TypeAAAA:
-		return r.addr.String()
+		return r.addr.String() // "invalid IP": a record without data
 	case dns.TypeCNAME, dns.TypePTR:
 		return r.tlower
-	case dns.TypeSRV:
-		return r.tlower + ":" + itoa(int(r.port))
 	}
 	return r.data
 }
@@ -115,9 +143,11 @@ func recordData(r *dnsRR) string {
 // after it, an empty record — it gives up, and the caller unpacks the
 // message with miekg/dns, which also says what is wrong.
 type dnsWalker struct {
-	buf   []byte
-	names [16]nameEntry // names read in this message, by offset
-	n     int
+	buf    []byte
+	names  [16]nameEntry // names read in this message, by offset
+	n      int
+	labels [64]nameLabel // labels of the ASCII names in names
+	nl     int
 }
 
 // nameEntry is a name read from offset start: it ends at next, the
@@ -125,6 +155,13 @@ type dnsWalker struct {
 type nameEntry struct {
 	start, next, limit, ptrs int
 	u, lower                 string
+}
+
+// nameLabel is a label of names[entry] that starts at offset off: the
+// name read from there is the end of that name's, from pos in its u and
+// lower.
+type nameLabel struct {
+	off, entry, pos int
 }
 
 // Bounds of miekg/dns's UnpackDomainName, kept so that the walker gives
@@ -138,7 +175,7 @@ func (w *dnsWalker) read(b []byte, m *dnsMsg) bool {
 	if len(b) <= 12 {
 		return false
 	}
-	w.n = 0
+	w.n, w.nl = 0, 0
 	bits := binary.BigEndian.Uint16(b[2:])
 	m.id = binary.BigEndian.Uint16(b)
 	m.response = bits&(1<<15) != 0
@@ -242,11 +279,14 @@ func (w *dnsWalker) rdata(b []byte, rd int, r *dnsRR) bool {
 	case dns.TypeTXT:
 		return w.txt(b, rd, r)
 	case dns.TypeNS:
-		u, _, next, ok := w.name(b, rd)
+		u, lower, next, ok := w.name(b, rd)
 		if !ok || next != len(b) {
 			return false
 		}
-		r.data = string(appendPresentation(w.buf[:0], u))
+		r.target, r.tlower = u, lower
+		if u == "" {
+			r.data = "." // the root; appendData writes any other name
+		}
 	case dns.TypeSOA:
 		// Reported as miekg/dns prints it: "ns mbox serial refresh retry
 		// expire minimum".
@@ -304,18 +344,18 @@ func appendDDD(s []byte, c byte) []byte {
 
 // txt reads TXT strings escaped as miekg/dns does (a quote or backslash
 // after a backslash, a byte outside space to tilde as \DDD), joined by
-// NUL into r.data, each a part of it in r.txt.
+// NUL into r.data (escaped, no string holds a NUL), their number in
+// r.ntxt.
 func (w *dnsWalker) txt(b []byte, off int, r *dnsRR) bool {
 	s := w.buf[:0]
-	var cuts [8]int
-	ends := cuts[:0]
+	n := 0
 	for off < len(b) {
 		l := int(b[off])
 		off++
 		if off+l > len(b) {
 			return false
 		}
-		if len(ends) > 0 {
+		if n > 0 {
 			s = append(s, 0)
 		}
 		for _, c := range b[off : off+l] {
@@ -328,17 +368,11 @@ func (w *dnsWalker) txt(b []byte, off int, r *dnsRR) bool {
 				s = append(s, c)
 			}
 		}
-		ends = append(ends, len(s))
+		n++
 		off += l
 	}
 	w.buf = s
-	r.data = string(s)
-	r.txt = make([]string, len(ends))
-	start := 0
-	for i, e := range ends {
-		r.txt[i] = r.data[start:e]
-		start = e + 1
-	}
+	r.data, r.ntxt = string(s), n
 	return true
 }
 
@@ -355,11 +389,18 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 		if e := w.seen(b, to, 1); e != nil {
 			return e.u, e.lower, off + 2, true
 		}
+		if l := w.seenLabel(b, to); l != nil {
+			// A pointer into a name read before (a zone after a name in
+			// it): the end of that name, read again from there.
+			e := &w.names[l.entry]
+			return e.u[l.pos:], e.lower[l.pos:], off + 2, true
+		}
 	}
 	start, limit := off, off
 	next = -1
 	s := w.buf[:0]
 	budget, ptrs, labels := dnsMaxNameWire, 0, 0
+	nl := w.nl // the labels of this name are noted from w.labels[w.nl]
 	for {
 		if off >= len(b) {
 			return "", "", 0, false
@@ -374,9 +415,10 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 					next = off
 				}
 				w.buf = s
-				u = string(s)
-				lower = strings.ToLower(u)
-				w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower})
+				u, lower = w.strings(s)
+				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && isASCII(u) {
+					w.nl = nl // lower-cased byte for byte: its labels are where they are in u
+				}
 				return u, lower, next, true
 			}
 			if off+c > len(b) {
@@ -387,6 +429,10 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 			}
 			if labels++; labels > 1 {
 				s = append(s, '.')
+			}
+			if nl < len(w.labels) {
+				w.labels[nl] = nameLabel{off: off - 1, entry: w.n, pos: len(s)}
+				nl++
 			}
 			for _, x := range b[off : off+c] {
 				if x == '.' || x == '\\' {
@@ -428,9 +474,50 @@ func (w *dnsWalker) seen(b []byte, off, more int) *nameEntry {
 	return nil
 }
 
-func (w *dnsWalker) add(e nameEntry) {
+// strings returns name s and its lower-cased form: those of a name read
+// before in this message with the same bytes (a message need not be
+// compressed), or new ones.
+func (w *dnsWalker) strings(s []byte) (u, lower string) {
+	for i := range w.n {
+		if e := &w.names[i]; e.u == string(s) {
+			return e.u, e.lower
+		}
+	}
+	u = string(s)
+	return u, strings.ToLower(u)
+}
+
+// seenLabel returns the label at offset off of a name read before in
+// this message, if reading the name at off, after a pointer to it, would
+// give the end of that name: it read only bytes within b and followed
+// few enough pointers (the end follows no more than the whole).
+func (w *dnsWalker) seenLabel(b []byte, off int) *nameLabel {
+	for i := range w.nl {
+		l := &w.labels[i]
+		if l.off == off {
+			if e := &w.names[l.entry]; e.limit <= len(b) && e.ptrs+1 <= dnsMaxPointers {
+				return l
+			}
+		}
+	}
+	return nil
+}
+
+// add notes e, and tells whether there was room for it.
+func (w *dnsWalker) add(e nameEntry) bool {
 	if w.n < len(w.names) {
 		w.names[w.n] = e
 		w.n++
+		return true
 	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,9 +15,11 @@ import (
 	"github.com/tattle-audit/tattle/internal/testutil"
 )
 
-// dnsTap collects the UDP payloads a scan sends to the DNS dissector.
+// dnsTap collects the UDP payloads a scan sends to the DNS dissector,
+// and the protocol of the first datagram of each.
 type dnsTap struct {
-	msgs map[string][]byte
+	msgs   map[string][]byte
+	protos map[string]string
 }
 
 func (*dnsTap) Name() string { return "dnstap" }
@@ -28,6 +31,7 @@ func (d *dnsTap) Dissect(p *capture.Packet, _ func(capture.Event)) {
 	}
 	if _, ok := d.msgs[string(p.Payload)]; !ok && len(d.msgs) < 20000 {
 		d.msgs[string(p.Payload)] = append([]byte(nil), p.Payload...)
+		d.protos[string(p.Payload)] = dnsProto(p)
 	}
 }
 
@@ -40,6 +44,13 @@ func (nopSink) Flow(*capture.Flow)  {}
 // project's captures and, where they are present, the shared ones, in a
 // fixed order.
 func capturedDNS(t testing.TB) [][]byte {
+	t.Helper()
+	out, _ := capturedDNSProtos(t)
+	return out
+}
+
+// capturedDNSProtos is capturedDNS with the protocol of each datagram.
+func capturedDNSProtos(t testing.TB) ([][]byte, []string) {
 	t.Helper()
 	root := testutil.ModuleRoot(t)
 	paths, _ := filepath.Glob(filepath.Join(root, "testdata", "*.pcapng"))
@@ -55,7 +66,7 @@ func capturedDNS(t testing.TB) [][]byte {
 			return nil
 		})
 	}
-	tap := &dnsTap{msgs: map[string][]byte{}}
+	tap := &dnsTap{msgs: map[string][]byte{}, protos: map[string]string{}}
 	for _, path := range paths {
 		src, err := capture.Open(path)
 		if err != nil {
@@ -69,11 +80,11 @@ func capturedDNS(t testing.TB) [][]byte {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := make([][]byte, len(keys))
+	out, protos := make([][]byte, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = tap.msgs[k]
+		out[i], protos[i] = tap.msgs[k], tap.protos[k]
 	}
-	return out
+	return out, protos
 }
 
 // generatedDNS are messages built with miekg/dns, with the shapes the
@@ -233,5 +244,80 @@ func BenchmarkDNSReading(b *testing.B) {
 				x.message(p, proto, bc.msg, func(capture.Event) {})
 			}
 		})
+	}
+}
+
+// BenchmarkDNSCaptured reads every distinct DNS, mDNS and LLMNR datagram
+// of the captures at hand (those of the benchmark file's round when the
+// shared captures are there), each under the protocol it came with, as
+// the dissector does with the repeat cache off; one op is one message
+// on average.
+func BenchmarkDNSCaptured(b *testing.B) {
+	msgs, protos := capturedDNSProtos(b)
+	if len(msgs) == 0 {
+		b.Skip("no captures")
+	}
+	x := NewDNS().(*DNS)
+	p := packet(capture.UDP, "192.168.1.20:5000", "192.168.1.1:53", nil)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		x.message(p, protos[i], msgs[i], func(capture.Event) {})
+		if i++; i == len(msgs) {
+			i = 0
+		}
+	}
+}
+
+// appendData writes an address as String gives it, IPv4-mapped ones too.
+func TestAppendDataAddr(t *testing.T) {
+	for _, s := range []string{"0.0.0.0", "192.168.1.23", "::", "::1", "fe80::1", "2001:db8::53", "::ffff:10.0.0.1", "::ffff:0:0", "64:ff9b::1.2.3.4"} {
+		a := netip.MustParseAddr(s)
+		r := dnsRR{rrtype: dns.TypeAAAA, addr: a}
+		if a.Is4() {
+			r.rrtype = dns.TypeA
+		}
+		got, ok := appendData(nil, &r)
+		if !ok || string(got) != a.String() {
+			t.Errorf("appendData(%s) = %q, %v", a, got, ok)
+		}
+	}
+	if _, ok := appendData(nil, &dnsRR{rrtype: dns.TypeA}); ok {
+		t.Error("appendData wrote the data of a record without an address")
+	}
+}
+
+// A name that is the end of one read before in the message (a pointer
+// into its labels) or has the same bytes (an uncompressed message) is
+// not made a string again: the messages below cost the question name's
+// two strings (as sent and lower-cased), and uncompressed those of
+// Example.com, which is no name's end there.
+func TestDNSWalkerNameStrings(t *testing.T) {
+	for _, compress := range []bool{true, false} {
+		m := new(dns.Msg)
+		m.SetQuestion("www.Example.com.", dns.TypeA)
+		m.Response = true
+		m.Answer = []dns.RR{&dns.CNAME{Hdr: hdr("www.Example.com.", dns.TypeCNAME), Target: "www.Example.com."}}
+		m.Ns = []dns.RR{&dns.NS{Hdr: hdr("Example.com.", dns.TypeNS), Ns: "www.Example.com."}}
+		m.Compress = compress
+		b := pack(t, m)
+		compareDNS(t, b)
+		var w dnsWalker
+		var got dnsMsg
+		allocs := testing.AllocsPerRun(100, func() {
+			if !w.read(b, &got) {
+				t.Fatal("not read")
+			}
+		})
+		want := 2 // the question's name and its lower-case form
+		if !compress {
+			want = 4 // and Example.com's
+		}
+		if int(allocs) != want {
+			t.Errorf("compress %v: %v allocations, want %d", compress, allocs, want)
+		}
+		if ns := got.rrs[1]; ns.name != "Example.com" || ns.lower != "example.com" || ns.target != "www.Example.com" {
+			t.Errorf("compress %v: NS record %+v", compress, ns)
+		}
 	}
 }
