@@ -67,6 +67,9 @@ func (d *device) result() result.Device {
 			p.fill(d, &rd)
 		}
 	}
+	if len(d.dests) > 0 {
+		rd.Destinations = make([]result.Destination, 0, len(d.dests))
+	}
 	for _, a := range d.dests {
 		rd.Destinations = append(rd.Destinations, a.result())
 	}

@@ -99,8 +99,11 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 // and subject give the same ID in every scan, which is what baselines
 // compare.
 func FindingID(kind, device, subject string) string {
-	h := sha1.Sum([]byte(kind + "\x00" + device + "\x00" + subject))
-	return kind + ":" + hex.EncodeToString(h[:6])
+	var buf [256]byte
+	h := sha1.Sum(append(append(append(append(append(buf[:0], kind...), 0), device...), 0), subject...))
+	var hx [12]byte
+	hex.Encode(hx[:], h[:6])
+	return kind + ":" + string(hx[:])
 }
 
 // weakCiphers names cipher suites that no client should offer: NULL,
@@ -135,6 +138,9 @@ func weakCipher(c uint16) (string, bool) {
 // destinations and the personal data found in its traffic.
 func (d *device) findings(rd *result.Device) []result.Finding {
 	var out []result.Finding
+	if n := d.pdata.len(); n > 0 {
+		out = make([]result.Finding, 0, n)
+	}
 	id := rd.ID
 	for _, a := range d.pdata.m {
 		kind, sev := KindCleartextPersonal, result.SeverityHigh
@@ -185,13 +191,21 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 		if label == "" {
 			label = dst.IP
 		}
-		ev := []result.Evidence{dst.NameEvidence()}
+		// The destination's evidence, made for its first finding (most
+		// destinations have none) and shared by the others.
+		var ev []result.Evidence
+		evidence := func() []result.Evidence {
+			if ev == nil {
+				ev = []result.Evidence{dst.NameEvidence()}
+			}
+			return ev
+		}
 		if dst.CleartextBytes > 0 && !dst.Local {
 			out = append(out, result.Finding{
 				ID: FindingID(KindCleartextProtocol, id, label+"|"+strings.Join(dst.Protocols, ",")), Kind: KindCleartextProtocol,
 				Severity: result.SeverityMedium, Title: "Unencrypted traffic to the internet",
 				Message:     fmt.Sprintf("%d bytes of %s to %s (%s:%d) travel without encryption: anyone on the path can read them.", dst.CleartextBytes, strings.Join(dst.Protocols, "/"), label, dst.IP, dst.Port),
-				Destination: label, Organization: dst.Organization, Evidence: ev,
+				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}
 		if dst.TLS != nil {
@@ -206,7 +220,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 					ID: FindingID(KindWeakTLSVersion, id, label), Kind: KindWeakTLSVersion, Severity: result.SeverityMedium,
 					Title:       "Outdated TLS version offered",
 					Message:     fmt.Sprintf("The device offers %s to %s; TLS below 1.2 is deprecated (RFC 8996).", strings.Join(old, ", "), label),
-					Destination: label, Organization: dst.Organization, Evidence: ev,
+					Destination: label, Organization: dst.Organization, Evidence: evidence(),
 				})
 			}
 		}
@@ -215,7 +229,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 				ID: FindingID(KindWeakTLSUsed, id, label), Kind: KindWeakTLSUsed, Severity: result.SeverityHigh,
 				Title:       "Outdated TLS version used",
 				Message:     fmt.Sprintf("The server %s chose %s for this device's connection; TLS below 1.2 is deprecated (RFC 8996).", label, t.Version),
-				Destination: label, Organization: dst.Organization, Evidence: ev,
+				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}
 		if t := dst.TLS; t != nil && t.CertSelfSigned && !dst.Local {
@@ -223,7 +237,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 				ID: FindingID(KindCertSelfSigned, id, label), Kind: KindCertSelfSigned, Severity: result.SeverityMedium,
 				Title:       "Self-signed server certificate",
 				Message:     fmt.Sprintf("%s presented a self-signed certificate (%q): unless the device pins it, anyone on the path can impersonate the server.", label, t.CertSubject),
-				Destination: label, Organization: dst.Organization, Evidence: ev,
+				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}
 		if t := dst.TLS; t != nil && !t.CertNotAfter.IsZero() && dst.First.After(t.CertNotAfter) && !dst.Local {
@@ -231,7 +245,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 				ID: FindingID(KindCertExpired, id, label), Kind: KindCertExpired, Severity: result.SeverityMedium,
 				Title:       "Expired server certificate accepted",
 				Message:     fmt.Sprintf("%s presented a certificate that expired on %s, and the device went on talking to it.", label, t.CertNotAfter.Format("2006-01-02")),
-				Destination: label, Organization: dst.Organization, Evidence: ev,
+				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}
 		if dst.TLS != nil && len(dst.TLS.WeakCiphers) > 0 {
@@ -239,7 +253,7 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 				ID: FindingID(KindWeakTLSCipher, id, label), Kind: KindWeakTLSCipher, Severity: result.SeverityLow,
 				Title:       "Weak TLS cipher suites offered",
 				Message:     fmt.Sprintf("The device offers %s cipher suites to %s; a downgrade would expose its traffic.", strings.Join(dst.TLS.WeakCiphers, ", "), label),
-				Destination: label, Organization: dst.Organization, Evidence: ev,
+				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}
 	}

@@ -168,13 +168,14 @@ func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprint
 	for i := range rd.Destinations {
 		k.classify(vendorOrg, &rd.Destinations[i])
 	}
-	rd.Findings = append(rd.Findings, partyFindings(rd)...)
+	rd.Findings = appendPartyFindings(rd.Findings, rd)
 	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
 }
 
-// partyFindings reports contacts with trackers and third parties, and the
-// destinations tattle could not classify, one finding per organisation.
-func partyFindings(rd *result.Device) []result.Finding {
+// appendPartyFindings appends to out the findings of contacts with
+// trackers and third parties, one per organisation, after those of the
+// destinations tattle could not classify.
+func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Finding {
 	type agg struct {
 		org      string
 		names    []string
@@ -184,13 +185,13 @@ func partyFindings(rd *result.Device) []result.Finding {
 		out      uint64
 	}
 	third := map[string]*agg{}
-	var out []result.Finding
-	for _, dst := range rd.Destinations {
+	unclassified := 0
+	for i := range rd.Destinations {
+		dst := &rd.Destinations[i]
 		label := dst.Name
 		if label == "" {
 			label = dst.IP
 		}
-		ev := dst.NameEvidence()
 		switch dst.Party {
 		case fingerprints.PartyThird, fingerprints.PartyFirst:
 			if dst.Party == fingerprints.PartyFirst && !fingerprints.IsTracker(dst.Category) {
@@ -218,17 +219,29 @@ func partyFindings(rd *result.Device) []result.Finding {
 				a.names = append(a.names, label)
 			}
 			if len(a.ev) < maxEvidence {
-				a.ev = append(a.ev, ev)
+				a.ev = append(a.ev, dst.NameEvidence())
 			}
 			a.out += dst.BytesOut
 		case fingerprints.PartyUnclassified:
-			out = append(out, result.Finding{
-				ID: FindingID(KindUnclassified, rd.ID, label+"|"+dst.IP), Kind: KindUnclassified, Severity: result.SeverityInfo,
-				Title:       "Destination not classified",
-				Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d)%s; who receives this traffic is unknown.", label, dst.IP, dst.Port, hostedOn(dst.Hosting)),
-				Destination: label, Evidence: []result.Evidence{ev},
-			})
+			unclassified++
 		}
+	}
+	out = slices.Grow(out, unclassified+len(third))
+	for i := range rd.Destinations {
+		dst := &rd.Destinations[i]
+		if dst.Party != fingerprints.PartyUnclassified {
+			continue
+		}
+		label := dst.Name
+		if label == "" {
+			label = dst.IP
+		}
+		out = append(out, result.Finding{
+			ID: FindingID(KindUnclassified, rd.ID, label+"|"+dst.IP), Kind: KindUnclassified, Severity: result.SeverityInfo,
+			Title:       "Destination not classified",
+			Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d)%s; who receives this traffic is unknown.", label, dst.IP, dst.Port, hostedOn(dst.Hosting)),
+			Destination: label, Evidence: []result.Evidence{dst.NameEvidence()},
+		})
 	}
 	orgs := make([]string, 0, len(third))
 	for o := range third {

@@ -193,6 +193,11 @@ type Rule struct {
 	Note   string  `yaml:"note"`
 	re     map[string]*regexp.Regexp
 	kinds  []string // keys of re, sorted: evidence reads the same every run
+	// kindText is each of kinds as evidence names it ("dhcp hostname").
+	kindText []string
+	// groups says Model refers to match groups ($1): only then are a
+	// match's groups worth finding.
+	groups bool
 	line   int
 }
 
@@ -382,6 +387,10 @@ func (db *DB) Load(r io.Reader, name string) error {
 			r.kinds = append(r.kinds, k)
 		}
 		sort.Strings(r.kinds)
+		for _, k := range r.kinds {
+			r.kindText = append(r.kindText, strings.ReplaceAll(k, "_", " "))
+		}
+		r.groups = groupRef.MatchString(r.Model)
 		db.rules = append(db.rules, r)
 	}
 	return nil
@@ -663,7 +672,7 @@ func hasApp(apps []Claim, name string) bool {
 func (r *Rule) apply(s *Signals, vendors, types, models, module tally) (Evidence, bool) {
 	var groups []string
 	var ev []Evidence
-	for _, kind := range r.kinds {
+	for k, kind := range r.kinds {
 		re := r.re[kind]
 		vals := s.ByKind[kind]
 		if kind == "domain" {
@@ -671,14 +680,21 @@ func (r *Rule) apply(s *Signals, vendors, types, models, module tally) (Evidence
 		}
 		hit := false
 		for _, v := range vals {
-			if g := re.FindStringSubmatch(v.Value); g != nil {
-				hit = true
-				if groups == nil && len(g) > 1 {
+			if r.groups && groups == nil {
+				// The groups of the first match that has any.
+				g := re.FindStringSubmatch(v.Value)
+				if g == nil {
+					continue
+				}
+				if len(g) > 1 {
 					groups = g
 				}
-				ev = append(ev, Evidence{Source: kind, Detail: fmt.Sprintf("%s %q", strings.ReplaceAll(kind, "_", " "), v.Value), Rule: r.ID, Ref: v.Ref})
-				break
+			} else if !re.MatchString(v.Value) {
+				continue
 			}
+			hit = true
+			ev = append(ev, Evidence{Source: kind, Detail: r.kindText[k] + " " + strconv.Quote(v.Value), Rule: r.ID, Ref: v.Ref})
+			break
 		}
 		if !hit {
 			return Evidence{}, false

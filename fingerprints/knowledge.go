@@ -112,7 +112,14 @@ type KB struct {
 	sources map[string]string // org id -> source
 	// patterns are domain entries with "*" labels
 	// ("mobileanalytics.*.amazonaws.com"): each "*" stands for one label.
-	patterns map[string]domainEntry
+	patterns map[string]pattern
+}
+
+// pattern is a domain entry with "*" labels, split into its labels once
+// (not at every look-up).
+type pattern struct {
+	domainEntry
+	labels []string
 }
 
 //go:embed data/domains.yaml
@@ -154,7 +161,7 @@ func DefaultKB() *KB {
 // NewKB returns an empty knowledge base.
 func NewKB() *KB {
 	return &KB{orgs: map[string]*Org{}, domains: map[string]domainEntry{}, aliases: map[string]string{}, sources: map[string]string{},
-		patterns: map[string]domainEntry{}}
+		patterns: map[string]pattern{}}
 }
 
 // Clone returns a copy that can take user lists without changing kb.
@@ -312,7 +319,7 @@ func (kb *KB) AddDomain(domain, org, category, source string) {
 	d := strings.ToLower(strings.TrimSuffix(domain, "."))
 	e := domainEntry{org: org, category: category, source: source}
 	if strings.Contains(d, "*") {
-		kb.patterns[d] = e
+		kb.patterns[d] = pattern{domainEntry: e, labels: strings.Split(d, ".")}
 		return
 	}
 	kb.domains[d] = e
@@ -393,7 +400,8 @@ func (kb *KB) Lookup(host string) (Match, bool) {
 // pattern covering more of its labels.
 func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
 	rule, best, labels := "", domainEntry{}, 0
-	for h, n := host, strings.Count(host, ".")+1; h != ""; n-- {
+	hostLabels := strings.Count(host, ".") + 1
+	for h, n := host, hostLabels; h != ""; n-- {
 		if e, ok := kb.domains[h]; ok {
 			rule, best, labels = h, e, n
 			break
@@ -405,27 +413,29 @@ func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
 		h = h[i+1:]
 	}
 	fromPattern := false
-	if len(kb.patterns) > 0 {
-		hl := strings.Split(host, ".")
-		for p, e := range kb.patterns {
-			pl := strings.Split(p, ".")
-			if len(pl) > len(hl) || len(pl) < labels || (len(pl) == labels && (!fromPattern || !morePrecise(p, rule))) {
-				continue // an exact suffix wins a tie; between patterns, the one with fewer "*"
-			}
-			tail := hl[len(hl)-len(pl):]
-			ok := true
-			for i := range pl {
-				if pl[i] != "*" && pl[i] != tail[i] {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				rule, best, labels, fromPattern = p, e, len(pl), true
-			}
+	for p, e := range kb.patterns {
+		pl := e.labels
+		if len(pl) > hostLabels || len(pl) < labels || (len(pl) == labels && (!fromPattern || !morePrecise(p, rule))) {
+			continue // an exact suffix wins a tie; between patterns, the one with fewer "*"
+		}
+		if endsWithLabels(host, pl) {
+			rule, best, labels, fromPattern = p, e.domainEntry, len(pl), true
 		}
 	}
 	return rule, best, rule != ""
+}
+
+// endsWithLabels reports whether host's last labels are pl, a "*" in pl
+// matching any one label; host has at least len(pl) labels.
+func endsWithLabels(host string, pl []string) bool {
+	for i := len(pl) - 1; i >= 0; i-- {
+		j := strings.LastIndexByte(host, '.')
+		if pl[i] != "*" && pl[i] != host[j+1:] {
+			return false
+		}
+		host = host[:max(j, 0)]
+	}
+	return true
 }
 
 // morePrecise orders patterns of as many labels: fewer "*" first, then

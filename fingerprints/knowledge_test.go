@@ -239,3 +239,37 @@ func BenchmarkKnowledgeLoad(b *testing.B) {
 		}
 	})
 }
+
+// TestEndsWithLabels checks the pattern match against splitting both
+// names into labels, as suffixMatch did, also for names with empty
+// labels.
+func TestEndsWithLabels(t *testing.T) {
+	ref := func(host string, pl []string) bool {
+		hl := strings.Split(host, ".")
+		tail := hl[len(hl)-len(pl):]
+		for i := range pl {
+			if pl[i] != "*" && pl[i] != tail[i] {
+				return false
+			}
+		}
+		return true
+	}
+	hosts := []string{"a", "a.com", "x.y.a.com", "x..a.com", ".a.com", "a.com.", "..", ".", "google.co.uk", "adservice.google.de", "b.x.a.com"}
+	patterns := []string{"*", "*.com", "x.*.a.com", "*.*.a.com", "google.*", "google.co.*", "adservice.google.*", "*..a.com", "*.", ".*", "*.*"}
+	n := 0
+	for _, h := range hosts {
+		for _, p := range patterns {
+			pl := strings.Split(p, ".")
+			if len(pl) > strings.Count(h, ".")+1 {
+				continue
+			}
+			n++
+			if got, want := endsWithLabels(h, pl), ref(h, pl); got != want {
+				t.Errorf("endsWithLabels(%q, %q) = %v, want %v", h, p, got, want)
+			}
+		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d cases compared", n)
+	}
+}

@@ -144,40 +144,31 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 
 // marshalDevices encodes devices in windows of devicesWindow, each window
 // on all cores, and hands them to write in order (par.Ordered): the output
-// is that of one goroutine, the memory that of one window. Each worker
-// encodes into a buffer of its own and each window slot is indented into
-// a buffer kept from window to window, so the report allocates little
-// beyond encoding/json's own.
-// maxKeptBuffer bounds a window slot's buffer kept for the next window.
-const maxKeptBuffer = 256 << 10
-
+// is that of one goroutine, the memory that of one window. Each worker's
+// json.Encoder writes into an indenter, which indents what it is handed
+// (a device, in one Write) into the device's window slot, a buffer kept
+// from window to window, so the report allocates little beyond
+// encoding/json's own.
 func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 	const devicesWindow = 64
 	workers := par.Workers()
 	out := make([][]byte, devicesWindow)
 	errs := make([]error, devicesWindow)
 	type encoder struct {
-		buf bytes.Buffer
+		ind indenter
 		enc *json.Encoder
 	}
 	encs := make([]*encoder, workers)
 	for w := range encs {
 		e := &encoder{}
-		e.enc = json.NewEncoder(&e.buf) // escapes HTML, as json.Marshal does
+		e.enc = json.NewEncoder(&e.ind) // escapes HTML, as json.Marshal does
 		encs[w] = e
 	}
 	return par.Ordered(len(devs), devicesWindow, workers, func(w, i int) {
 		e, s := encs[w], i%devicesWindow
-		e.buf.Reset()
-		if errs[s] = e.enc.Encode(&devs[i]); errs[s] != nil {
-			return
-		}
-		compact := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
-		dst := out[s][:0]
-		if want := 2 * len(compact); cap(dst) < want {
-			dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
-		}
-		out[s] = appendIndent(dst, compact, "    ", "  ")
+		e.ind.dst = out[s][:0]
+		errs[s] = e.enc.Encode(&devs[i])
+		out[s], e.ind.dst = e.ind.dst, nil
 	}, func(i int) error {
 		s := i % devicesWindow
 		if errs[s] != nil {
@@ -189,4 +180,21 @@ func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
 		}
 		return nil
 	})
+}
+
+// maxKeptBuffer bounds a window slot's buffer kept for the next window.
+const maxKeptBuffer = 256 << 10
+
+// indenter is the writer of a json.Encoder, which writes each value (with
+// a newline after it) in one Write: it indents the value into dst, which
+// it replaces when it is too small.
+type indenter struct{ dst []byte }
+
+func (x *indenter) Write(b []byte) (int, error) {
+	compact := bytes.TrimSuffix(b, []byte("\n"))
+	if want := 2 * len(compact); cap(x.dst) < want {
+		x.dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
+	}
+	x.dst = appendIndent(x.dst[:0], compact, "    ", "  ")
+	return len(b), nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net"
 	"net/netip"
 	"net/url"
@@ -45,15 +46,26 @@ func Redact(r *Result, key []byte) *Result {
 func RedactInPlace(c *Result, key []byte) {
 	c.Redacted = true
 	c.RedactionKey = KeyID(key)
-	k := &redactor{key: key}
-	k.known = collectKnown(c, k)
-	// Devices are redacted on all cores, each on its own.
-	par.ForEach(len(c.Devices), 0, func(_, i int) {
+	// Devices are redacted on all cores, each on its own, with one
+	// redactor (keyed hash and buffers) per worker.
+	// (Each its own allocation: workers writing their buffers' headers
+	// do not share a cache line.)
+	ks := make([]*redactor, par.Workers())
+	ks[0] = &redactor{key: key}
+	known := collectKnown(c, ks[0])
+	for w := range ks {
+		if ks[w] == nil {
+			ks[w] = &redactor{key: key}
+		}
+		ks[w].known = known
+	}
+	par.ForEach(len(c.Devices), len(ks), func(w, i int) {
+		k := ks[w]
 		k.device(&c.Devices[i])
 		k.rewrite(reflect.ValueOf(&c.Devices[i]).Elem())
 	})
 	for i := range c.Warnings {
-		c.Warnings[i].Message = k.text(c.Warnings[i].Message)
+		c.Warnings[i].Message = ks[0].text(c.Warnings[i].Message)
 	}
 	if c.Overview != nil {
 		c.Overview = BuildOverview(c) // it names devices by their IDs
@@ -69,26 +81,62 @@ func KeyID(key []byte) string {
 	return hex.EncodeToString(m.Sum(nil)[:4])
 }
 
+// A redactor is used by one goroutine at a time: its keyed hash and
+// buffers are reused for every pseudonym.
 type redactor struct {
 	key   []byte
 	known *knownSet
+	hmac  hash.Hash // HMAC-SHA256 keyed with key (made at first use), Reset before each value
+	msg   []byte    // the hashed message: kind, 0, value
+	sum   []byte    // the HMAC
+	out   []byte    // a pseudonym being written
 }
 
-// pseudonym is a keyed hash of one value: stable for one key, and
+// appendPseudonym appends the first n hex digits (at most 16) of the
+// pseudonym of one value: a keyed hash, stable for one key and
 // unrecoverable without it. 64 bits: among a million devices of one vendor
 // two share a pseudonym with a probability of about 3e-8.
+func (k *redactor) appendPseudonym(dst []byte, kind, v string, n int) []byte {
+	if k.hmac == nil {
+		k.hmac = hmac.New(sha256.New, k.key)
+		k.sum = make([]byte, 0, sha256.Size)
+	}
+	k.msg = append(append(append(k.msg[:0], kind...), 0), v...)
+	k.hmac.Reset()
+	k.hmac.Write(k.msg)
+	k.sum = k.hmac.Sum(k.sum[:0])
+	var hx [16]byte
+	hex.Encode(hx[:], k.sum[:8])
+	return append(dst, hx[:n]...)
+}
+
+// pseudonym is the whole pseudonym of one value (16 hex digits).
 func (k *redactor) pseudonym(kind, v string) string {
-	m := hmac.New(sha256.New, k.key)
-	m.Write([]byte(kind))
-	m.Write([]byte{0})
-	m.Write([]byte(v))
-	return hex.EncodeToString(m.Sum(nil)[:8])
+	k.out = k.appendPseudonym(k.out[:0], kind, v, 16)
+	return string(k.out)
 }
 
 // mac is the redacted form of a MAC address: its vendor half and a
 // pseudonym of the whole, e.g. "50:c7:bf:~3f9a1c2b7d5e4f60".
 func (k *redactor) mac(hw net.HardwareAddr) string {
-	return hw[:3].String() + ":~" + k.pseudonym("mac", hw.String())
+	var whole [17]byte
+	b := appendMAC(k.out[:0], hw[:3])
+	b = append(b, ":~"...)
+	k.out = k.appendPseudonym(b, "mac", string(appendMAC(whole[:0], hw)), 16)
+	return string(k.out)
+}
+
+// appendMAC appends hw as net.HardwareAddr.String writes it
+// ("50:c7:bf").
+func appendMAC(dst []byte, hw net.HardwareAddr) []byte {
+	const digits = "0123456789abcdef"
+	for i, b := range hw {
+		if i > 0 {
+			dst = append(dst, ':')
+		}
+		dst = append(dst, digits[b>>4], digits[b&0xf])
+	}
+	return dst
 }
 
 // RedactMAC redacts a device ID or MAC address: "aa:bb:cc:dd:ee:ff" or
@@ -117,7 +165,9 @@ func (k *redactor) findingID(id string) string {
 	if !ok {
 		kind = "finding"
 	}
-	return kind + ":" + k.pseudonym("finding", id)[:12]
+	b := append(append(k.out[:0], kind...), ':')
+	k.out = k.appendPseudonym(b, "finding", id, 12)
+	return string(k.out)
 }
 
 func (k *redactor) device(d *Device) {
@@ -263,7 +313,7 @@ func redactDeviceIP(s string) string {
 // destination can be told to be the device that used that address.
 func (k *redactor) localIP(s string) string {
 	if r := redactIP(s); r != s {
-		return r + "~" + k.pseudonym("ip", canonIP(s))[:12]
+		return k.withIPPseudonym(r, s)
 	}
 	return s
 }
@@ -272,9 +322,17 @@ func (k *redactor) localIP(s string) string {
 // too (see redactDeviceIP).
 func (k *redactor) deviceIP(s string) string {
 	if r := redactDeviceIP(s); r != s {
-		return r + "~" + k.pseudonym("ip", canonIP(s))[:12]
+		return k.withIPPseudonym(r, s)
 	}
 	return s
+}
+
+// withIPPseudonym is the redacted address r followed by "~" and the
+// pseudonym of the address s it stands for.
+func (k *redactor) withIPPseudonym(r, s string) string {
+	b := append(append(k.out[:0], r...), '~')
+	k.out = k.appendPseudonym(b, "ip", canonIP(s), 12)
+	return string(k.out)
 }
 
 // canonIP writes an address one way, whichever way a field wrote it.
@@ -473,7 +531,18 @@ func holdsReference(t reflect.Type) bool {
 type knownSet struct {
 	macs  map[[6]byte]string // device MACs -> redacted form
 	vals  map[string]string  // lower-cased value -> replacement
-	heads map[[3]byte][]int  // lower-cased first three bytes -> lengths of values, longest first
+	heads map[uint32][]int   // lower-cased first three bytes (head) -> lengths of values, longest first
+	// pairs has bit b0<<8|b1 set when some value starts with the
+	// lower-cased bytes b0 b1: most word starts fail it and are passed
+	// over without a map look-up.
+	pairs [1 << 16 / 64]uint64
+}
+
+func head(b0, b1, b2 byte) uint32 { return uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2) }
+
+func (ks *knownSet) mayStart(b0, b1 byte) bool {
+	p := uint16(b0)<<8 | uint16(b1)
+	return ks.pairs[p/64]&(1<<(p%64)) != 0
 }
 
 // minKnown is the shortest value replaced elsewhere: shorter host names
@@ -481,7 +550,7 @@ type knownSet struct {
 const minKnown = 3
 
 func collectKnown(c *Result, k *redactor) *knownSet {
-	ks := &knownSet{macs: map[[6]byte]string{}, vals: map[string]string{}, heads: map[[3]byte][]int{}}
+	ks := &knownSet{macs: map[[6]byte]string{}, vals: map[string]string{}, heads: map[uint32][]int{}}
 	// A host name that is a device's model or vendor ("HS110",
 	// "Pixel-7") names the product, not its owner: it stays elsewhere.
 	seen := map[string]bool{}
@@ -502,10 +571,12 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 		}
 		seen[low] = true
 		ks.vals[low] = repl
-		h := [3]byte{low[0], low[1], low[2]}
-		if !slices.Contains(ks.heads[h], len(low)) {
-			ks.heads[h] = append(ks.heads[h], len(low))
+		h := head(low[0], low[1], low[2])
+		if l := ks.heads[h]; !slices.Contains(l, len(low)) {
+			ks.heads[h] = append(l, len(low))
 		}
+		p := uint16(low[0])<<8 | uint16(low[1])
+		ks.pairs[p/64] |= 1 << (p % 64)
 	}
 	for i := range c.Devices {
 		d := &c.Devices[i]
@@ -561,8 +632,9 @@ func lower(c byte) byte {
 }
 
 // replace swaps every known value in s for its replacement. Only
-// positions at a word start are tried, each with one map look-up of its
-// first three bytes, then one per length of value that starts so.
+// positions at a word start are tried; one whose first two bytes start no
+// value is passed over, the others cost one map look-up of their first
+// three bytes, then one per length of value that starts so.
 func (ks *knownSet) replace(s string) string {
 	if len(ks.vals) == 0 {
 		return s
@@ -574,7 +646,11 @@ func (ks *knownSet) replace(s string) string {
 		if i > 0 && isAlnum(s[i-1]) && isAlnum(s[i]) {
 			continue
 		}
-		for _, n := range ks.heads[[3]byte{lower(s[i]), lower(s[i+1]), lower(s[i+2])}] {
+		b0, b1 := lower(s[i]), lower(s[i+1])
+		if !ks.mayStart(b0, b1) {
+			continue
+		}
+		for _, n := range ks.heads[head(b0, b1, lower(s[i+2]))] {
 			end := i + n
 			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
 				continue

@@ -1,6 +1,9 @@
 package result
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -193,6 +196,37 @@ func TestRedactMACAndDeviceIDs(t *testing.T) {
 		if got := RedactMAC(in, testKey); got != want {
 			t.Errorf("RedactMAC(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPseudonymOneHashReused checks that a redactor, which keeps one
+// keyed hash for every value it hashes, writes the pseudonyms a new HMAC
+// per value gives, whatever it hashed before.
+func TestPseudonymOneHashReused(t *testing.T) {
+	ref := func(kind, v string) string {
+		m := hmac.New(sha256.New, testKey)
+		m.Write([]byte(kind + "\x00" + v))
+		return hex.EncodeToString(m.Sum(nil)[:8])
+	}
+	k := &redactor{key: testKey}
+	values := []struct{ kind, v string }{
+		{"mac", "50:c7:bf:01:02:03"}, {"ip", "192.168.1.7"}, {"finding", "third_party:0a1b2c3d4e5f"},
+		{"mac", "50:c7:bf:01:02:03"}, {"ip", ""}, {"finding", strings.Repeat("x", 300)}, {"mac", "f0:18:98:12:34:56"},
+	}
+	for _, c := range values {
+		if got, want := k.pseudonym(c.kind, c.v), ref(c.kind, c.v); got != want {
+			t.Errorf("pseudonym(%q, %q) = %q, want %q", c.kind, c.v, got, want)
+		}
+	}
+	hw, _ := net.ParseMAC("50:C7:BF:0A:BC:DE")
+	if got, want := k.mac(hw), "50:c7:bf:~"+ref("mac", "50:c7:bf:0a:bc:de"); got != want {
+		t.Errorf("mac = %q, want %q", got, want)
+	}
+	if got, want := k.findingID("third_party:0a1b2c3d4e5f"), "third_party:"+ref("finding", "third_party:0a1b2c3d4e5f")[:12]; got != want {
+		t.Errorf("findingID = %q, want %q", got, want)
+	}
+	if got, want := k.deviceIP("fe80::0001"), "[redacted-ipv6]~"+ref("ip", "fe80::1")[:12]; got != want {
+		t.Errorf("deviceIP = %q, want %q", got, want)
 	}
 }
 

@@ -33,15 +33,22 @@ func main() {
 		code := Main(os.Args[1:], SystemIO())
 		pprof.StopCPUProfile()
 		f.Close()
+		writeMemProfile()
 		os.Exit(int(code))
 	}
 	code := Main(os.Args[1:], SystemIO())
-	// TATTLE_MEMPROFILE=FILE writes a heap profile at the end of the run.
+	writeMemProfile()
+	os.Exit(int(code))
+}
+
+// writeMemProfile writes a heap profile at the end of the run to the file
+// TATTLE_MEMPROFILE names, if it names one (with or without
+// TATTLE_CPUPROFILE, so that one run gives both).
+func writeMemProfile() {
 	if path := os.Getenv("TATTLE_MEMPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			pprof.Lookup("heap").WriteTo(f, 0)
 			f.Close()
 		}
 	}
-	os.Exit(int(code))
 }
