@@ -2,7 +2,6 @@ package tlsx
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"sync"
@@ -357,21 +356,4 @@ func (c *certCache) get(der []byte) (certSummary, bool) {
 	c.m[key] = ci
 	c.mu.Unlock()
 	return ci, ci.ok
-}
-
-func summarise(der []byte) certSummary {
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return certSummary{}
-	}
-	return certSummary{
-		ok:      true,
-		subject: c.Subject.CommonName, sans: c.DNSNames, issuer: c.Issuer.CommonName,
-		notBefore: c.NotBefore, notAfter: c.NotAfter,
-		// Self-signed: issued by its own subject and verifying under its
-		// own key. CheckSignatureFrom would also demand the CA flag,
-		// which the self-signed leaf certificates of many devices lack.
-		selfSigned: string(c.RawIssuer) == string(c.RawSubject) &&
-			c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
-	}
 }
