@@ -10,6 +10,7 @@ import (
 	"encoding/asn1"
 	"math"
 	"math/big"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -106,7 +107,8 @@ func readCert(der []byte) (s certSummary, ok bool) {
 	if !tbs.ReadASN1Element(&issuer, casn1.SEQUENCE) {
 		return s, false
 	}
-	issuerCN, ok := readName(issuer)
+	var names certNames
+	names.issuer, names.issuerTag, ok = readName(issuer)
 	if !ok {
 		return s, false
 	}
@@ -117,7 +119,7 @@ func readCert(der []byte) (s certSummary, ok bool) {
 	if !tbs.ReadASN1Element(&subject, casn1.SEQUENCE) {
 		return s, false
 	}
-	subjectCN, ok := readName(subject)
+	names.subject, names.subjectTag, ok = readName(subject)
 	if !ok {
 		return s, false
 	}
@@ -148,7 +150,7 @@ func readCert(der []byte) (s certSummary, ok bool) {
 			if !tbs.ReadOptionalASN1(&exts, &present, casn1.Tag(3).Constructed().ContextSpecific()) {
 				return s, false
 			}
-			if present && (!exts.ReadASN1(&exts, casn1.SEQUENCE) || !readExtensions(exts, &s)) {
+			if present && (!exts.ReadASN1(&exts, casn1.SEQUENCE) || !readExtensions(exts, &names)) {
 				return s, false
 			}
 		}
@@ -166,7 +168,8 @@ func readCert(der []byte) (s certSummary, ok bool) {
 		c := &x509.Certificate{PublicKey: key}
 		s.selfSigned = c.CheckSignature(algo, rawTBS, sig.RightAlign()) == nil
 	}
-	s.subject, s.issuer, s.ok = subjectCN, issuerCN, true
+	s.subject, s.issuer, s.sans = names.strings()
+	s.ok = true
 	return s, true
 }
 
@@ -229,45 +232,165 @@ func readAlgorithm(der cryptobyte.String) (oid, params cryptobyte.String, ok boo
 	return oid, params, true
 }
 
+// readTime is x509's parseTime, reading the usual forms with zuluTime.
 func readTime(s *cryptobyte.String, t *time.Time) bool {
+	var utc bool
 	switch {
 	case s.PeekASN1Tag(casn1.UTCTime):
-		return s.ReadASN1UTCTime(t)
+		utc = true
 	case s.PeekASN1Tag(casn1.GeneralizedTime):
-		return s.ReadASN1GeneralizedTime(t)
+	default:
+		return false
 	}
-	return false
+	rest := *s
+	var b cryptobyte.String
+	if rest.ReadAnyASN1(&b, nil) {
+		if v, ok := zuluTime(b, utc); ok {
+			*t, *s = v, rest
+			return true
+		}
+	}
+	if utc {
+		return s.ReadASN1UTCTime(t)
+	}
+	return s.ReadASN1GeneralizedTime(t)
+}
+
+// zuluTime reads a UTCTime (YYMMDDhhmmssZ) or a GeneralizedTime
+// (YYYYMMDDhhmmssZ) in the one form RFC 5280 allows, giving what
+// cryptobyte's ReadASN1UTCTime and ReadASN1GeneralizedTime give for it
+// (which parse the string with time.Parse and check that it formats back
+// the same) without their allocations. It reports false for any other
+// form, and for a date or time out of range, which readTime then leaves
+// to cryptobyte.
+func zuluTime(b []byte, utc bool) (time.Time, bool) {
+	n := 15
+	if utc {
+		n = 13
+	}
+	if len(b) != n || b[n-1] != 'Z' {
+		return time.Time{}, false
+	}
+	d := b[:n-1]
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+	}
+	num := func(i int) int { return int(d[i]-'0')*10 + int(d[i+1]-'0') }
+	var year int
+	if utc {
+		year = num(0) + 2000
+		if year >= 2069 { // time.Parse's two-digit years
+			year -= 100
+		}
+		d = d[2:]
+	} else {
+		year = num(0)*100 + num(2)
+		d = d[4:]
+	}
+	month, day, hour, minute, sec := num(0), num(2), num(4), num(6), num(8)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	if utc && year >= 2050 {
+		// RFC 5280 4.1.2.5.1: 50-99 are 1950-1999 (cryptobyte's
+		// AddDate(-100, 0, 0), on a year as leap as this one).
+		year -= 100
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// certNames is where readCert keeps the names it reads, in the DER,
+// until the certificate has passed every check.
+type certNames struct {
+	subject, issuer       []byte // the common names' values
+	subjectTag, issuerTag casn1.Tag
+	san                   []byte // the subjectAltName extension's value
+	dnsNames, dnsBytes    int    // the number of DNS names in san, their length
+}
+
+// strings copies the names out of the DER: the common names decoded as
+// x509 does, the DNS names as they are. They share one string, so the
+// copy is one allocation (and the list another).
+func (n *certNames) strings() (subject, issuer string, sans []string) {
+	var b strings.Builder
+	b.Grow(decodedLen(n.subjectTag, n.subject) + decodedLen(n.issuerTag, n.issuer) + n.dnsBytes)
+	writeDecoded(&b, n.subjectTag, n.subject)
+	endSubject := b.Len()
+	writeDecoded(&b, n.issuerTag, n.issuer)
+	endIssuer := b.Len()
+	forDNSNames(n.san, func(name []byte) { b.Write(name) })
+	all := b.String()
+	if n.dnsNames > 0 {
+		sans = make([]string, 0, n.dnsNames)
+		at := endIssuer
+		forDNSNames(n.san, func(name []byte) {
+			sans = append(sans, all[at:at+len(name)])
+			at += len(name)
+		})
+	}
+	return all[:endSubject], all[endSubject:endIssuer], sans
+}
+
+// forDNSNames calls f with each dNSName of a subjectAltName value that
+// checkExtension accepted.
+func forDNSNames(san cryptobyte.String, f func([]byte)) {
+	if !san.ReadASN1(&san, casn1.SEQUENCE) {
+		return
+	}
+	for !san.Empty() {
+		var name cryptobyte.String
+		var tag casn1.Tag
+		if !san.ReadAnyASN1(&name, &tag) {
+			return
+		}
+		if tag == tagDNSName {
+			f(name)
+		}
+	}
 }
 
 // readName checks a Name (the whole element) as x509's parseName does
-// and returns its common name: the last one, as pkix.Name keeps it.
-func readName(raw cryptobyte.String) (string, bool) {
+// and returns the value and string type of its common name: the last
+// one, as pkix.Name keeps it (nil when it has none).
+func readName(raw cryptobyte.String) ([]byte, casn1.Tag, bool) {
 	if !raw.ReadASN1(&raw, casn1.SEQUENCE) {
-		return "", false
+		return nil, 0, false
 	}
 	var cn []byte
 	var cnTag casn1.Tag
 	for !raw.Empty() {
 		var set cryptobyte.String
 		if !raw.ReadASN1(&set, casn1.SET) {
-			return "", false
+			return nil, 0, false
 		}
 		for !set.Empty() {
 			var atv, typ, value cryptobyte.String
 			var tag casn1.Tag
 			if !set.ReadASN1(&atv, casn1.SEQUENCE) || !readOID(&atv, &typ) ||
 				!atv.ReadAnyASN1(&value, &tag) || !validString(tag, value) {
-				return "", false
+				return nil, 0, false
 			}
 			if string(typ) == oidCommonName {
 				cn, cnTag = value, tag
 			}
 		}
 	}
-	if cn == nil {
-		return "", true
-	}
-	return decodeString(cnTag, cn), true
+	return cn, cnTag, true
 }
 
 // validString reports whether x509's parseASN1String accepts value as a
@@ -311,26 +434,42 @@ func validString(tag casn1.Tag, value []byte) bool {
 	return false
 }
 
-// decodeString is parseASN1String's result for a value validString
-// accepts: T.61 read as Latin-1, BMP as UCS-2 (which, with the
-// surrogates refused, is one rune a code unit), the rest as they are.
-func decodeString(tag casn1.Tag, value []byte) string {
+// decodedLen is the length of writeDecoded's string.
+func decodedLen(tag casn1.Tag, value []byte) int {
+	n := 0
 	switch tag {
 	case casn1.T61String:
-		buf := make([]byte, 0, len(value))
 		for _, v := range value {
-			buf = utf8.AppendRune(buf, rune(v))
+			n += utf8.RuneLen(rune(v))
 		}
-		return string(buf)
 	case casn1.Tag(asn1.TagBMPString):
 		value = trimBMP(value)
-		buf := make([]byte, 0, len(value)*3/2)
-		for i := 0; i < len(value); i += 2 {
-			buf = utf8.AppendRune(buf, rune(value[i])<<8|rune(value[i+1]))
+		for i := 0; i+1 < len(value); i += 2 {
+			n += utf8.RuneLen(rune(value[i])<<8 | rune(value[i+1]))
 		}
-		return string(buf)
+	default:
+		n = len(value)
 	}
-	return string(value)
+	return n
+}
+
+// writeDecoded writes parseASN1String's result for a value validString
+// accepts: T.61 read as Latin-1, BMP as UCS-2 (which, with the
+// surrogates refused, is one rune a code unit), the rest as they are.
+func writeDecoded(b *strings.Builder, tag casn1.Tag, value []byte) {
+	switch tag {
+	case casn1.T61String:
+		for _, v := range value {
+			b.WriteRune(rune(v))
+		}
+	case casn1.Tag(asn1.TagBMPString):
+		value = trimBMP(value)
+		for i := 0; i+1 < len(value); i += 2 {
+			b.WriteRune(rune(value[i])<<8 | rune(value[i+1]))
+		}
+	default:
+		b.Write(value)
+	}
 }
 
 // trimBMP drops the terminating zero code unit of a BMPString, as x509
@@ -448,8 +587,8 @@ type extension struct {
 }
 
 // readExtensions checks the extensions as parseCertificate and
-// processExtensions do, collecting the DNS names into s.
-func readExtensions(der cryptobyte.String, s *certSummary) bool {
+// processExtensions do, noting the subjectAltName extension in names.
+func readExtensions(der cryptobyte.String, names *certNames) bool {
 	var list [maxExtensions]extension
 	n := 0
 	for !der.Empty() {
@@ -474,7 +613,7 @@ func readExtensions(der cryptobyte.String, s *certSummary) bool {
 		n++
 	}
 	for _, e := range list[:n] {
-		if !checkExtension(e, s) {
+		if !checkExtension(e, names) {
 			return false
 		}
 	}
@@ -485,10 +624,12 @@ var (
 	tagCtx0  = casn1.Tag(0).ContextSpecific()
 	tagCtx0C = casn1.Tag(0).Constructed().ContextSpecific()
 	tagCtx6  = casn1.Tag(6).ContextSpecific()
+
+	tagDNSName = casn1.Tag(2).ContextSpecific()
 )
 
 // checkExtension checks one extension's value as processExtensions does.
-func checkExtension(e extension, s *certSummary) bool {
+func checkExtension(e extension, names *certNames) bool {
 	val := cryptobyte.String(e.value)
 	if string(e.id) == oidExtAuthorityInfoAccess {
 		if e.critical || !val.ReadASN1(&val, casn1.SEQUENCE) {
@@ -516,6 +657,7 @@ func checkExtension(e extension, s *certSummary) bool {
 		var bits asn1.BitString
 		return val.ReadASN1BitString(&bits)
 	case 17: // subject alternative names
+		names.san = e.value
 		if !val.ReadASN1(&val, casn1.SEQUENCE) {
 			return false
 		}
@@ -534,7 +676,8 @@ func checkExtension(e extension, s *certSummary) bool {
 				if !isIA5(name) {
 					return false
 				}
-				s.sans = append(s.sans, string(name))
+				names.dnsNames++
+				names.dnsBytes += len(name)
 			case 6: // uniformResourceIdentifier: x509 parses it as a URL
 				return false
 			case 7: // iPAddress

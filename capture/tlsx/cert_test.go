@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/binary"
+	"fmt"
 	"math/big"
 	"net"
 	"net/url"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/internal/testutil"
+	"golang.org/x/crypto/cryptobyte"
+	casn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // sameSummary reports how a and b differ ("" if not at all), time zones
@@ -370,5 +373,60 @@ func BenchmarkCertSummary(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// zuluTime gives what cryptobyte gives wherever it reads a time: every
+// month and edge day of years around the leap and century rules and
+// UTCTime's 1950/2049 pivot, hours, minutes and seconds past their
+// range. (Elsewhere it declines, and readTime asks cryptobyte.)
+func TestZuluTime(t *testing.T) {
+	read, checked := 0, 0
+	for _, utc := range []bool{true, false} {
+		years := []int{1900, 1950, 1952, 1968, 1969, 1999, 2000, 2024, 2049, 2050, 2052, 2068, 2100, 2400, 9999, 0}
+		for _, year := range years {
+			for month := 0; month <= 13; month++ {
+				for _, day := range []int{0, 1, 28, 29, 30, 31, 32} {
+					for _, hms := range [][3]int{{0, 0, 0}, {23, 59, 59}, {24, 0, 0}, {12, 60, 0}, {12, 0, 60}} {
+						var s string
+						if utc {
+							s = fmt.Sprintf("%02d%02d%02d%02d%02d%02dZ", year%100, month, day, hms[0], hms[1], hms[2])
+						} else {
+							s = fmt.Sprintf("%04d%02d%02d%02d%02d%02dZ", year, month, day, hms[0], hms[1], hms[2])
+						}
+						got, ok := zuluTime([]byte(s), utc)
+						var b cryptobyte.Builder
+						tag := casn1.GeneralizedTime
+						if utc {
+							tag = casn1.UTCTime
+						}
+						b.AddASN1(tag, func(b *cryptobyte.Builder) { b.AddBytes([]byte(s)) })
+						in := cryptobyte.String(b.BytesOrPanic())
+						var want time.Time
+						var wantOK bool
+						if utc {
+							wantOK = in.ReadASN1UTCTime(&want)
+						} else {
+							wantOK = in.ReadASN1GeneralizedTime(&want)
+						}
+						checked++
+						if ok {
+							read++
+							if !wantOK || !got.Equal(want) || got.Location().String() != want.Location().String() {
+								t.Errorf("%q: zuluTime %v, cryptobyte %v (%v)", s, got, want, wantOK)
+							}
+						} else if wantOK {
+							t.Errorf("%q: zuluTime declines what cryptobyte reads as %v", s, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d strings read", read, checked)
+	for _, s := range []string{"2501010000Z", "250101000000+0100", "20250101000000.5Z", "250101000000z", "25010100000Z0"} {
+		if _, ok := zuluTime([]byte(s), len(s) < 15); ok {
+			t.Errorf("%q: zuluTime reads a form it should leave to cryptobyte", s)
+		}
 	}
 }
