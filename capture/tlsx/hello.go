@@ -34,10 +34,9 @@ func IsHandshakeRecord(b []byte) bool {
 // handshakeFromRecords concatenates the handshake-record fragments at the
 // start of a record stream until one whole handshake message of type typ
 // is available. It returns the message (header included) and the record
-// version. A message spread over records is built in *scratch (which it
-// may grow: see emptyBuf) when scratch is not nil; the caller reads it
-// before using *scratch again.
-func handshakeFromRecords(b []byte, typ byte, scratch *[]byte) ([]byte, uint16, error) {
+// version. A message spread over records is built in sc when sc is not
+// nil; the caller reads it before using sc again.
+func handshakeFromRecords(b []byte, typ byte, sc *scratch) ([]byte, uint16, error) {
 	// Most messages sit whole in the first record: return them in place
 	// (the caller reads them before b changes).
 	if len(b) >= 5 && b[0] == 0x16 {
@@ -48,13 +47,9 @@ func handshakeFromRecords(b []byte, typ byte, scratch *[]byte) ([]byte, uint16, 
 		}
 	}
 	var msg []byte
-	if scratch != nil {
-		msg = emptyBuf(scratch)
-		defer func() {
-			if cap(msg) > cap(*scratch) {
-				*scratch = msg[:0] // grown: keep the larger buffer
-			}
-		}()
+	if sc != nil {
+		msg = sc.take()
+		defer func() { sc.keep(msg) }() // grown: give back the larger buffer
 	}
 	var ver uint16
 	for {
@@ -115,9 +110,9 @@ func checkType(m []byte, typ byte) error {
 // ParseClientHello reads a ClientHello from the start of a TLS record
 // stream (possibly spread over several records).
 func ParseClientHello(b []byte) (*fingerprints.ClientHello, error) {
-	var scratch []byte // from the pool when needed
-	defer func() { putBuf(scratch) }()
-	m, ver, err := handshakeFromRecords(b, 1, &scratch)
+	var sc scratch
+	defer sc.release()
+	m, ver, err := handshakeFromRecords(b, 1, &sc)
 	if err != nil {
 		return nil, err
 	}
@@ -258,24 +253,28 @@ type ServerHello struct {
 
 // ParseServerHello reads a ServerHello from the start of a record stream.
 func ParseServerHello(b []byte) (*ServerHello, []byte, error) {
-	return parseServerHello(b, nil)
-}
-
-// parseServerHello is ParseServerHello building a message spread over
-// records in *scratch (see handshakeFromRecords).
-func parseServerHello(b []byte, scratch *[]byte) (*ServerHello, []byte, error) {
-	m, _, err := handshakeFromRecords(b, 2, scratch)
+	s, m, err := parseServerHello(b, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	return &s, m, nil
+}
+
+// parseServerHello is ParseServerHello building a message spread over
+// records in sc (see handshakeFromRecords).
+func parseServerHello(b []byte, sc *scratch) (ServerHello, []byte, error) {
+	m, _, err := handshakeFromRecords(b, 2, sc)
+	if err != nil {
+		return ServerHello{}, nil, err
+	}
 	r := &reader{b: m[4:]}
-	s := &ServerHello{Version: r.u16()}
+	s := ServerHello{Version: r.u16()}
 	r.bytes(32)
 	r.vec8()
 	s.Cipher = r.u16()
 	r.u8()
 	if r.err {
-		return nil, nil, fmt.Errorf("tlsx: truncated ServerHello")
+		return ServerHello{}, nil, fmt.Errorf("tlsx: truncated ServerHello")
 	}
 	exts := &reader{b: r.vec16()}
 	for len(exts.b) >= 4 {
