@@ -243,15 +243,25 @@ func noteErr(p *capture.Packet, err error) {
 	}
 }
 
+// clientHello is ParseClientHello and HelloEvent reading the hello into
+// the event (allocated once the message is whole).
 func clientHello(p *capture.Packet, b []byte, fps *fpCache, emit func(capture.Event)) error {
-	h, err := ParseClientHello(b)
+	var sc scratch
+	defer sc.release()
+	m, ver, err := handshakeFromRecords(b, 1, &sc)
 	if err != nil {
 		return err
 	}
-	emit(helloEvent(p.Meta, h, fps))
-	if h.SNI != "" {
-		p.Flow.ServerName = h.SNI
+	e := &capture.TLSEvent{Meta: p.Meta}
+	if err := readHandshake(&e.Hello, m); err != nil {
+		return err
 	}
+	e.Hello.RecordVersion = ver
+	setFingerprints(e, fps)
+	if e.Hello.SNI != "" {
+		p.Flow.ServerName = e.Hello.SNI
+	}
+	emit(e)
 	return nil
 }
 
@@ -263,10 +273,17 @@ func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
 
 // helloEvent is HelloEvent with the fingerprints from fps (nil: computed).
 func helloEvent(m capture.Meta, h *fingerprints.ClientHello, fps *fpCache) *capture.TLSEvent {
-	e := &capture.TLSEvent{Meta: m, QUIC: h.QUIC, Hello: *h}
-	v := fps.fingerprint(h)
-	e.JA3, e.JA3Raw, e.JA4, e.JA4R = v.ja3, v.ja3raw, v.ja4, v.ja4r
+	e := &capture.TLSEvent{Meta: m, Hello: *h}
+	setFingerprints(e, fps)
 	return e
+}
+
+// setFingerprints sets e's QUIC flag and fingerprints from e.Hello, with
+// fps (nil: computed).
+func setFingerprints(e *capture.TLSEvent, fps *fpCache) {
+	e.QUIC = e.Hello.QUIC
+	v := fps.fingerprint(&e.Hello)
+	e.JA3, e.JA3Raw, e.JA4, e.JA4R = v.ja3, v.ja3raw, v.ja4, v.ja4r
 }
 
 func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(capture.Event)) error {
