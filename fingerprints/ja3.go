@@ -19,7 +19,7 @@ func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 // list. The version is the handshake's legacy_version, not
 // supported_versions (a TLS 1.3 hello reads 771).
 func JA3(h *ClientHello) (hash, raw string) {
-	var stack [256]byte // enough for a usual hello: one allocation for each string
+	var stack [512]byte // enough for most hellos (30 five-digit suites and 20 extensions): one allocation for each string
 	b := strconv.AppendUint(stack[:0], uint64(h.Version), 10)
 	b = append(b, ',')
 	b = appendDec(b, h.CipherSuites)
