@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"strconv"
-	"strings"
 )
 
 // IsGREASE reports whether v is a GREASE value (RFC 8701): 0x?a?a with
@@ -20,37 +19,39 @@ func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 // list. The version is the handshake's legacy_version, not
 // supported_versions (a TLS 1.3 hello reads 771).
 func JA3(h *ClientHello) (hash, raw string) {
-	var b strings.Builder
-	b.Grow(16 + 6*(len(h.CipherSuites)+len(h.Extensions)+len(h.Curves)) + 4*len(h.PointFormats))
-	b.WriteString(strconv.Itoa(int(h.Version)))
-	b.WriteByte(',')
-	joinDec(&b, h.CipherSuites)
-	b.WriteByte(',')
-	joinDec(&b, h.Extensions)
-	b.WriteByte(',')
-	joinDec(&b, h.Curves)
-	b.WriteByte(',')
+	var stack [512]byte // enough for most hellos (30 five-digit suites and 20 extensions): one allocation for each string
+	b := strconv.AppendUint(stack[:0], uint64(h.Version), 10)
+	b = append(b, ',')
+	b = appendDec(b, h.CipherSuites)
+	b = append(b, ',')
+	b = appendDec(b, h.Extensions)
+	b = append(b, ',')
+	b = appendDec(b, h.Curves)
+	b = append(b, ',')
 	for i, p := range h.PointFormats {
 		if i > 0 {
-			b.WriteByte('-')
+			b = append(b, '-')
 		}
-		b.WriteString(strconv.Itoa(int(p)))
+		b = strconv.AppendUint(b, uint64(p), 10)
 	}
-	raw = b.String()
-	sum := md5.Sum([]byte(raw))
-	return hex.EncodeToString(sum[:]), raw
+	sum := md5.Sum(b)
+	var hx [2 * md5.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return string(hx[:]), string(b)
 }
 
-func joinDec(b *strings.Builder, vs []uint16) {
+// appendDec appends the non-GREASE values in decimal, joined by '-'.
+func appendDec(b []byte, vs []uint16) []byte {
 	first := true
 	for _, v := range vs {
 		if IsGREASE(v) {
 			continue
 		}
 		if !first {
-			b.WriteByte('-')
+			b = append(b, '-')
 		}
 		first = false
-		b.WriteString(strconv.Itoa(int(v)))
+		b = strconv.AppendUint(b, uint64(v), 10)
 	}
+	return b
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
-	"strings"
 )
 
 // JA4 fingerprints, after FoxIO's specification and reference
@@ -40,36 +39,59 @@ func JA4O(h *ClientHello) (ja4o, ja4ro string) {
 }
 
 func ja4Forms(h *ClientHello, sorted bool) (hashed, raw string) {
-	ciphers := hexList(h.CipherSuites, false)
-	exts := hexList(h.Extensions, false)
+	// The lists are kept as numbers (on the stack for a usual hello)
+	// and written once: 4-digit lower-case hex sorts as the numbers do.
+	var cbuf, ebuf [64]uint16
+	ciphers := appendKept(cbuf[:0], h.CipherSuites, false)
+	exts := appendKept(ebuf[:0], h.Extensions, false)
 	a := ja4A(h, len(ciphers), len(exts))
-	hashable := hexList(h.Extensions, true)
+	nHashable := len(exts)
+	for _, v := range exts {
+		if v == 0x0000 || v == 0x0010 {
+			nHashable--
+		}
+	}
 	if sorted {
-		exts = hashable
+		exts = appendKept(exts[:0], exts, true)
 		slices.Sort(ciphers)
 		slices.Sort(exts)
 	}
-	b := strings.Join(ciphers, ",")
-	c := strings.Join(exts, ",")
-	if sigs := hexList(h.SignatureAlgs, false); len(sigs) > 0 {
-		c += "_" + strings.Join(sigs, ",")
+	nSigs := 0
+	for _, v := range h.SignatureAlgs {
+		if !IsGREASE(v) {
+			nSigs++
+		}
 	}
-	hb, hc := emptyHash, emptyHash
-	if len(ciphers) > 0 {
-		hb = hash12(b)
+	var stack [512]byte
+	buf := append(append(stack[:0], a[:]...), '_')
+	startB := len(buf)
+	buf = appendHexList(buf, ciphers)
+	endB := len(buf)
+	buf = append(buf, '_')
+	startC := len(buf)
+	buf = appendHexList(buf, exts)
+	if nSigs > 0 {
+		var sbuf [32]uint16
+		buf = append(buf, '_')
+		buf = appendHexList(buf, appendKept(sbuf[:0], h.SignatureAlgs, false))
 	}
+	raw = string(buf)
+
 	// Part c is "empty" when no extension but SNI and ALPN was sent, in
 	// the original-order form too, though that form lists them: FoxIO's
 	// Python vectors hold JA4_o "..._000000000000" beside a JA4_ro that
 	// ends "_0000".
-	if len(hashable) > 0 {
-		hc = hash12(c)
-	}
-	return a + "_" + hb + "_" + hc, a + "_" + b + "_" + c
+	var out [len(a) + 2 + 2*12]byte
+	n := copy(out[:], a[:])
+	out[n] = '_'
+	hashTo(out[n+1:n+13], buf[startB:endB], len(ciphers) > 0)
+	out[n+13] = '_'
+	hashTo(out[n+14:], buf[startC:], nHashable > 0)
+	return string(out[:]), raw
 }
 
 // ja4A builds part a from the counts of non-GREASE ciphers and extensions.
-func ja4A(h *ClientHello, nCiphers, nExts int) string {
+func ja4A(h *ClientHello, nCiphers, nExts int) [10]byte {
 	proto := byte('t')
 	switch {
 	case h.QUIC:
@@ -83,31 +105,51 @@ func ja4A(h *ClientHello, nCiphers, nExts int) string {
 	}
 	v := ja4Version(h)
 	alpn := ja4ALPN(h.ALPN)
-	return string([]byte{proto, v[0], v[1], sni,
-		count(nCiphers)[0], count(nCiphers)[1], count(nExts)[0], count(nExts)[1], alpn[0], alpn[1]})
+	return [10]byte{proto, v[0], v[1], sni,
+		count(nCiphers)[0], count(nCiphers)[1], count(nExts)[0], count(nExts)[1], alpn[0], alpn[1]}
+}
+
+// hashTo writes into dst (12 bytes) the first 12 hex digits of s's
+// SHA-256, or "000000000000" when !nonEmpty.
+func hashTo(dst, s []byte, nonEmpty bool) {
+	if !nonEmpty {
+		copy(dst, emptyHash)
+		return
+	}
+	sum := sha256.Sum256(s)
+	hex.Encode(dst, sum[:6])
 }
 
 func hash12(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
+	var out [12]byte
+	hashTo(out[:], []byte(s), true)
+	return string(out[:])
 }
 
-// hexList renders the non-GREASE values as 4-digit lower-case hex; with
-// dropSNIALPN it also leaves out extensions 0x0000 and 0x0010.
-func hexList(vs []uint16, dropSNIALPN bool) []string {
-	out := make([]string, 0, len(vs))
+// appendKept appends to dst the non-GREASE values of vs; with
+// dropSNIALPN it also leaves out extensions 0x0000 and 0x0010. dst may
+// be vs[:0].
+func appendKept(dst, vs []uint16, dropSNIALPN bool) []uint16 {
 	for _, v := range vs {
 		if IsGREASE(v) || (dropSNIALPN && (v == 0x0000 || v == 0x0010)) {
 			continue
 		}
-		out = append(out, hex4(v))
+		dst = append(dst, v)
 	}
-	return out
+	return dst
 }
 
-func hex4(v uint16) string {
+// appendHexList appends the values as 4-digit lower-case hex, joined by
+// commas.
+func appendHexList(b []byte, vs []uint16) []byte {
 	const digits = "0123456789abcdef"
-	return string([]byte{digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15]})
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15])
+	}
+	return b
 }
 
 func count(n int) [2]byte {

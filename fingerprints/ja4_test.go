@@ -167,6 +167,7 @@ func FuzzJA4(f *testing.F) {
 		}
 		ja4, ja4r := JA4(h)
 		ja4o, ja4ro := JA4O(h)
+		checkSameAsReference(t, h)
 		for _, s := range []string{ja4, ja4o} {
 			if len(s) != 36 || strings.Count(s, "_") != 2 {
 				t.Fatalf("malformed JA4 %q", s)
@@ -219,3 +220,32 @@ func TestJA4OnlySNI(t *testing.T) {
 
 func first(a, _ string) string  { return a }
 func second(_, b string) string { return b }
+
+// checkSameAsReference fails t when JA4, JA4O or JA3 give other strings
+// than the reference implementations (ref_test.go).
+func checkSameAsReference(t *testing.T, h *ClientHello) {
+	t.Helper()
+	for _, sorted := range []bool{true, false} {
+		hashed, raw := ja4Forms(h, sorted)
+		if wh, wr := refJA4Forms(h, sorted); hashed != wh || raw != wr {
+			t.Errorf("sorted %v: JA4 forms %s %s, reference %s %s", sorted, hashed, raw, wh, wr)
+		}
+	}
+	gh, gr := JA3(h)
+	if wh, wr := refJA3(h); gh != wh || gr != wr {
+		t.Errorf("JA3 %s %s, reference %s %s", gh, gr, wh, wr)
+	}
+}
+
+// The vectors' hellos, and ones with more values than the functions'
+// stack buffers hold, give the reference implementations' strings.
+func TestJA4SameAsReference(t *testing.T) {
+	big := make([]uint16, 300)
+	for i := range big {
+		big[i] = uint16(i*7919) ^ 0x5a5a
+	}
+	for _, h := range []*ClientHello{foxioExample(), chrome143(), {},
+		{Version: 0xfefd, DTLS: true, CipherSuites: big, Extensions: big, SignatureAlgs: big, Curves: big, PointFormats: []uint8{0, 1, 2, 255}, ALPN: []string{"x"}}} {
+		checkSameAsReference(t, h)
+	}
+}

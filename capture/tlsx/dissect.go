@@ -2,7 +2,6 @@ package tlsx
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"sync"
@@ -38,7 +37,8 @@ const startTLSWindow = 12
 // are whole.
 type stream struct {
 	buf     []byte
-	next    uint32 // sequence number of the byte after buf
+	box     *[]byte // the pooled buffer buf grew from (nil until the first byte)
+	next    uint32  // sequence number of the byte after buf
 	started bool
 	done    bool
 	pending []segment // segments that arrived ahead of a gap (copies)
@@ -92,50 +92,75 @@ func (d *stream) place(seq uint32, data []byte) {
 	if over < 0 || over >= int64(len(data)) {
 		return // a retransmission of bytes we have (add never passes a segment after next)
 	}
-	if d.buf == nil {
-		d.buf = getBuf()
+	if d.box == nil {
+		d.box = getBuf()
+		d.buf = *d.box
 	}
 	d.buf = append(d.buf, data[over:]...)
 	d.next = seq + uint32(len(data))
 }
 
 func (d *stream) finish() {
-	putBuf(d.buf)
-	d.done, d.buf, d.pending, d.held = true, nil, nil, 0
+	if d.box != nil {
+		*d.box = d.buf // grown: give back the larger buffer
+		putBuf(d.box)
+	}
+	d.done, d.buf, d.box, d.pending, d.held = true, nil, nil, nil, 0
 }
 
 // bufs recycles the buffers that rebuild handshakes (stream.buf, a
 // message spread over records, the records after a ServerHello): most
 // TLS flows need one for a moment, and allocating one for each was the
-// largest allocation of a scan. Buffers that grew past maxPooled are
-// left to the collector, so what the pool holds stays small.
+// largest allocation of a scan. It holds them by pointer, so that giving
+// one back allocates nothing. Buffers that grew past maxPooled are left
+// to the collector, so what the pool holds stays small.
 var bufs sync.Pool
 
 const maxPooled = 16 << 10
 
 // getBuf returns an empty buffer, from the pool when it has one.
-func getBuf() []byte {
+func getBuf() *[]byte {
 	if p, ok := bufs.Get().(*[]byte); ok {
-		return (*p)[:0]
+		*p = (*p)[:0]
+		return p
 	}
-	return make([]byte, 0, 2048)
+	b := make([]byte, 0, 2048)
+	return &b
 }
 
-// emptyBuf returns *b emptied, taking a buffer from the pool if *b has
-// none.
-func emptyBuf(b *[]byte) []byte {
-	if *b == nil {
-		*b = getBuf()
-	}
-	return (*b)[:0]
-}
-
-// putBuf gives b back to the pool; the caller must not use it again.
-func putBuf(b []byte) {
-	if cap(b) == 0 || cap(b) > maxPooled {
+// putBuf gives *p back to the pool (nil: nothing); the caller must not
+// use it again.
+func putBuf(p *[]byte) {
+	if p == nil || cap(*p) > maxPooled {
 		return
 	}
-	bufs.Put(&b)
+	bufs.Put(p)
+}
+
+// scratch is a buffer borrowed from the pool when first needed, for a
+// message spread over records or a re-framed record: what is built in it
+// is read before it is used again, and never kept.
+type scratch struct{ p *[]byte }
+
+// take returns the buffer, emptied.
+func (s *scratch) take() []byte {
+	if s.p == nil {
+		s.p = getBuf()
+	}
+	return (*s.p)[:0]
+}
+
+// keep makes b, taken and then grown by append, the buffer to give back.
+func (s *scratch) keep(b []byte) {
+	if cap(b) > cap(*s.p) {
+		*s.p = b[:0]
+	}
+}
+
+// release gives the buffer back to the pool.
+func (s *scratch) release() {
+	putBuf(s.p)
+	s.p = nil
 }
 
 type tlsState struct {
@@ -218,15 +243,25 @@ func noteErr(p *capture.Packet, err error) {
 	}
 }
 
+// clientHello is ParseClientHello and HelloEvent reading the hello into
+// the event (allocated once the message is whole).
 func clientHello(p *capture.Packet, b []byte, fps *fpCache, emit func(capture.Event)) error {
-	h, err := ParseClientHello(b)
+	var sc scratch
+	defer sc.release()
+	m, ver, err := handshakeFromRecords(b, 1, &sc)
 	if err != nil {
 		return err
 	}
-	emit(helloEvent(p.Meta, h, fps))
-	if h.SNI != "" {
-		p.Flow.ServerName = h.SNI
+	e := &capture.TLSEvent{Meta: p.Meta}
+	if err := readHandshake(&e.Hello, m); err != nil {
+		return err
 	}
+	e.Hello.RecordVersion = ver
+	setFingerprints(e, fps)
+	if e.Hello.SNI != "" {
+		p.Flow.ServerName = e.Hello.SNI
+	}
+	emit(e)
 	return nil
 }
 
@@ -238,26 +273,33 @@ func HelloEvent(m capture.Meta, h *fingerprints.ClientHello) *capture.TLSEvent {
 
 // helloEvent is HelloEvent with the fingerprints from fps (nil: computed).
 func helloEvent(m capture.Meta, h *fingerprints.ClientHello, fps *fpCache) *capture.TLSEvent {
-	e := &capture.TLSEvent{Meta: m, QUIC: h.QUIC, Hello: *h}
-	v := fps.fingerprint(h)
-	e.JA3, e.JA3Raw, e.JA4, e.JA4R = v.ja3, v.ja3raw, v.ja4, v.ja4r
+	e := &capture.TLSEvent{Meta: m, Hello: *h}
+	setFingerprints(e, fps)
 	return e
 }
 
+// setFingerprints sets e's QUIC flag and fingerprints from e.Hello, with
+// fps (nil: computed).
+func setFingerprints(e *capture.TLSEvent, fps *fpCache) {
+	e.QUIC = e.Hello.QUIC
+	v := fps.fingerprint(&e.Hello)
+	e.JA3, e.JA3Raw, e.JA4, e.JA4R = v.ja3, v.ja3raw, v.ja4, v.ja4r
+}
+
 func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(capture.Event)) error {
-	var scratch, records []byte // from the pool when needed
-	defer func() { putBuf(scratch); putBuf(records) }()
-	sh, msg, err := parseServerHello(b, &scratch)
+	var msgs, records scratch
+	defer func() { msgs.release(); records.release() }()
+	sh, msg, err := parseServerHello(b, &msgs)
 	if err != nil {
 		return err
 	}
 	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
 	if sh.Version < 0x0304 {
 		// Up to TLS 1.2 the Certificate message follows in the clear.
-		// msg may lie in scratch: only its length is used from here.
+		// msg may lie in msgs: only its length is used from here.
 		rest, err := afterMessage(b, len(msg), &records)
 		if err == nil {
-			if cm, _, err2 := handshakeFromRecords(rest, 11, &scratch); err2 == nil {
+			if cm, _, err2 := handshakeFromRecords(rest, 11, &msgs); err2 == nil {
 				certInfo(cm, certs, e)
 			} else if errors.Is(err2, ErrIncomplete) && len(b) < maxHandshake {
 				return ErrIncomplete
@@ -271,20 +313,19 @@ func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(captur
 // afterMessage skips the records that carried the first n bytes of
 // handshake data and returns the record stream that follows, with the
 // remainder of a shared record re-framed as its own record (built in
-// *scratch, which it may grow; the result is read before *scratch is
-// used again).
-func afterMessage(b []byte, n int, scratch *[]byte) ([]byte, error) {
+// sc; the result is read before sc is used again).
+func afterMessage(b []byte, n int, sc *scratch) ([]byte, error) {
 	for len(b) >= 5 {
 		l := int(binary.BigEndian.Uint16(b[3:]))
 		if len(b) < 5+l {
 			l = len(b) - 5
 		}
 		if n < l {
-			rest := emptyBuf(scratch)
+			rest := sc.take()
 			rest = append(rest, b[0], b[1], b[2], byte((l-n)>>8), byte(l-n))
 			rest = append(rest, b[5+n:5+l]...)
 			rest = append(rest, b[5+l:]...)
-			*scratch = rest
+			sc.keep(rest)
 			return rest, nil
 		}
 		n -= l
@@ -357,21 +398,4 @@ func (c *certCache) get(der []byte) (certSummary, bool) {
 	c.m[key] = ci
 	c.mu.Unlock()
 	return ci, ci.ok
-}
-
-func summarise(der []byte) certSummary {
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return certSummary{}
-	}
-	return certSummary{
-		ok:      true,
-		subject: c.Subject.CommonName, sans: c.DNSNames, issuer: c.Issuer.CommonName,
-		notBefore: c.NotBefore, notAfter: c.NotAfter,
-		// Self-signed: issued by its own subject and verifying under its
-		// own key. CheckSignatureFrom would also demand the CA flag,
-		// which the self-signed leaf certificates of many devices lack.
-		selfSigned: string(c.RawIssuer) == string(c.RawSubject) &&
-			c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil,
-	}
 }

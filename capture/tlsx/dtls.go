@@ -54,16 +54,17 @@ func (DTLS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			p.Flow.Note("dtls: fragmented ClientHello")
 			continue
 		}
-		h, err := parseHelloBody(rec[12:12+fragLen], true)
-		if err != nil {
+		e := &capture.TLSEvent{Meta: p.Meta}
+		if err := parseHelloBody(&e.Hello, rec[12:12+fragLen], true); err != nil {
 			p.Flow.Note("dtls: " + err.Error())
 			continue
 		}
+		setFingerprints(e, nil)
 		p.Flow.App = capture.AppDTLS
-		emit(HelloEvent(p.Meta, h))
-		if h.SNI != "" {
-			p.Flow.ServerName = h.SNI
+		if e.Hello.SNI != "" {
+			p.Flow.ServerName = e.Hello.SNI
 		}
+		emit(e)
 		p.Done()
 		return
 	}

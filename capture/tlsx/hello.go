@@ -34,10 +34,9 @@ func IsHandshakeRecord(b []byte) bool {
 // handshakeFromRecords concatenates the handshake-record fragments at the
 // start of a record stream until one whole handshake message of type typ
 // is available. It returns the message (header included) and the record
-// version. A message spread over records is built in *scratch (which it
-// may grow: see emptyBuf) when scratch is not nil; the caller reads it
-// before using *scratch again.
-func handshakeFromRecords(b []byte, typ byte, scratch *[]byte) ([]byte, uint16, error) {
+// version. A message spread over records is built in sc when sc is not
+// nil; the caller reads it before using sc again.
+func handshakeFromRecords(b []byte, typ byte, sc *scratch) ([]byte, uint16, error) {
 	// Most messages sit whole in the first record: return them in place
 	// (the caller reads them before b changes).
 	if len(b) >= 5 && b[0] == 0x16 {
@@ -48,13 +47,9 @@ func handshakeFromRecords(b []byte, typ byte, scratch *[]byte) ([]byte, uint16, 
 		}
 	}
 	var msg []byte
-	if scratch != nil {
-		msg = emptyBuf(scratch)
-		defer func() {
-			if cap(msg) > cap(*scratch) {
-				*scratch = msg[:0] // grown: keep the larger buffer
-			}
-		}()
+	if sc != nil {
+		msg = sc.take()
+		defer func() { sc.keep(msg) }() // grown: give back the larger buffer
 	}
 	var ver uint16
 	for {
@@ -115,14 +110,14 @@ func checkType(m []byte, typ byte) error {
 // ParseClientHello reads a ClientHello from the start of a TLS record
 // stream (possibly spread over several records).
 func ParseClientHello(b []byte) (*fingerprints.ClientHello, error) {
-	var scratch []byte // from the pool when needed
-	defer func() { putBuf(scratch) }()
-	m, ver, err := handshakeFromRecords(b, 1, &scratch)
+	var sc scratch
+	defer sc.release()
+	m, ver, err := handshakeFromRecords(b, 1, &sc)
 	if err != nil {
 		return nil, err
 	}
-	h, err := ParseHandshake(m)
-	if err != nil {
+	h := new(fingerprints.ClientHello)
+	if err := readHandshake(h, m); err != nil {
 		return nil, err
 	}
 	h.RecordVersion = ver
@@ -180,40 +175,62 @@ func u16list(b []byte) []uint16 {
 // ParseHandshake reads a bare ClientHello handshake message (type 1,
 // header included), as carried in QUIC CRYPTO frames.
 func ParseHandshake(m []byte) (*fingerprints.ClientHello, error) {
-	if len(m) < 4 || m[0] != 1 {
-		return nil, ErrNotTLS
+	h := new(fingerprints.ClientHello)
+	if err := readHandshake(h, m); err != nil {
+		return nil, err
 	}
-	return parseHelloBody(m[4:], false)
+	return h, nil
 }
 
-// parseHelloBody reads a ClientHello body; DTLS hellos carry a cookie
-// after the session id.
-func parseHelloBody(body []byte, dtls bool) (*fingerprints.ClientHello, error) {
+// readHandshake is ParseHandshake reading into h, which must be zero;
+// on an error h is partly filled.
+func readHandshake(h *fingerprints.ClientHello, m []byte) error {
+	if len(m) < 4 || m[0] != 1 {
+		return ErrNotTLS
+	}
+	return parseHelloBody(h, m[4:], false)
+}
+
+// parseHelloBody reads a ClientHello body into h, which must be zero;
+// DTLS hellos carry a cookie after the session id.
+func parseHelloBody(h *fingerprints.ClientHello, body []byte, dtls bool) error {
 	r := &reader{b: body}
-	h := &fingerprints.ClientHello{DTLS: dtls}
+	h.DTLS = dtls
 	h.Version = r.u16()
 	r.bytes(32) // random
 	r.vec8()    // session id
 	if dtls {
 		r.vec8() // cookie
 	}
-	h.CipherSuites = u16list(r.vec16())
+	ciphers := r.vec16()
 	r.vec8() // compression methods
 	if r.err {
-		return nil, fmt.Errorf("tlsx: truncated ClientHello")
+		return fmt.Errorf("tlsx: truncated ClientHello")
 	}
 	if len(r.b) == 0 {
-		return h, nil // SSLv3-style hello without extensions
+		h.CipherSuites = u16list(ciphers)
+		return nil // SSLv3-style hello without extensions
 	}
 	exts := &reader{b: r.vec16()}
 	if r.err {
-		return nil, fmt.Errorf("tlsx: truncated extensions")
+		return fmt.Errorf("tlsx: truncated extensions")
+	}
+	// The cipher suites and the extension types share one array: one
+	// allocation instead of one and the extension list's growing.
+	nc, ne := len(ciphers)/2, countExtensions(exts.b)
+	list := make([]uint16, nc, nc+ne)
+	for i := range list {
+		list[i] = binary.BigEndian.Uint16(ciphers[2*i:])
+	}
+	h.CipherSuites = list[:nc:nc]
+	if ne > 0 {
+		h.Extensions = list[nc:nc]
 	}
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
 		data := exts.vec16()
 		if exts.err {
-			return nil, fmt.Errorf("tlsx: truncated extension %d", typ)
+			return fmt.Errorf("tlsx: truncated extension %d", typ)
 		}
 		h.Extensions = append(h.Extensions, typ)
 		e := &reader{b: data}
@@ -247,7 +264,22 @@ func parseHelloBody(body []byte, dtls bool) (*fingerprints.ClientHello, error) {
 			h.UserAgent = quicUserAgent(data)
 		}
 	}
-	return h, nil
+	return nil
+}
+
+// countExtensions counts the extensions parseHelloBody's loop reads
+// from b (a truncated last one included).
+func countExtensions(b []byte) int {
+	n := 0
+	for len(b) >= 4 {
+		n++
+		l := int(binary.BigEndian.Uint16(b[2:]))
+		if len(b) < 4+l {
+			break
+		}
+		b = b[4+l:]
+	}
+	return n
 }
 
 // ServerHello is what tattle reads from a ServerHello.
@@ -258,24 +290,28 @@ type ServerHello struct {
 
 // ParseServerHello reads a ServerHello from the start of a record stream.
 func ParseServerHello(b []byte) (*ServerHello, []byte, error) {
-	return parseServerHello(b, nil)
-}
-
-// parseServerHello is ParseServerHello building a message spread over
-// records in *scratch (see handshakeFromRecords).
-func parseServerHello(b []byte, scratch *[]byte) (*ServerHello, []byte, error) {
-	m, _, err := handshakeFromRecords(b, 2, scratch)
+	s, m, err := parseServerHello(b, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	return &s, m, nil
+}
+
+// parseServerHello is ParseServerHello building a message spread over
+// records in sc (see handshakeFromRecords).
+func parseServerHello(b []byte, sc *scratch) (ServerHello, []byte, error) {
+	m, _, err := handshakeFromRecords(b, 2, sc)
+	if err != nil {
+		return ServerHello{}, nil, err
+	}
 	r := &reader{b: m[4:]}
-	s := &ServerHello{Version: r.u16()}
+	s := ServerHello{Version: r.u16()}
 	r.bytes(32)
 	r.vec8()
 	s.Cipher = r.u16()
 	r.u8()
 	if r.err {
-		return nil, nil, fmt.Errorf("tlsx: truncated ServerHello")
+		return ServerHello{}, nil, fmt.Errorf("tlsx: truncated ServerHello")
 	}
 	exts := &reader{b: r.vec16()}
 	for len(exts.b) >= 4 {

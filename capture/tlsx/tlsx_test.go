@@ -2,6 +2,7 @@ package tlsx
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -116,4 +117,25 @@ func FuzzDTLSAndGQUIC(f *testing.F) {
 			x.Dissect(p, func(capture.Event) {})
 		}
 	})
+}
+
+// The cipher suites and extension types share one array: appending to
+// one list leaves the other as it was, and a hello with an empty
+// extension block has no extension list, as before they shared it.
+func TestHelloListsIndependent(t *testing.T) {
+	h, err := ParseClientHello(hello("lists.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exts := append([]uint16(nil), h.Extensions...)
+	_ = append(h.CipherSuites, 0xffff, 0xffff)
+	if !slices.Equal(h.Extensions, exts) || len(h.Extensions) != 6 {
+		t.Errorf("extensions %v after appending to the cipher suites, want %v", h.Extensions, exts)
+	}
+	body := append([]byte{3, 3}, make([]byte, 32)...)
+	body = append(body, 0, 0, 2, 0x13, 0x01, 1, 0, 0, 0) // no session id, one suite, null compression, empty extensions
+	h, err = ParseHandshake(append([]byte{1, 0, 0, byte(len(body))}, body...))
+	if err != nil || h.Extensions != nil || !slices.Equal(h.CipherSuites, []uint16{0x1301}) {
+		t.Errorf("empty extension block: %+v, %v", h, err)
+	}
 }
