@@ -70,7 +70,16 @@ type Inspector struct {
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
+	// spareStates and spareHists are ended flows' states and entropy
+	// histograms, emptied, for later flows (at most maxSpare of each).
+	spareStates []*flowState
+	spareHists  []*[256]uint16
 }
+
+// maxSpare bounds the ended flows' states (some 500 bytes with their
+// tails and small maps) and histograms (512 bytes) an Inspector keeps to
+// use again.
+const maxSpare = 4096
 
 // MaxKnownForms, MaxLearnedMACs and MaxOOOBytes are the inspector's
 // bounds on the patterns it looks for, the device MACs it learns and the
@@ -167,6 +176,8 @@ type foundKey struct{ dataType, value, label string }
 
 type flowState struct {
 	dir [2]dirState
+	// spare is set while the state waits in Inspector.spareStates.
+	spare bool
 }
 
 // Dissect implements capture.Dissector.
@@ -191,7 +202,12 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	st := p.State()
 	fs, _ := (*st).(*flowState)
 	if fs == nil {
-		fs = &flowState{}
+		if n := len(in.spareStates); n > 0 {
+			fs, in.spareStates = in.spareStates[n-1], in.spareStates[:n-1]
+			fs.spare = false
+		} else {
+			fs = &flowState{}
+		}
 		*st = fs
 	}
 	d := &fs.dir[p.Dir]
@@ -199,7 +215,11 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		n := min(len(p.Payload), entropySample-d.histN)
 		if p.Flow.App == "" {
 			if d.hist == nil {
-				d.hist = new([256]uint16)
+				if k := len(in.spareHists); k > 0 {
+					d.hist, in.spareHists = in.spareHists[k-1], in.spareHists[:k-1]
+				} else {
+					d.hist = new([256]uint16)
+				}
 			}
 			for _, c := range p.Payload[:n] {
 				d.hist[c]++
@@ -305,6 +325,33 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
 			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
 	}
+	in.reuse(fs)
+}
+
+// reuse empties the state of an ended flow and keeps it, and its
+// histograms, for later flows. The scanner (and Async) drop a flow's
+// states once its FlowEnd has run, and nothing the inspector emitted
+// refers to them: events hold copies. A state ended twice is kept once.
+func (in *Inspector) reuse(fs *flowState) {
+	if fs.spare || len(in.spareStates) >= maxSpare {
+		return
+	}
+	for i := range fs.dir {
+		d := &fs.dir[i]
+		if d.hist != nil && len(in.spareHists) < maxSpare {
+			*d.hist = [256]uint16{}
+			in.spareHists = append(in.spareHists, d.hist)
+		}
+		// A map keeps the room it grew to: only small ones are kept.
+		found := d.found
+		if len(found) > 16 {
+			found = nil
+		}
+		clear(found)
+		*d = dirState{tail: d.tail[:0], found: found}
+	}
+	fs.spare = true
+	in.spareStates = append(in.spareStates, fs)
 }
 
 func entropyClass16(h *[256]uint16, n int) string {
