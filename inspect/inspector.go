@@ -603,18 +603,30 @@ func excerpt(b []byte, off, n int) string {
 func mayHoldCredentials(low []byte) bool {
 	// The tokens credRe needs: "user"/"pass" commands at the start of a
 	// line ("user" alone would match every User-Agent header), LOGIN, AUTH
-	// PLAIN and the HTTP Basic header anywhere.
-	for _, w := range [...]string{"user ", "pass "} {
-		if bytes.HasPrefix(low, []byte(w)) || bytes.Contains(low, []byte("\n"+w)) {
+	// PLAIN and the HTTP Basic header anywhere. Three scans: line starts,
+	// "auth", " login ".
+	for i := 0; ; {
+		if line := low[i:]; bytes.HasPrefix(line, []byte("user ")) || bytes.HasPrefix(line, []byte("pass ")) {
 			return true
 		}
+		j := bytes.IndexByte(low[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
 	}
-	for _, w := range [...]string{" login ", "auth plain", "authorization:"} {
-		if bytes.Contains(low, []byte(w)) {
+	for i := 0; ; {
+		j := bytes.Index(low[i:], []byte("auth"))
+		if j < 0 {
+			break
+		}
+		i += j
+		if rest := low[i:]; bytes.HasPrefix(rest, []byte("auth plain")) || bytes.HasPrefix(rest, []byte("authorization:")) {
 			return true
 		}
+		i++
 	}
-	return false
+	return bytes.Contains(low, []byte(" login "))
 }
 
 // mostlyText reports whether at least 70% of b is printable ASCII.
