@@ -369,24 +369,32 @@ func entropyClass(hist *[256]uint32, n int) string {
 	if n < 64 {
 		return "unknown"
 	}
-	var h float64
-	printable := 0
+	// Text is told by its printable bytes alone: the logarithms are
+	// taken only for samples that are not.
+	printable, most := 0, uint32(0)
 	for c, k := range hist {
+		printable += int(textByte[c]) * int(k)
+		most = max(most, k)
+	}
+	if float64(printable) >= 0.9*float64(n) {
+		return "text"
+	}
+	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
+	limit := math.Log2(math.Min(float64(n), 256))
+	var h float64
+	for _, k := range hist {
 		if k == 0 {
 			continue
 		}
 		p := float64(k) / float64(n)
 		h -= p * math.Log2(p)
-		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
-			printable += int(k)
+		// With no count above n no term is negative, so h only grows:
+		// once past the bound, the sample is encrypted whatever follows.
+		if most <= uint32(n) && h >= 0.9*limit {
+			return "encrypted"
 		}
 	}
-	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
-	limit := math.Log2(math.Min(float64(n), 256))
-	switch {
-	case float64(printable) >= 0.9*float64(n):
-		return "text"
-	case h >= 0.9*limit:
+	if h >= 0.9*limit {
 		return "encrypted"
 	}
 	return "binary"

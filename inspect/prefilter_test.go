@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -129,6 +130,75 @@ func TestPrefiltersAgreeWithEveryOffset(t *testing.T) {
 	for _, name := range []string{"digit run", "short digit run", "decimal pair", "uuid", "mac shape", "credentials", "percent"} {
 		if counts[name] < 20 {
 			t.Errorf("%s: only %d payloads hold the shape", name, counts[name])
+		}
+	}
+}
+
+// naiveEntropyClass is entropyClass as it was before it stopped early:
+// every logarithm taken, then the class chosen.
+func naiveEntropyClass(hist *[256]uint32, n int) string {
+	if n < 64 {
+		return "unknown"
+	}
+	var h float64
+	printable := 0
+	for c, k := range hist {
+		if k == 0 {
+			continue
+		}
+		p := float64(k) / float64(n)
+		h -= p * math.Log2(p)
+		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
+			printable += int(k)
+		}
+	}
+	limit := math.Log2(math.Min(float64(n), 256))
+	switch {
+	case float64(printable) >= 0.9*float64(n):
+		return "text"
+	case h >= 0.9*limit:
+		return "encrypted"
+	}
+	return "binary"
+}
+
+// entropyClass gives what it gave when it took every logarithm, on
+// samples of every kind, near the bounds, and on histograms whose counts
+// do not add up to n.
+func TestEntropyClassAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	classes := map[string]int{}
+	for round := 0; round < 20000; round++ {
+		var hist [256]uint32
+		n := rng.IntN(8192) + 1
+		span := 1 + rng.IntN(256) // distinct byte values drawn from
+		base := rng.IntN(256)     // where they start
+		text := rng.IntN(100)     // percent of draws from printable bytes
+		for i := 0; i < n; i++ {
+			c := (base + rng.IntN(span)) % 256
+			if rng.IntN(100) < text {
+				c = 0x20 + rng.IntN(0x5f)
+			}
+			hist[c]++
+		}
+		m := n
+		switch rng.IntN(8) {
+		case 0:
+			m = n / 2 // counts above n
+		case 1:
+			m = n + rng.IntN(n) + 1
+		case 2:
+			hist[255] += uint32(n + rng.IntN(2*n)) // one count above n, after the others
+		}
+		got, want := entropyClass(&hist, m), naiveEntropyClass(&hist, m)
+		if got != want {
+			t.Fatalf("n %d of %d counted: %s, want %s", m, n, got, want)
+		}
+		classes[want]++
+	}
+	for _, c := range []string{"text", "encrypted", "binary", "unknown"} {
+		if classes[c] < 100 {
+			t.Errorf("only %d samples of class %s", classes[c], c)
 		}
 	}
 }
