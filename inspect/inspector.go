@@ -439,9 +439,13 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		data = data[:rem]
 	}
 	d.inspected += int64(len(data))
-	buf := append(in.scratch[:0], d.tail...)
-	buf = append(buf, data...)
-	in.scratch = buf
+	// The detectors read the tail and data as one; without a tail (a
+	// datagram, a stream's first segment) data is read where it is.
+	buf := data
+	if len(d.tail) > 0 {
+		buf = append(append(in.scratch[:0], d.tail...), data...)
+		in.scratch = buf
+	}
 	tl := len(d.tail)
 	// Patterns look for text (e-mail addresses, coordinates,
 	// credentials): they run on text, and on the first part of a stream
