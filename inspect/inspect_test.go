@@ -417,3 +417,39 @@ func TestLearnMACCountsEveryPacketPastTheBound(t *testing.T) {
 		t.Errorf("%d packets counted past the bound, want 4", over)
 	}
 }
+
+// An ended flow's state is used again by a later flow, which must find
+// what it would find in a state of its own: the same events (nothing
+// held back as already reported, no match joined to the ended flow's
+// last bytes) and the same entropy class.
+func TestInspectorReusesEndedFlowState(t *testing.T) {
+	in := New(Config{})
+	seg1 := ":bc:de&note=hello X-Mail: jane.smith@example.com lat=48.85661&lon=2.35222 "
+	seg2 := strings.Repeat("some plain text ", 8) + "mac=50:c7:bf:0a"
+	run := func() ([]string, any) {
+		f := newFlow()
+		f.App = ""
+		f.SawSYN[capture.ToServer], f.StreamStart[capture.ToServer] = true, 1
+		var got []string
+		emit := func(e capture.Event) { got = append(got, fmt.Sprintf("%+v", e)) }
+		in.Dissect(tcpPacket(f, 1+uint32(len(seg1)), 1, seg2), emit) // held until seg1 fills the gap
+		in.Dissect(tcpPacket(f, 1, 2, seg1), emit)
+		st := *(&capture.Packet{Flow: f}).State()
+		in.FlowEnd(f, st, emit)
+		return got, st
+	}
+	first, st1 := run()
+	if len(in.spareHists) == 0 || *in.spareHists[0] != [256]uint16{} {
+		t.Fatal("the ended flow's histogram was not kept, emptied")
+	}
+	second, st2 := run()
+	if st1 != st2 {
+		t.Fatal("the second flow did not get the first one's state")
+	}
+	if len(first) < 3 {
+		t.Fatalf("only %d events: %v", len(first), first)
+	}
+	if strings.Join(first, "\n") != strings.Join(second, "\n") {
+		t.Errorf("a flow in a used state found\n%s\nwhere the first found\n%s", strings.Join(second, "\n"), strings.Join(first, "\n"))
+	}
+}

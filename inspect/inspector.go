@@ -70,7 +70,16 @@ type Inspector struct {
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
+	// spareStates and spareHists are ended flows' states and entropy
+	// histograms, emptied, for later flows (at most maxSpare of each).
+	spareStates []*flowState
+	spareHists  []*[256]uint16
 }
+
+// maxSpare bounds the ended flows' states (some 500 bytes with their
+// tails and small maps) and histograms (512 bytes) an Inspector keeps to
+// use again.
+const maxSpare = 4096
 
 // MaxKnownForms, MaxLearnedMACs and MaxOOOBytes are the inspector's
 // bounds on the patterns it looks for, the device MACs it learns and the
@@ -167,6 +176,8 @@ type foundKey struct{ dataType, value, label string }
 
 type flowState struct {
 	dir [2]dirState
+	// spare is set while the state waits in Inspector.spareStates.
+	spare bool
 }
 
 // Dissect implements capture.Dissector.
@@ -191,7 +202,12 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	st := p.State()
 	fs, _ := (*st).(*flowState)
 	if fs == nil {
-		fs = &flowState{}
+		if n := len(in.spareStates); n > 0 {
+			fs, in.spareStates = in.spareStates[n-1], in.spareStates[:n-1]
+			fs.spare = false
+		} else {
+			fs = &flowState{}
+		}
 		*st = fs
 	}
 	d := &fs.dir[p.Dir]
@@ -199,7 +215,11 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		n := min(len(p.Payload), entropySample-d.histN)
 		if p.Flow.App == "" {
 			if d.hist == nil {
-				d.hist = new([256]uint16)
+				if k := len(in.spareHists); k > 0 {
+					d.hist, in.spareHists = in.spareHists[k-1], in.spareHists[:k-1]
+				} else {
+					d.hist = new([256]uint16)
+				}
 			}
 			for _, c := range p.Payload[:n] {
 				d.hist[c]++
@@ -305,6 +325,33 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
 			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
 	}
+	in.reuse(fs)
+}
+
+// reuse empties the state of an ended flow and keeps it, and its
+// histograms, for later flows. The scanner (and Async) drop a flow's
+// states once its FlowEnd has run, and nothing the inspector emitted
+// refers to them: events hold copies. A state ended twice is kept once.
+func (in *Inspector) reuse(fs *flowState) {
+	if fs.spare || len(in.spareStates) >= maxSpare {
+		return
+	}
+	for i := range fs.dir {
+		d := &fs.dir[i]
+		if d.hist != nil && len(in.spareHists) < maxSpare {
+			*d.hist = [256]uint16{}
+			in.spareHists = append(in.spareHists, d.hist)
+		}
+		// A map keeps the room it grew to: only small ones are kept.
+		found := d.found
+		if len(found) > 16 {
+			found = nil
+		}
+		clear(found)
+		*d = dirState{tail: d.tail[:0], found: found}
+	}
+	fs.spare = true
+	in.spareStates = append(in.spareStates, fs)
 }
 
 func entropyClass16(h *[256]uint16, n int) string {
@@ -322,24 +369,32 @@ func entropyClass(hist *[256]uint32, n int) string {
 	if n < 64 {
 		return "unknown"
 	}
-	var h float64
-	printable := 0
+	// Text is told by its printable bytes alone: the logarithms are
+	// taken only for samples that are not.
+	printable, most := 0, uint32(0)
 	for c, k := range hist {
+		printable += int(textByte[c]) * int(k)
+		most = max(most, k)
+	}
+	if float64(printable) >= 0.9*float64(n) {
+		return "text"
+	}
+	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
+	limit := math.Log2(math.Min(float64(n), 256))
+	var h float64
+	for _, k := range hist {
 		if k == 0 {
 			continue
 		}
 		p := float64(k) / float64(n)
 		h -= p * math.Log2(p)
-		if (c >= 0x20 && c < 0x7f) || c == '\r' || c == '\n' || c == '\t' {
-			printable += int(k)
+		// With no count above n no term is negative, so h only grows:
+		// once past the bound, the sample is encrypted whatever follows.
+		if most <= uint32(n) && h >= 0.9*limit {
+			return "encrypted"
 		}
 	}
-	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
-	limit := math.Log2(math.Min(float64(n), 256))
-	switch {
-	case float64(printable) >= 0.9*float64(n):
-		return "text"
-	case h >= 0.9*limit:
+	if h >= 0.9*limit {
 		return "encrypted"
 	}
 	return "binary"
@@ -384,9 +439,13 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		data = data[:rem]
 	}
 	d.inspected += int64(len(data))
-	buf := append(in.scratch[:0], d.tail...)
-	buf = append(buf, data...)
-	in.scratch = buf
+	// The detectors read the tail and data as one; without a tail (a
+	// datagram, a stream's first segment) data is read where it is.
+	buf := data
+	if len(d.tail) > 0 {
+		buf = append(append(in.scratch[:0], d.tail...), data...)
+		in.scratch = buf
+	}
 	tl := len(d.tail)
 	// Patterns look for text (e-mail addresses, coordinates,
 	// credentials): they run on text, and on the first part of a stream
@@ -556,18 +615,30 @@ func excerpt(b []byte, off, n int) string {
 func mayHoldCredentials(low []byte) bool {
 	// The tokens credRe needs: "user"/"pass" commands at the start of a
 	// line ("user" alone would match every User-Agent header), LOGIN, AUTH
-	// PLAIN and the HTTP Basic header anywhere.
-	for _, w := range [...]string{"user ", "pass "} {
-		if bytes.HasPrefix(low, []byte(w)) || bytes.Contains(low, []byte("\n"+w)) {
+	// PLAIN and the HTTP Basic header anywhere. Three scans: line starts,
+	// "auth", " login ".
+	for i := 0; ; {
+		if line := low[i:]; bytes.HasPrefix(line, []byte("user ")) || bytes.HasPrefix(line, []byte("pass ")) {
 			return true
 		}
+		j := bytes.IndexByte(low[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
 	}
-	for _, w := range [...]string{" login ", "auth plain", "authorization:"} {
-		if bytes.Contains(low, []byte(w)) {
+	for i := 0; ; {
+		j := bytes.Index(low[i:], []byte("auth"))
+		if j < 0 {
+			break
+		}
+		i += j
+		if rest := low[i:]; bytes.HasPrefix(rest, []byte("auth plain")) || bytes.HasPrefix(rest, []byte("authorization:")) {
 			return true
 		}
+		i++
 	}
-	return false
+	return bytes.Contains(low, []byte(" login "))
 }
 
 // mostlyText reports whether at least 70% of b is printable ASCII.

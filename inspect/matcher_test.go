@@ -95,17 +95,11 @@ func FuzzScanEmail(f *testing.F) {
 func TestMatcherAgreesWithNaiveSearch(t *testing.T) {
 	m := benchMatcher(64)
 	var forms []*Form
-	for _, l := range m.ci8 {
-		forms = append(forms, l...)
+	for _, b := range m.long {
+		forms = append(append(forms, b.ci...), b.cs...)
 	}
-	for _, l := range m.cs8 {
-		forms = append(forms, l...)
-	}
-	for _, l := range m.ci {
-		forms = append(forms, l...)
-	}
-	for _, l := range m.cs {
-		forms = append(forms, l...)
+	for _, b := range m.short {
+		forms = append(append(forms, b.ci...), b.cs...)
 	}
 	// A payload that holds every form once, separated by spaces, with
 	// case-insensitive forms upper-cased.
@@ -213,5 +207,105 @@ func BenchmarkLowerInto(b *testing.B) {
 	b.SetBytes(int64(len(benchText)))
 	for b.Loop() {
 		dst = lowerInto(dst, benchText)
+	}
+}
+
+// naiveFind is what Find reports, found the slow way: at each offset in
+// turn, the case-insensitive forms of eight bytes or more, then the
+// case-sensitive ones, then the same for shorter forms, each group in the
+// order the forms were added; case-insensitive forms match the
+// lower-cased payload outside longer hex runs.
+func naiveFind(forms []*Form, p []byte, fn func(f *Form, off int)) {
+	low := bytes.ToLower(p)
+	for i := range p {
+		for _, long := range []bool{true, false} {
+			for _, cs := range []bool{false, true} {
+				for _, f := range forms {
+					if len(f.Pattern) < 4 || (len(f.Pattern) >= 8) != long || f.CaseSensitive != cs {
+						continue
+					}
+					if cs && bytes.HasPrefix(p[i:], f.Pattern) || !cs && bytes.HasPrefix(low[i:], f.Pattern) && boundary(low, i, len(f.Pattern)) {
+						fn(f, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Find reports what naiveFind reports, in the same order, on payloads
+// that hold forms of every length and case, overlapping and next to each
+// other, among random bytes and text.
+func TestMatcherAgreesWithNaiveOrder(t *testing.T) {
+	var forms []*Form
+	add := func(fs []Form) {
+		for i := range fs {
+			forms = append(forms, &fs[i])
+		}
+	}
+	for i := 0; i < 6; i++ {
+		add(MACForms(MACAddress, capture.MAC{0x3c, 0x22, 0xfb, 0, byte(i), byte(i * 7)}, "dev"))
+	}
+	add(ValueForms(EmailAddress, "jane@example.com", "auditor"))
+	add(ValueForms(DeviceName, "cam1", "dev")) // four bytes
+	add([]Form{{Pattern: []byte("AbCdEfGh"), CaseSensitive: true}, {Pattern: []byte("abcdefgh"), CaseSensitive: false},
+		{Pattern: []byte("abcdefghij"), CaseSensitive: false}, {Pattern: []byte("AbCdEfGhIj"), CaseSensitive: true}})
+	// Short patterns with one first byte are found by another scan than
+	// those with several.
+	t.Run("one short first byte", func(t *testing.T) { testNaiveOrder(t, forms) })
+	add(ValueForms(DeviceName, "Hub-7x", "dev"))
+	add([]Form{{Pattern: []byte("AbCd"), CaseSensitive: true}, {Pattern: []byte("abcd"), CaseSensitive: false}})
+	t.Run("several short first bytes", func(t *testing.T) { testNaiveOrder(t, forms) })
+}
+
+func testNaiveOrder(t *testing.T, forms []*Form) {
+	m := NewMatcher(nil)
+	for _, f := range forms {
+		m.Add(f)
+	}
+	if len(m.shortFirst) == 0 {
+		t.Fatal("no short pattern")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("0123456789abcdefABCDEF:-.%xyzXYZ \r\n\"=&")
+	total := 0
+	for round := 0; round < 300; round++ {
+		var p []byte
+		for len(p) < 40+round {
+			switch rng.IntN(4) {
+			case 0:
+				f := forms[rng.IntN(len(forms))]
+				s := f.Pattern
+				if !f.CaseSensitive && rng.IntN(2) == 0 {
+					s = bytes.ToUpper(s)
+				}
+				p = append(p, s[:rng.IntN(len(s))+1]...) // sometimes cut short
+			case 1:
+				p = append(p, forms[rng.IntN(len(forms))].Pattern...)
+			default:
+				for n := rng.IntN(6); n > 0; n-- {
+					p = append(p, alphabet[rng.IntN(len(alphabet))])
+				}
+			}
+		}
+		type hit struct {
+			f   *Form
+			off int
+		}
+		var want, got []hit
+		naiveFind(forms, p, func(f *Form, off int) { want = append(want, hit{f, off}) })
+		m.Find(p, func(f *Form, off int) { got = append(got, hit{f, off}) })
+		total += len(want)
+		if len(got) != len(want) {
+			t.Fatalf("payload %q: %d hits, want %d", p, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("payload %q: hit %d is %q at %d, want %q at %d", p, i, got[i].f.Pattern, got[i].off, want[i].f.Pattern, want[i].off)
+			}
+		}
+	}
+	if total < 500 {
+		t.Fatalf("only %d hits in all payloads", total)
 	}
 }

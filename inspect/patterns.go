@@ -90,7 +90,12 @@ func scanPatterns(p, low []byte, fn func(PatternMatch)) {
 func percentDecode(p []byte) (dec []byte, esc []int) {
 	first := -1
 	for i := 0; i+2 < len(p); i++ {
-		if p[i] == '%' && isHexByte(p[i+1]) && isHexByte(p[i+2]) {
+		j := bytes.IndexByte(p[i:len(p)-2], '%')
+		if j < 0 {
+			break
+		}
+		i += j
+		if isHexByte(p[i+1]) && isHexByte(p[i+2]) {
 			first = i
 			break
 		}
@@ -353,15 +358,23 @@ func isHexByte(c byte) bool {
 }
 
 func hasDigitRun(p []byte, n int) bool {
-	run := 0
-	for _, c := range p {
-		if isDigit(c) {
-			run++
-			if run >= n {
-				return true
-			}
-		} else {
-			run = 0
+	// A run of n digits holds one of every n-th byte: only those are
+	// tested, and the run around each that is a digit measured. A run
+	// shorter than n holds at most one of them, so no byte is read twice
+	// in the runs measured.
+	for i := n - 1; i < len(p); i += n {
+		if !isDigit(p[i]) {
+			continue
+		}
+		lo, hi := i, i+1
+		for lo > 0 && isDigit(p[lo-1]) {
+			lo--
+		}
+		for hi < len(p) && isDigit(p[hi]) {
+			hi++
+		}
+		if hi-lo >= n {
+			return true
 		}
 	}
 	return false
@@ -371,7 +384,12 @@ func hasDigitRun(p []byte, n int) bool {
 // coordinate pair.
 func hasDecimalPair(p []byte) bool {
 	for i := 0; i+5 < len(p); i++ {
-		if p[i] == '.' && isDigit(p[i+1]) && isDigit(p[i+2]) && isDigit(p[i+3]) && isDigit(p[i+4]) {
+		j := bytes.IndexByte(p[i:len(p)-5], '.')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if isDigit(p[i+1]) && isDigit(p[i+2]) && isDigit(p[i+3]) && isDigit(p[i+4]) {
 			j := i + 5
 			for j < len(p) && isDigit(p[j]) {
 				j++
@@ -386,8 +404,14 @@ func hasDecimalPair(p []byte) bool {
 
 // hasUUID looks for the 8-4-4-4-12 hex shape of a UUID.
 func hasUUID(p []byte) bool {
+	// i is the offset of the first dash; the scan jumps from dash to dash.
 	for i := 8; i+28 <= len(p); i++ {
-		if p[i] != '-' || p[i+5] != '-' || p[i+10] != '-' || p[i+15] != '-' {
+		j := bytes.IndexByte(p[i:len(p)-27], '-')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if p[i+5] != '-' || p[i+10] != '-' || p[i+15] != '-' {
 			continue
 		}
 		if allHex(p[i-8:i]) && allHex(p[i+1:i+5]) && allHex(p[i+6:i+10]) && allHex(p[i+11:i+15]) && allHex(p[i+16:i+28]) {
@@ -408,17 +432,22 @@ func allHex(b []byte) bool {
 
 // hasMACShape looks for six hex pairs joined by five ':' or '-'.
 func hasMACShape(p []byte) bool {
-	for i := 0; i+17 <= len(p); i++ {
-		sep := p[i+2]
-		if sep != ':' && sep != '-' {
-			continue
-		}
-		ok := true
-		for j := 0; j < 6 && ok; j++ {
-			ok = isHexByte(p[i+3*j]) && isHexByte(p[i+3*j+1]) && (j == 5 || p[i+3*j+2] == sep)
-		}
-		if ok {
-			return true
+	// The scan jumps from separator to separator: s is the offset of the
+	// first one, two bytes into the shape.
+	for _, sep := range [...]byte{':', '-'} {
+		for s := 2; s+15 <= len(p); s++ {
+			j := bytes.IndexByte(p[s:len(p)-14], sep)
+			if j < 0 {
+				break
+			}
+			s += j
+			ok := true
+			for k, i := 0, s-2; k < 6 && ok; k++ {
+				ok = isHexByte(p[i+3*k]) && isHexByte(p[i+3*k+1]) && (k == 5 || p[i+3*k+2] == sep)
+			}
+			if ok {
+				return true
+			}
 		}
 	}
 	return false
