@@ -450,8 +450,10 @@ func appendName(list []result.NameSeen, n result.NameSeen) []result.NameSeen {
 
 func hostOnly(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
-	if ap, err := netip.ParseAddrPort(h); err == nil {
-		return ap.Addr().String()
+	if strings.IndexByte(h, ':') >= 0 { // (an address and port have one; a failed parse allocates its error)
+		if ap, err := netip.ParseAddrPort(h); err == nil {
+			return ap.Addr().String()
+		}
 	}
 	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.Contains(h[:i], ":") {
 		if _, err := strconv.Atoi(h[i+1:]); err == nil {

@@ -55,23 +55,28 @@ func (fn *flowName) offer(name, source, file string, packet uint64) {
 
 // isHostName reports whether s can be a DNS host name with a registrable
 // part: at least two labels of letters, digits, '-' or '_', and not an
-// address.
+// address. (No address passes the label test: an IPv6 one has ':' in it,
+// and an IPv4 one ends in a label of digits, which no top-level domain
+// has; so no parse is needed to tell.)
 func isHostName(s string) bool {
 	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
 		return false
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+	label := 0 // the length of the label so far
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			if label == 0 {
 				return false
 			}
+			label = 0
+			continue
+		}
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+		if label++; label > 63 {
+			return false
 		}
 	}
 	tld := s[strings.LastIndexByte(s, '.')+1:]
