@@ -232,7 +232,8 @@ func (b *Builder) Flow(f *capture.Flow) {
 		// An inbound flow's names are the device's own, not its peer's.
 		own = nil
 	}
-	name, names := b.destName(d, own, peerIP, f.First)
+	var buf [4]result.NameSeen // what a flow's peer is mostly named by, without allocating
+	name, names := b.destName(d, own, peerIP, f.First, buf[:0])
 	a := d.dest(destKey{name: name, ip: peerIP, port: s.peer.Port(), transport: f.Key.Transport}, f, s.inbound)
 	for _, n := range names {
 		a.rd.Names = appendName(a.rd.Names, n)

@@ -106,10 +106,10 @@ func (b *Builder) takeFlowName(k capture.FlowKey) (flowName, bool) {
 // gave (own; nil when none counts, as for an inbound flow), else the DNS
 // answer the device was given for the address, else one any client was
 // given; a certificate's name only when nothing else names it. It
-// returns the name and every name seen for the peer, the name first.
-func (b *Builder) destName(d *device, own *flowName, peerIP netip.Addr, t time.Time) (string, []result.NameSeen) {
+// returns the name and every name seen for the peer, the name first,
+// appended to names (Flow passes an empty slice of a buffer of its own).
+func (b *Builder) destName(d *device, own *flowName, peerIP netip.Addr, t time.Time, names []result.NameSeen) (string, []result.NameSeen) {
 	name := ""
-	var names []result.NameSeen
 	if own != nil && own.name != "" && own.source != "cert" {
 		name = own.name
 		names = append(names, result.NameSeen{Name: own.name, Source: own.source, File: own.file, Packet: own.packet})
