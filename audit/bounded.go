@@ -12,13 +12,13 @@ import (
 // against that limit, so nothing is bounded silently and the bound a
 // report names is the one applied. Make one with newBounded.
 type bounded[K comparable, V any] struct {
-	m    map[K]V
+	m    map[K]V // made by the first add: a device fills few of its collections
 	lim  limitID
 	over *limitCounts
 }
 
 func newBounded[K comparable, V any](lim limitID, over *limitCounts) bounded[K, V] {
-	return bounded[K, V]{m: map[K]V{}, lim: lim, over: over}
+	return bounded[K, V]{lim: lim, over: over}
 }
 
 // get returns the value kept under k.
@@ -39,6 +39,9 @@ func (s *bounded[K, V]) add(k K, v V) bool {
 	if len(s.m) >= limitInfo[s.lim].bound {
 		s.over.add(s.lim)
 		return false
+	}
+	if s.m == nil {
+		s.m = map[K]V{}
 	}
 	s.m[k] = v
 	return true
