@@ -67,8 +67,10 @@ const maxDests = 4096
 type Builder struct {
 	devices   map[devKey]*device
 	global    *nameTable // DNS answers to any client: fallback names
-	flowNames map[capture.FlowKey]flowName
-	doneNames *doneTable // names of flows already ended, for their copies
+	flowNames map[capture.FlowKey]*flowName
+	freeNames []*flowName // entries of flowNames whose flow ended, cleared, to use again
+	doneNames *doneTable  // names of flows already ended, for their copies
+	copied    flowName    // the name takeFlowName found in doneNames
 	// flowEntropy holds the inspector's entropy class of a flow
 	// (inspect.EntropyEvent, sent just before the flow) until the flow
 	// arrives.
@@ -110,7 +112,7 @@ func (b *Builder) newFile(file string) {
 		return
 	}
 	b.file = file
-	b.global, b.flowNames = newNameTable(&b.over, true), make(map[capture.FlowKey]flowName)
+	b.global, b.flowNames = newNameTable(&b.over, true), make(map[capture.FlowKey]*flowName)
 	b.gwFiles = b.gatewaySignals()
 	b.gw = gateways{}
 	for k, d := range b.devices {
@@ -154,7 +156,7 @@ type Hook interface {
 func NewBuilder(hooks ...Hook) *Builder {
 	b := &Builder{
 		devices:   make(map[devKey]*device),
-		flowNames: make(map[capture.FlowKey]flowName),
+		flowNames: make(map[capture.FlowKey]*flowName),
 		doneNames: newDoneTable(),
 		hooks:     hooks,
 	}
@@ -241,7 +243,7 @@ func (b *Builder) Flow(f *capture.Flow) {
 	d.in += f.Bytes[s.in]
 
 	peerIP := s.peer.Addr().Unmap()
-	own := &fn
+	own := fn
 	if !named || s.inbound {
 		// An inbound flow's names are the device's own, not its peer's.
 		own = nil
@@ -254,7 +256,8 @@ func (b *Builder) Flow(f *capture.Flow) {
 	}
 	a.otherIPs = addOtherIPs(a.otherIPs, a.ip, peerIP)
 	a.addFlow(f, s.out, s.in, peerIP, b.takeEntropy(f.Key))
-	a.addTLS(&fn)
+	a.addTLS(fn)
+	b.doneWith(fn)
 	for _, h := range b.hooks {
 		h.Flow(d.key.String(), f)
 	}

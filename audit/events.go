@@ -79,9 +79,7 @@ func (b *Builder) senderDevice(m *capture.Meta) *device {
 
 // nameFlow offers the flow fk one more name for its server.
 func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta) {
-	fn := b.flowNames[fk]
-	fn.offer(name, source, m.File, m.Packet)
-	b.flowNames[fk] = fn
+	b.pendingName(fk).offer(name, source, m.File, m.Packet)
 }
 
 // clientFlow is the flow of a packet a client sent.
@@ -217,28 +215,24 @@ func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
 		}
 		d.tls.add(key, o)
 	}
-	fk := clientFlow(&e.Meta)
-	fn := b.flowNames[fk]
+	fn := b.pendingName(clientFlow(&e.Meta))
 	fn.tls = &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
 		Versions: tlsVersions(&e.Hello)}
 	fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
 	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
-	b.flowNames[fk] = fn
 	return d
 }
 
 func (b *Builder) tlsServer(e *capture.TLSServerEvent) *device {
 	// The server spoke; the client is the device.
 	d := b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
-	fk := capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport}
-	fn := b.flowNames[fk]
+	fn := b.pendingName(capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport})
 	cp := *e
 	cp.SANs = append([]string(nil), e.SANs...)
 	fn.server = &cp
 	if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
 		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
 	}
-	b.flowNames[fk] = fn
 	return d
 }
 

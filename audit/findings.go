@@ -64,7 +64,7 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	if !e.FromClient {
 		client, server = server, client
 	}
-	if fn, ok := b.flowNames[capture.FlowKey{Client: client, Server: server, Transport: e.Transport}]; ok {
+	if fn := b.flowNames[capture.FlowKey{Client: client, Server: server, Transport: e.Transport}]; fn != nil {
 		name = fn.name
 	}
 	if name == "" {

@@ -88,18 +88,48 @@ func isHostName(s string) bool {
 	return true
 }
 
+// maxFreeNames bounds the flow names kept to use again.
+const maxFreeNames = 256
+
+// pendingName is the name of flow k, a flow yet to end, made empty if it
+// has none yet.
+func (b *Builder) pendingName(k capture.FlowKey) *flowName {
+	fn := b.flowNames[k]
+	if fn == nil {
+		if n := len(b.freeNames); n > 0 {
+			fn, b.freeNames = b.freeNames[n-1], b.freeNames[:n-1]
+		} else {
+			fn = new(flowName)
+		}
+		b.flowNames[k] = fn
+	}
+	return fn
+}
+
 // takeFlowName returns the name the flow's packets gave its server, and
-// whether they gave one, and keeps it for the flow's copies.
-func (b *Builder) takeFlowName(k capture.FlowKey) (flowName, bool) {
-	fn, named := b.flowNames[k]
-	if named {
+// whether they gave one, and keeps it for the flow's copies. The name is
+// Flow's until it hands it back with doneWith.
+func (b *Builder) takeFlowName(k capture.FlowKey) (*flowName, bool) {
+	if fn := b.flowNames[k]; fn != nil {
 		delete(b.flowNames, k)
 		b.doneNames.add(k, fn)
 		return fn, true
 	}
 	// The same flow again (a copy in an overlapping input file, or one
 	// the flow table split): it has the name its first part was given.
-	return b.doneNames.get(k)
+	ok := b.doneNames.get(k, &b.copied)
+	return &b.copied, ok
+}
+
+// doneWith takes back a name takeFlowName returned, to use it again.
+// What it pointed to (the TLS facts, now a destination's) is not
+// touched, nor the alternative names, which doneNames keeps.
+func (b *Builder) doneWith(fn *flowName) {
+	if fn == &b.copied || len(b.freeNames) >= maxFreeNames {
+		return
+	}
+	*fn = flowName{}
+	b.freeNames = append(b.freeNames, fn)
 }
 
 // destName names the peer a device reached at time t: the name its flow

@@ -169,7 +169,7 @@ type doneName struct {
 
 func newDoneTable() *doneTable { return &doneTable{cur: map[capture.FlowKey]doneName{}} }
 
-func (t *doneTable) add(k capture.FlowKey, fn flowName) {
+func (t *doneTable) add(k capture.FlowKey, fn *flowName) {
 	if fn.name == "" && len(fn.alts) == 0 {
 		return
 	}
@@ -189,10 +189,13 @@ func (t *doneTable) add(k capture.FlowKey, fn flowName) {
 	t.cur[k] = doneName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
 }
 
-func (t *doneTable) get(k capture.FlowKey) (flowName, bool) {
+// get sets *into to the names of flow k, if kept, and reports whether
+// they were.
+func (t *doneTable) get(k capture.FlowKey, into *flowName) bool {
 	dn, ok := t.cur[k]
 	if !ok {
 		dn, ok = t.prev[k]
 	}
-	return flowName{name: dn.name, source: dn.source, file: dn.file, packet: dn.packet, alts: dn.alts}, ok
+	*into = flowName{name: dn.name, source: dn.source, file: dn.file, packet: dn.packet, alts: dn.alts}
+	return ok
 }
