@@ -382,9 +382,9 @@ func (a *destAgg) addProtocol(p string) {
 // addTLS keeps the first TLS client and server facts the destination's
 // flows were seen with.
 func (a *destAgg) addTLS(fn *flowName) {
-	if fn.tls != nil && a.tls == nil {
-		a.tls = fn.tls
-		a.tls.WeakCiphers = weakCipherClasses(fn.ciphers)
+	if e := fn.hello; e != nil && a.tls == nil {
+		a.tls = &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
+			Versions: tlsVersions(&e.Hello), WeakCiphers: weakCipherClasses(e.Hello.CipherSuites)}
 	}
 	if fn.server == nil {
 		return

@@ -216,9 +216,7 @@ func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
 		d.tls.add(key, o)
 	}
 	fn := b.pendingName(clientFlow(&e.Meta))
-	fn.tls = &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
-		Versions: tlsVersions(&e.Hello)}
-	fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
+	fn.hello = e // kept as capture.Sink allows; nothing changes it
 	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
 	return d
 }
@@ -227,9 +225,7 @@ func (b *Builder) tlsServer(e *capture.TLSServerEvent) *device {
 	// The server spoke; the client is the device.
 	d := b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
 	fn := b.pendingName(capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport})
-	cp := *e
-	cp.SANs = append([]string(nil), e.SANs...)
-	fn.server = &cp
+	fn.server = e // kept as capture.Sink allows; nothing changes it
 	if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
 		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
 	}

@@ -18,9 +18,10 @@ type flowName struct {
 	file         string
 	packet       uint64
 	alts         []result.NameSeen
-	tls          *result.TLSInfo
-	ciphers      []uint16
-	server       *capture.TLSServerEvent
+	// hello is the flow's ClientHello, whose facts (result.TLSInfo)
+	// addTLS makes for a destination that has none yet.
+	hello  *capture.TLSEvent
+	server *capture.TLSServerEvent
 }
 
 // namePriority ranks the sources of a flow's own name.
