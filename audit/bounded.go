@@ -49,6 +49,25 @@ func (s *bounded[K, V]) add(k K, v V) bool {
 
 func (s *bounded[K, V]) len() int { return len(s.m) }
 
+// getKey is get for a key built in a buffer (joinKey): the look-up makes
+// no string of it, so a key already kept costs no allocation.
+func getKey[V any](s *bounded[string, V], k []byte) (V, bool) {
+	v, ok := s.m[string(k)]
+	return v, ok
+}
+
+// joinKey appends parts to buf, sep between them (strings.Join's
+// result, in a buffer to use again).
+func joinKey(buf []byte, sep byte, parts ...string) []byte {
+	for i, p := range parts {
+		if i > 0 {
+			buf = append(buf, sep)
+		}
+		buf = append(buf, p...)
+	}
+	return buf
+}
+
 // sortedValues returns the values of a map with string keys, in key order,
 // with elem making each a result's element.
 func sortedValues[V, E any](s *bounded[string, V], elem func(V) E) []E {

@@ -76,6 +76,7 @@ type Builder struct {
 	// arrives.
 	flowEntropy map[capture.FlowKey]string
 	hooks       []Hook
+	key         []byte     // scratch for the keys of a device's collections (joinKey)
 	recent      [2]*device // the devices dev returned last, the last first
 	over        limitCounts
 	gw          gateways
@@ -301,8 +302,12 @@ func (b *Builder) listening(f *capture.Flow) {
 		return
 	}
 	sd := b.dev(keyFor(f.ServerMAC, server.Addr()))
-	port := f.Key.Transport.String() + "/" + strconv.Itoa(int(server.Port()))
-	if !sd.listen.has(port) && sd.listen.add(port, result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}) && b.SeparateFiles {
+	b.key = strconv.AppendUint(append(append(b.key[:0], f.Key.Transport.String()...), '/'), uint64(server.Port()), 10)
+	if _, ok := getKey(&sd.listen, b.key); ok {
+		return
+	}
+	port := string(b.key)
+	if sd.listen.add(port, result.Seen{Value: port, Count: 1, File: f.File, Packet: f.FirstPkt}) && b.SeparateFiles {
 		sd.newListen = append(sd.newListen, port)
 	}
 }
@@ -481,21 +486,22 @@ func hostOnly(h string) string {
 	return strings.TrimSuffix(strings.Trim(h, "[]"), ".")
 }
 
-func joinInts(v4 []uint8, v6 []uint16) string {
-	var sb strings.Builder
+// appendInts appends the numbers of v4, then v6, to buf in decimal,
+// separated by commas (a DHCP parameter request list).
+func appendInts(buf []byte, v4 []uint8, v6 []uint16) []byte {
 	for i, p := range v4 {
 		if i > 0 {
-			sb.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		sb.WriteString(strconv.Itoa(int(p)))
+		buf = strconv.AppendUint(buf, uint64(p), 10)
 	}
 	for i, p := range v6 {
 		if i > 0 || len(v4) > 0 {
-			sb.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		sb.WriteString(strconv.Itoa(int(p)))
+		buf = strconv.AppendUint(buf, uint64(p), 10)
 	}
-	return sb.String()
+	return buf
 }
 
 // TLSVersionName names a TLS protocol version number.

@@ -2,9 +2,9 @@ package audit
 
 import (
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -116,9 +116,9 @@ func (b *Builder) mdns(e *capture.MDNSEvent) *device {
 		count(&d.hosts, h, &e.Meta)
 	}
 	for _, s := range e.Services {
-		key := s.Instance + "\x00" + s.Service
-		if !d.mdns.has(key) {
-			d.mdns.add(key, &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
+		b.key = joinKey(b.key[:0], 0, s.Instance, s.Service)
+		if _, ok := getKey(&d.mdns, b.key); !ok {
+			d.mdns.add(string(b.key), &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
 				TXT: append([]string(nil), s.TXT...), File: e.File, Packet: e.Packet})
 		}
 	}
@@ -145,18 +145,29 @@ func (b *Builder) dhcp(e *capture.DHCPEvent) *device {
 	if e.Src.Addr().IsValid() && !e.Src.Addr().IsUnspecified() {
 		d.seenIP(e.Src.Addr(), e.Time)
 	}
-	params := joinInts(e.ParamList, e.ParamList6)
-	obs := result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass, ParamList: params,
-		ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL}
-	key := fmt.Sprintf("%v|%s|%s|%s|%s|%s", obs.V6, obs.Hostname, obs.VendorClass, obs.ParamList, obs.ClientID, obs.MUDURL)
-	if o, ok := d.dhcp.get(key); ok {
+	key := dhcpKey(b.key[:0], e)
+	b.key = key
+	if o, ok := getKey(&d.dhcp, key); ok {
 		o.Count++
 	} else {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.dhcp.add(key, &obs)
+		d.dhcp.add(string(key), &result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass,
+			ParamList: string(appendInts(nil, e.ParamList, e.ParamList6)), ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL,
+			Count: 1, File: e.File, Packet: e.Packet})
 	}
 	count(&d.hosts, e.Hostname, &e.Meta)
 	return d
+}
+
+// dhcpKey appends to buf the key of a DHCP observation: its fields as
+// fmt.Sprintf("%v|%s|%s|%s|%s|%s") gives them, in the order of
+// result.DHCPObs (V6, Hostname, VendorClass, ParamList, ClientID in hex,
+// MUDURL).
+func dhcpKey(buf []byte, e *capture.DHCPEvent) []byte {
+	buf = strconv.AppendBool(buf, e.V6)
+	buf = joinKey(append(buf, '|'), '|', e.Hostname, e.VendorClass)
+	buf = appendInts(append(buf, '|'), e.ParamList, e.ParamList6)
+	buf = hex.AppendEncode(append(buf, '|'), e.ClientID)
+	return append(append(buf, '|'), e.MUDURL...)
 }
 
 func isDHCPServerMessage(e *capture.DHCPEvent) bool {
@@ -169,13 +180,12 @@ func isDHCPServerMessage(e *capture.DHCPEvent) bool {
 
 func (b *Builder) ssdp(e *capture.SSDPEvent) *device {
 	d := b.senderDevice(&e.Meta)
-	obs := result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN}
-	key := strings.Join([]string{obs.Server, obs.UserAgent, obs.Location, obs.NT, obs.ST, obs.USN}, "\x00")
-	if o, ok := d.ssdp.get(key); ok {
+	b.key = joinKey(b.key[:0], 0, e.Server, e.UserAgent, e.Location, e.NT, e.ST, e.USN)
+	if o, ok := getKey(&d.ssdp, b.key); ok {
 		o.Count++
 	} else {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.ssdp.add(key, &obs)
+		d.ssdp.add(string(b.key), &result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN,
+			Count: 1, File: e.File, Packet: e.Packet})
 	}
 	return d
 }

@@ -76,12 +76,12 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	if dest == "" {
 		dest = peer.Addr().Unmap().String()
 	}
-	key := strings.Join([]string{dest, e.DataType, e.Label, e.Value}, "\x00")
-	a, ok := d.pdata.get(key)
+	b.key = joinKey(b.key[:0], 0, dest, e.DataType, e.Label, e.Value)
+	a, ok := getKey(&d.pdata, b.key)
 	if !ok {
 		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,
 			owner: e.Owner, protocol: e.Protocol, excerpt: e.Excerpt, received: received}
-		if !d.pdata.add(key, a) {
+		if !d.pdata.add(string(b.key), a) {
 			return d
 		}
 	}
