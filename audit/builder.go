@@ -459,16 +459,24 @@ func addTraffic(a, o *result.Destination) {
 	}
 }
 
+// appendName appends n to list unless list has its name from its source
+// or has 16 names.
 func appendName(list []result.NameSeen, n result.NameSeen) []result.NameSeen {
-	for _, x := range list {
-		if x.Name == n.Name && x.Source == n.Source {
-			return list
-		}
-	}
-	if len(list) >= 16 {
+	if !canAppendName(list, n.Name, n.Source) {
 		return list
 	}
 	return append(list, n)
+}
+
+// canAppendName reports whether appendName would append a name from
+// source to list.
+func canAppendName(list []result.NameSeen, name, source string) bool {
+	for _, x := range list {
+		if x.Name == name && x.Source == source {
+			return false
+		}
+	}
+	return len(list) < 16
 }
 
 func hostOnly(h string) string {

@@ -77,9 +77,10 @@ func (b *Builder) senderDevice(m *capture.Meta) *device {
 	return d
 }
 
-// nameFlow offers the flow fk one more name for its server.
-func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta) {
-	b.pendingName(fk).offer(name, source, m.File, m.Packet)
+// nameFlow offers the flow fk one more name for its server (shared: see
+// flowName.offer).
+func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta, shared bool) {
+	b.pendingName(fk).offer(name, source, m.File, m.Packet, shared)
 }
 
 // clientFlow is the flow of a packet a client sent.
@@ -194,9 +195,9 @@ func (b *Builder) http(e *capture.HTTPEvent) *device {
 	d := b.senderDevice(&e.Meta)
 	count(&d.uas, e.UserAgent, &e.Meta)
 	if e.Host != "" {
-		// A copy: the Host header is part of the request's header
+		// Shared: the Host header is part of the request's header
 		// block, which the flow's name would otherwise keep whole.
-		b.nameFlow(clientFlow(&e.Meta), strings.Clone(hostOnly(e.Host)), "http", &e.Meta)
+		b.nameFlow(clientFlow(&e.Meta), hostOnly(e.Host), "http", &e.Meta, true)
 	}
 	return d
 }
@@ -227,7 +228,7 @@ func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
 	}
 	fn := b.pendingName(clientFlow(&e.Meta))
 	fn.hello = e // kept as capture.Sink allows; nothing changes it
-	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
+	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet, false)
 	return d
 }
 
@@ -237,7 +238,7 @@ func (b *Builder) tlsServer(e *capture.TLSServerEvent) *device {
 	fn := b.pendingName(capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport})
 	fn.server = e // kept as capture.Sink allows; nothing changes it
 	if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
-		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
+		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet, false)
 	}
 	return d
 }
@@ -246,7 +247,7 @@ func (b *Builder) serverName(e *capture.ServerNameEvent) *device {
 	d := b.senderDevice(&e.Meta)
 	count(&d.uas, e.UserAgent, &e.Meta)
 	if e.Name != "" {
-		b.nameFlow(clientFlow(&e.Meta), strings.ToLower(e.Name), "sni", &e.Meta)
+		b.nameFlow(clientFlow(&e.Meta), strings.ToLower(e.Name), "sni", &e.Meta, false)
 	}
 	return d
 }

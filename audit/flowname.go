@@ -37,19 +37,30 @@ func namePriority(source string) int {
 	return 0
 }
 
-// offer considers one more name for the flow.
-func (fn *flowName) offer(name, source, file string, packet uint64) {
+// offer considers one more name for the flow. With shared set, name is
+// part of a larger string (an HTTP header block) and a copy of it is what
+// the flow keeps, made only when the name is new to it.
+func (fn *flowName) offer(name, source, file string, packet uint64, shared bool) {
 	if name == "" {
 		return
 	}
 	if !isHostName(name) || (fn.name != "" && namePriority(source) <= namePriority(fn.source)) {
-		if name != fn.name {
-			fn.alts = appendName(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
+		if name != fn.name && canAppendName(fn.alts, name, source) {
+			if shared {
+				name = strings.Clone(name)
+			}
+			fn.alts = append(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
 		}
 		return
 	}
 	if fn.name != "" && fn.name != name {
 		fn.alts = appendName(fn.alts, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
+	}
+	switch {
+	case name == fn.name:
+		name = fn.name // the flow's copy
+	case shared:
+		name = strings.Clone(name)
 	}
 	fn.name, fn.source, fn.file, fn.packet = name, source, file, packet
 }
