@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"net/netip"
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -54,6 +55,14 @@ func (s *bounded[K, V]) len() int { return len(s.m) }
 func getKey[V any](s *bounded[string, V], k []byte) (V, bool) {
 	v, ok := s.m[string(k)]
 	return v, ok
+}
+
+// appendAddr appends a.String() to buf.
+func appendAddr(buf []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(buf, a.String()...) // "invalid IP"; AppendTo gives ""
+	}
+	return a.AppendTo(buf)
 }
 
 // joinKey appends parts to buf, sep between them (strings.Join's

@@ -72,14 +72,21 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 			name = r.name
 		}
 	}
-	dest := name
-	if dest == "" {
-		dest = peer.Addr().Unmap().String()
+	// The key: the destination (its name, else its address), data
+	// type, label and value, joined with NULs.
+	peerIP := peer.Addr().Unmap()
+	k := append(b.key[:0], name...)
+	if name == "" {
+		k = appendAddr(k, peerIP)
 	}
-	b.key = joinKey(b.key[:0], 0, dest, e.DataType, e.Label, e.Value)
+	b.key = joinKey(append(k, 0), 0, e.DataType, e.Label, e.Value)
 	a, ok := getKey(&d.pdata, b.key)
 	if !ok {
-		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,
+		dest := name
+		if dest == "" {
+			dest = peerIP.String()
+		}
+		a = &pdAgg{dest: dest, destIP: peerIP.String(), dataType: e.DataType, label: e.Label, value: e.Value,
 			owner: e.Owner, protocol: e.Protocol, excerpt: e.Excerpt, received: received}
 		if !d.pdata.add(string(b.key), a) {
 			return d
@@ -89,7 +96,7 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	if len(a.evidence) < maxEvidence {
 		for _, p := range e.Packets {
 			a.evidence = append(a.evidence, result.Evidence{Source: e.Protocol, File: e.File, Packet: p, Time: e.Time,
-				Detail: fmt.Sprintf("%s, %s", e.DataType, e.Label)})
+				Detail: e.DataType + ", " + e.Label})
 		}
 	}
 	return d

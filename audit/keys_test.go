@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -57,5 +58,14 @@ func TestKnownKeyAllocatesNothing(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("a known key's look-up allocates %v times", n)
+	}
+}
+
+func TestAppendAddrAsString(t *testing.T) {
+	for _, a := range []netip.Addr{{}, netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1"),
+		netip.MustParseAddr("::ffff:192.0.2.1"), netip.MustParseAddr("fe80::1%eth0")} {
+		if got := string(appendAddr([]byte("x"), a)[1:]); got != a.String() {
+			t.Errorf("appendAddr(%v) = %q, want %q", a, got, a.String())
+		}
 	}
 }
