@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -274,11 +275,9 @@ func isLocalString(ip string) bool {
 
 // weakCipherClasses lists the weak classes among offered suites, sorted.
 func weakCipherClasses(suites []uint16) []string {
-	seen := map[string]bool{}
-	var out []string
+	var out []string // of the six classes weakCipher names: a search beats a set
 	for _, c := range suites {
-		if k, ok := weakCipher(c); ok && !seen[k] {
-			seen[k] = true
+		if k, ok := weakCipher(c); ok && !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}
