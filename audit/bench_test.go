@@ -2,11 +2,13 @@ package audit
 
 import (
 	"bytes"
+	"os"
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/capture/dissect"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/inspect"
 	"github.com/tattle-audit/tattle/internal/demo"
 )
 
@@ -65,6 +67,31 @@ func recordDemo(b *testing.B) *recorder {
 	return rec
 }
 
+// recordInspected records what the scanner hands its sink, the payload
+// inspector's events included (as a scan without Config.Known gets
+// them), on the capture file named by TATTLE_BENCH_CAPTURE, or on the
+// demo capture when that is not set.
+func recordInspected(b *testing.B) *recorder {
+	name, data := demo.Capture()
+	if f := os.Getenv("TATTLE_BENCH_CAPTURE"); f != "" {
+		var err error
+		if data, err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+		name = f
+	}
+	src, err := capture.OpenReader(name, bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &recorder{}
+	opts := capture.Options{Dissectors: append(dissect.Default(), capture.NewDeferred(inspect.New(inspect.Config{})))}
+	if err := capture.NewScanner(rec, opts).Run(src); err != nil {
+		b.Fatal(err)
+	}
+	return rec
+}
+
 // replay hands a new Builder what rec recorded; flows is scratch space
 // for copies of the flows (the Builder may keep what it is handed).
 func (rec *recorder) replay(know *Knowledge, flows []capture.Flow) *Builder {
@@ -94,6 +121,22 @@ func BenchmarkBuilder(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if len(rec.replay(know, flows).Devices()) == 0 {
+			b.Fatal("no devices")
+		}
+	}
+}
+
+// BenchmarkBuilderFeed is the Builder taking in a capture's events and
+// flows, protocol dissectors' and payload inspector's, without assembling
+// the devices after: the work of a scan's builder goroutine. It replays
+// the demo capture, or the capture TATTLE_BENCH_CAPTURE names (a larger
+// one, as bench/out/round.pcap, has the maps of a long scan).
+func BenchmarkBuilderFeed(b *testing.B) {
+	rec := recordInspected(b)
+	flows := make([]capture.Flow, len(rec.flows))
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(rec.replay(nil, flows).devices) == 0 {
 			b.Fatal("no devices")
 		}
 	}

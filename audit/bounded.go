@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"net/netip"
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -12,13 +13,13 @@ import (
 // against that limit, so nothing is bounded silently and the bound a
 // report names is the one applied. Make one with newBounded.
 type bounded[K comparable, V any] struct {
-	m    map[K]V
+	m    map[K]V // made by the first add: a device fills few of its collections
 	lim  limitID
 	over *limitCounts
 }
 
 func newBounded[K comparable, V any](lim limitID, over *limitCounts) bounded[K, V] {
-	return bounded[K, V]{m: map[K]V{}, lim: lim, over: over}
+	return bounded[K, V]{lim: lim, over: over}
 }
 
 // get returns the value kept under k.
@@ -40,11 +41,41 @@ func (s *bounded[K, V]) add(k K, v V) bool {
 		s.over.add(s.lim)
 		return false
 	}
+	if s.m == nil {
+		s.m = map[K]V{}
+	}
 	s.m[k] = v
 	return true
 }
 
 func (s *bounded[K, V]) len() int { return len(s.m) }
+
+// getKey is get for a key built in a buffer (joinKey): the look-up makes
+// no string of it, so a key already kept costs no allocation.
+func getKey[V any](s *bounded[string, V], k []byte) (V, bool) {
+	v, ok := s.m[string(k)]
+	return v, ok
+}
+
+// appendAddr appends a.String() to buf.
+func appendAddr(buf []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(buf, a.String()...) // "invalid IP"; AppendTo gives ""
+	}
+	return a.AppendTo(buf)
+}
+
+// joinKey appends parts to buf, sep between them (strings.Join's
+// result, in a buffer to use again).
+func joinKey(buf []byte, sep byte, parts ...string) []byte {
+	for i, p := range parts {
+		if i > 0 {
+			buf = append(buf, sep)
+		}
+		buf = append(buf, p...)
+	}
+	return buf
+}
 
 // sortedValues returns the values of a map with string keys, in key order,
 // with elem making each a result's element.

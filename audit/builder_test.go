@@ -383,3 +383,22 @@ func TestPartyWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSeparateFilesForgetsRecentDevices: with SeparateFiles, a device
+// that did nothing in one file is dropped at the next file, and a flow of
+// the next file from the same device makes it anew, even when it was the
+// device looked up last (Builder.dev keeps the last two at hand).
+func TestSeparateFilesForgetsRecentDevices(t *testing.T) {
+	b := NewBuilder()
+	b.SeparateFiles = true
+	ans := dnsAnswer(0, 1, "api.example.com", capture.DNSRecord{Name: "api.example.com", Type: "A", Addr: netip.MustParseAddr("203.0.113.7")})
+	ans.File = "a.pcap"
+	b.Event(ans) // plug only receives: nothing of it is shown
+	f := flow("192.168.1.20:40000", "203.0.113.9:443", time.Second, 1)
+	f.File = "b.pcap"
+	b.Flow(f)
+	d := onlyDevice(t, b)
+	if len(d.Destinations) != 1 || d.Destinations[0].Flows != 1 {
+		t.Errorf("got destinations %+v, want the flow of b.pcap", d.Destinations)
+	}
+}

@@ -22,26 +22,30 @@ const (
 // collection counts what went past its bound in the builder's limit
 // counts (limits.go).
 type device struct {
-	key     devKey
-	ips     bounded[netip.Addr, *result.AddrSeen]
-	names   *nameTable // DNS answers this device received
-	dests   map[destKey]*destAgg
-	dhcp    bounded[string, *result.DHCPObs]
-	mdns    bounded[string, *result.MDNSObs]
-	ssdp    bounded[string, *result.SSDPObs]
-	uas     counter
-	tls     bounded[string, *result.TLSObs]
-	hosts   counter
-	queries counter
-	over    *limitCounts // the builder's: what went past a bound
-	packets uint64
-	out, in uint64
-	first   time.Time
-	last    time.Time
-	pdata   bounded[string, *pdAgg]      // personal data found, by destination+type+form
-	listen  bounded[string, result.Seen] // "tcp/2081": ports peers opened on this device
-	upnp    bounded[string, *result.UPnPObs]
-	local   bounded[string, *result.LocalObs]
+	key devKey
+	ips bounded[netip.Addr, *result.AddrSeen]
+	// lastIP is the entry of ips seenIP saw last, of address lastAddr
+	// (a device mostly has one).
+	lastAddr netip.Addr
+	lastIP   *result.AddrSeen
+	names    *nameTable // DNS answers this device received
+	dests    map[destKey]*destAgg
+	dhcp     bounded[string, *result.DHCPObs]
+	mdns     bounded[string, *result.MDNSObs]
+	ssdp     bounded[string, *result.SSDPObs]
+	uas      counter
+	tls      bounded[string, *result.TLSObs]
+	hosts    counter
+	queries  counter
+	over     *limitCounts // the builder's: what went past a bound
+	packets  uint64
+	out, in  uint64
+	first    time.Time
+	last     time.Time
+	pdata    bounded[string, *pdAgg]      // personal data found, by destination+type+form
+	listen   bounded[string, result.Seen] // "tcp/2081": ports peers opened on this device
+	upnp     bounded[string, *result.UPnPObs]
+	local    bounded[string, *result.LocalObs]
 	// With SeparateFiles: whether the device did something a result
 	// shows in the current file, and the listening ports the file added.
 	active    bool
@@ -137,7 +141,14 @@ func (d *device) seenIP(ip netip.Addr, t time.Time) {
 	if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() {
 		return
 	}
-	if s, ok := d.ips.get(ip); ok {
+	s := d.lastIP
+	if s == nil || d.lastAddr != ip {
+		var ok bool
+		if s, ok = d.ips.get(ip); ok {
+			d.lastAddr, d.lastIP = ip, s
+		}
+	}
+	if s != nil {
 		if t.Before(s.First) {
 			s.First = t
 		}
@@ -146,7 +157,10 @@ func (d *device) seenIP(ip netip.Addr, t time.Time) {
 		}
 		return
 	}
-	d.ips.add(ip, &result.AddrSeen{IP: ip.String(), First: t, Last: t})
+	s = &result.AddrSeen{IP: ip.String(), First: t, Last: t}
+	if d.ips.add(ip, s) {
+		d.lastAddr, d.lastIP = ip, s
+	}
 }
 
 func (d *device) touch(t time.Time) {

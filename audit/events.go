@@ -2,9 +2,9 @@ package audit
 
 import (
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -77,11 +77,10 @@ func (b *Builder) senderDevice(m *capture.Meta) *device {
 	return d
 }
 
-// nameFlow offers the flow fk one more name for its server.
-func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta) {
-	fn := b.flowNames[fk]
-	fn.offer(name, source, m.File, m.Packet)
-	b.flowNames[fk] = fn
+// nameFlow offers the flow fk one more name for its server (shared: see
+// flowName.offer).
+func (b *Builder) nameFlow(fk capture.FlowKey, name, source string, m *capture.Meta, shared bool) {
+	b.pendingName(fk).offer(name, source, m.File, m.Packet, shared)
 }
 
 // clientFlow is the flow of a packet a client sent.
@@ -118,9 +117,9 @@ func (b *Builder) mdns(e *capture.MDNSEvent) *device {
 		count(&d.hosts, h, &e.Meta)
 	}
 	for _, s := range e.Services {
-		key := s.Instance + "\x00" + s.Service
-		if !d.mdns.has(key) {
-			d.mdns.add(key, &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
+		b.key = joinKey(b.key[:0], 0, s.Instance, s.Service)
+		if _, ok := getKey(&d.mdns, b.key); !ok {
+			d.mdns.add(string(b.key), &result.MDNSObs{Instance: s.Instance, Service: s.Service, Host: s.Host, Port: s.Port,
 				TXT: append([]string(nil), s.TXT...), File: e.File, Packet: e.Packet})
 		}
 	}
@@ -147,18 +146,29 @@ func (b *Builder) dhcp(e *capture.DHCPEvent) *device {
 	if e.Src.Addr().IsValid() && !e.Src.Addr().IsUnspecified() {
 		d.seenIP(e.Src.Addr(), e.Time)
 	}
-	params := joinInts(e.ParamList, e.ParamList6)
-	obs := result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass, ParamList: params,
-		ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL}
-	key := fmt.Sprintf("%v|%s|%s|%s|%s|%s", obs.V6, obs.Hostname, obs.VendorClass, obs.ParamList, obs.ClientID, obs.MUDURL)
-	if o, ok := d.dhcp.get(key); ok {
+	key := dhcpKey(b.key[:0], e)
+	b.key = key
+	if o, ok := getKey(&d.dhcp, key); ok {
 		o.Count++
 	} else {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.dhcp.add(key, &obs)
+		d.dhcp.add(string(key), &result.DHCPObs{V6: e.V6, Hostname: e.Hostname, VendorClass: e.VendorClass,
+			ParamList: string(appendInts(nil, e.ParamList, e.ParamList6)), ClientID: hex.EncodeToString(e.ClientID), MUDURL: e.MUDURL,
+			Count: 1, File: e.File, Packet: e.Packet})
 	}
 	count(&d.hosts, e.Hostname, &e.Meta)
 	return d
+}
+
+// dhcpKey appends to buf the key of a DHCP observation: its fields as
+// fmt.Sprintf("%v|%s|%s|%s|%s|%s") gives them, in the order of
+// result.DHCPObs (V6, Hostname, VendorClass, ParamList, ClientID in hex,
+// MUDURL).
+func dhcpKey(buf []byte, e *capture.DHCPEvent) []byte {
+	buf = strconv.AppendBool(buf, e.V6)
+	buf = joinKey(append(buf, '|'), '|', e.Hostname, e.VendorClass)
+	buf = appendInts(append(buf, '|'), e.ParamList, e.ParamList6)
+	buf = hex.AppendEncode(append(buf, '|'), e.ClientID)
+	return append(append(buf, '|'), e.MUDURL...)
 }
 
 func isDHCPServerMessage(e *capture.DHCPEvent) bool {
@@ -171,13 +181,12 @@ func isDHCPServerMessage(e *capture.DHCPEvent) bool {
 
 func (b *Builder) ssdp(e *capture.SSDPEvent) *device {
 	d := b.senderDevice(&e.Meta)
-	obs := result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN}
-	key := strings.Join([]string{obs.Server, obs.UserAgent, obs.Location, obs.NT, obs.ST, obs.USN}, "\x00")
-	if o, ok := d.ssdp.get(key); ok {
+	b.key = joinKey(b.key[:0], 0, e.Server, e.UserAgent, e.Location, e.NT, e.ST, e.USN)
+	if o, ok := getKey(&d.ssdp, b.key); ok {
 		o.Count++
 	} else {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.ssdp.add(key, &obs)
+		d.ssdp.add(string(b.key), &result.SSDPObs{Server: e.Server, UserAgent: e.UserAgent, Location: e.Location, NT: e.NT, ST: e.ST, USN: e.USN,
+			Count: 1, File: e.File, Packet: e.Packet})
 	}
 	return d
 }
@@ -186,9 +195,9 @@ func (b *Builder) http(e *capture.HTTPEvent) *device {
 	d := b.senderDevice(&e.Meta)
 	count(&d.uas, e.UserAgent, &e.Meta)
 	if e.Host != "" {
-		// A copy: the Host header is part of the request's header
+		// Shared: the Host header is part of the request's header
 		// block, which the flow's name would otherwise keep whole.
-		b.nameFlow(clientFlow(&e.Meta), strings.Clone(hostOnly(e.Host)), "http", &e.Meta)
+		b.nameFlow(clientFlow(&e.Meta), hostOnly(e.Host), "http", &e.Meta, true)
 	}
 	return d
 }
@@ -217,28 +226,20 @@ func (b *Builder) tlsClient(e *capture.TLSEvent) *device {
 		}
 		d.tls.add(key, o)
 	}
-	fk := clientFlow(&e.Meta)
-	fn := b.flowNames[fk]
-	fn.tls = &result.TLSInfo{SNI: e.Hello.SNI, ALPN: append([]string(nil), e.Hello.ALPN...), JA3: e.JA3, JA4: e.JA4,
-		Versions: tlsVersions(&e.Hello)}
-	fn.ciphers = append([]uint16(nil), e.Hello.CipherSuites...)
-	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet)
-	b.flowNames[fk] = fn
+	fn := b.pendingName(clientFlow(&e.Meta))
+	fn.hello = e // kept as capture.Sink allows; nothing changes it
+	fn.offer(strings.ToLower(e.Hello.SNI), "sni", e.File, e.Packet, false)
 	return d
 }
 
 func (b *Builder) tlsServer(e *capture.TLSServerEvent) *device {
 	// The server spoke; the client is the device.
 	d := b.dev(keyFor(e.DstMAC, e.Dst.Addr()))
-	fk := capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport}
-	fn := b.flowNames[fk]
-	cp := *e
-	cp.SANs = append([]string(nil), e.SANs...)
-	fn.server = &cp
+	fn := b.pendingName(capture.FlowKey{Client: e.Dst, Server: e.Src, Transport: e.Transport})
+	fn.server = e // kept as capture.Sink allows; nothing changes it
 	if e.HasCert && e.Subject != "" && !strings.HasPrefix(e.Subject, "*") {
-		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet)
+		fn.offer(strings.ToLower(e.Subject), "cert", e.File, e.Packet, false)
 	}
-	b.flowNames[fk] = fn
 	return d
 }
 
@@ -246,7 +247,7 @@ func (b *Builder) serverName(e *capture.ServerNameEvent) *device {
 	d := b.senderDevice(&e.Meta)
 	count(&d.uas, e.UserAgent, &e.Meta)
 	if e.Name != "" {
-		b.nameFlow(clientFlow(&e.Meta), strings.ToLower(e.Name), "sni", &e.Meta)
+		b.nameFlow(clientFlow(&e.Meta), strings.ToLower(e.Name), "sni", &e.Meta, false)
 	}
 	return d
 }

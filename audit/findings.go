@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	if !e.FromClient {
 		client, server = server, client
 	}
-	if fn, ok := b.flowNames[capture.FlowKey{Client: client, Server: server, Transport: e.Transport}]; ok {
+	if fn := b.flowNames[capture.FlowKey{Client: client, Server: server, Transport: e.Transport}]; fn != nil {
 		name = fn.name
 	}
 	if name == "" {
@@ -72,16 +73,23 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 			name = r.name
 		}
 	}
-	dest := name
-	if dest == "" {
-		dest = peer.Addr().Unmap().String()
+	// The key: the destination (its name, else its address), data
+	// type, label and value, joined with NULs.
+	peerIP := peer.Addr().Unmap()
+	k := append(b.key[:0], name...)
+	if name == "" {
+		k = appendAddr(k, peerIP)
 	}
-	key := strings.Join([]string{dest, e.DataType, e.Label, e.Value}, "\x00")
-	a, ok := d.pdata.get(key)
+	b.key = joinKey(append(k, 0), 0, e.DataType, e.Label, e.Value)
+	a, ok := getKey(&d.pdata, b.key)
 	if !ok {
-		a = &pdAgg{dest: dest, destIP: peer.Addr().Unmap().String(), dataType: e.DataType, label: e.Label, value: e.Value,
+		dest := name
+		if dest == "" {
+			dest = peerIP.String()
+		}
+		a = &pdAgg{dest: dest, destIP: peerIP.String(), dataType: e.DataType, label: e.Label, value: e.Value,
 			owner: e.Owner, protocol: e.Protocol, excerpt: e.Excerpt, received: received}
-		if !d.pdata.add(key, a) {
+		if !d.pdata.add(string(b.key), a) {
 			return d
 		}
 	}
@@ -89,7 +97,7 @@ func (b *Builder) personalData(e *inspect.PersonalDataEvent) *device {
 	if len(a.evidence) < maxEvidence {
 		for _, p := range e.Packets {
 			a.evidence = append(a.evidence, result.Evidence{Source: e.Protocol, File: e.File, Packet: p, Time: e.Time,
-				Detail: fmt.Sprintf("%s, %s", e.DataType, e.Label)})
+				Detail: e.DataType + ", " + e.Label})
 		}
 	}
 	return d
@@ -267,11 +275,9 @@ func isLocalString(ip string) bool {
 
 // weakCipherClasses lists the weak classes among offered suites, sorted.
 func weakCipherClasses(suites []uint16) []string {
-	seen := map[string]bool{}
-	var out []string
+	var out []string // of the six classes weakCipher names: a search beats a set
 	for _, c := range suites {
-		if k, ok := weakCipher(c); ok && !seen[k] {
-			seen[k] = true
+		if k, ok := weakCipher(c); ok && !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}

@@ -18,9 +18,10 @@ type flowName struct {
 	file         string
 	packet       uint64
 	alts         []result.NameSeen
-	tls          *result.TLSInfo
-	ciphers      []uint16
-	server       *capture.TLSServerEvent
+	// hello is the flow's ClientHello, whose facts (result.TLSInfo)
+	// addTLS makes for a destination that has none yet.
+	hello  *capture.TLSEvent
+	server *capture.TLSServerEvent
 }
 
 // namePriority ranks the sources of a flow's own name.
@@ -36,42 +37,58 @@ func namePriority(source string) int {
 	return 0
 }
 
-// offer considers one more name for the flow.
-func (fn *flowName) offer(name, source, file string, packet uint64) {
+// offer considers one more name for the flow. With shared set, name is
+// part of a larger string (an HTTP header block) and a copy of it is what
+// the flow keeps, made only when the name is new to it.
+func (fn *flowName) offer(name, source, file string, packet uint64, shared bool) {
 	if name == "" {
 		return
 	}
 	if !isHostName(name) || (fn.name != "" && namePriority(source) <= namePriority(fn.source)) {
-		if name != fn.name {
-			fn.alts = appendName(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
+		if name != fn.name && canAppendName(fn.alts, name, source) {
+			if shared {
+				name = strings.Clone(name)
+			}
+			fn.alts = append(fn.alts, result.NameSeen{Name: name, Source: source, File: file, Packet: packet})
 		}
 		return
 	}
 	if fn.name != "" && fn.name != name {
 		fn.alts = appendName(fn.alts, result.NameSeen{Name: fn.name, Source: fn.source, File: fn.file, Packet: fn.packet})
 	}
+	switch {
+	case name == fn.name:
+		name = fn.name // the flow's copy
+	case shared:
+		name = strings.Clone(name)
+	}
 	fn.name, fn.source, fn.file, fn.packet = name, source, file, packet
 }
 
 // isHostName reports whether s can be a DNS host name with a registrable
 // part: at least two labels of letters, digits, '-' or '_', and not an
-// address.
+// address. (No address passes the label test: an IPv6 one has ':' in it,
+// and an IPv4 one ends in a label of digits, which no top-level domain
+// has; so no parse is needed to tell.)
 func isHostName(s string) bool {
 	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
 		return false
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+	label := 0 // the length of the label so far
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			if label == 0 {
 				return false
 			}
+			label = 0
+			continue
+		}
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+		if label++; label > 63 {
+			return false
 		}
 	}
 	tld := s[strings.LastIndexByte(s, '.')+1:]
@@ -83,28 +100,58 @@ func isHostName(s string) bool {
 	return true
 }
 
+// maxFreeNames bounds the flow names kept to use again.
+const maxFreeNames = 256
+
+// pendingName is the name of flow k, a flow yet to end, made empty if it
+// has none yet.
+func (b *Builder) pendingName(k capture.FlowKey) *flowName {
+	fn := b.flowNames[k]
+	if fn == nil {
+		if n := len(b.freeNames); n > 0 {
+			fn, b.freeNames = b.freeNames[n-1], b.freeNames[:n-1]
+		} else {
+			fn = new(flowName)
+		}
+		b.flowNames[k] = fn
+	}
+	return fn
+}
+
 // takeFlowName returns the name the flow's packets gave its server, and
-// whether they gave one, and keeps it for the flow's copies.
-func (b *Builder) takeFlowName(k capture.FlowKey) (flowName, bool) {
-	fn, named := b.flowNames[k]
-	if named {
+// whether they gave one, and keeps it for the flow's copies. The name is
+// Flow's until it hands it back with doneWith.
+func (b *Builder) takeFlowName(k capture.FlowKey) (*flowName, bool) {
+	if fn := b.flowNames[k]; fn != nil {
 		delete(b.flowNames, k)
 		b.doneNames.add(k, fn)
 		return fn, true
 	}
 	// The same flow again (a copy in an overlapping input file, or one
 	// the flow table split): it has the name its first part was given.
-	return b.doneNames.get(k)
+	ok := b.doneNames.get(k, &b.copied)
+	return &b.copied, ok
+}
+
+// doneWith takes back a name takeFlowName returned, to use it again.
+// What it pointed to (the TLS facts, now a destination's) is not
+// touched, nor the alternative names, which doneNames keeps.
+func (b *Builder) doneWith(fn *flowName) {
+	if fn == &b.copied || len(b.freeNames) >= maxFreeNames {
+		return
+	}
+	*fn = flowName{}
+	b.freeNames = append(b.freeNames, fn)
 }
 
 // destName names the peer a device reached at time t: the name its flow
 // gave (own; nil when none counts, as for an inbound flow), else the DNS
 // answer the device was given for the address, else one any client was
 // given; a certificate's name only when nothing else names it. It
-// returns the name and every name seen for the peer, the name first.
-func (b *Builder) destName(d *device, own *flowName, peerIP netip.Addr, t time.Time) (string, []result.NameSeen) {
+// returns the name and every name seen for the peer, the name first,
+// appended to names (Flow passes an empty slice of a buffer of its own).
+func (b *Builder) destName(d *device, own *flowName, peerIP netip.Addr, t time.Time, names []result.NameSeen) (string, []result.NameSeen) {
 	name := ""
-	var names []result.NameSeen
 	if own != nil && own.name != "" && own.source != "cert" {
 		name = own.name
 		names = append(names, result.NameSeen{Name: own.name, Source: own.source, File: own.file, Packet: own.packet})

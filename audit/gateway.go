@@ -20,12 +20,14 @@ const maxBehind = 1024
 type gateways struct {
 	dhcp   map[capture.MAC]fingerprints.Ref
 	behind map[capture.MAC]*behindMAC
+	last   *behindMAC // the one internet saw last: mostly the gateway's
 	// routers are the MACs that sent IPv6 router advertisements as the
 	// default router, with what the first one said.
 	routers map[capture.MAC]fingerprints.Signal
 }
 
 type behindMAC struct {
+	mac capture.MAC
 	ips map[netip.Addr]struct{}
 	ref fingerprints.Ref
 }
@@ -104,17 +106,21 @@ func (g *gateways) internet(mac capture.MAC, ip netip.Addr, file string, pkt uin
 	if !unicastMAC(mac) || isLocal(ip) {
 		return
 	}
-	if g.behind == nil {
-		g.behind = map[capture.MAC]*behindMAC{}
-	}
-	b := g.behind[mac]
-	if b == nil {
-		if len(g.behind) >= maxGatewayMACs {
-			over.add(limGatewayMACs)
-			return
+	b := g.last
+	if b == nil || b.mac != mac {
+		if g.behind == nil {
+			g.behind = map[capture.MAC]*behindMAC{}
 		}
-		b = &behindMAC{ips: map[netip.Addr]struct{}{}, ref: fingerprints.Ref{File: file, Packet: pkt}}
-		g.behind[mac] = b
+		b = g.behind[mac]
+		if b == nil {
+			if len(g.behind) >= maxGatewayMACs {
+				over.add(limGatewayMACs)
+				return
+			}
+			b = &behindMAC{mac: mac, ips: map[netip.Addr]struct{}{}, ref: fingerprints.Ref{File: file, Packet: pkt}}
+			g.behind[mac] = b
+		}
+		g.last = b
 	}
 	if len(b.ips) < maxBehind {
 		b.ips[ip.Unmap()] = struct{}{}

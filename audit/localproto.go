@@ -3,7 +3,6 @@ package audit
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/inspect"
@@ -19,14 +18,12 @@ const maxLocal = 64
 // host on the network that asks.
 func (b *Builder) deviceInfo(e *capture.DeviceInfoEvent) *device {
 	d := b.senderDevice(&e.Meta)
-	obs := result.LocalObs{Protocol: e.Protocol, Model: e.Model, Type: e.Type, ProductKey: e.ProductKey, Version: e.Version,
-		Protection: e.Protection, Encrypted: e.Encrypted, Query: e.Request}
-	key := strings.Join([]string{obs.Protocol, obs.Model, obs.Type, obs.ProductKey, obs.Version, strconv.FormatBool(obs.Encrypted), strconv.FormatBool(obs.Query)}, "\x00")
-	if o, ok := d.local.get(key); ok {
+	b.key = joinKey(b.key[:0], 0, e.Protocol, e.Model, e.Type, e.ProductKey, e.Version, strconv.FormatBool(e.Encrypted), strconv.FormatBool(e.Request))
+	if o, ok := getKey(&d.local, b.key); ok {
 		o.Count++
 	} else {
-		obs.Count, obs.File, obs.Packet = 1, e.File, e.Packet
-		d.local.add(key, &obs)
+		d.local.add(string(b.key), &result.LocalObs{Protocol: e.Protocol, Model: e.Model, Type: e.Type, ProductKey: e.ProductKey, Version: e.Version,
+			Protection: e.Protection, Encrypted: e.Encrypted, Query: e.Request, Count: 1, File: e.File, Packet: e.Packet})
 	}
 	if e.Request {
 		// An app asking (get_sysinfo): it says what the asker runs, not

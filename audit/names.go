@@ -38,7 +38,8 @@ type nameTable struct {
 // newNameTable returns a table for one device's answers, or with global
 // set for the answers to every client.
 func newNameTable(over *limitCounts, global bool) *nameTable {
-	t := &nameTable{cur: map[netip.Addr][]nameRec{}, over: over, namesLim: limDNSNamesPerAddr, addrLim: limDNSTable}
+	// (cur is made by the first add: most devices are given no answers)
+	t := &nameTable{over: over, namesLim: limDNSNamesPerAddr, addrLim: limDNSTable}
 	if global {
 		t.namesLim, t.addrLim = limDNSGlobalNamesPerAddr, limDNSGlobalTable
 	}
@@ -55,6 +56,9 @@ func (t *nameTable) get(addr netip.Addr) []nameRec {
 func (t *nameTable) add(addr netip.Addr, r nameRec) {
 	list, ok := t.cur[addr]
 	if !ok {
+		if t.cur == nil {
+			t.cur = map[netip.Addr][]nameRec{}
+		}
 		if old, found := t.prev[addr]; found {
 			list = append([]nameRec(nil), old...)
 		}
@@ -69,18 +73,24 @@ func (t *nameTable) add(addr netip.Addr, r nameRec) {
 			t.prev, t.cur = t.cur, make(map[netip.Addr][]nameRec, maxTableAddrs/4)
 		}
 	}
+	// A list found in cur is changed in place; one new to cur (empty,
+	// or the previous generation's copied) is stored.
 	for i := range list {
 		if list[i].name == r.name {
 			if r.time.After(list[i].time) {
 				list[i].time = r.time // keep the latest time, first evidence
 			}
-			t.cur[addr] = list
+			if !ok {
+				t.cur[addr] = list
+			}
 			return
 		}
 	}
 	if len(list) >= maxNamesPerAddr {
 		t.over.add(t.namesLim)
-		t.cur[addr] = list
+		if !ok {
+			t.cur[addr] = list
+		}
 		return
 	}
 	t.cur[addr] = append(list, r)
@@ -169,7 +179,7 @@ type doneName struct {
 
 func newDoneTable() *doneTable { return &doneTable{cur: map[capture.FlowKey]doneName{}} }
 
-func (t *doneTable) add(k capture.FlowKey, fn flowName) {
+func (t *doneTable) add(k capture.FlowKey, fn *flowName) {
 	if fn.name == "" && len(fn.alts) == 0 {
 		return
 	}
@@ -189,10 +199,13 @@ func (t *doneTable) add(k capture.FlowKey, fn flowName) {
 	t.cur[k] = doneName{name: fn.name, source: fn.source, file: fn.file, packet: fn.packet, alts: fn.alts}
 }
 
-func (t *doneTable) get(k capture.FlowKey) (flowName, bool) {
+// get sets *into to the names of flow k, if kept, and reports whether
+// they were.
+func (t *doneTable) get(k capture.FlowKey, into *flowName) bool {
 	dn, ok := t.cur[k]
 	if !ok {
 		dn, ok = t.prev[k]
 	}
-	return flowName{name: dn.name, source: dn.source, file: dn.file, packet: dn.packet, alts: dn.alts}, ok
+	*into = flowName{name: dn.name, source: dn.source, file: dn.file, packet: dn.packet, alts: dn.alts}
+	return ok
 }
