@@ -67,6 +67,7 @@ type Async struct {
 	free     chan *asyncBatch
 	exited   chan struct{}
 	running  bool
+	made     int // batches made, asyncBatches at most; free holds them all
 	nextMark uint64
 
 	// Shared: events the dissector emitted and not yet handed on, and
@@ -88,14 +89,15 @@ type asyncMark struct {
 }
 
 const (
-	asyncQueue      = 4         // batches waiting for the worker
-	asyncBatchItems = 256       // packets per batch
-	asyncBatchBytes = 256 << 10 // payload bytes per batch
+	asyncQueue      = 4              // batches waiting for the worker
+	asyncBatches    = asyncQueue + 2 // made in all: those waiting, the worker's, the one being filled
+	asyncBatchItems = 256            // packets per batch
+	asyncBatchBytes = 256 << 10      // payload bytes per batch
 )
 
 // NewAsync wraps d to run on a goroutine of its own.
 func NewAsync(d Dissector) *Async {
-	a := &Async{d: d, free: make(chan *asyncBatch, asyncQueue+2)}
+	a := &Async{d: d, free: make(chan *asyncBatch, asyncBatches)}
 	a.fe, _ = d.(FlowEnder)
 	a.budget, _ = d.(DirBudget)
 	a.cond = sync.NewCond(&a.mu)
@@ -161,10 +163,16 @@ type asyncItem struct {
 type flowSnapshot struct{ f Flow }
 
 func snapshotOf(f *Flow) flowSnapshot {
-	s := flowSnapshot{f: *f}
+	var s flowSnapshot
+	s.set(f)
+	return s
+}
+
+// set makes s a snapshot of f.
+func (s *flowSnapshot) set(f *Flow) {
+	s.f = *f
 	s.f.Notes, s.f.state, s.f.skip, s.f.skipMore = nil, nil, 0, nil
 	s.f.list, s.f.prev, s.f.next = 0, nil, nil
-	return s
 }
 
 // apply makes sh the snapshot's flow, keeping what is the shadow's own.
@@ -205,23 +213,31 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 		}
 		af.queued[p.Dir] += len(p.Payload)
 	}
-	it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, snap: snapshotOf(p.Flow)}
+	var flags uint8
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {
 		if set {
-			it.flags |= 1 << i
+			flags |= 1 << i
 		}
 	}
 	if a.inline {
+		it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, flags: flags, snap: snapshotOf(p.Flow)}
 		a.process(&it, p.Payload)
 		if af.done.Load() {
 			p.Done()
 		}
 		return
 	}
+	// The item is filled in place in the batch: an item is some 500
+	// bytes, most of them the flow's snapshot, and building it aside
+	// then appending it copied it twice.
 	b := a.batch()
-	it.off = len(b.data)
+	b.items = append(b.items, asyncItem{})
+	it := &b.items[len(b.items)-1]
+	it.kind, it.af, it.meta, it.dir, it.seq, it.flags = itemPacket, af, p.Meta, p.Dir, p.TCPSeq, flags
+	it.snap.set(p.Flow)
+	it.off, it.n = len(b.data), len(p.Payload)
 	b.data = append(b.data, p.Payload...)
-	a.queue(b, it)
+	a.full(b)
 }
 
 // Do runs fn on the worker, after the packets queued so far and before
@@ -261,6 +277,11 @@ func (a *Async) enqueue(it asyncItem) {
 
 func (a *Async) queue(b *asyncBatch, it asyncItem) {
 	b.items = append(b.items, it)
+	a.full(b)
+}
+
+// full sends b, the batch being filled, once it is full.
+func (a *Async) full(b *asyncBatch) {
 	if len(b.items) >= asyncBatchItems || len(b.data) >= asyncBatchBytes {
 		a.send()
 	}
@@ -278,7 +299,14 @@ func (a *Async) batch() *asyncBatch {
 		select {
 		case a.cur = <-a.free:
 		default:
-			a.cur = &asyncBatch{items: make([]asyncItem, 0, asyncBatchItems), data: make([]byte, 0, asyncBatchBytes)}
+			if a.made < asyncBatches {
+				a.made++
+				a.cur = &asyncBatch{items: make([]asyncItem, 0, asyncBatchItems), data: make([]byte, 0, asyncBatchBytes)}
+			} else {
+				// All are made: asyncQueue wait in the channel at most and
+				// the worker holds one, so one is back in free, or soon.
+				a.cur = <-a.free
+			}
 		}
 	}
 	return a.cur
@@ -300,10 +328,7 @@ func (a *Async) work(ch <-chan *asyncBatch, exited chan<- struct{}) {
 		}
 		clear(b.items) // drop references to flows and closures
 		b.items, b.data = b.items[:0], b.data[:0]
-		select {
-		case a.free <- b:
-		default:
-		}
+		a.free <- b // never blocks: free has room for every batch made
 	}
 }
 
