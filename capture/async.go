@@ -38,6 +38,18 @@ type DirBudget interface {
 	DirBudget(dir int) int
 }
 
+// Decliner is implemented by dissectors that can tell from a packet's
+// flow and direction alone that they would do nothing with it: Async then
+// neither copies nor queues the packet. Declines is called on the
+// scanner's goroutine while the dissector may be working on its own, so
+// it must read only f, dir and what does not change during the scan.
+type Decliner interface {
+	// Declines reports whether Dissect would return at once for a packet
+	// of direction dir on f, without reading it or changing anything,
+	// and done, whether it would call Done first.
+	Declines(f *Flow, dir int) (skip, done bool)
+}
+
 // Async runs a dissector on a goroutine of its own, so that a costly one
 // (payload inspection) uses a second core while the scanner decodes and
 // runs the others.
@@ -58,6 +70,7 @@ type Async struct {
 	d      Dissector
 	fe     FlowEnder
 	budget DirBudget
+	dec    Decliner
 	inline bool
 
 	// Scanner side.
@@ -100,6 +113,7 @@ func NewAsync(d Dissector) *Async {
 	a := &Async{d: d, free: make(chan *asyncBatch, asyncBatches)}
 	a.fe, _ = d.(FlowEnder)
 	a.budget, _ = d.(DirBudget)
+	a.dec, _ = d.(Decliner)
 	a.cond = sync.NewCond(&a.mu)
 	a.emitW = func(e Event) {
 		a.mu.Lock()
@@ -212,6 +226,18 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 			return
 		}
 		af.queued[p.Dir] += len(p.Payload)
+	}
+	if a.dec != nil {
+		// What d would skip it need not see: the shadow misses this
+		// packet's snapshot, but each packet d does see (and the flow's
+		// end) brings a whole one. The bytes still count to the budget
+		// above, as they did when d was handed them.
+		if skip, done := a.dec.Declines(p.Flow, p.Dir); skip {
+			if done {
+				p.Done()
+			}
+			return
+		}
 	}
 	var flags uint8
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {
