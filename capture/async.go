@@ -82,6 +82,7 @@ type Async struct {
 	running  bool
 	made     int // batches made, asyncBatches at most; free holds them all
 	nextMark uint64
+	out      []Event // SyncTo's copy of the events it hands on
 
 	// Shared: events the dissector emitted and not yet handed on, and
 	// where each marker fell among them.
@@ -257,6 +258,11 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	// bytes, most of them the flow's snapshot, and building it aside
 	// then appending it copied it twice.
 	b := a.batch()
+	if len(b.data)+len(p.Payload) > cap(b.data) && len(b.items) > 0 {
+		// Sent first rather than grown: the arena keeps its size.
+		a.send()
+		b = a.batch()
+	}
 	b.items = append(b.items, asyncItem{})
 	it := &b.items[len(b.items)-1]
 	it.kind, it.af, it.meta, it.dir, it.seq, it.flags = itemPacket, af, p.Meta, p.Dir, p.TCPSeq, flags
@@ -429,8 +435,7 @@ func (a *Async) SyncTo(mark uint64, emit func(Event)) {
 		n = a.marks[0].n
 		a.marks = a.marks[1:]
 	}
-	out := make([]Event, n)
-	copy(out, a.events)
+	out := append(a.out[:0], a.events[:n]...)
 	rest := copy(a.events, a.events[n:])
 	clear(a.events[rest:])
 	a.events = a.events[:rest]
@@ -441,6 +446,8 @@ func (a *Async) SyncTo(mark uint64, emit func(Event)) {
 	for _, e := range out {
 		emit(e)
 	}
+	clear(out) // the sink has the events; the next SyncTo uses out again
+	a.out = out[:0]
 }
 
 // Finish implements Syncer: after SyncTo has passed the flow's end, what
