@@ -38,6 +38,18 @@ type DirBudget interface {
 	DirBudget(dir int) int
 }
 
+// Decliner is implemented by dissectors that can tell from a packet's
+// flow and direction alone that they would do nothing with it: Async then
+// neither copies nor queues the packet. Declines is called on the
+// scanner's goroutine while the dissector may be working on its own, so
+// it must read only f, dir and what does not change during the scan.
+type Decliner interface {
+	// Declines reports whether Dissect would return at once for a packet
+	// of direction dir on f, without reading it or changing anything,
+	// and done, whether it would call Done first.
+	Declines(f *Flow, dir int) (skip, done bool)
+}
+
 // Async runs a dissector on a goroutine of its own, so that a costly one
 // (payload inspection) uses a second core while the scanner decodes and
 // runs the others.
@@ -58,6 +70,7 @@ type Async struct {
 	d      Dissector
 	fe     FlowEnder
 	budget DirBudget
+	dec    Decliner
 	inline bool
 
 	// Scanner side.
@@ -67,7 +80,9 @@ type Async struct {
 	free     chan *asyncBatch
 	exited   chan struct{}
 	running  bool
+	made     int // batches made, asyncBatches at most; free holds them all
 	nextMark uint64
+	out      []Event // SyncTo's copy of the events it hands on
 
 	// Shared: events the dissector emitted and not yet handed on, and
 	// where each marker fell among them.
@@ -88,16 +103,18 @@ type asyncMark struct {
 }
 
 const (
-	asyncQueue      = 4         // batches waiting for the worker
-	asyncBatchItems = 256       // packets per batch
-	asyncBatchBytes = 256 << 10 // payload bytes per batch
+	asyncQueue      = 4              // batches waiting for the worker
+	asyncBatches    = asyncQueue + 2 // made in all: those waiting, the worker's, the one being filled
+	asyncBatchItems = 256            // packets per batch
+	asyncBatchBytes = 256 << 10      // payload bytes per batch
 )
 
 // NewAsync wraps d to run on a goroutine of its own.
 func NewAsync(d Dissector) *Async {
-	a := &Async{d: d, free: make(chan *asyncBatch, asyncQueue+2)}
+	a := &Async{d: d, free: make(chan *asyncBatch, asyncBatches)}
 	a.fe, _ = d.(FlowEnder)
 	a.budget, _ = d.(DirBudget)
+	a.dec, _ = d.(Decliner)
 	a.cond = sync.NewCond(&a.mu)
 	a.emitW = func(e Event) {
 		a.mu.Lock()
@@ -161,10 +178,16 @@ type asyncItem struct {
 type flowSnapshot struct{ f Flow }
 
 func snapshotOf(f *Flow) flowSnapshot {
-	s := flowSnapshot{f: *f}
+	var s flowSnapshot
+	s.set(f)
+	return s
+}
+
+// set makes s a snapshot of f.
+func (s *flowSnapshot) set(f *Flow) {
+	s.f = *f
 	s.f.Notes, s.f.state, s.f.skip, s.f.skipMore = nil, nil, 0, nil
 	s.f.list, s.f.prev, s.f.next = 0, nil, nil
-	return s
 }
 
 // apply makes sh the snapshot's flow, keeping what is the shadow's own.
@@ -205,23 +228,48 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 		}
 		af.queued[p.Dir] += len(p.Payload)
 	}
-	it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, snap: snapshotOf(p.Flow)}
+	if a.dec != nil {
+		// What d would skip it need not see: the shadow misses this
+		// packet's snapshot, but each packet d does see (and the flow's
+		// end) brings a whole one. The bytes still count to the budget
+		// above, as they did when d was handed them.
+		if skip, done := a.dec.Declines(p.Flow, p.Dir); skip {
+			if done {
+				p.Done()
+			}
+			return
+		}
+	}
+	var flags uint8
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {
 		if set {
-			it.flags |= 1 << i
+			flags |= 1 << i
 		}
 	}
 	if a.inline {
+		it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, flags: flags, snap: snapshotOf(p.Flow)}
 		a.process(&it, p.Payload)
 		if af.done.Load() {
 			p.Done()
 		}
 		return
 	}
+	// The item is filled in place in the batch: an item is some 500
+	// bytes, most of them the flow's snapshot, and building it aside
+	// then appending it copied it twice.
 	b := a.batch()
-	it.off = len(b.data)
+	if len(b.data)+len(p.Payload) > cap(b.data) && len(b.items) > 0 {
+		// Sent first rather than grown: the arena keeps its size.
+		a.send()
+		b = a.batch()
+	}
+	b.items = append(b.items, asyncItem{})
+	it := &b.items[len(b.items)-1]
+	it.kind, it.af, it.meta, it.dir, it.seq, it.flags = itemPacket, af, p.Meta, p.Dir, p.TCPSeq, flags
+	it.snap.set(p.Flow)
+	it.off, it.n = len(b.data), len(p.Payload)
 	b.data = append(b.data, p.Payload...)
-	a.queue(b, it)
+	a.full(b)
 }
 
 // Do runs fn on the worker, after the packets queued so far and before
@@ -261,6 +309,11 @@ func (a *Async) enqueue(it asyncItem) {
 
 func (a *Async) queue(b *asyncBatch, it asyncItem) {
 	b.items = append(b.items, it)
+	a.full(b)
+}
+
+// full sends b, the batch being filled, once it is full.
+func (a *Async) full(b *asyncBatch) {
 	if len(b.items) >= asyncBatchItems || len(b.data) >= asyncBatchBytes {
 		a.send()
 	}
@@ -278,7 +331,14 @@ func (a *Async) batch() *asyncBatch {
 		select {
 		case a.cur = <-a.free:
 		default:
-			a.cur = &asyncBatch{items: make([]asyncItem, 0, asyncBatchItems), data: make([]byte, 0, asyncBatchBytes)}
+			if a.made < asyncBatches {
+				a.made++
+				a.cur = &asyncBatch{items: make([]asyncItem, 0, asyncBatchItems), data: make([]byte, 0, asyncBatchBytes)}
+			} else {
+				// All are made: asyncQueue wait in the channel at most and
+				// the worker holds one, so one is back in free, or soon.
+				a.cur = <-a.free
+			}
 		}
 	}
 	return a.cur
@@ -300,10 +360,7 @@ func (a *Async) work(ch <-chan *asyncBatch, exited chan<- struct{}) {
 		}
 		clear(b.items) // drop references to flows and closures
 		b.items, b.data = b.items[:0], b.data[:0]
-		select {
-		case a.free <- b:
-		default:
-		}
+		a.free <- b // never blocks: free has room for every batch made
 	}
 }
 
@@ -378,8 +435,7 @@ func (a *Async) SyncTo(mark uint64, emit func(Event)) {
 		n = a.marks[0].n
 		a.marks = a.marks[1:]
 	}
-	out := make([]Event, n)
-	copy(out, a.events)
+	out := append(a.out[:0], a.events[:n]...)
 	rest := copy(a.events, a.events[n:])
 	clear(a.events[rest:])
 	a.events = a.events[:rest]
@@ -390,6 +446,8 @@ func (a *Async) SyncTo(mark uint64, emit func(Event)) {
 	for _, e := range out {
 		emit(e)
 	}
+	clear(out) // the sink has the events; the next SyncTo uses out again
+	a.out = out[:0]
 }
 
 // Finish implements Syncer: after SyncTo has passed the flow's end, what

@@ -453,3 +453,27 @@ func TestInspectorReusesEndedFlowState(t *testing.T) {
 		t.Errorf("a flow in a used state found\n%s\nwhere the first found\n%s", strings.Join(second, "\n"), strings.Join(first, "\n"))
 	}
 }
+
+// Declines says what Dissect does with a packet before reading it: for
+// the packets it declines Dissect learns nothing (not the device's MAC)
+// and finds nothing; for the others it reads the packet.
+func TestDeclinesAgreesWithDissect(t *testing.T) {
+	for _, app := range []string{"", "http", capture.AppTLS, capture.AppQUIC, capture.AppSSH, capture.AppDTLS, capture.AppDHCP, capture.AppDHCPv6, capture.AppDNS, capture.AppMDNS, capture.AppLLMNR} {
+		for _, dir := range []int{capture.ToServer, capture.ToClient} {
+			in := New(Config{})
+			f := newFlow()
+			f.App = app
+			p := tcpPacket(f, 1, 1, "mac=50:c7:bf:0a:bc:de")
+			p.Dir = dir
+			skip, _ := in.Declines(f, dir)
+			c := &collect{}
+			in.Dissect(p, c.emit)
+			if read := len(in.macsSeen) > 0; read == skip {
+				t.Errorf("app %q dir %d: Declines says skip=%v, Dissect learned a MAC: %v", app, dir, skip, read)
+			}
+			if skip && len(c.events) > 0 {
+				t.Errorf("app %q dir %d: declined, yet found %+v", app, dir, c.events)
+			}
+		}
+	}
+}

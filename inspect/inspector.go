@@ -123,6 +123,32 @@ func (in *Inspector) DirBudget(dir int) int {
 // Name implements capture.Dissector.
 func (in *Inspector) Name() string { return "inspect" }
 
+// declines is what Dissect decides from the flow's App and the direction
+// alone, before it reads anything: whether it skips the packet, and
+// whether it then calls Done.
+func declines(app string, dir int) (skip, done bool) {
+	switch app {
+	case capture.AppTLS, capture.AppQUIC, capture.AppSSH, capture.AppDTLS:
+		return true, true
+	case capture.AppDHCP, capture.AppDHCPv6:
+		// DHCP exists to carry a device's MAC and host name to the
+		// local server: not a leak.
+		return true, true
+	case capture.AppDNS, capture.AppMDNS, capture.AppLLMNR:
+		// Answers come from resolvers; what a device leaks in DNS it
+		// leaks in its queries.
+		return dir == capture.ToClient, false
+	}
+	return false, false
+}
+
+// Declines implements capture.Decliner: Dissect's first decision, which
+// reads only f.App, so a wrapper can skip copying a packet the inspector
+// would not read.
+func (in *Inspector) Declines(f *capture.Flow, dir int) (skip, done bool) {
+	return declines(f.App, dir)
+}
+
 // Buffered reports the out-of-order bytes currently held (for tests).
 func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
 
@@ -182,21 +208,11 @@ type flowState struct {
 
 // Dissect implements capture.Dissector.
 func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
-	switch p.Flow.App {
-	case capture.AppTLS, capture.AppQUIC, capture.AppSSH, capture.AppDTLS:
-		p.Done()
-		return
-	case capture.AppDHCP, capture.AppDHCPv6:
-		// DHCP exists to carry a device's MAC and host name to the
-		// local server: not a leak.
-		p.Done()
-		return
-	case capture.AppDNS, capture.AppMDNS, capture.AppLLMNR:
-		// Answers come from resolvers; what a device leaks in DNS it
-		// leaks in its queries.
-		if p.Dir == capture.ToClient {
-			return
+	if skip, done := declines(p.Flow.App, p.Dir); skip {
+		if done {
+			p.Done()
 		}
+		return
 	}
 	in.learnMAC(p.SrcMAC)
 	st := p.State()
