@@ -193,3 +193,25 @@ func TestPrefetchInPlaceAcrossBuffers(t *testing.T) {
 	})
 	prefetchSameAsDirect(t, 500, dir)
 }
+
+// A Source other than a FileSource is read ahead by copying its packets
+// into the batches: the same packets and errors as reading it directly.
+func TestPrefetchCopiesOtherSources(t *testing.T) {
+	dir := filepath.Join(testutil.ModuleRoot(t), "testdata")
+	open := func() *FileSource {
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	direct := open()
+	defer direct.Close()
+	want := drain(t, direct)
+	pf := NewPrefetch(struct{ Source }{open()}) // not a *FileSource
+	defer pf.Close()
+	got := drain(t, pf)
+	if len(want) < 500 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("prefetch by copy read %d items, direct %d, or they differ", len(got), len(want))
+	}
+}
