@@ -120,7 +120,11 @@ func (r *ngReader) next(p *RawPacket) error {
 			return damage(r.c, r.info, off, "", err)
 		}
 		if large {
-			if isPacket {
+			if isPacket && r.c.pinned {
+				// Packets in a pinned buffer outlive the next call:
+				// this one may not share the scratch buffer.
+				p.Data = bytes.Clone(p.Data)
+			} else if isPacket {
 				r.scratch = append(r.scratch[:0], p.Data...)
 				p.Data = r.scratch
 			}

@@ -8,6 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tattle-audit/tattle/internal/testutil"
 )
@@ -146,5 +151,67 @@ func TestProgressWhileReadingAhead(t *testing.T) {
 	}
 	if pk, by := s.Progress(); pk != want || by != wantBytes || want == 0 {
 		t.Errorf("progress %d packets %d bytes, inputs %d packets %d bytes", pk, by, want, wantBytes)
+	}
+}
+
+// Reading in place crosses many batch buffers (prefetchBuffer each; the
+// files are 12 MiB):
+// records of every size up to maxRecord, packets between them, pcapng
+// blocks larger than the read buffer (two packets in a row that used to
+// share a scratch buffer), compressed copies and a cut one. Prefetch must
+// yield what reading directly yields (run with -race: the reader must not
+// write into a buffer whose packets are still handed out).
+func TestPrefetchInPlaceAcrossBuffers(t *testing.T) {
+	var pc bytes.Buffer
+	w := pcapgo.NewWriter(&pc)
+	w.WriteFileHeader(maxRecord, layers.LinkTypeEthernet)
+	sizes := []int{60, 1514, 300, maxRecord, 61, maxRecord - 1, 9000}
+	for i := 0; pc.Len() < 12<<20; i++ {
+		data := payload(byte(i), sizes[i%len(sizes)])
+		w.WritePacket(gopacket.CaptureInfo{Timestamp: time.Unix(1_700_000_000+int64(i), 0), CaptureLength: len(data), Length: len(data)}, data)
+	}
+	ng := newNg(le).idb(layers.LinkTypeEthernet, 0)
+	var big [][]byte
+	for range 20 {
+		big = append(big, ng.opt(1, bytes.Repeat([]byte("c"), 65000)))
+	}
+	for i := 0; len(ng.b) < 12<<20; i++ {
+		if i%50 == 7 || i%50 == 8 {
+			ng.epb(0, uint64(i), payload(byte(i), 200+i%1000), 2000, big...)
+		} else {
+			ng.epb(0, uint64(i), payload(byte(i), sizes[i%len(sizes)]), 70000)
+		}
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"a.pcap":      pc.Bytes(),
+		"b.pcap.gz":   compressGzip(pc.Bytes()),
+		"c.pcapng":    ng.b,
+		"d.pcapng.zs": compressZstd(ng.b),
+		"e.pcap":      pc.Bytes()[:pc.Len()-100],
+		"f.pcapng":    ng.b[:len(ng.b)-1<<20],
+	})
+	prefetchSameAsDirect(t, 500, dir)
+}
+
+// A Source other than a FileSource is read ahead by copying its packets
+// into the batches: the same packets and errors as reading it directly.
+func TestPrefetchCopiesOtherSources(t *testing.T) {
+	dir := filepath.Join(testutil.ModuleRoot(t), "testdata")
+	open := func() *FileSource {
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	direct := open()
+	defer direct.Close()
+	want := drain(t, direct)
+	pf := NewPrefetch(struct{ Source }{open()}) // not a *FileSource
+	defer pf.Close()
+	got := drain(t, pf)
+	if len(want) < 500 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("prefetch by copy read %d items, direct %d, or they differ", len(got), len(want))
 	}
 }

@@ -121,6 +121,14 @@ type FileSource struct {
 	inputs []*InputInfo
 	pkt    RawPacket // filled in place by the record readers: Next allocates nothing
 	closed bool
+	// cr reads the current input (or the last one). Once pin is set (by
+	// adopt), its buffers are pinned and bufSize long; spare is an adopted
+	// buffer waiting for the next input.
+	cr      *countReader
+	pin     bool
+	bufSize int
+	reserve int // see countReader
+	spare   []byte
 	// Published for Progress, which another goroutine may call while
 	// Next runs on a read-ahead goroutine (Prefetch).
 	delivered, deliveredBytes atomic.Uint64
@@ -329,6 +337,39 @@ func (s *FileSource) Next() (RawPacket, error) {
 	return RawPacket{}, io.EOF
 }
 
+// adopt makes the source read, from now on, into buf (its whole capacity)
+// and into buffers it makes of size bufSize: the packets Next returns
+// then stay valid, and their bytes unmoved, until the caller drops the
+// buffer they point into. adopt returns the buffer read into before
+// (nil if none); the caller owns it and every earlier packet's bytes are
+// in it, except those of inputs already finished, which are in buffers
+// nobody reuses. The last reserve bytes of a buffer are read into only
+// when a record needs them: a caller that stops when room falls below
+// reserve leaves little read ahead to move into the next buffer.
+// Prefetch hands each batch's buffer over this way.
+func (s *FileSource) adopt(buf []byte, bufSize, reserve int) []byte {
+	s.pin, s.bufSize, s.reserve = true, bufSize, reserve
+	if s.cur == nil {
+		// Between inputs: the next one starts in buf.
+		old := s.spare
+		if s.cr != nil {
+			old, s.cr = s.cr.buf, nil
+		}
+		s.spare = buf
+		return old
+	}
+	return s.cr.adopt(buf)
+}
+
+// room is how many bytes the packets read next can take in the current
+// buffer (see countReader.room).
+func (s *FileSource) room() int {
+	if s.cur == nil {
+		return s.bufSize
+	}
+	return s.cr.room()
+}
+
 // Close releases the open file. Next returns io.EOF afterwards.
 func (s *FileSource) Close() error {
 	s.closed = true
@@ -385,20 +426,25 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 		closers = append(closers, f)
 		r = f
 	}
-	br := bufio.NewReaderSize(r, readBuffer)
-	head, _ := br.Peek(4)
+	// The magic number is sniffed through a minimal buffer: once its few
+	// bytes are consumed, bufio passes large reads straight through, so
+	// an uncompressed file is read into the countReader's buffer with one
+	// copy. A decompressor reads its input through a large buffer.
+	sn := bufio.NewReaderSize(r, 16)
+	head, _ := sn.Peek(4)
+	var src io.Reader = sn
 	switch {
 	case bytes.HasPrefix(head, magicGzip):
-		zr, err := gzip.NewReader(br)
+		zr, err := gzip.NewReader(bufio.NewReaderSize(sn, readBuffer))
 		if err != nil {
 			closeAll()
 			return fail(fmt.Errorf("gzip: %w", truncation(err)))
 		}
 		closers = append(closers, zr)
 		info.Compression = "gzip"
-		br = bufio.NewReaderSize(zr, readBuffer)
+		src = zr
 	case bytes.HasPrefix(head, magicZstd):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1),
+		zr, err := zstd.NewReader(bufio.NewReaderSize(sn, readBuffer), zstd.WithDecoderConcurrency(1),
 			zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderMaxMemory(maxZstdWindow))
 		if err != nil {
 			closeAll()
@@ -406,10 +452,21 @@ func (s *FileSource) open(pn pending) (recordReader, *InputInfo, error) {
 		}
 		closers = append(closers, zstdCloser{zr})
 		info.Compression = "zstd"
-		br = bufio.NewReaderSize(zr, readBuffer)
+		src = zr
 	}
-	c := &countReader{r: br, name: pn.name, closeFn: closeAll}
-	head, err := br.Peek(4)
+	c := &countReader{src: src, size: readBuffer, name: pn.name, closeFn: closeAll}
+	if s.pin {
+		c.pinned, c.size, c.reserve = true, s.bufSize, s.reserve
+		if spare := s.spare; spare != nil {
+			s.spare = nil
+			c.adopt(spare)
+		}
+	}
+	s.cr = c
+	for c.w-c.r < 4 && c.err == nil {
+		c.fill(4)
+	}
+	head, err := c.buf[c.r:min(c.w, c.r+4)], c.err
 	if len(head) < 4 {
 		closeAll()
 		switch {
@@ -448,37 +505,120 @@ type zstdCloser struct{ d *zstd.Decoder }
 
 func (z zstdCloser) Close() error { z.d.Close(); return nil }
 
-// countReader tracks the offset in the (decompressed) stream, so errors
-// can name where damage is.
+// countReader reads one (decompressed) stream through a buffer of its
+// own and tracks the offset in it, so errors can name where damage is.
+// peek hands out slices of the buffer: the record readers' packets are
+// those slices, copied from the stream once.
+//
+// By default the buffer is reused (its unread bytes moved to the front)
+// when a peek needs more room, so a slice is valid until the next peek.
+// Once pinned (see FileSource.adopt), bytes handed out are never moved or
+// overwritten: a peek that needs more room than the buffer has left goes
+// on in a new buffer, and the old one belongs to whoever holds its
+// packets.
 type countReader struct {
-	r       *bufio.Reader
+	src    io.Reader
+	buf    []byte // the buffer; unread bytes are buf[r:w]
+	r, w   int
+	err    error // what the last read of src returned; no more reads after it
+	pinned bool
+	size   int // length of a buffer made here
+	// reserve: a pinned buffer's last reserve bytes are read into only
+	// for a peek that needs them, so that little is read past the point
+	// where the buffer's owner stops (room below reserve).
+	reserve int
 	off     int64
 	name    string
 	closeFn func()
 }
 
-// peek returns the next n (at most readBuffer) bytes without consuming
-// them; the slice is valid until the next peek. A stream that ends before
-// n bytes yields ErrTruncated, or io.EOF when nothing at all is left.
-func (c *countReader) peek(n int) ([]byte, error) {
-	b, err := c.r.Peek(n)
-	if len(b) == n {
-		return b, nil
+// fill reads src once into the buffer, making room for n unread bytes
+// first when the buffer cannot hold them.
+func (c *countReader) fill(n int) {
+	if len(c.buf)-c.r < n || c.w == len(c.buf) {
+		unread := c.w - c.r
+		if c.pinned || len(c.buf) < n || c.buf == nil {
+			nb := make([]byte, max(c.size, n))
+			copy(nb, c.buf[c.r:c.w])
+			c.buf = nb
+		} else {
+			copy(c.buf, c.buf[c.r:c.w])
+		}
+		c.r, c.w = 0, unread
 	}
-	if len(b) == 0 && err == io.EOF {
+	end := len(c.buf)
+	if c.pinned {
+		end = min(end, max(end-c.reserve, c.r+n))
+	}
+	// As bufio does: a reader that keeps returning nothing is an error.
+	for range 100 {
+		m, err := c.src.Read(c.buf[c.w:end])
+		c.w += m
+		if err != nil {
+			c.err = err
+			return
+		}
+		if m > 0 {
+			return
+		}
+	}
+	c.err = io.ErrNoProgress
+}
+
+// peek returns the next n bytes without consuming them (see countReader
+// for how long the slice stays valid). A stream that ends before n bytes
+// yields ErrTruncated, or io.EOF when nothing at all is left.
+func (c *countReader) peek(n int) ([]byte, error) {
+	for c.w-c.r < n && c.err == nil {
+		c.fill(n)
+	}
+	if c.w-c.r >= n {
+		return c.buf[c.r : c.r+n : c.r+n], nil
+	}
+	if c.w == c.r && c.err == io.EOF {
 		return nil, io.EOF
 	}
-	return nil, truncation(err)
+	return nil, truncation(c.err)
 }
 
 // discard consumes n bytes, any number, streaming.
 func (c *countReader) discard(n int) error {
-	m, err := c.r.Discard(n)
-	c.off += int64(m)
-	if m < n {
-		return truncation(err)
+	for n > 0 {
+		if c.w == c.r {
+			if c.err != nil {
+				return truncation(c.err)
+			}
+			c.fill(1)
+			continue
+		}
+		k := min(n, c.w-c.r)
+		c.r += k
+		c.off += int64(k)
+		n -= k
 	}
 	return nil
+}
+
+// room is how many bytes the pinned buffer has left from the read
+// position: what the records read next can take without a new buffer.
+func (c *countReader) room() int {
+	if c.buf == nil {
+		return c.size
+	}
+	return len(c.buf) - c.r
+}
+
+// adopt pins buf (its whole capacity) as the buffer, the unread bytes
+// moved into it, and returns the buffer read so far (nil if none).
+func (c *countReader) adopt(buf []byte) []byte {
+	old := c.buf
+	buf = buf[:cap(buf)]
+	unread := copy(buf, c.buf[c.r:c.w])
+	if unread < c.w-c.r {
+		panic("capture: adopted buffer too small")
+	}
+	c.buf, c.r, c.w, c.pinned = buf, 0, unread, true
+	return old
 }
 
 // truncation maps the ways a stream can end early (a short file, a

@@ -615,3 +615,40 @@ func TestSharedCapturesCompressed(t *testing.T) {
 	}
 	t.Logf("%d of %d shared captures read the same plain, gzip- and zstd-compressed", same, len(files))
 }
+
+// benchPrefetch reads the benchmark capture through Prefetch, as a scan
+// does.
+func benchPrefetch(b *testing.B, ng bool) {
+	path := benchCapture(b, ng)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pf := NewPrefetch(s)
+		var n uint64
+		for {
+			_, err := pf.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		pf.Close()
+		if n == 0 {
+			b.Fatal("no packets")
+		}
+	}
+}
+
+func BenchmarkPrefetchPcap(b *testing.B)   { benchPrefetch(b, false) }
+func BenchmarkPrefetchPcapng(b *testing.B) { benchPrefetch(b, true) }
