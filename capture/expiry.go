@@ -92,7 +92,7 @@ func (s *Scanner) listOf(f *Flow) uint8 {
 // touch moves f, just updated by a packet, to the end of its list.
 func (s *Scanner) touch(f *Flow) {
 	l := s.listOf(f)
-	if l != aheadList {
+	if l != aheadList && f.Last.Before(s.now) { // else no lateness
 		if late := s.now.Sub(f.Last); late > s.maxLate {
 			s.maxLate = late
 		}

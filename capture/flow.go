@@ -44,6 +44,13 @@ type Flow struct {
 
 	// Closed is set when both FINs or a RST were seen.
 	Closed bool
+	// fin has bit d set when a FIN was seen in direction d.
+	fin uint8
+	// list is the scanner's expiry list the flow is on, prev and next
+	// its neighbours there (see expiry.go). (fin and list sit next to
+	// Closed, in what would be padding: a Flow is 352 bytes, not 360, and
+	// fits the allocator's 352-byte class instead of the 384-byte one.)
+	list uint8
 
 	// state holds per-dissector scratch, indexed like the scanner's
 	// dissector list. Dissectors reach theirs via Packet.State.
@@ -52,13 +59,8 @@ type Flow struct {
 	// 64 dissectors in skip, any past them in skipMore (see done).
 	skip     uint64
 	skipMore []uint64
-	// fin has bit d set when a FIN was seen in direction d.
-	fin uint8
 
-	// list is the scanner's expiry list the flow is on, prev and next
-	// its neighbours there (see expiry.go).
-	list       uint8
-	prev, next *Flow
+	prev, next *Flow // neighbours on the expiry list (see list)
 }
 
 // setDone records that dissector i called Packet.Done on the flow.

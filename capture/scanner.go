@@ -1,10 +1,11 @@
 package capture
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -88,6 +89,10 @@ type Scanner struct {
 	// that have not reached the sink yet (see retire).
 	retired []retiredGroup
 	file    string // the file of the last packet, with SeparateFiles
+	// last is the flow of the last packet that had one, while it is in
+	// the table (retire clears it): packets often come in runs of one
+	// flow, and comparing its key is cheaper than the table's look-up.
+	last *Flow
 }
 
 // retiredGroup is the flows one sweep (or eviction, or Flush) ended.
@@ -175,10 +180,15 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	}
 	src := netip.AddrPortFrom(d.src, d.sport)
 	dst := netip.AddrPortFrom(d.dst, d.dport)
-	id := makeID(src, dst, d.transport)
-	f := s.flows[id]
-	if f == nil {
-		f = s.startFlow(id, raw, d, src, dst)
+	f := s.last
+	if f == nil || f.Key.Transport != d.transport || !f.between(src, dst) {
+		// Not the flow of the last packet: look it up.
+		id := makeID(src, dst, d.transport)
+		f = s.flows[id]
+		if f == nil {
+			f = s.startFlow(id, raw, d, src, dst)
+		}
+		s.last = f
 	}
 	dir := f.dirOf(src)
 	f.count(raw, d, dir)
@@ -275,6 +285,12 @@ func (s *Scanner) startFlow(id flowID, raw *RawPacket, d *decoded, src, dst neti
 	s.flows[id] = f
 	s.stats.Flows++
 	return f
+}
+
+// between reports whether a and b are the two ends of f, either way.
+func (f *Flow) between(a, b netip.AddrPort) bool {
+	k := &f.Key
+	return (a == k.Client && b == k.Server) || (a == k.Server && b == k.Client)
 }
 
 // dirOf is the direction (ToServer, ToClient) of a packet from src.
@@ -476,7 +492,12 @@ func (s *Scanner) retire(fs []*Flow) {
 	if len(fs) == 0 {
 		return
 	}
-	sort.Slice(fs, func(i, j int) bool { return flowLess(fs[i], fs[j]) })
+	// flowCompare is a total order on the flows of a table (two flows
+	// never share a key), so an unstable sort gives the one order.
+	if !slices.IsSortedFunc(fs, flowCompare) {
+		slices.SortFunc(fs, flowCompare)
+	}
+	s.last = nil
 	g := retiredGroup{flows: make([]*Flow, 0, len(fs)), at: s.stats.Packets}
 	for _, f := range fs {
 		delete(s.flows, idOf(f.Key))
@@ -517,25 +538,26 @@ func (s *Scanner) releaseRetired(lag uint64) {
 	}
 }
 
-// flowLess orders flows by their first packet.
-func flowLess(a, b *Flow) bool {
-	if !a.First.Equal(b.First) {
-		return a.First.Before(b.First)
+// flowCompare orders flows by their first packet (time, file, packet
+// number), then by key.
+func flowCompare(a, b *Flow) int {
+	if c := a.First.Compare(b.First); c != 0 {
+		return c
 	}
-	if a.File != b.File {
-		return a.File < b.File
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
 	}
-	if a.FirstPkt != b.FirstPkt {
-		return a.FirstPkt < b.FirstPkt
+	if c := cmp.Compare(a.FirstPkt, b.FirstPkt); c != 0 {
+		return c
 	}
 	// Two flows from one packet (an ICMP error quoting another): by key.
 	if c := a.Key.Client.Compare(b.Key.Client); c != 0 {
-		return c < 0
+		return c
 	}
 	if c := a.Key.Server.Compare(b.Key.Server); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.Key.Transport < b.Key.Transport
+	return cmp.Compare(a.Key.Transport, b.Key.Transport)
 }
 
 // evictOldest makes room in a full table by ending the eighth of flows

@@ -470,3 +470,33 @@ func BenchmarkScannerManyFlows(b *testing.B) {
 		sc.Packet(r)
 	}
 }
+
+// dropSink discards what it is given.
+type dropSink struct{}
+
+func (dropSink) Event(Event) {}
+func (dropSink) Flow(*Flow)  {}
+
+// BenchmarkScannerNewFlows gives every packet a flow of its own: 65536
+// flows, revisited only after they were idle past the timeout, so each
+// packet starts a flow (newFlow, the table's insert) and sweeps retire
+// and release the old ones. B/op is mostly the Flow structs.
+func BenchmarkScannerNewFlows(b *testing.B) {
+	var raws []RawPacket
+	for i := 0; i < 1<<16; i++ {
+		d := build(b, pktSpec{src: fmt.Sprintf("10.1.%d.%d", i>>8, i&255), dst: "52.1.2.3", sport: 40000, dport: 443, tcp: true, ack: true, payload: "x"})
+		raws = append(raws, RawPacket{Data: d, CaptureLn: len(d), LinkType: layers.LinkTypeEthernet, Source: "b"})
+	}
+	sc := NewScanner(dropSink{}, Options{MaxFlows: 1 << 17, Dissectors: []Dissector{&nopDissector{}}})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := &raws[i%len(raws)]
+		r.Time, r.Index = t0.Add(time.Duration(i)*3*time.Millisecond), uint64(i+1)
+		sc.Packet(r)
+	}
+	b.StopTimer()
+	if st := sc.Stats(); st.Flows != uint64(b.N) {
+		b.Fatalf("%d flows of %d packets: want one flow a packet", st.Flows, b.N)
+	}
+}
