@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/gopacket/gopacket"
@@ -45,6 +46,7 @@ type decoder struct {
 	pppoe    pppoeSession
 	tcp      layers.TCP
 	udp      layers.UDP
+	layers   gopacket.DecodingLayerSparse // every decoding layer above, by the layer type it decodes
 	parsers  map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	types    []gopacket.LayerType
 	linkSeen map[layers.LinkType]bool
@@ -55,6 +57,11 @@ func newDecoder() *decoder {
 		parsers: make(map[gopacket.LayerType]*gopacket.DecodingLayerParser),
 		types:   make([]gopacket.LayerType, 0, 12),
 	}
+	var dlc gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.gtp, &d.vxlan, &d.gre, &d.pppoe, &d.tcp, &d.udp} {
+		dlc = dlc.Put(l)
+	}
+	d.layers = dlc.(gopacket.DecodingLayerSparse)
 	return d
 }
 
@@ -63,10 +70,7 @@ func (d *decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 		return p
 	}
 	p := gopacket.NewDecodingLayerParser(first)
-	p.SetDecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
-	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ip6ext, &d.gtp, &d.vxlan, &d.gre, &d.pppoe, &d.tcp, &d.udp} {
-		p.AddDecodingLayer(l)
-	}
+	p.SetDecodingLayerContainer(d.layers)
 	p.IgnoreUnsupported = true
 	d.parsers[first] = p
 	return p
@@ -108,6 +112,15 @@ func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
 // one and the packet is accounted to the innermost conversation. It never panics (the parser recovers) and
 // reports what it could decode.
 func (d *decoder) decode(lt layers.LinkType, data []byte, out *decoded) {
+	if lt == layers.LinkTypeEthernet && d.fast(data, out) {
+		return
+	}
+	d.slow(lt, data, out)
+}
+
+// slow decodes with gopacket's decoding layers: every link type, tunnel
+// and header tattle reads.
+func (d *decoder) slow(lt layers.LinkType, data []byte, out *decoded) {
 	*out = decoded{}
 	first, ok := firstLayer(lt, data)
 	if !ok {
@@ -183,4 +196,146 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, out *decoded) {
 	if err != nil && out.hasIP && !out.hasTransport && !out.fragment {
 		out.truncated = true
 	}
+}
+
+// fast decodes the common case without gopacket's layers: an Ethernet
+// frame, untagged or with one 802.1Q tag, carrying IPv4 without options
+// and not a fragment, or IPv6 without extension headers, then TCP or
+// UDP whose payload does not open a tunnel. It fills out exactly as slow
+// would and reports true; for anything else (including lengths slow
+// would reject) it reports false and out must be decoded by slow.
+func (d *decoder) fast(data []byte, out *decoded) bool {
+	if len(data) < 14 {
+		return false
+	}
+	et := binary.BigEndian.Uint16(data[12:14])
+	ip := data[14:]
+	if et == uint16(layers.EthernetTypeDot1Q) {
+		if len(ip) < 4 {
+			return false
+		}
+		et = binary.BigEndian.Uint16(ip[2:4])
+		ip = ip[4:]
+	}
+	var (
+		src, dst  netip.Addr
+		proto     byte
+		ipLen     int
+		truncated bool
+		tp        []byte // the transport header and what follows, up to the IP length
+	)
+	switch et {
+	case uint16(layers.EthernetTypeIPv4):
+		// A 20-byte header (IHL 5), a length covering it (0 is TSO's
+		// "as captured", left to slow), not a fragment.
+		if len(ip) < 20 || ip[0] != 0x45 {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(ip[2:4]))
+		if n < 20 || binary.BigEndian.Uint16(ip[6:8])&0x3fff != 0 {
+			return false
+		}
+		proto = ip[9]
+		src = netip.AddrFrom4([4]byte(ip[12:16]))
+		dst = netip.AddrFrom4([4]byte(ip[16:20]))
+		ipLen = n
+		if len(ip) > n {
+			ip = ip[:n] // Ethernet padding or a trailer
+		} else if len(ip) < n {
+			truncated = true
+		}
+		tp = ip[20:]
+	case uint16(layers.EthernetTypeIPv6):
+		// A payload length of 0 is a jumbogram (or invalid): left to slow.
+		if len(ip) < 40 || ip[0]>>4 != 6 {
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(ip[4:6]))
+		if n == 0 {
+			return false
+		}
+		proto = ip[6]
+		src = netip.AddrFrom16([16]byte(ip[8:24]))
+		dst = netip.AddrFrom16([16]byte(ip[24:40]))
+		ipLen = n + 40
+		tp = ip[40:]
+		if n > len(tp) {
+			truncated = true
+			n = len(tp)
+		}
+		tp = tp[:n]
+	default:
+		return false
+	}
+	var (
+		sport, dport uint16
+		payload      []byte
+		next         gopacket.LayerType
+	)
+	switch layers.IPProtocol(proto) {
+	case layers.IPProtocolTCP:
+		if len(tp) < 20 {
+			return false
+		}
+		off := int(tp[12]>>4) * 4
+		if off < 20 || off > len(tp) {
+			return false
+		}
+		sport, dport = binary.BigEndian.Uint16(tp[0:2]), binary.BigEndian.Uint16(tp[2:4])
+		payload = tp[off:]
+		if next = layers.TCPPort(dport).LayerType(); next == gopacket.LayerTypePayload {
+			next = layers.TCPPort(sport).LayerType()
+		}
+	case layers.IPProtocolUDP:
+		if len(tp) < 8 {
+			return false
+		}
+		sport, dport = binary.BigEndian.Uint16(tp[0:2]), binary.BigEndian.Uint16(tp[2:4])
+		switch n := int(binary.BigEndian.Uint16(tp[4:6])); {
+		case n >= 8:
+			if n > len(tp) {
+				truncated = true
+				n = len(tp)
+			}
+			payload = tp[8:n]
+		case n == 0: // jumbogram: the rest of the IP payload
+			payload = tp[8:]
+		default:
+			return false
+		}
+		if next = layers.UDPPort(dport).LayerType(); next == gopacket.LayerTypePayload {
+			next = layers.UDPPort(sport).LayerType()
+		}
+		if next == layers.LayerTypeAGUEVar0 {
+			return false // UDP's NextLayerType may turn it into variant 1
+		}
+	default:
+		return false
+	}
+	// gopacket decodes the payload further when it is not empty and the
+	// ports name a layer the decoder has (VXLAN, GTP-U...): left to slow.
+	if _, ok := d.layers.Decoder(next); ok && len(payload) > 0 {
+		return false
+	}
+	*out = decoded{
+		srcMAC:       MAC(data[6:12]),
+		dstMAC:       MAC(data[0:6]),
+		hasMAC:       true,
+		src:          src,
+		dst:          dst,
+		sport:        sport,
+		dport:        dport,
+		transport:    Transport(proto),
+		ipLen:        ipLen,
+		payload:      payload,
+		truncated:    truncated,
+		hasIP:        true,
+		hasTransport: true,
+	}
+	if proto == byte(layers.IPProtocolTCP) {
+		out.tcpSeq = binary.BigEndian.Uint32(tp[4:8])
+		fl := tp[13]
+		out.fin, out.syn, out.rst, out.ack = fl&0x01 != 0, fl&0x02 != 0, fl&0x04 != 0, fl&0x10 != 0
+	}
+	return true
 }
