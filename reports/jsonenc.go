@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -157,11 +158,7 @@ func (e *jsonEncoder) float(f float64) {
 
 // errUnsupported stands for encoding/json's error, which the caller gets
 // from encoding/json itself.
-var errUnsupported = &unsupportedError{}
-
-type unsupportedError struct{}
-
-func (*unsupportedError) Error() string { return "reports: value encoding/json refuses" }
+var errUnsupported = errors.New("reports: a value encoding/json refuses")
 
 func (e *jsonEncoder) fail(err error) {
 	if e.err == nil {
