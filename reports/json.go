@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,9 +45,11 @@ func (JSON) Render(w io.Writer, r *result.Result) error {
 		bw.WriteString("  \"devices\": [],\n")
 	} else {
 		bw.WriteString("  \"devices\": [\n")
-		err := marshalDevices(r.Devices, func(i int, b []byte) {
+		err := marshalDevices(r.Devices, func(i int, text [][]byte) {
 			bw.WriteString("    ")
-			bw.Write(b)
+			for _, b := range text {
+				bw.Write(b)
+			}
 			if i < len(r.Devices)-1 {
 				bw.WriteString(",")
 			}
@@ -145,56 +146,38 @@ func (NDJSON) Render(w io.Writer, r *result.Result) error {
 // marshalDevices encodes devices in windows of devicesWindow, each window
 // on all cores, and hands them to write in order (par.Ordered): the output
 // is that of one goroutine, the memory that of one window. Each worker's
-// json.Encoder writes into an indenter, which indents what it is handed
-// (a device, in one Write) into the device's window slot, a buffer kept
-// from window to window, so the report allocates little beyond
-// encoding/json's own.
-func marshalDevices(devs []result.Device, write func(i int, b []byte)) error {
+// jsonEncoder writes a device, indented as json.MarshalIndent would, in
+// buffers it keeps from window to window (its text is their
+// concatenation), so the report allocates little. A device encoding/json
+// would refuse (a NaN, a time past year 9999) is handed to
+// json.MarshalIndent, for its error.
+func marshalDevices(devs []result.Device, write func(i int, text [][]byte)) error {
 	const devicesWindow = 64
 	workers := par.Workers()
-	out := make([][]byte, devicesWindow)
+	out := make([][][]byte, devicesWindow)
+	owner := make([]int, devicesWindow) // the worker whose buffers hold out's
 	errs := make([]error, devicesWindow)
-	type encoder struct {
-		ind indenter
-		enc *json.Encoder
-	}
-	encs := make([]*encoder, workers)
-	for w := range encs {
-		e := &encoder{}
-		e.enc = json.NewEncoder(&e.ind) // escapes HTML, as json.Marshal does
-		encs[w] = e
-	}
+	encs := make([]jsonEncoder, workers)
 	return par.Ordered(len(devs), devicesWindow, workers, func(w, i int) {
-		e, s := encs[w], i%devicesWindow
-		e.ind.dst = out[s][:0]
-		errs[s] = e.enc.Encode(&devs[i])
-		out[s], e.ind.dst = e.ind.dst, nil
+		e, s := &encs[w], i%devicesWindow
+		e.chunks, e.b, e.depth, e.err = out[s][:0], e.buffer(), 0, nil
+		e.encDevice(&devs[i])
+		out[s], owner[s], errs[s] = append(e.chunks, e.b), w, nil
+		if e.err != nil {
+			b, err := json.MarshalIndent(&devs[i], "    ", "  ")
+			e.recycle(out[s])
+			out[s], errs[s] = append(out[s][:0], b), err
+		}
+		e.chunks, e.b = nil, nil
 	}, func(i int) error {
+		// No device is being encoded while devices are written: the
+		// window's buffers go back to the workers that wrote them.
 		s := i % devicesWindow
 		if errs[s] != nil {
 			return errs[s]
 		}
 		write(i, out[s])
-		if cap(out[s]) > maxKeptBuffer {
-			out[s] = nil // a rare large device's buffer is not kept
-		}
+		encs[owner[s]].recycle(out[s])
 		return nil
 	})
-}
-
-// maxKeptBuffer bounds a window slot's buffer kept for the next window.
-const maxKeptBuffer = 256 << 10
-
-// indenter is the writer of a json.Encoder, which writes each value (with
-// a newline after it) in one Write: it indents the value into dst, which
-// it replaces when it is too small.
-type indenter struct{ dst []byte }
-
-func (x *indenter) Write(b []byte) (int, error) {
-	compact := bytes.TrimSuffix(b, []byte("\n"))
-	if want := 2 * len(compact); cap(x.dst) < want {
-		x.dst = make([]byte, 0, want) // indented: 1.5 times as long, on average
-	}
-	x.dst = appendIndent(x.dst[:0], compact, "    ", "  ")
-	return len(b), nil
 }

@@ -296,7 +296,7 @@ func TestJSONManyDevices(t *testing.T) {
 }
 
 // encoderJSON is what the JSON report must write, which writes device by
-// device with its own indenter: json.Encoder's bytes for the whole
+// device with its own encoder: json.Encoder's bytes for the whole
 // result, its overview filled in (res.Overview is set).
 func encoderJSON(t *testing.T, res *result.Result) []byte {
 	t.Helper()
