@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"encoding/base64"
+	"hash/maphash"
 	"math"
 	"net"
 	"regexp"
@@ -28,10 +29,10 @@ const (
 	excerptRadius  = 24       // bytes shown either side of a match
 	maxLearnedMACs = 512      // device MACs whose encoded forms are looked for
 	maxKnownForms  = 1 << 17  // patterns indexed in all
-	// maxQuietPayload and maxQuietBytes bound the payloads remembered
-	// as holding nothing (see scan), one and in all.
+	// maxQuietPayload bounds the payloads remembered as holding nothing
+	// (see scan), maxQuiet how many are remembered (some 40 bytes each).
 	maxQuietPayload = 4 << 10
-	maxQuietBytes   = 4 << 20
+	maxQuiet        = 1 << 16
 )
 
 // Config configures an Inspector.
@@ -62,11 +63,11 @@ type Inspector struct {
 	buffered atomic.Int64
 	scratch  []byte
 	seen     map[string]bool // de-duplicates values per flow direction
-	// quiet remembers payloads in which nothing was found, with the
-	// number of forms indexed then (forms are only ever added).
-	quiet      map[string]int
-	quietKey   []byte
-	quietBytes int
+	// quiet remembers payloads in which nothing was found, by their
+	// quietKey, with the number of forms indexed then (forms are only
+	// ever added). quietSeeds are the key's two hash seeds.
+	quiet      map[quietKey]int
+	quietSeeds [2]maphash.Seed
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
@@ -103,7 +104,8 @@ func New(cfg Config) *Inspector {
 	if cfg.TotalBuffer <= 0 {
 		cfg.TotalBuffer = 64 << 20
 	}
-	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}, quiet: map[string]int{}}
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}, quiet: map[quietKey]int{},
+		quietSeeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	in.AddKnown(cfg.Known)
 	return in
 }
@@ -471,12 +473,15 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// nothing before with the same forms indexed, finds nothing again:
 	// devices repeat their announcements and polls byte for byte.
 	quiet := tl == 0 && len(data) <= maxQuietPayload && !repeat.Off
-	hits := 0
-	if !quiet || !in.knownQuiet(data, patterns) {
-		hits = in.detect(p, d, buf, tl, patterns, pkt, emit)
-	}
-	if quiet && hits == 0 {
-		in.rememberQuiet()
+	if quiet {
+		k := in.quietKeyOf(data, patterns)
+		if gen, ok := in.quiet[k]; !ok || gen != in.m.n {
+			if in.detect(p, d, buf, tl, patterns, pkt, emit) == 0 {
+				in.rememberQuiet(k)
+			}
+		}
+	} else {
+		in.detect(p, d, buf, tl, patterns, pkt, emit)
 	}
 	if n := len(buf); n > tailLen {
 		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
@@ -486,29 +491,35 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	d.tailPkt = pkt
 }
 
-// knownQuiet sets in.quietKey for data and reports whether it found
-// nothing before with the forms indexed now.
-func (in *Inspector) knownQuiet(data []byte, patterns bool) bool {
-	flag := byte(0)
-	if patterns {
-		flag = 1
-	}
-	in.quietKey = append(append(in.quietKey[:0], flag), data...)
-	gen, ok := in.quiet[string(in.quietKey)]
-	return ok && gen == in.m.n
+// quietKey names a payload, and whether the patterns were run on it, in
+// the quiet memory: by two 64-bit hashes of the payload, with seeds
+// drawn at random for each Inspector, instead of a copy of the payload
+// (which cost an allocation and a copy of every payload remembered, and
+// a comparison of every one found).
+//
+// Two payloads with one key would have the second skipped wrongly. By
+// chance, a look-up meets one of the at most maxQuiet keys remembered
+// with a probability of at most maxQuiet/2^128 = 2^-112 (below 2^-82
+// for a billion look-ups). Nor can a capture be crafted to collide:
+// maphash is keyed by its seed, and the seeds are drawn when the process
+// starts, after the capture was made, and never shown. So the result of
+// a scan does not depend on the seeds.
+type quietKey struct {
+	h        [2]uint64
+	patterns bool
 }
 
-// rememberQuiet records in.quietKey as finding nothing with the forms
-// indexed now.
-func (in *Inspector) rememberQuiet() {
-	if in.quietBytes+len(in.quietKey) > maxQuietBytes {
+func (in *Inspector) quietKeyOf(data []byte, patterns bool) quietKey {
+	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], data), maphash.Bytes(in.quietSeeds[1], data)}, patterns}
+}
+
+// rememberQuiet records the payload of key k as finding nothing with the
+// forms indexed now.
+func (in *Inspector) rememberQuiet(k quietKey) {
+	if _, ok := in.quiet[k]; !ok && len(in.quiet) >= maxQuiet {
 		clear(in.quiet) // started again when full: deterministic, bounded
-		in.quietBytes = 0
 	}
-	if _, ok := in.quiet[string(in.quietKey)]; !ok {
-		in.quietBytes += len(in.quietKey)
-	}
-	in.quiet[string(in.quietKey)] = in.m.n
+	in.quiet[k] = in.m.n
 }
 
 // reportFunc reports a candidate at buf[off:off+n].
