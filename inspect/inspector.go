@@ -372,33 +372,39 @@ func (in *Inspector) reuse(fs *flowState) {
 	in.spareStates = append(in.spareStates, fs)
 }
 
-func entropyClass16(h *[256]uint16, n int) string {
-	var hist [256]uint32
-	for c, k := range h {
-		hist[c] = uint32(k)
-	}
-	return entropyClass(&hist, n)
-}
+func entropyClass16(h *[256]uint16, n int) string { return entropyClass(h, n) }
 
 // entropyClass sorts a payload sample into encrypted (or compressed),
 // text, or binary, as Mon(IoT)r did: Shannon entropy near 8 bits per byte
 // means encrypted or compressed; mostly printable bytes mean text.
-func entropyClass(hist *[256]uint32, n int) string {
+func entropyClass[T uint16 | uint32](hist *[256]T, n int) string {
 	if n < 64 {
 		return "unknown"
 	}
 	// Text is told by its printable bytes alone: the logarithms are
 	// taken only for samples that are not.
-	printable, most := 0, uint32(0)
+	printable, most, total := 0, 0, 0
 	for c, k := range hist {
 		printable += int(textByte[c]) * int(k)
-		most = max(most, k)
+		most = max(most, int(k))
+		total += int(k)
 	}
 	if float64(printable) >= 0.9*float64(n) {
 		return "text"
 	}
 	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
-	limit := math.Log2(math.Min(float64(n), 256))
+	bound := 0.9 * math.Log2(math.Min(float64(n), 256))
+	// The estimate, from a table, decides unless it lies within
+	// entropyMargin of the bound, where its rounding could make it
+	// differ from the sum below.
+	if most <= n && most < len(kLog2k) {
+		switch h := entropyEstimate(hist, total, n); {
+		case h >= bound+entropyMargin:
+			return "encrypted"
+		case h <= bound-entropyMargin:
+			return "binary"
+		}
+	}
 	var h float64
 	for _, k := range hist {
 		if k == 0 {
@@ -408,15 +414,45 @@ func entropyClass(hist *[256]uint32, n int) string {
 		h -= p * math.Log2(p)
 		// With no count above n no term is negative, so h only grows:
 		// once past the bound, the sample is encrypted whatever follows.
-		if most <= uint32(n) && h >= 0.9*limit {
+		if most <= n && h >= bound {
 			return "encrypted"
 		}
 	}
-	if h >= 0.9*limit {
+	if h >= bound {
 		return "encrypted"
 	}
 	return "binary"
 }
+
+// entropyEstimate is the entropy of the sample of n bytes hist counts
+// (total of them, no count above n or len(kLog2k)-1) as
+// sum((k/n)*(log2 n - log2 k)) = (total*log2 n - sum(k*log2 k))/n, with
+// the k*log2 k from a table: one logarithm per sample instead of one per
+// byte value seen. It differs from the sum entropyClass takes term by
+// term by rounding only, far below entropyMargin
+// (TestEntropyEstimateWithinMargin).
+func entropyEstimate[T uint16 | uint32](hist *[256]T, total, n int) float64 {
+	var s float64
+	for _, k := range hist {
+		s += kLog2k[k]
+	}
+	return (float64(total)*math.Log2(float64(n)) - s) / float64(n)
+}
+
+// entropyMargin is how close to the bound entropyEstimate may lie and
+// still decide: rounding makes it differ from the term-by-term sum by
+// some 1e-12 (256 terms of at most 13*8192 each, divided by n >= 64).
+const entropyMargin = 1e-6
+
+// kLog2k holds k*log2(k) for the counts of a flow's sample (both
+// directions: 2*entropySample); kLog2k[0] is 0.
+var kLog2k = func() *[2*entropySample + 1]float64 {
+	var t [2*entropySample + 1]float64
+	for k := 1; k < len(t); k++ {
+		t[k] = float64(k) * math.Log2(float64(k))
+	}
+	return &t
+}()
 
 func (in *Inspector) learnMAC(mac capture.MAC) {
 	if mac == in.lastMACs[0] || mac == in.lastMACs[1] || mac.IsZero() || mac[0]&1 != 0 {
