@@ -505,12 +505,15 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// credentials): they run on text, and on the first part of a stream
 	// only; known values are looked for everywhere.
 	patterns := d.inspected <= patternBudget && p.Dir == capture.ToServer && mostlyText(data)
-	// A payload that starts a stream or is a datagram, and that found
-	// nothing before with the same forms indexed, finds nothing again:
-	// devices repeat their announcements and polls byte for byte.
-	quiet := tl == 0 && len(data) <= maxQuietPayload && !repeat.Off
+	// A payload that found nothing before, after the same tail (or none:
+	// a datagram, a stream's first segment) and with the same forms
+	// indexed, finds nothing again: what detect finds depends on the
+	// bytes it reads, where the tail ends, whether patterns run, and the
+	// forms. Devices repeat their announcements and polls byte for byte,
+	// requests of several segments too.
+	quiet := len(data) <= maxQuietPayload && !repeat.Off
 	if quiet {
-		k := in.quietKeyOf(data, patterns)
+		k := in.quietKeyOf(buf, tl, patterns)
 		if gen, ok := in.quiet[k]; !ok || gen != in.m.n {
 			if in.detect(p, d, buf, tl, patterns, pkt, emit) == 0 {
 				in.rememberQuiet(k)
@@ -527,8 +530,9 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	d.tailPkt = pkt
 }
 
-// quietKey names a payload, and whether the patterns were run on it, in
-// the quiet memory: by two 64-bit hashes of the payload, with seeds
+// quietKey names a payload with the tail before it (tl bytes of buf),
+// and whether the patterns were run on it, in the quiet memory: by two
+// 64-bit hashes of the bytes, with seeds
 // drawn at random for each Inspector, instead of a copy of the payload
 // (which cost an allocation and a copy of every payload remembered, and
 // a comparison of every one found).
@@ -542,11 +546,12 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 // a scan does not depend on the seeds.
 type quietKey struct {
 	h        [2]uint64
+	tl       uint16 // at most tailLen
 	patterns bool
 }
 
-func (in *Inspector) quietKeyOf(data []byte, patterns bool) quietKey {
-	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], data), maphash.Bytes(in.quietSeeds[1], data)}, patterns}
+func (in *Inspector) quietKeyOf(buf []byte, tl int, patterns bool) quietKey {
+	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], buf), maphash.Bytes(in.quietSeeds[1], buf)}, uint16(tl), patterns}
 }
 
 // rememberQuiet records the payload of key k as finding nothing with the

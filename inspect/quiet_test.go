@@ -87,3 +87,85 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 		}
 	}
 }
+
+// The quiet memory keeps segments that follow a tail too, by the tail
+// and the segment: the same streams through an inspector without it give
+// the same events. The streams repeat across flows; in them a MAC, an
+// e-mail address and a serial number (known from the middle on) are cut
+// across segments, a match lies wholly in the tail of the next segment,
+// and one segment follows two different tails, only one of which
+// completes a value with it.
+func TestQuietSegmentsSameEvents(t *testing.T) {
+	macOf := func(i int) capture.MAC { return capture.MAC{0x02, 0x10, 0x20, byte(i >> 8), byte(i), 0x01} }
+	mac0 := macOf(0).String()
+	streams := [][]string{
+		{"GET /poll HTTP/1.1\r\nHost: cloud.example\r\n", "User-Agent: dev/1.0\r\nAccept: */*\r\n", "\r\n"},
+		{"POST /r HTTP/1.1\r\n\r\nid=" + mac0[:8], mac0[8:] + "&x=1", "&y=2"},
+		{"POST /m HTTP/1.1\r\n\r\nuser=jane@exa", "mple.com&x=1", "&y=2"},
+		{"POST /s HTTP/1.1\r\n\r\nserial=SN-9988", "7766&x=1", "&y=2"},
+		{"POST /e HTTP/1.1\r\n\r\nmail=bob@example.org&", "x=1", "y=2"},
+		{"POST /t HTTP/1.1\r\n\r\nk=SN-99887", "766 end"},
+		{"POST /t HTTP/1.1\r\n\r\nk=XX-00000", "766 end"},
+	}
+	run := func(noQuiet bool) ([]byte, int) {
+		in := New(Config{})
+		var out []capture.Event
+		n := uint64(0)
+		for i := 0; i < 400; i++ {
+			if i == 200 {
+				in.AddKnown(ValueForms(SerialNumber, "SN-99887766", "auditor"))
+			}
+			for j, segs := range streams {
+				src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+j))
+				dst := netip.MustParseAddrPort("52.1.2.3:80")
+				f := &capture.Flow{Key: capture.FlowKey{Client: src, Server: dst, Transport: capture.TCP}, App: capture.AppHTTP}
+				seq := uint32(1000)
+				for _, seg := range segs {
+					n++
+					p := &capture.Packet{
+						Meta: capture.Meta{File: "t.pcap", Packet: n, Time: time.Unix(int64(n), 0), SrcMAC: macOf(i % 3),
+							Src: src, Dst: dst, Transport: capture.TCP},
+						Payload: []byte(seg), Flow: f, Dir: capture.ToServer, TCPSeq: seq,
+					}
+					seq += uint32(len(seg))
+					in.Dissect(p, func(e capture.Event) { out = append(out, e) })
+					if noQuiet {
+						clear(in.quiet)
+					}
+				}
+			}
+		}
+		tails := 0
+		for k := range in.quiet {
+			if k.tl > 0 {
+				tails++
+			}
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, tails
+	}
+	with, tails := run(false)
+	without, _ := run(true)
+	if string(with) != string(without) {
+		t.Fatalf("events differ with the quiet-payload memory:\n with    %.3000s\n without %.3000s", with, without)
+	}
+	if tails == 0 {
+		t.Fatal("no segment after a tail was remembered as quiet")
+	}
+	var evs []PersonalDataEvent
+	if err := json.Unmarshal(without, &evs); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, e := range evs {
+		types[e.DataType]++
+	}
+	for _, dt := range []string{MACAddress, NeighbourMAC, EmailAddress, SerialNumber} {
+		if types[dt] == 0 {
+			t.Errorf("no %s found in the streams (found %v): the test does not exercise it", dt, types)
+		}
+	}
+}
