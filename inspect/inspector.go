@@ -503,24 +503,26 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	tl := len(d.tail)
 	// Patterns look for text (e-mail addresses, coordinates,
 	// credentials): they run on text, and on the first part of a stream
-	// only; known values are looked for everywhere.
-	patterns := d.inspected <= patternBudget && p.Dir == capture.ToServer && mostlyText(data)
+	// only; known values are looked for everywhere. mayText is all but
+	// the test of the text.
+	mayText := d.inspected <= patternBudget && p.Dir == capture.ToServer
 	// A payload that found nothing before, after the same tail (or none:
 	// a datagram, a stream's first segment) and with the same forms
 	// indexed, finds nothing again: what detect finds depends on the
 	// bytes it reads, where the tail ends, whether patterns run, and the
-	// forms. Devices repeat their announcements and polls byte for byte,
-	// requests of several segments too.
-	quiet := len(data) <= maxQuietPayload && !repeat.Off
-	if quiet {
-		k := in.quietKeyOf(buf, tl, patterns)
+	// forms. Whether patterns run is mayText and the bytes, so the text
+	// is tested only for payloads not remembered. Devices repeat their
+	// announcements and polls byte for byte, requests of several segments
+	// too.
+	if len(data) <= maxQuietPayload && !repeat.Off {
+		k := in.quietKeyOf(buf, tl, mayText)
 		if gen, ok := in.quiet[k]; !ok || gen != in.m.n {
-			if in.detect(p, d, buf, tl, patterns, pkt, emit) == 0 {
+			if in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit) == 0 {
 				in.rememberQuiet(k)
 			}
 		}
 	} else {
-		in.detect(p, d, buf, tl, patterns, pkt, emit)
+		in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit)
 	}
 	if n := len(buf); n > tailLen {
 		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
@@ -531,8 +533,8 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 }
 
 // quietKey names a payload with the tail before it (tl bytes of buf),
-// and whether the patterns were run on it, in the quiet memory: by two
-// 64-bit hashes of the bytes, with seeds
+// and whether the patterns may run on it (mayText, in scan), in the
+// quiet memory: by two 64-bit hashes of the bytes, with seeds
 // drawn at random for each Inspector, instead of a copy of the payload
 // (which cost an allocation and a copy of every payload remembered, and
 // a comparison of every one found).
@@ -545,13 +547,13 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 // starts, after the capture was made, and never shown. So the result of
 // a scan does not depend on the seeds.
 type quietKey struct {
-	h        [2]uint64
-	tl       uint16 // at most tailLen
-	patterns bool
+	h       [2]uint64
+	tl      uint16 // at most tailLen
+	mayText bool
 }
 
-func (in *Inspector) quietKeyOf(buf []byte, tl int, patterns bool) quietKey {
-	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], buf), maphash.Bytes(in.quietSeeds[1], buf)}, uint16(tl), patterns}
+func (in *Inspector) quietKeyOf(buf []byte, tl int, mayText bool) quietKey {
+	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], buf), maphash.Bytes(in.quietSeeds[1], buf)}, uint16(tl), mayText}
 }
 
 // rememberQuiet records the payload of key k as finding nothing with the
