@@ -30,9 +30,8 @@ const (
 	maxLearnedMACs = 512      // device MACs whose encoded forms are looked for
 	maxKnownForms  = 1 << 17  // patterns indexed in all
 	// maxQuietPayload bounds the payloads remembered as holding nothing
-	// (see scan), maxQuiet how many are remembered (some 40 bytes each).
+	// (see scan); quietSet bounds how many are.
 	maxQuietPayload = 4 << 10
-	maxQuiet        = 1 << 16
 )
 
 // Config configures an Inspector.
@@ -64,9 +63,8 @@ type Inspector struct {
 	scratch  []byte
 	seen     map[string]bool // de-duplicates values per flow direction
 	// quiet remembers payloads in which nothing was found, by their
-	// quietKey, with the number of forms indexed then (forms are only
-	// ever added). quietSeeds are the key's two hash seeds.
-	quiet      map[quietKey]int
+	// keys (quietKeyOf); quietSeeds are the keys' two hash seeds.
+	quiet      quietSet
 	quietSeeds [2]maphash.Seed
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
@@ -104,7 +102,7 @@ func New(cfg Config) *Inspector {
 	if cfg.TotalBuffer <= 0 {
 		cfg.TotalBuffer = 64 << 20
 	}
-	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}, quiet: map[quietKey]int{},
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{},
 		quietSeeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	in.AddKnown(cfg.Known)
 	return in
@@ -516,10 +514,8 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// too.
 	if len(data) <= maxQuietPayload && !repeat.Off {
 		k := in.quietKeyOf(buf, tl, mayText)
-		if gen, ok := in.quiet[k]; !ok || gen != in.m.n {
-			if in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit) == 0 {
-				in.rememberQuiet(k)
-			}
+		if !in.quiet.has(k) && in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit) == 0 {
+			in.quiet.add(k)
 		}
 	} else {
 		in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit)
@@ -530,39 +526,6 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		d.tail = append(d.tail[:0], buf...)
 	}
 	d.tailPkt = pkt
-}
-
-// quietKey names a payload with the tail before it (tl bytes of buf),
-// and whether the patterns may run on it (mayText, in scan), in the
-// quiet memory: by two 64-bit hashes of the bytes, with seeds
-// drawn at random for each Inspector, instead of a copy of the payload
-// (which cost an allocation and a copy of every payload remembered, and
-// a comparison of every one found).
-//
-// Two payloads with one key would have the second skipped wrongly. By
-// chance, a look-up meets one of the at most maxQuiet keys remembered
-// with a probability of at most maxQuiet/2^128 = 2^-112 (below 2^-82
-// for a billion look-ups). Nor can a capture be crafted to collide:
-// maphash is keyed by its seed, and the seeds are drawn when the process
-// starts, after the capture was made, and never shown. So the result of
-// a scan does not depend on the seeds.
-type quietKey struct {
-	h       [2]uint64
-	tl      uint16 // at most tailLen
-	mayText bool
-}
-
-func (in *Inspector) quietKeyOf(buf []byte, tl int, mayText bool) quietKey {
-	return quietKey{[2]uint64{maphash.Bytes(in.quietSeeds[0], buf), maphash.Bytes(in.quietSeeds[1], buf)}, uint16(tl), mayText}
-}
-
-// rememberQuiet records the payload of key k as finding nothing with the
-// forms indexed now.
-func (in *Inspector) rememberQuiet(k quietKey) {
-	if _, ok := in.quiet[k]; !ok && len(in.quiet) >= maxQuiet {
-		clear(in.quiet) // started again when full: deterministic, bounded
-	}
-	in.quiet[k] = in.m.n
 }
 
 // reportFunc reports a candidate at buf[off:off+n].
