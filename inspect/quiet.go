@@ -20,7 +20,7 @@ type quietSet struct {
 
 const (
 	quietWays    = 4
-	quietBuckets = 1 << 14 // 65536 keys in 1 MiB
+	quietBuckets = 1 << 15 // 131072 keys in 2 MiB
 )
 
 type quietBucket [quietWays][2]uint64
@@ -61,19 +61,20 @@ func (s *quietSet) reset() { clear(s.buckets) }
 // before it (tl bytes of buf), read with the forms indexed now, and
 // whether the patterns may run on it (mayText, in scan): two 64-bit
 // hashes of the bytes, with seeds drawn at random for each Inspector,
-// each XORed with the other three values (injectively packed; the low
-// bit of the second is set, so that no key is zero). A key instead of a
-// copy of the payload spares an allocation and a copy of every payload
-// remembered, and a comparison of every one found. The number of forms
-// indexed is in the key so that a payload remembered with fewer is read
-// again once more are indexed (forms are only ever added).
+// each XORed with the other three values (packed and spread
+// injectively; the low bit of the second is set, so that no key is
+// zero). A key instead of a copy of the payload spares an allocation and
+// a copy of every payload remembered, and a comparison of every one
+// found. The number of forms indexed is in the key so that a payload
+// remembered with fewer is read again once more are indexed (forms are
+// only ever added).
 //
 // Two payloads with one key would have the second skipped wrongly. The
 // same bytes with other values have other keys; other bytes have the
 // same key only if both hashes of the two byte strings differ by the
-// same XOR, and each look-up meets one of the at most 65536 keys
-// remembered that way with a probability of some 2^16 * 2^-127 = 2^-111
-// (below 2^-81 for a billion look-ups). Nor can a capture be crafted to
+// same XOR, and each look-up meets one of the at most 2^17 keys
+// remembered that way with a probability of some 2^17 * 2^-127 = 2^-110
+// (below 2^-80 for a billion look-ups). Nor can a capture be crafted to
 // collide: maphash is keyed by its seed, and the seeds are drawn when the
 // process starts, after the capture was made, and never shown. So the
 // result of a scan does not depend on the seeds.
@@ -82,5 +83,11 @@ func (in *Inspector) quietKeyOf(buf []byte, tl int, mayText bool) [2]uint64 {
 	if mayText {
 		v |= 1
 	}
+	// Spread over every bit (splitmix64's finalizer, a bijection), so
+	// that the keys of one payload for other numbers of forms, which
+	// linger, are not all in its bucket.
+	v = (v ^ v>>30) * 0xbf58476d1ce4e5b9
+	v = (v ^ v>>27) * 0x94d049bb133111eb
+	v ^= v >> 31
 	return [2]uint64{maphash.Bytes(in.quietSeeds[0], buf) ^ v, (maphash.Bytes(in.quietSeeds[1], buf) ^ v) | 1}
 }

@@ -177,7 +177,7 @@ func TestQuietSet(t *testing.T) {
 	if s.has([2]uint64{1, 1}) {
 		t.Fatal("empty set has a key")
 	}
-	key := func(i int) [2]uint64 { return [2]uint64{uint64(i) << 14, uint64(i)<<62 | 1} } // all in bucket 0
+	key := func(i int) [2]uint64 { return [2]uint64{uint64(i) * quietBuckets, uint64(i)<<62 | 1} } // all in bucket 0
 	for i := 1; i <= quietWays; i++ {
 		s.add(key(i))
 		s.add(key(i)) // twice: placed once
@@ -191,7 +191,7 @@ func TestQuietSet(t *testing.T) {
 	if !s.has(key(5)) || s.has(key(2)) || !s.has(key(1)) || !s.has(key(3)) || !s.has(key(4)) {
 		t.Fatal("a full bucket did not replace the way the new key names")
 	}
-	if s.has([2]uint64{1 << 14, 1}) {
+	if s.has([2]uint64{quietBuckets, 1}) {
 		t.Fatal("found a key by its first half")
 	}
 	s.reset()
