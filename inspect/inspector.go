@@ -313,7 +313,9 @@ func (in *Inspector) tcp(p *capture.Packet, d *dirState, emit func(capture.Event
 }
 
 func (in *Inspector) release(d *dirState) {
-	in.buffered.Add(-int64(d.oooBytes))
+	if d.oooBytes != 0 { // most streams hold none: no atomic operation for them
+		in.buffered.Add(-int64(d.oooBytes))
+	}
 	d.ooo, d.oooBytes = nil, 0
 }
 
@@ -324,20 +326,22 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 	if !ok {
 		return
 	}
+	for i := range fs.dir {
+		in.release(&fs.dir[i])
+	}
+	// A flow a dissector named later has a histogram of its first bytes
+	// only: its class is not reported (App is set).
 	var hist [256]uint32
 	n := 0
 	for i := range fs.dir {
-		in.release(&fs.dir[i])
-		if h := fs.dir[i].hist; h != nil {
+		if h := fs.dir[i].hist; h != nil && f.App == "" {
 			for c, k := range h {
 				hist[c] += uint32(k)
 			}
 			n += fs.dir[i].histN
 		}
 	}
-	// A flow a dissector named later has a histogram of its first bytes
-	// only: its class is not reported (App is set).
-	if f.App == "" && n > 0 {
+	if n > 0 { // so App is not set
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
 			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
 	}
