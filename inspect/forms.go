@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -55,7 +54,11 @@ type variant struct {
 // encodings adds the encoded forms of each plain variant.
 func encodings(dataType, value, owner string, plain []variant, hashes bool) []Form {
 	var out []Form
-	seen := map[string]bool{}
+	type formKey struct {
+		cs bool
+		p  string
+	}
+	seen := map[formKey]bool{}
 	add := func(p string, cs bool, label string) {
 		if len(p) < minPattern {
 			return
@@ -63,7 +66,7 @@ func encodings(dataType, value, owner string, plain []variant, hashes bool) []Fo
 		if !cs {
 			p = strings.ToLower(p)
 		}
-		key := fmt.Sprint(cs, p)
+		key := formKey{cs, p}
 		if seen[key] {
 			return
 		}

@@ -477,3 +477,12 @@ func TestDeclinesAgreesWithDissect(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMACForms: the forms of one MAC, built each time the inspector
+// learns a device (up to maxLearnedMACs).
+func BenchmarkMACForms(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		MACForms(MACAddress, capture.MAC{0x3c, 0x22, 0xfb, byte(i >> 8), byte(i), 7}, "d")
+	}
+}

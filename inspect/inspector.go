@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"encoding/base64"
+	"hash/maphash"
 	"math"
 	"net"
 	"regexp"
@@ -28,10 +29,9 @@ const (
 	excerptRadius  = 24       // bytes shown either side of a match
 	maxLearnedMACs = 512      // device MACs whose encoded forms are looked for
 	maxKnownForms  = 1 << 17  // patterns indexed in all
-	// maxQuietPayload and maxQuietBytes bound the payloads remembered
-	// as holding nothing (see scan), one and in all.
+	// maxQuietPayload bounds the payloads remembered as holding nothing
+	// (see scan); quietSet bounds how many are.
 	maxQuietPayload = 4 << 10
-	maxQuietBytes   = 4 << 20
 )
 
 // Config configures an Inspector.
@@ -62,11 +62,10 @@ type Inspector struct {
 	buffered atomic.Int64
 	scratch  []byte
 	seen     map[string]bool // de-duplicates values per flow direction
-	// quiet remembers payloads in which nothing was found, with the
-	// number of forms indexed then (forms are only ever added).
-	quiet      map[string]int
-	quietKey   []byte
-	quietBytes int
+	// quiet remembers payloads in which nothing was found, by their
+	// keys (quietKeyOf); quietSeeds are the keys' two hash seeds.
+	quiet      quietSet
+	quietSeeds [2]maphash.Seed
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
@@ -103,7 +102,8 @@ func New(cfg Config) *Inspector {
 	if cfg.TotalBuffer <= 0 {
 		cfg.TotalBuffer = 64 << 20
 	}
-	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{}, quiet: map[string]int{}}
+	in := &Inspector{cfg: cfg, m: NewMatcher(nil), macsSeen: map[capture.MAC]bool{}, known: map[knownKey]bool{},
+		quietSeeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	in.AddKnown(cfg.Known)
 	return in
 }
@@ -313,7 +313,9 @@ func (in *Inspector) tcp(p *capture.Packet, d *dirState, emit func(capture.Event
 }
 
 func (in *Inspector) release(d *dirState) {
-	in.buffered.Add(-int64(d.oooBytes))
+	if d.oooBytes != 0 { // most streams hold none: no atomic operation for them
+		in.buffered.Add(-int64(d.oooBytes))
+	}
 	d.ooo, d.oooBytes = nil, 0
 }
 
@@ -324,20 +326,22 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 	if !ok {
 		return
 	}
+	for i := range fs.dir {
+		in.release(&fs.dir[i])
+	}
+	// A flow a dissector named later has a histogram of its first bytes
+	// only: its class is not reported (App is set).
 	var hist [256]uint32
 	n := 0
 	for i := range fs.dir {
-		in.release(&fs.dir[i])
-		if h := fs.dir[i].hist; h != nil {
+		if h := fs.dir[i].hist; h != nil && f.App == "" {
 			for c, k := range h {
 				hist[c] += uint32(k)
 			}
 			n += fs.dir[i].histN
 		}
 	}
-	// A flow a dissector named later has a histogram of its first bytes
-	// only: its class is not reported (App is set).
-	if f.App == "" && n > 0 {
+	if n > 0 { // so App is not set
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
 			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
 	}
@@ -370,33 +374,39 @@ func (in *Inspector) reuse(fs *flowState) {
 	in.spareStates = append(in.spareStates, fs)
 }
 
-func entropyClass16(h *[256]uint16, n int) string {
-	var hist [256]uint32
-	for c, k := range h {
-		hist[c] = uint32(k)
-	}
-	return entropyClass(&hist, n)
-}
+func entropyClass16(h *[256]uint16, n int) string { return entropyClass(h, n) }
 
 // entropyClass sorts a payload sample into encrypted (or compressed),
 // text, or binary, as Mon(IoT)r did: Shannon entropy near 8 bits per byte
 // means encrypted or compressed; mostly printable bytes mean text.
-func entropyClass(hist *[256]uint32, n int) string {
+func entropyClass[T uint16 | uint32](hist *[256]T, n int) string {
 	if n < 64 {
 		return "unknown"
 	}
 	// Text is told by its printable bytes alone: the logarithms are
 	// taken only for samples that are not.
-	printable, most := 0, uint32(0)
+	printable, most, total := 0, 0, 0
 	for c, k := range hist {
 		printable += int(textByte[c]) * int(k)
-		most = max(most, k)
+		most = max(most, int(k))
+		total += int(k)
 	}
 	if float64(printable) >= 0.9*float64(n) {
 		return "text"
 	}
 	// The maximum entropy of a sample of n bytes is log2(min(n,256)).
-	limit := math.Log2(math.Min(float64(n), 256))
+	bound := 0.9 * math.Log2(math.Min(float64(n), 256))
+	// The estimate, from a table, decides unless it lies within
+	// entropyMargin of the bound, where its rounding could make it
+	// differ from the sum below.
+	if most <= n && most < len(kLog2k) {
+		switch h := entropyEstimate(hist, total, n); {
+		case h >= bound+entropyMargin:
+			return "encrypted"
+		case h <= bound-entropyMargin:
+			return "binary"
+		}
+	}
 	var h float64
 	for _, k := range hist {
 		if k == 0 {
@@ -406,15 +416,45 @@ func entropyClass(hist *[256]uint32, n int) string {
 		h -= p * math.Log2(p)
 		// With no count above n no term is negative, so h only grows:
 		// once past the bound, the sample is encrypted whatever follows.
-		if most <= uint32(n) && h >= 0.9*limit {
+		if most <= n && h >= bound {
 			return "encrypted"
 		}
 	}
-	if h >= 0.9*limit {
+	if h >= bound {
 		return "encrypted"
 	}
 	return "binary"
 }
+
+// entropyEstimate is the entropy of the sample of n bytes hist counts
+// (total of them, no count above n or len(kLog2k)-1) as
+// sum((k/n)*(log2 n - log2 k)) = (total*log2 n - sum(k*log2 k))/n, with
+// the k*log2 k from a table: one logarithm per sample instead of one per
+// byte value seen. It differs from the sum entropyClass takes term by
+// term by rounding only, far below entropyMargin
+// (TestEntropyEstimateWithinMargin).
+func entropyEstimate[T uint16 | uint32](hist *[256]T, total, n int) float64 {
+	var s float64
+	for _, k := range hist {
+		s += kLog2k[k]
+	}
+	return (float64(total)*math.Log2(float64(n)) - s) / float64(n)
+}
+
+// entropyMargin is how close to the bound entropyEstimate may lie and
+// still decide: rounding makes it differ from the term-by-term sum by
+// some 1e-12 (256 terms of at most 13*8192 each, divided by n >= 64).
+const entropyMargin = 1e-6
+
+// kLog2k holds k*log2(k) for the counts of a flow's sample (both
+// directions: 2*entropySample); kLog2k[0] is 0.
+var kLog2k = func() *[2*entropySample + 1]float64 {
+	var t [2*entropySample + 1]float64
+	for k := 1; k < len(t); k++ {
+		t[k] = float64(k) * math.Log2(float64(k))
+	}
+	return &t
+}()
 
 func (in *Inspector) learnMAC(mac capture.MAC) {
 	if mac == in.lastMACs[0] || mac == in.lastMACs[1] || mac.IsZero() || mac[0]&1 != 0 {
@@ -465,18 +505,24 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	tl := len(d.tail)
 	// Patterns look for text (e-mail addresses, coordinates,
 	// credentials): they run on text, and on the first part of a stream
-	// only; known values are looked for everywhere.
-	patterns := d.inspected <= patternBudget && p.Dir == capture.ToServer && mostlyText(data)
-	// A payload that starts a stream or is a datagram, and that found
-	// nothing before with the same forms indexed, finds nothing again:
-	// devices repeat their announcements and polls byte for byte.
-	quiet := tl == 0 && len(data) <= maxQuietPayload && !repeat.Off
-	hits := 0
-	if !quiet || !in.knownQuiet(data, patterns) {
-		hits = in.detect(p, d, buf, tl, patterns, pkt, emit)
-	}
-	if quiet && hits == 0 {
-		in.rememberQuiet()
+	// only; known values are looked for everywhere. mayText is all but
+	// the test of the text.
+	mayText := d.inspected <= patternBudget && p.Dir == capture.ToServer
+	// A payload that found nothing before, after the same tail (or none:
+	// a datagram, a stream's first segment) and with the same forms
+	// indexed, finds nothing again: what detect finds depends on the
+	// bytes it reads, where the tail ends, whether patterns run, and the
+	// forms. Whether patterns run is mayText and the bytes, so the text
+	// is tested only for payloads not remembered. Devices repeat their
+	// announcements and polls byte for byte, requests of several segments
+	// too.
+	if len(data) <= maxQuietPayload && !repeat.Off {
+		k := in.quietKeyOf(buf, tl, mayText)
+		if !in.quiet.has(k) && in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit) == 0 {
+			in.quiet.add(k)
+		}
+	} else {
+		in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit)
 	}
 	if n := len(buf); n > tailLen {
 		d.tail = append(d.tail[:0], buf[n-tailLen:]...)
@@ -484,31 +530,6 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 		d.tail = append(d.tail[:0], buf...)
 	}
 	d.tailPkt = pkt
-}
-
-// knownQuiet sets in.quietKey for data and reports whether it found
-// nothing before with the forms indexed now.
-func (in *Inspector) knownQuiet(data []byte, patterns bool) bool {
-	flag := byte(0)
-	if patterns {
-		flag = 1
-	}
-	in.quietKey = append(append(in.quietKey[:0], flag), data...)
-	gen, ok := in.quiet[string(in.quietKey)]
-	return ok && gen == in.m.n
-}
-
-// rememberQuiet records in.quietKey as finding nothing with the forms
-// indexed now.
-func (in *Inspector) rememberQuiet() {
-	if in.quietBytes+len(in.quietKey) > maxQuietBytes {
-		clear(in.quiet) // started again when full: deterministic, bounded
-		in.quietBytes = 0
-	}
-	if _, ok := in.quiet[string(in.quietKey)]; !ok {
-		in.quietBytes += len(in.quietKey)
-	}
-	in.quiet[string(in.quietKey)] = in.m.n
 }
 
 // reportFunc reports a candidate at buf[off:off+n].

@@ -76,6 +76,63 @@ func TestScanEmailAgreesWithRegexp(t *testing.T) {
 	}
 }
 
+// emailAt finds what the expression finds in each window scanEmail
+// makes, on strings of the bytes that matter to it: labels of every
+// length near the bounds, dots, hyphens, several '@', non-ASCII.
+func TestEmailAtAgreesWithRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"a", "Z", "7", "-", ".", "..", "_", "%", "+", "@", " ", ",", "é", "\xff", "com", "x1",
+		strings.Repeat("b", 23), strings.Repeat("c", 24), strings.Repeat("d", 25), strings.Repeat("e", 62),
+		strings.Repeat("f", 63), strings.Repeat("g", 64), "9" + strings.Repeat("h", 30)}
+	lengths := []int{0, 1, 2, 3, 23, 24, 25, 62, 63, 64}
+	labelBytes := "abcXYZ0189-"
+	found := 0
+	for round := 0; round < 10000; round++ {
+		var sb strings.Builder
+		for n := rng.IntN(6); n >= 0; n-- {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+			if rng.IntN(2) == 0 { // an address-like run: '@', labels and dots
+				sb.WriteString("@")
+				for l := rng.IntN(5); l >= 0; l-- {
+					for k := lengths[rng.IntN(len(lengths))]; k > 0; k-- {
+						sb.WriteByte(labelBytes[rng.IntN(len(labelBytes)-4*rng.IntN(2))])
+					}
+					if l > 0 {
+						sb.WriteString(".")
+					}
+				}
+			}
+		}
+		p := []byte(sb.String())
+		prevAt := -1
+		for at := bytes.IndexByte(p, '@'); at >= 0; {
+			lo := max(prevAt+1, at-64, at-rng.IntN(80))
+			hi := at + 1
+			for hi < len(p) && (isDomainByte(p[hi]) || p[hi] == '.') {
+				hi++
+			}
+			s, e, ok := emailAt(p, lo, at, hi)
+			m := emailRe.FindIndex(p[lo:hi])
+			if ok != (m != nil) || ok && (s != lo+m[0] || e != lo+m[1]) {
+				t.Fatalf("%q window %d:%d: emailAt %v %d:%d, expression %v", p, lo, hi, ok, s, e, m)
+			}
+			if ok {
+				found++
+			}
+			prevAt = at
+			j := bytes.IndexByte(p[at+1:], '@')
+			if j < 0 {
+				break
+			}
+			at += 1 + j
+		}
+	}
+	if found < 1000 {
+		t.Errorf("only %d windows held an address", found)
+	}
+	t.Logf("%d windows held an address", found)
+}
+
 func FuzzScanEmail(f *testing.F) {
 	f.Add("a@b.co x@y.example.org")
 	f.Add(strings.Repeat("a", 70) + "@example.com")

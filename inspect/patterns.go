@@ -17,7 +17,8 @@ type PatternMatch struct {
 }
 
 var (
-	// Deliberately strict: a TLD of letters, no consecutive dots.
+	// Deliberately strict: a TLD of letters, no consecutive dots. What
+	// scanEmail finds (the tests compare).
 	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}`)
 	// "lat":48.8566,"lon":2.3522 / lat=48.8566&lng=2.3522 / latitude ... longitude.
 	latLonRe = regexp.MustCompile(`(?i)"?(?:lat|latitude)"?\s*[:=]\s*"?(-?\d{1,2}\.\d{3,})"?\s*[,&;]\s*"?(?:lon|lng|long|longitude)"?\s*[:=]\s*"?(-?\d{1,3}\.\d{3,})`)
@@ -181,12 +182,71 @@ func scanEmail(p []byte, fn func(PatternMatch)) {
 			hi++
 		}
 		prevAt, i = at, at+1
-		if m := emailRe.FindIndex(p[lo:hi]); m != nil && !sshName(p, lo+m[0], lo+m[1]) {
-			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[lo+m[0] : lo+m[1]]), Offset: lo + m[0]})
+		if s, e, ok := emailAt(p, lo, at, hi); ok && !sshName(p, s, e) {
+			fn(PatternMatch{DataType: EmailAddress, Label: "e-mail address", Value: string(p[s:e]), Offset: s})
 			found++
-			end = lo + m[1]
+			end = e
 		}
 	}
+}
+
+// emailAt returns the bounds in p of what emailRe.FindIndex(p[lo:hi])
+// finds, for a window that holds one '@', at at, no more than 64 bytes
+// after lo, and after it only domain bytes and dots. The expression's
+// backtracking cost tens of thousands of instructions per window; its
+// choice is made here directly (TestEmailAtAgreesWithRegexp):
+//
+//   - The local part cannot hold the '@', so it ends there; the leftmost
+//     start is the first byte of the run of local-part bytes before it.
+//   - The domain is labels between dots. [A-Za-z0-9\-]{1,63} cannot stop
+//     inside a label, where no dot follows: it takes the first label
+//     whole, and each repetition of (?:\.[A-Za-z0-9\-]{1,63}) one more
+//     label of 1 to 63 bytes.
+//   - The greedy repetition is tried with the most labels first; the
+//     first count after which \.[A-Za-z]{2,24} matches wins, the letters
+//     that start the next label, up to 24 (they may end inside it).
+func emailAt(p []byte, lo, at, hi int) (start, end int, ok bool) {
+	start = at
+	for start > lo && isLocalByte(p[start-1]) {
+		start--
+	}
+	if start == at {
+		return 0, 0, false
+	}
+	// label returns the end of the label that starts at i.
+	label := func(i int) int {
+		for i < hi && p[i] != '.' {
+			i++
+		}
+		return i
+	}
+	j := label(at + 1)
+	if n := j - (at + 1); n < 1 || n > 63 {
+		return 0, 0, false
+	}
+	// j is the dot before the next label, if j < hi.
+	for j < hi {
+		i := j + 1
+		k := i
+		for k < hi && k < i+24 && isLetter(p[k]) {
+			k++
+		}
+		if k-i >= 2 {
+			end, ok = k, true
+		}
+		e := label(i)
+		if n := e - i; n < 1 || n > 63 {
+			break
+		}
+		j = e
+	}
+	return start, end, ok
+}
+
+// isLocalByte reports whether c may be in the local part of an e-mail
+// address as emailRe reads it: [A-Za-z0-9._%+\-].
+func isLocalByte(c byte) bool {
+	return isDomainByte(c) || c == '.' || c == '_' || c == '%' || c == '+'
 }
 
 // sshName reports whether p[i:j], shaped like an e-mail address, is an

@@ -202,3 +202,34 @@ func TestEntropyClassAgrees(t *testing.T) {
 		}
 	}
 }
+
+// entropyEstimate differs from the entropy summed term by term (as
+// entropyClass sums it) by far less than entropyMargin, on samples of
+// every spread and size the inspector counts, so that the class it
+// decides is the one the sum gives.
+func TestEntropyEstimateWithinMargin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	worst := 0.0
+	for round := 0; round < 20000; round++ {
+		var hist [256]uint32
+		n := 64 + rng.IntN(2*entropySample-63)
+		span := 1 + rng.IntN(256)
+		base := rng.IntN(256)
+		total := n - rng.IntN(n/2+1) // a sample counted in part (App set later)
+		for i := 0; i < total; i++ {
+			hist[(base+rng.IntN(span))%256]++
+		}
+		var h float64
+		for _, k := range hist {
+			if k != 0 {
+				p := float64(k) / float64(n)
+				h -= p * math.Log2(p)
+			}
+		}
+		worst = max(worst, math.Abs(entropyEstimate(&hist, total, n)-h))
+	}
+	if worst > entropyMargin/1000 {
+		t.Fatalf("estimate off by %g, margin %g", worst, entropyMargin)
+	}
+	t.Logf("worst difference %g", worst)
+}

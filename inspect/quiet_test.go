@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,12 +57,12 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 				}
 				in.Dissect(p, func(e capture.Event) { out = append(out, e) })
 				if noQuiet {
-					clear(in.quiet) // nothing remembered: every payload is read again
+					in.quiet.reset() // nothing remembered: every payload is read again
 				}
 			}
 		}
-		if !noQuiet && len(in.quiet) == 0 {
-			t.Fatal("no payload was remembered as quiet")
+		if !noQuiet && in.quiet.hits == 0 {
+			t.Fatal("no payload was found in the quiet memory")
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
@@ -85,5 +86,116 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 		if types[dt] == 0 {
 			t.Errorf("no %s found in the sequence (found %v): the test does not exercise it", dt, types)
 		}
+	}
+}
+
+// The quiet memory keeps segments that follow a tail too, by the tail
+// and the segment: the same streams through an inspector without it give
+// the same events. The streams repeat across flows but for their first
+// bytes (so that only segments after a tail are found in the memory); in
+// them a MAC, an e-mail address and a serial number (known from the
+// middle on) are cut across segments, a match lies wholly in the tail of
+// the next segment, and one segment follows two different tails, only
+// one of which completes a value with it.
+func TestQuietSegmentsSameEvents(t *testing.T) {
+	macOf := func(i int) capture.MAC { return capture.MAC{0x02, 0x10, 0x20, byte(i >> 8), byte(i), 0x01} }
+	mac0 := macOf(0).String()
+	pad := "\r\nX-Pad: " + strings.Repeat("p", tailLen) + "\r\n"
+	streams := [][]string{
+		{"GET /poll HTTP/1.1" + pad + "Host: cloud.example\r\n", "User-Agent: dev/1.0\r\nAccept: */*\r\n", "\r\n"},
+		{"POST /r HTTP/1.1" + pad + "\r\nid=" + mac0[:8], mac0[8:] + "&x=1", "&y=2"},
+		{"POST /m HTTP/1.1" + pad + "\r\nuser=jane@exa", "mple.com&x=1", "&y=2"},
+		{"POST /s HTTP/1.1" + pad + "\r\nserial=SN-9988", "7766&x=1", "&y=2"},
+		{"POST /e HTTP/1.1" + pad + "\r\nmail=bob@example.org&", "x=1", "y=2"},
+		{"POST /t HTTP/1.1" + pad + "\r\nk=SN-99887", "766 end"},
+		{"POST /t HTTP/1.1" + pad + "\r\nk=XX-00000", "766 end"},
+	}
+	run := func(noQuiet bool) ([]byte, int) {
+		in := New(Config{})
+		var out []capture.Event
+		n := uint64(0)
+		for i := 0; i < 400; i++ {
+			if i == 200 {
+				in.AddKnown(ValueForms(SerialNumber, "SN-99887766", "auditor"))
+			}
+			for j, segs := range streams {
+				src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+j))
+				dst := netip.MustParseAddrPort("52.1.2.3:80")
+				f := &capture.Flow{Key: capture.FlowKey{Client: src, Server: dst, Transport: capture.TCP}, App: capture.AppHTTP}
+				seq := uint32(1000)
+				for s, seg := range segs {
+					if s == 0 {
+						seg = fmt.Sprintf("%d ", i) + seg
+					}
+					n++
+					p := &capture.Packet{
+						Meta: capture.Meta{File: "t.pcap", Packet: n, Time: time.Unix(int64(n), 0), SrcMAC: macOf(i % 3),
+							Src: src, Dst: dst, Transport: capture.TCP},
+						Payload: []byte(seg), Flow: f, Dir: capture.ToServer, TCPSeq: seq,
+					}
+					seq += uint32(len(seg))
+					in.Dissect(p, func(e capture.Event) { out = append(out, e) })
+					if noQuiet {
+						in.quiet.reset()
+					}
+				}
+			}
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, in.quiet.hits
+	}
+	with, tails := run(false)
+	without, _ := run(true)
+	if string(with) != string(without) {
+		t.Fatalf("events differ with the quiet-payload memory:\n with    %.3000s\n without %.3000s", with, without)
+	}
+	if tails == 0 {
+		t.Fatal("no segment after a tail was found in the quiet memory")
+	}
+	var evs []PersonalDataEvent
+	if err := json.Unmarshal(without, &evs); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, e := range evs {
+		types[e.DataType]++
+	}
+	for _, dt := range []string{MACAddress, NeighbourMAC, EmailAddress, SerialNumber} {
+		if types[dt] == 0 {
+			t.Errorf("no %s found in the streams (found %v): the test does not exercise it", dt, types)
+		}
+	}
+}
+
+// quietSet finds what was added until a fifth key lands in a full
+// bucket, which then holds the four keys last placed in it.
+func TestQuietSet(t *testing.T) {
+	var s quietSet
+	if s.has([2]uint64{1, 1}) {
+		t.Fatal("empty set has a key")
+	}
+	key := func(i int) [2]uint64 { return [2]uint64{uint64(i) * quietBuckets, uint64(i)<<62 | 1} } // all in bucket 0
+	for i := 1; i <= quietWays; i++ {
+		s.add(key(i))
+		s.add(key(i)) // twice: placed once
+	}
+	for i := 1; i <= quietWays; i++ {
+		if !s.has(key(i)) {
+			t.Fatalf("key %d lost", i)
+		}
+	}
+	s.add(key(5)) // its bits name way 1 (5<<62 wraps to 1<<62): key 2 goes
+	if !s.has(key(5)) || s.has(key(2)) || !s.has(key(1)) || !s.has(key(3)) || !s.has(key(4)) {
+		t.Fatal("a full bucket did not replace the way the new key names")
+	}
+	if s.has([2]uint64{quietBuckets, 1}) {
+		t.Fatal("found a key by its first half")
+	}
+	s.reset()
+	if s.has(key(1)) || s.hits != 8 {
+		t.Fatalf("reset kept a key, or hits %d counted wrong", s.hits)
 	}
 }
