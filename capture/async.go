@@ -197,6 +197,14 @@ func (s *flowSnapshot) apply(sh *Flow) {
 	sh.Notes, sh.state, sh.skip, sh.skipMore = notes, state, skip, skipMore
 }
 
+// setShadow makes sh what snapshotOf(f).apply(sh) makes it, in one copy.
+func setShadow(sh, f *Flow) {
+	notes, state, skip, skipMore := sh.Notes, sh.state, sh.skip, sh.skipMore
+	*sh = *f
+	sh.Notes, sh.state, sh.skip, sh.skipMore = notes, state, skip, skipMore
+	sh.list, sh.prev, sh.next = 0, nil, nil
+}
+
 type asyncBatch struct {
 	items []asyncItem
 	data  []byte
@@ -240,19 +248,29 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 			return
 		}
 	}
+	if a.inline {
+		// On the caller's goroutine the flow as it is now is the
+		// snapshot: the shadow takes it straight from p.Flow, without
+		// the item's copy in between (some 350 bytes a packet).
+		sh := &af.shadow
+		if sh.done(0) {
+			return
+		}
+		setShadow(sh, p.Flow)
+		a.pkt = Packet{Meta: p.Meta, Payload: p.Payload, Flow: sh, Dir: p.Dir, TCPSeq: p.TCPSeq,
+			SYN: p.SYN, FIN: p.FIN, RST: p.RST, Truncated: p.Truncated}
+		a.dissect(sh)
+		if sh.done(0) {
+			af.done.Store(true)
+			p.Done()
+		}
+		return
+	}
 	var flags uint8
 	for i, set := range [...]bool{p.SYN, p.FIN, p.RST, p.Truncated} {
 		if set {
 			flags |= 1 << i
 		}
-	}
-	if a.inline {
-		it := asyncItem{kind: itemPacket, af: af, meta: p.Meta, n: len(p.Payload), dir: p.Dir, seq: p.TCPSeq, flags: flags, snap: snapshotOf(p.Flow)}
-		a.process(&it, p.Payload)
-		if af.done.Load() {
-			p.Done()
-		}
-		return
 	}
 	// The item is filled in place in the batch: an item is some 500
 	// bytes, most of them the flow's snapshot, and building it aside

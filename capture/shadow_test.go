@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -118,6 +119,78 @@ func TestShadowSeesTheFlow(t *testing.T) {
 			if got[i] != direct[i] {
 				t.Fatalf("%s: record %d differs:\n  direct %s\n  %s %s", name, i, direct[i], name, got[i])
 			}
+		}
+	}
+}
+
+// TestSetShadowIsSnapshotApply: the inline path's one copy (setShadow)
+// leaves the shadow as a snapshot and its apply do, every field of Flow
+// (by reflection, so a field added later is compared too) set.
+func TestSetShadowIsSnapshotApply(t *testing.T) {
+	other := &Flow{}
+	fill := func(f *Flow, seed int) {
+		v := reflect.ValueOf(f).Elem()
+		for i := 0; i < v.NumField(); i++ {
+			fillValue(reflect.NewAt(v.Field(i).Type(), v.Field(i).Addr().UnsafePointer()).Elem(), seed+i, other)
+		}
+	}
+	var f, a, b Flow
+	fill(&f, 1)
+	fill(&a, 100)
+	fill(&b, 100)
+	own := b.Notes
+	s := snapshotOf(&f)
+	s.apply(&a)
+	setShadow(&b, &f)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("setShadow differs from snapshot and apply:\n%+v\n%+v", a, b)
+	}
+	if !reflect.DeepEqual(b.Notes, own) || reflect.DeepEqual(b.Notes, f.Notes) || b.App != f.App || b.prev != nil || b.list != 0 {
+		t.Fatalf("shadow's own notes or the list links not as a snapshot leaves them: %+v", b)
+	}
+}
+
+// fillValue sets v (any field of Flow) to a value made from seed, none
+// of them zero.
+func fillValue(v reflect.Value, seed int, other *Flow) {
+	switch v.Kind() {
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Int16, reflect.Int8:
+		v.SetInt(int64(seed))
+	case reflect.Uint, reflect.Uint64, reflect.Uint32, reflect.Uint16, reflect.Uint8:
+		v.SetUint(uint64(seed))
+	case reflect.String:
+		v.SetString(fmt.Sprint("s", seed))
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			fillValue(v.Index(i), seed+i, other)
+		}
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fillValue(s.Index(0), seed, other)
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		m.SetMapIndex(reflect.ValueOf(fmt.Sprint("n", seed)), reflect.ValueOf(seed))
+		v.Set(m)
+	case reflect.Pointer:
+		if v.Type() == reflect.TypeOf(other) {
+			v.Set(reflect.ValueOf(other))
+		}
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(seed))
+	case reflect.Struct:
+		switch v.Interface().(type) {
+		case time.Time:
+			v.Set(reflect.ValueOf(time.Unix(int64(seed), 0).UTC()))
+			return
+		case netip.AddrPort:
+			v.Set(reflect.ValueOf(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(seed)}), uint16(seed))))
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			fillValue(reflect.NewAt(v.Field(i).Type(), v.Field(i).Addr().UnsafePointer()).Elem(), seed+i, other)
 		}
 	}
 }
