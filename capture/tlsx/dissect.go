@@ -293,18 +293,28 @@ func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(captur
 	if err != nil {
 		return err
 	}
-	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
+	// The event is allocated once the messages are whole: a certificate
+	// spread over several segments has the ServerHello read again with
+	// each, and allocating the event each time was three quarters of
+	// what server hellos allocated.
+	var ci certSummary
 	if sh.Version < 0x0304 {
 		// Up to TLS 1.2 the Certificate message follows in the clear.
 		// msg may lie in msgs: only its length is used from here.
 		rest, err := afterMessage(b, len(msg), &records)
 		if err == nil {
 			if cm, _, err2 := handshakeFromRecords(rest, 11, &msgs); err2 == nil {
-				certInfo(cm, certs, e)
+				ci = certInfo(cm, certs)
 			} else if errors.Is(err2, ErrIncomplete) && len(b) < maxHandshake {
 				return ErrIncomplete
 			}
 		}
+	}
+	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
+	if ci.ok {
+		e.HasCert = true
+		e.Subject, e.SANs, e.Issuer = ci.subject, ci.sans, ci.issuer
+		e.NotBefore, e.NotAfter, e.SelfSigned = ci.notBefore, ci.notAfter, ci.selfSigned
 	}
 	emit(e)
 	return nil
@@ -337,21 +347,21 @@ func afterMessage(b []byte, n int, sc *scratch) ([]byte, error) {
 	return nil, ErrIncomplete
 }
 
-func certInfo(m []byte, certs *certCache, e *capture.TLSServerEvent) {
+// certInfo summarises the leaf certificate of Certificate message m (ok
+// false: none, or none tattle could read).
+func certInfo(m []byte, certs *certCache) certSummary {
 	r := &reader{b: m[4:]}
 	list := r.bytes(int(r.u8())<<16 | int(r.u16()))
 	lr := &reader{b: list}
 	der := lr.bytes(int(lr.u8())<<16 | int(lr.u16()))
 	if r.err || lr.err || len(der) == 0 {
-		return
+		return certSummary{}
 	}
 	ci, ok := certs.get(der)
 	if !ok {
-		return
+		return certSummary{}
 	}
-	e.HasCert = true
-	e.Subject, e.SANs, e.Issuer = ci.subject, ci.sans, ci.issuer
-	e.NotBefore, e.NotAfter, e.SelfSigned = ci.notBefore, ci.notAfter, ci.selfSigned
+	return ci
 }
 
 // certSummary is what the events keep of a certificate.
