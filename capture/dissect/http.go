@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tattle-audit/tattle/capture"
 )
@@ -225,12 +226,12 @@ func parseRequest(p *capture.Packet, head []byte) (*capture.HTTPEvent, int64) {
 // did, into at most three fields; n counts the fields up to four.
 func requestFields(line []byte, f *[3][]byte) (n int) {
 	for n < 4 {
-		i := bytes.IndexFunc(line, notSpace)
+		i := indexSpace(line, false)
 		if i < 0 {
 			break
 		}
 		line = line[i:]
-		j := bytes.IndexFunc(line, unicode.IsSpace)
+		j := indexSpace(line, true)
 		if j < 0 {
 			j = len(line)
 		}
@@ -243,4 +244,30 @@ func requestFields(line []byte, f *[3][]byte) (n int) {
 	return n
 }
 
-func notSpace(r rune) bool { return !unicode.IsSpace(r) }
+// indexSpace is bytes.IndexFunc(b, unicode.IsSpace) when space is set
+// and the index of the first rune that is not white space when it is
+// not, with a rune decoded only for bytes outside ASCII: request lines
+// are ASCII, and decoding each byte of the target was most of the time
+// the split took.
+func indexSpace(b []byte, space bool) int {
+	for i := 0; i < len(b); {
+		if c := b[i]; c < utf8.RuneSelf {
+			if asciiSpace(c) == space {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if unicode.IsSpace(r) == space {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c >= '\t' && c <= '\r'
+}

@@ -1,10 +1,12 @@
 package dissect
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tattle-audit/tattle/capture"
 )
@@ -237,6 +239,28 @@ func FuzzHTTPRequest(f *testing.F) {
 			t.Errorf("got %+v, body %d, description %v; want %+v, %d, %v", got, bodyLen, st.upnp != nil, want, wantLen, wantXML)
 		}
 	})
+}
+
+// TestIndexSpace compares indexSpace with bytes.IndexFunc on every rune
+// (and bytes that are not UTF-8) between ASCII text.
+func TestIndexSpace(t *testing.T) {
+	var inputs [][]byte
+	for r := rune(0); r <= 0x3100; r++ {
+		inputs = append(inputs, []byte("ab"+string(r)+"c d"), []byte(string(r)))
+	}
+	for c := 0x80; c < 0x100; c++ {
+		inputs = append(inputs, []byte{'a', byte(c), ' ', 'b'}, []byte{byte(c), 0xc2, 0x85, 'x'})
+	}
+	inputs = append(inputs, nil, []byte("GET\u00a0/\u0085HTTP/1.0"), []byte("\u3000\u2028 x"), []byte{0xc2}, []byte{0xe2, 0x80})
+	for _, b := range inputs {
+		if got, want := indexSpace(b, true), bytes.IndexFunc(b, unicode.IsSpace); got != want {
+			t.Errorf("indexSpace(%q, true) = %d, want %d", b, got, want)
+		}
+		notSpace := func(r rune) bool { return !unicode.IsSpace(r) }
+		if got, want := indexSpace(b, false), bytes.IndexFunc(b, notSpace); got != want {
+			t.Errorf("indexSpace(%q, false) = %d, want %d", b, got, want)
+		}
+	}
 }
 
 func BenchmarkHTTPRequest(b *testing.B) {
