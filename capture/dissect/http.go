@@ -15,7 +15,15 @@ import (
 // connections. Bodies are skipped by Content-Length (payload inspection
 // reads them separately).
 type HTTP struct {
-	joined []byte // a header block's start and the segment that ends it
+	joined []byte               // a header block's start and the segment that ends it
+	seen   repeats[httpRequest] // by header block
+}
+
+// httpRequest is what a header block gives: the event's strings (parts
+// of one string) and the body's length.
+type httpRequest struct {
+	method, path, version, host, userAgent string
+	bodyLen                                int64
 }
 
 // NewHTTP returns the HTTP/1.x request dissector.
@@ -152,7 +160,7 @@ func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			return
 		}
 		data = head[end+4:]
-		s.request(p, head[:end+4], emit)
+		d.request(p, s, head[:end+4], emit)
 		// data may alias buf or joined: let go of buf rather than reuse
 		// it, so the next append cannot overwrite the rest (and an idle
 		// flow keeps no buffer); joined is not written again in this
@@ -161,11 +169,20 @@ func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	}
 }
 
-// request reads one complete header block.
-func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Event)) {
-	e, bodyLen := parseRequest(p, head)
-	if e == nil {
-		return
+// request reads one complete header block of s's flow, or takes what
+// it gave when it was seen before.
+func (d *HTTP) request(p *capture.Packet, s *httpState, head []byte, emit func(capture.Event)) {
+	var e *capture.HTTPEvent
+	r, ok := d.seen.get(head)
+	if ok {
+		e = &capture.HTTPEvent{Meta: p.Meta, Method: r.method, Path: r.path, Version: r.version, Host: r.host, UserAgent: r.userAgent}
+	} else {
+		e, r.bodyLen = parseRequest(p, head)
+		if e == nil {
+			return // noted: not kept
+		}
+		r.method, r.path, r.version, r.host, r.userAgent = e.Method, e.Path, e.Version, e.Host, e.UserAgent
+		d.seen.add(head, r, len(r.method)+len(r.path)+len(r.version)+len(r.host)+len(r.userAgent))
 	}
 	p.Flow.App = capture.AppHTTP
 	switch {
@@ -179,8 +196,8 @@ func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Ev
 	}
 	emit(e)
 	watchDescription(p, e, s)
-	if bodyLen > 0 {
-		s.skip = bodyLen
+	if r.bodyLen > 0 {
+		s.skip = r.bodyLen
 	}
 }
 

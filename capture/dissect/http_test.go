@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 const (
@@ -154,6 +156,49 @@ func TestUPnPDescription(t *testing.T) {
 				t.Errorf("description = %+v", u)
 			}
 		})
+	}
+}
+
+// Header blocks seen before give what they gave then (with their own
+// packets' metadata): the flows played twice through one dissector give
+// what each gives to a dissector of its own with the cache off, their
+// notes and what the flow learns included.
+func TestHTTPRepeats(t *testing.T) {
+	defer func(off bool) { repeat.Off = off }(repeat.Off)
+	get := "GET /Setup.XML HTTP/1.1\r\nHost: Cam.Local:49153\r\nContent-Length: 3\r\n\r\nabc"
+	resp := "HTTP/1.1 200 OK\r\n\r\n<root><device><deviceType>t</deviceType><manufacturer>m</manufacturer></device></root>"
+	flows := [][]seg{
+		inOrder(0, httpGet+httpPost+httpGet, 30),
+		inOrder(0, httpRTSP),
+		append(inOrder(0, get+httpDAV), inOrder(1, resp)...),
+		inOrder(0, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+		inOrder(0, "GNUTELLA CONNECT/0.6\r\nUser-Agent: x\r\n\r\n"),
+	}
+	type outcome struct {
+		Events      []capture.Event
+		App, Server string
+		Notes       map[string]int
+	}
+	play := func(d capture.Dissector, i int, segs []seg) outcome {
+		ev, f := feed(d, fmt.Sprintf("192.168.1.5:%d", 40000+i), "52.1.2.3:80", segs)
+		return outcome{ev, f.App, f.ServerName, f.Notes}
+	}
+	shared := NewHTTP()
+	for round := range 2 {
+		for i, segs := range flows {
+			repeat.Off = false
+			got := play(shared, i, segs)
+			repeat.Off = true
+			want := play(NewHTTP(), i, segs)
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) {
+				t.Fatalf("round %d, flow %d:\n got  %s\n want %s", round, i, gj, wj)
+			}
+		}
+	}
+	if n := len(shared.(*HTTP).seen.m); n != 7 {
+		t.Errorf("%d header blocks kept, want 7", n)
 	}
 }
 
