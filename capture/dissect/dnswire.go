@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -483,8 +484,37 @@ func (w *dnsWalker) strings(s []byte) (u, lower string) {
 			return e.u, e.lower
 		}
 	}
-	u = string(s)
-	return u, strings.ToLower(u)
+	ascii, upper := true, false
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !ascii {
+		u = string(s)
+		return u, strings.ToLower(u)
+	}
+	if !upper {
+		u = string(s)
+		return u, u
+	}
+	// An ASCII name with upper-case letters (mDNS instances, DNS 0x20
+	// case randomisation): the name and its lower-case form are made
+	// one string, the halves of which they are, in one allocation, not
+	// two (what strings.ToLower does to ASCII).
+	var b strings.Builder
+	b.Grow(2 * len(s))
+	b.Write(s)
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	both := b.String()
+	return both[:len(s)], both[len(s):]
 }
 
 // seenLabel returns the label at offset off of a name read before in
