@@ -1,7 +1,6 @@
 package tlsx
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"sync"
@@ -376,36 +375,46 @@ type certSummary struct {
 // certCache remembers the summaries of certificates already parsed:
 // servers present the same one on every connection, and parsing (with
 // the self-signature check) is the costliest step of a ServerHello. It
-// holds at most certCacheSize entries and starts again when full. A nil
-// cache summarises every time. It is safe for concurrent use (a list of
-// dissectors may serve two scans at once).
+// is keyed by the DER itself: hashing it for the map and comparing it
+// on a hit cost a fraction of the SHA-256 it was keyed by before. It
+// holds at most certCacheSize entries and maxCertBytes bytes of DER, and
+// starts again when full. A nil cache summarises every time. It is safe
+// for concurrent use (a list of dissectors may serve two scans at once).
 type certCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]certSummary // by SHA-256 of the DER
+	mu    sync.Mutex
+	m     map[string]certSummary // by DER
+	bytes int                    // of the keys
 }
 
-const certCacheSize = 4096
+const (
+	certCacheSize = 4096
+	maxCertBytes  = 4 << 20
+)
 
-func newCertCache() *certCache { return &certCache{m: map[[32]byte]certSummary{}} }
+func newCertCache() *certCache { return &certCache{m: map[string]certSummary{}} }
 
 func (c *certCache) get(der []byte) (certSummary, bool) {
 	if c == nil || repeat.Off {
 		ci := summarise(der)
 		return ci, ci.ok
 	}
-	key := sha256.Sum256(der)
 	c.mu.Lock()
-	ci, hit := c.m[key]
+	ci, hit := c.m[string(der)]
 	c.mu.Unlock()
 	if hit {
 		return ci, ci.ok
 	}
 	ci = summarise(der)
 	c.mu.Lock()
-	if len(c.m) >= certCacheSize {
+	if len(c.m) >= certCacheSize || c.bytes+len(der) > maxCertBytes {
 		clear(c.m)
+		c.bytes = 0
 	}
-	c.m[key] = ci
+	if _, ok := c.m[string(der)]; !ok {
+		// (Another scan may have added it meanwhile.)
+		c.m[string(der)] = ci
+		c.bytes += len(der)
+	}
 	c.mu.Unlock()
 	return ci, ci.ok
 }
