@@ -328,7 +328,12 @@ func TestDNSWalkerNameStrings(t *testing.T) {
 func TestDNSWalkerStrings(t *testing.T) {
 	for _, s := range []string{"", "example.com", "www.Example.COM", "Living Room._googlecast._tcp.local", "ÉCOLE.fr", "\xff\xfeA", "İx", "a\\.B"} {
 		var w dnsWalker
-		u, lower := w.strings([]byte(s))
+		ascii, upper := true, false
+		for _, c := range []byte(s) {
+			ascii = ascii && c < 0x80
+			upper = upper || 'A' <= c && c <= 'Z'
+		}
+		u, lower := w.strings([]byte(s), ascii, upper)
 		if u != s || lower != strings.ToLower(s) {
 			t.Errorf("strings(%q) = %q, %q", s, u, lower)
 		}
