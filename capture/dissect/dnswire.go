@@ -417,8 +417,9 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 					next = off
 				}
 				w.buf = s
-				u, lower = w.strings(s, class&labelHigh == 0, class&labelUpper != 0)
-				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && isASCII(u) {
+				ascii := class&labelHigh == 0
+				u, lower = w.strings(s, ascii, class&labelUpper != 0)
+				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && ascii {
 					w.nl = nl // lower-cased byte for byte: its labels are where they are in u
 				}
 				return u, lower, next, true
@@ -566,13 +567,4 @@ func (w *dnsWalker) add(e nameEntry) bool {
 		return true
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
