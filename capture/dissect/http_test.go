@@ -292,6 +292,12 @@ func TestIndexSpace(t *testing.T) {
 	var inputs [][]byte
 	for r := rune(0); r <= 0x3100; r++ {
 		inputs = append(inputs, []byte("ab"+string(r)+"c d"), []byte(string(r)))
+		// At each place in and after a run of eight bytes passed whole.
+		pad := "/abcdefghijklmnopq~!"
+		inputs = append(inputs, []byte(pad[:r%17]+string(r)+pad), []byte(pad+pad[:r%19]+string(r)))
+	}
+	for c := range 256 {
+		inputs = append(inputs, append([]byte("/0123456789abcdef"[:c%16]), byte(c), 'x', 'y', 'z', 'w', 'v', 'u', 't', 's'))
 	}
 	for c := 0x80; c < 0x100; c++ {
 		inputs = append(inputs, []byte{'a', byte(c), ' ', 'b'}, []byte{byte(c), 0xc2, 0x85, 'x'})
