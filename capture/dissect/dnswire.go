@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -400,7 +401,8 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 	next = -1
 	s := w.buf[:0]
 	budget, ptrs, labels := dnsMaxNameWire, 0, 0
-	nl := w.nl // the labels of this name are noted from w.labels[w.nl]
+	nl := w.nl     // the labels of this name are noted from w.labels[w.nl]
+	var class byte // the labelClass of the labels' bytes, ORed
 	for {
 		if off >= len(b) {
 			return "", "", 0, false
@@ -415,8 +417,9 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 					next = off
 				}
 				w.buf = s
-				u, lower = w.strings(s)
-				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && isASCII(u) {
+				ascii := class&labelHigh == 0
+				u, lower = w.strings(s, ascii, class&labelUpper != 0)
+				if w.add(nameEntry{start: start, next: next, limit: limit, ptrs: ptrs, u: u, lower: lower}) && ascii {
 					w.nl = nl // lower-cased byte for byte: its labels are where they are in u
 				}
 				return u, lower, next, true
@@ -434,11 +437,23 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 				w.labels[nl] = nameLabel{off: off - 1, entry: w.n, pos: len(s)}
 				nl++
 			}
-			for _, x := range b[off : off+c] {
-				if x == '.' || x == '\\' {
-					s = append(s, '\\')
+			// The label is copied whole unless it holds a dot or a
+			// backslash, to be escaped; the loop that looks for them
+			// also notes what strings needs to know.
+			label, lc := b[off:off+c], byte(0)
+			for _, x := range label {
+				lc |= labelClass[x]
+			}
+			class |= lc
+			if lc&labelEscape == 0 {
+				s = append(s, label...)
+			} else {
+				for _, x := range label {
+					if x == '.' || x == '\\' {
+						s = append(s, '\\')
+					}
+					s = append(s, x)
 				}
-				s = append(s, x)
 			}
 			off += c
 			limit = max(limit, off)
@@ -462,6 +477,25 @@ func (w *dnsWalker) name(b []byte, off int) (u, lower string, next int, ok bool)
 	}
 }
 
+// labelClass classifies the bytes of a label: one to escape (a dot or
+// a backslash), an ASCII upper-case letter, a byte outside ASCII.
+var labelClass = func() (t [256]byte) {
+	t['.'], t['\\'] = labelEscape, labelEscape
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = labelUpper
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = labelHigh
+	}
+	return t
+}()
+
+const (
+	labelEscape = 1 << iota
+	labelUpper
+	labelHigh
+)
+
 // seen returns the name read from offset off in this message, if reading
 // it again in b, after following more pointers first, would give it.
 func (w *dnsWalker) seen(b []byte, off, more int) *nameEntry {
@@ -476,15 +510,37 @@ func (w *dnsWalker) seen(b []byte, off, more int) *nameEntry {
 
 // strings returns name s and its lower-cased form: those of a name read
 // before in this message with the same bytes (a message need not be
-// compressed), or new ones.
-func (w *dnsWalker) strings(s []byte) (u, lower string) {
+// compressed), or new ones. ascii tells whether s is all ASCII, upper
+// whether it holds an ASCII upper-case letter.
+func (w *dnsWalker) strings(s []byte, ascii, upper bool) (u, lower string) {
 	for i := range w.n {
 		if e := &w.names[i]; e.u == string(s) {
 			return e.u, e.lower
 		}
 	}
-	u = string(s)
-	return u, strings.ToLower(u)
+	if !ascii {
+		u = string(s)
+		return u, strings.ToLower(u)
+	}
+	if !upper {
+		u = string(s)
+		return u, u
+	}
+	// An ASCII name with upper-case letters (mDNS instances, DNS 0x20
+	// case randomisation): the name and its lower-case form are made
+	// one string, the halves of which they are, in one allocation, not
+	// two (what strings.ToLower does to ASCII).
+	var b strings.Builder
+	b.Grow(2 * len(s))
+	b.Write(s)
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	both := b.String()
+	return both[:len(s)], both[len(s):]
 }
 
 // seenLabel returns the label at offset off of a name read before in
@@ -511,13 +567,4 @@ func (w *dnsWalker) add(e nameEntry) bool {
 		return true
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -290,8 +291,8 @@ func TestAppendDataAddr(t *testing.T) {
 // A name that is the end of one read before in the message (a pointer
 // into its labels) or has the same bytes (an uncompressed message) is
 // not made a string again: the messages below cost the question name's
-// two strings (as sent and lower-cased), and uncompressed those of
-// Example.com, which is no name's end there.
+// string (as sent and lower-cased, made one string), and uncompressed
+// that of Example.com, which is no name's end there.
 func TestDNSWalkerNameStrings(t *testing.T) {
 	for _, compress := range []bool{true, false} {
 		m := new(dns.Msg)
@@ -309,15 +310,32 @@ func TestDNSWalkerNameStrings(t *testing.T) {
 				t.Fatal("not read")
 			}
 		})
-		want := 2 // the question's name and its lower-case form
+		want := 1 // the question's name and its lower-case form
 		if !compress {
-			want = 4 // and Example.com's
+			want = 2 // and Example.com's
 		}
 		if int(allocs) != want {
 			t.Errorf("compress %v: %v allocations, want %d", compress, allocs, want)
 		}
 		if ns := got.rrs[1]; ns.name != "Example.com" || ns.lower != "example.com" || ns.target != "www.Example.com" {
 			t.Errorf("compress %v: NS record %+v", compress, ns)
+		}
+	}
+}
+
+// strings gives a name as sent and strings.ToLower of it, whichever way
+// it makes them.
+func TestDNSWalkerStrings(t *testing.T) {
+	for _, s := range []string{"", "example.com", "www.Example.COM", "Living Room._googlecast._tcp.local", "ÉCOLE.fr", "\xff\xfeA", "İx", "a\\.B"} {
+		var w dnsWalker
+		ascii, upper := true, false
+		for _, c := range []byte(s) {
+			ascii = ascii && c < 0x80
+			upper = upper || 'A' <= c && c <= 'Z'
+		}
+		u, lower := w.strings([]byte(s), ascii, upper)
+		if u != s || lower != strings.ToLower(s) {
+			t.Errorf("strings(%q) = %q, %q", s, u, lower)
 		}
 	}
 }

@@ -2,9 +2,11 @@ package dissect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tattle-audit/tattle/capture"
 )
@@ -14,7 +16,15 @@ import (
 // connections. Bodies are skipped by Content-Length (payload inspection
 // reads them separately).
 type HTTP struct {
-	joined []byte // a header block's start and the segment that ends it
+	joined []byte               // a header block's start and the segment that ends it
+	seen   repeats[httpRequest] // by header block
+}
+
+// httpRequest is what a header block gives: the event's strings (parts
+// of one string) and the body's length.
+type httpRequest struct {
+	method, path, version, host, userAgent string
+	bodyLen                                int64
 }
 
 // NewHTTP returns the HTTP/1.x request dissector.
@@ -151,7 +161,7 @@ func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 			return
 		}
 		data = head[end+4:]
-		s.request(p, head[:end+4], emit)
+		d.request(p, s, head[:end+4], emit)
 		// data may alias buf or joined: let go of buf rather than reuse
 		// it, so the next append cannot overwrite the rest (and an idle
 		// flow keeps no buffer); joined is not written again in this
@@ -160,11 +170,20 @@ func (d *HTTP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	}
 }
 
-// request reads one complete header block.
-func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Event)) {
-	e, bodyLen := parseRequest(p, head)
-	if e == nil {
-		return
+// request reads one complete header block of s's flow, or takes what
+// it gave when it was seen before.
+func (d *HTTP) request(p *capture.Packet, s *httpState, head []byte, emit func(capture.Event)) {
+	var e *capture.HTTPEvent
+	r, ok := d.seen.get(head)
+	if ok {
+		e = &capture.HTTPEvent{Meta: p.Meta, Method: r.method, Path: r.path, Version: r.version, Host: r.host, UserAgent: r.userAgent}
+	} else {
+		e, r.bodyLen = parseRequest(p, head)
+		if e == nil {
+			return // noted: not kept
+		}
+		r.method, r.path, r.version, r.host, r.userAgent = e.Method, e.Path, e.Version, e.Host, e.UserAgent
+		d.seen.add(head, r, len(r.method)+len(r.path)+len(r.version)+len(r.host)+len(r.userAgent))
 	}
 	p.Flow.App = capture.AppHTTP
 	switch {
@@ -178,8 +197,8 @@ func (s *httpState) request(p *capture.Packet, head []byte, emit func(capture.Ev
 	}
 	emit(e)
 	watchDescription(p, e, s)
-	if bodyLen > 0 {
-		s.skip = bodyLen
+	if r.bodyLen > 0 {
+		s.skip = r.bodyLen
 	}
 }
 
@@ -225,12 +244,12 @@ func parseRequest(p *capture.Packet, head []byte) (*capture.HTTPEvent, int64) {
 // did, into at most three fields; n counts the fields up to four.
 func requestFields(line []byte, f *[3][]byte) (n int) {
 	for n < 4 {
-		i := bytes.IndexFunc(line, notSpace)
+		i := indexSpace(line, false)
 		if i < 0 {
 			break
 		}
 		line = line[i:]
-		j := bytes.IndexFunc(line, unicode.IsSpace)
+		j := indexSpace(line, true)
 		if j < 0 {
 			j = len(line)
 		}
@@ -243,4 +262,41 @@ func requestFields(line []byte, f *[3][]byte) (n int) {
 	return n
 }
 
-func notSpace(r rune) bool { return !unicode.IsSpace(r) }
+// indexSpace is bytes.IndexFunc(b, unicode.IsSpace) when space is set
+// and the index of the first rune that is not white space when it is
+// not, with a rune decoded only for bytes outside ASCII: request lines
+// are ASCII, and decoding each byte of the target was most of the time
+// the split took. Looking for white space, it passes eight bytes at a
+// time while none is below '!' or outside ASCII (white space in ASCII
+// is at most ' '): targets with a long query are common.
+func indexSpace(b []byte, space bool) int {
+	for i := 0; i < len(b); {
+		if space && len(b)-i >= 8 {
+			// A byte below 0x21 borrows, one of 0x80 or above has
+			// its top bit: either sets a top bit (borrows that pass
+			// on only set bits above a byte that already did).
+			if x := binary.LittleEndian.Uint64(b[i:]); ((x-0x2121212121212121)|x)&0x8080808080808080 == 0 {
+				i += 8
+				continue
+			}
+		}
+		if c := b[i]; c < utf8.RuneSelf {
+			if asciiSpace(c) == space {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if unicode.IsSpace(r) == space {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// asciiSpace is unicode.IsSpace for an ASCII byte.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c >= '\t' && c <= '\r'
+}

@@ -1,12 +1,16 @@
 package dissect
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 const (
@@ -155,6 +159,49 @@ func TestUPnPDescription(t *testing.T) {
 	}
 }
 
+// Header blocks seen before give what they gave then (with their own
+// packets' metadata): the flows played twice through one dissector give
+// what each gives to a dissector of its own with the cache off, their
+// notes and what the flow learns included.
+func TestHTTPRepeats(t *testing.T) {
+	defer func(off bool) { repeat.Off = off }(repeat.Off)
+	get := "GET /Setup.XML HTTP/1.1\r\nHost: Cam.Local:49153\r\nContent-Length: 3\r\n\r\nabc"
+	resp := "HTTP/1.1 200 OK\r\n\r\n<root><device><deviceType>t</deviceType><manufacturer>m</manufacturer></device></root>"
+	flows := [][]seg{
+		inOrder(0, httpGet+httpPost+httpGet, 30),
+		inOrder(0, httpRTSP),
+		append(inOrder(0, get+httpDAV), inOrder(1, resp)...),
+		inOrder(0, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+		inOrder(0, "GNUTELLA CONNECT/0.6\r\nUser-Agent: x\r\n\r\n"),
+	}
+	type outcome struct {
+		Events      []capture.Event
+		App, Server string
+		Notes       map[string]int
+	}
+	play := func(d capture.Dissector, i int, segs []seg) outcome {
+		ev, f := feed(d, fmt.Sprintf("192.168.1.5:%d", 40000+i), "52.1.2.3:80", segs)
+		return outcome{ev, f.App, f.ServerName, f.Notes}
+	}
+	shared := NewHTTP()
+	for round := range 2 {
+		for i, segs := range flows {
+			repeat.Off = false
+			got := play(shared, i, segs)
+			repeat.Off = true
+			want := play(NewHTTP(), i, segs)
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) {
+				t.Fatalf("round %d, flow %d:\n got  %s\n want %s", round, i, gj, wj)
+			}
+		}
+	}
+	if n := len(shared.(*HTTP).seen.m); n != 7 {
+		t.Errorf("%d header blocks kept, want 7", n)
+	}
+}
+
 func FuzzHTTP(f *testing.F) {
 	for _, s := range []string{httpGet + httpPost, httpRTSP, httpDAV, "GNUTELLA CONNECT/0.6\r\nUser-Agent: x\r\n\r\n"} {
 		f.Add([]byte(s), uint16(12), false, []byte(httpReply))
@@ -239,13 +286,55 @@ func FuzzHTTPRequest(f *testing.F) {
 	})
 }
 
+// TestIndexSpace compares indexSpace with bytes.IndexFunc on every rune
+// (and bytes that are not UTF-8) between ASCII text.
+func TestIndexSpace(t *testing.T) {
+	var inputs [][]byte
+	for r := rune(0); r <= 0x3100; r++ {
+		inputs = append(inputs, []byte("ab"+string(r)+"c d"), []byte(string(r)))
+		// At each place in and after a run of eight bytes passed whole.
+		pad := "/abcdefghijklmnopq~!"
+		inputs = append(inputs, []byte(pad[:r%17]+string(r)+pad), []byte(pad+pad[:r%19]+string(r)))
+	}
+	for c := range 256 {
+		inputs = append(inputs, append([]byte("/0123456789abcdef"[:c%16]), byte(c), 'x', 'y', 'z', 'w', 'v', 'u', 't', 's'))
+	}
+	for c := 0x80; c < 0x100; c++ {
+		inputs = append(inputs, []byte{'a', byte(c), ' ', 'b'}, []byte{byte(c), 0xc2, 0x85, 'x'})
+	}
+	inputs = append(inputs, nil, []byte("GET\u00a0/\u0085HTTP/1.0"), []byte("\u3000\u2028 x"), []byte{0xc2}, []byte{0xe2, 0x80})
+	for _, b := range inputs {
+		if got, want := indexSpace(b, true), bytes.IndexFunc(b, unicode.IsSpace); got != want {
+			t.Errorf("indexSpace(%q, true) = %d, want %d", b, got, want)
+		}
+		notSpace := func(r rune) bool { return !unicode.IsSpace(r) }
+		if got, want := indexSpace(b, false), bytes.IndexFunc(b, notSpace); got != want {
+			t.Errorf("indexSpace(%q, false) = %d, want %d", b, got, want)
+		}
+	}
+}
+
+// BenchmarkHTTPRequest is two requests starting a flow, read by the
+// dissector that has seen them before (repeated) and as if it had not
+// (uncached: the repeat cache off).
 func BenchmarkHTTPRequest(b *testing.B) {
-	p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpGet+httpPost))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(p.Payload)))
-	for b.Loop() {
-		*p.State() = nil
-		NewHTTP().Dissect(p, func(capture.Event) {})
+	for _, off := range []bool{false, true} {
+		name := "repeated"
+		if off {
+			name = "uncached"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(was bool) { repeat.Off = was }(repeat.Off)
+			repeat.Off = off
+			p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpGet+httpPost))
+			d := NewHTTP()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(p.Payload)))
+			for b.Loop() {
+				*p.State() = nil
+				d.Dissect(p, func(capture.Event) {})
+			}
+		})
 	}
 }
 

@@ -16,12 +16,23 @@ import (
 // before it. A get_sysinfo reply names the model, the device type, its
 // IDs and MAC, and the coordinates the owner's app set: anyone on the LAN
 // who asks gets them.
-type Kasa struct{}
+type Kasa struct {
+	seen repeats[kasaRead] // by deobfuscated message
+}
+
+// kasaRead is what a message read without a note gave: the event without
+// its metadata (none for a command that is not get_sysinfo), and whether
+// its coordinates are noted as out of range.
+type kasaRead struct {
+	e        capture.DeviceInfoEvent
+	event    bool
+	badPlace bool
+}
 
 // NewKasa returns the Kasa dissector.
-func NewKasa() capture.Dissector { return Kasa{} }
+func NewKasa() capture.Dissector { return &Kasa{} }
 
-func (Kasa) Name() string { return "kasa" }
+func (*Kasa) Name() string { return "kasa" }
 
 // maxKasaMessage bounds one TCP message (a get_sysinfo reply is under
 // 2 KiB; a light strip's state a few KiB); maxKasaMessages bounds how
@@ -37,13 +48,13 @@ type kasaState struct {
 	seen int
 }
 
-func (Kasa) Dissect(p *capture.Packet, emit func(capture.Event)) {
+func (x *Kasa) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Src.Port() != 9999 && p.Dst.Port() != 9999 {
 		p.Done()
 		return
 	}
 	if p.Transport == capture.UDP {
-		kasaMessage(p, KasaDecrypt(p.Payload), emit)
+		x.message(p, KasaDecrypt(p.Payload), emit)
 		return
 	}
 	if p.Transport != capture.TCP {
@@ -71,7 +82,7 @@ func (Kasa) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		if len(b) < 4+n {
 			break
 		}
-		kasaMessage(p, KasaDecrypt(b[4:4+n]), emit)
+		x.message(p, KasaDecrypt(b[4:4+n]), emit)
 		b = b[4+n:]
 		if s.seen++; s.seen >= maxKasaMessages {
 			p.Done()
@@ -124,32 +135,57 @@ type kasaSysinfo struct {
 	ErrorCode int      `json:"err_code"`
 }
 
-func kasaMessage(p *capture.Packet, b []byte, emit func(capture.Event)) {
-	var m struct {
-		System *struct {
-			Sysinfo json.RawMessage `json:"get_sysinfo"`
-		} `json:"system"`
-	}
+// message reads one deobfuscated message, or takes what it gave when it
+// was seen before: devices are asked for their sysinfo, and answer,
+// again and again in the same words.
+func (x *Kasa) message(p *capture.Packet, b []byte, emit func(capture.Event)) {
 	if len(b) < 2 || b[0] != '{' || b[1] != '"' {
 		p.Flow.Note("kasa: not a Kasa message")
 		p.Done()
 		return
 	}
 	p.Flow.App = capture.AppKasa
+	r, ok := x.seen.get(b)
+	if !ok {
+		if r, ok = kasaMessage(p, b); !ok {
+			return // noted: not kept
+		}
+		x.seen.add(b, r, len(r.e.Model)+len(r.e.Type)+len(r.e.DeviceID)+len(r.e.MAC)+len(r.e.Alias))
+	}
+	if r.badPlace {
+		p.Flow.Note("kasa: coordinates out of range")
+	}
+	if r.event {
+		e := new(capture.DeviceInfoEvent)
+		*e = r.e
+		e.Meta = p.Meta
+		emit(e)
+	}
+}
+
+// kasaMessage reads a message that starts as JSON does: what it gives,
+// and false when it was noted as malformed.
+func kasaMessage(p *capture.Packet, b []byte) (kasaRead, bool) {
+	var m struct {
+		System *struct {
+			Sysinfo json.RawMessage `json:"get_sysinfo"`
+		} `json:"system"`
+	}
 	if json.Unmarshal(b, &m) != nil {
 		p.Flow.Note("kasa: bad or cut JSON")
-		return
+		return kasaRead{}, false
 	}
 	if m.System == nil || len(m.System.Sysinfo) == 0 {
-		return // another command: nothing about the device
+		return kasaRead{}, true // another command: nothing about the device
 	}
 	var si kasaSysinfo
 	if json.Unmarshal(m.System.Sysinfo, &si) != nil {
 		p.Flow.Note("kasa: bad get_sysinfo")
-		return
+		return kasaRead{}, false
 	}
-	e := &capture.DeviceInfoEvent{Meta: p.Meta, Protocol: capture.AppKasa, Protection: "XOR autokey obfuscation (key 171), not encryption",
-		Model: bounded(si.Model), Type: bounded(si.Type), DeviceID: bounded(si.DeviceID), MAC: bounded(si.MAC), Alias: bounded(si.Alias)}
+	r := kasaRead{event: true, e: capture.DeviceInfoEvent{Protocol: capture.AppKasa, Protection: "XOR autokey obfuscation (key 171), not encryption",
+		Model: bounded(si.Model), Type: bounded(si.Type), DeviceID: bounded(si.DeviceID), MAC: bounded(si.MAC), Alias: bounded(si.Alias)}}
+	e := &r.e
 	if e.Type == "" {
 		e.Type = bounded(si.MicType)
 	}
@@ -168,10 +204,10 @@ func kasaMessage(p *capture.Packet, b []byte, emit func(capture.Event)) {
 	}
 	if e.HasLocation && (e.Latitude < -90 || e.Latitude > 90 || e.Longitude < -180 || e.Longitude > 180) {
 		e.HasLocation = false
-		p.Flow.Note("kasa: coordinates out of range")
+		r.badPlace = true // noted by the caller, each time
 	}
 	e.Request = e.Model == "" && e.Type == "" && e.DeviceID == "" && e.MAC == ""
-	emit(e)
+	return r, true
 }
 
 // bounded cuts a string a device sent to a length reports can carry.

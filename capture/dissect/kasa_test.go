@@ -2,9 +2,12 @@ package dissect
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 const (
@@ -107,4 +110,38 @@ func FuzzKasa(f *testing.F) {
 func FuzzKasaTCP(f *testing.F) {
 	fuzzDissector(f, NewKasa, capture.TCP, "192.168.1.30:50000", "192.168.1.20:9999",
 		kasaTCP(kasaReply), kasaTCP(kasaQuery), append(kasaTCP(kasaQuery), kasaTCP(kasaBulb)...))
+}
+
+// Messages seen before give what they gave then, notes included, with
+// their own packets' metadata: played twice through one dissector, each
+// gives what it gives to a dissector of its own with the cache off.
+func TestKasaRepeats(t *testing.T) {
+	defer func(off bool) { repeat.Off = off }(repeat.Off)
+	far := `{"system":{"get_sysinfo":{"model":"HS105","latitude":123.5,"longitude":2}}}`
+	msgs := []string{kasaReply, kasaBulb, kasaNoLocation, kasaQuery, kasaOther, far, `{"system":{"get_sysinfo":[1]}}`, `{"cut`}
+	type outcome struct {
+		Events []capture.Event
+		Notes  map[string]int
+	}
+	play := func(d capture.Dissector, i int, msg string) outcome {
+		p := packet(capture.UDP, "192.168.1.20:9999", fmt.Sprintf("192.168.1.30:%d", 50000+i), KasaEncrypt([]byte(msg)))
+		p.Packet = uint64(i + 1)
+		return outcome{run(d, p), p.Flow.Notes}
+	}
+	shared := NewKasa()
+	for i := range 2 * len(msgs) {
+		msg := msgs[i%len(msgs)]
+		repeat.Off = false
+		got := play(shared, i, msg)
+		repeat.Off = true
+		want := play(NewKasa(), i, msg)
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) {
+			t.Fatalf("message %d:\n got  %s\n want %s", i+1, gj, wj)
+		}
+	}
+	if n := len(shared.(*Kasa).seen.m); n != 6 {
+		t.Errorf("%d messages kept, want 6 (the malformed ones are not)", n)
+	}
 }

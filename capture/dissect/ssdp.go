@@ -8,14 +8,30 @@ import (
 
 // SSDP dissects SSDP (UPnP discovery, HTTP over UDP port 1900): M-SEARCH
 // and NOTIFY requests and unicast search responses.
-type SSDP struct{}
+type SSDP struct {
+	seen repeats[ssdpFields] // by message
+}
+
+// ssdpFields are the strings of an SSDPEvent: the headers it keeps (the
+// last of each name) and the start line, all parts of one string.
+type ssdpFields [ssdpN + 1]string
+
+const (
+	ssdpServer = iota
+	ssdpUserAgent
+	ssdpLocation
+	ssdpNT
+	ssdpST
+	ssdpUSN
+	ssdpN // the start line's index in ssdpFields
+)
 
 // NewSSDP returns the SSDP dissector.
-func NewSSDP() capture.Dissector { return SSDP{} }
+func NewSSDP() capture.Dissector { return &SSDP{} }
 
-func (SSDP) Name() string { return "ssdp" }
+func (*SSDP) Name() string { return "ssdp" }
 
-func (SSDP) Dissect(p *capture.Packet, emit func(capture.Event)) {
+func (x *SSDP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if p.Transport != capture.UDP || (p.Src.Port() != 1900 && p.Dst.Port() != 1900) {
 		p.Done()
 		return
@@ -26,38 +42,44 @@ func (SSDP) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	p.Flow.App = capture.AppSSDP
-	// The headers the event keeps (the last of each name), in the
-	// payload until they are copied.
-	const (
-		server = iota
-		userAgent
-		location
-		nt
-		st
-		usn
-		nFields
-	)
+	s, ok := x.seen.get(b)
+	if !ok {
+		s = ssdpRead(b)
+		x.seen.add(b, s, s.size())
+	}
+	emit(&capture.SSDPEvent{Meta: p.Meta, StartLine: s[ssdpN], Server: s[ssdpServer], UserAgent: s[ssdpUserAgent],
+		Location: s[ssdpLocation], NT: s[ssdpNT], ST: s[ssdpST], USN: s[ssdpUSN]})
+}
+
+func (s *ssdpFields) size() (n int) {
+	for _, f := range s {
+		n += len(f)
+	}
+	return n
+}
+
+// ssdpRead reads the fields of an SSDP message.
+func ssdpRead(b []byte) ssdpFields {
 	var h headerScan
 	start := h.start(b)
-	var v [nFields][]byte
+	var v [ssdpN][]byte // in b until they are copied
 	for h.next() {
 		switch {
 		case isUpperHeader(h.name, "SERVER"):
-			v[server] = h.value
+			v[ssdpServer] = h.value
 		case isUpperHeader(h.name, "USER-AGENT"):
-			v[userAgent] = h.value
+			v[ssdpUserAgent] = h.value
 		case isUpperHeader(h.name, "LOCATION"):
-			v[location] = h.value
+			v[ssdpLocation] = h.value
 		case isUpperHeader(h.name, "NT"):
-			v[nt] = h.value
+			v[ssdpNT] = h.value
 		case isUpperHeader(h.name, "ST"):
-			v[st] = h.value
+			v[ssdpST] = h.value
 		case isUpperHeader(h.name, "USN"):
-			v[usn] = h.value
+			v[ssdpUSN] = h.value
 		}
 	}
-	var s [nFields + 1]string
-	copyStrings(s[:], v[server], v[userAgent], v[location], v[nt], v[st], v[usn], start)
-	emit(&capture.SSDPEvent{Meta: p.Meta, StartLine: s[nFields], Server: s[server], UserAgent: s[userAgent],
-		Location: s[location], NT: s[nt], ST: s[st], USN: s[usn]})
+	var s ssdpFields
+	copyStrings(s[:], v[ssdpServer], v[ssdpUserAgent], v[ssdpLocation], v[ssdpNT], v[ssdpST], v[ssdpUSN], start)
+	return s
 }

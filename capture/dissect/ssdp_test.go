@@ -1,10 +1,12 @@
 package dissect
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 const (
@@ -149,19 +151,69 @@ func FuzzSSDPEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, start uint8, rest []byte) {
 		b := append([]byte(starts[int(start)%len(starts)]), rest...)
 		want := ssdpReference(b)
+		// The message read, then the same bytes again (a repeat, in a
+		// packet of its own).
+		d := NewSSDP()
 		p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", b)
-		ev := eventsOf[*capture.SSDPEvent](run(NewSSDP(), p))
-		if len(ev) != 1 {
-			t.Fatalf("%d events, want 1", len(ev))
+		ev := eventsOf[*capture.SSDPEvent](run(d, p))
+		again := packet(capture.UDP, "192.168.1.6:1900", "239.255.255.250:1900", append([]byte(nil), b...))
+		again.Packet = 2
+		ev = append(ev, eventsOf[*capture.SSDPEvent](run(d, again))...)
+		if len(ev) != 2 {
+			t.Fatalf("%d events, want 2", len(ev))
 		}
-		want.Meta = p.Meta
 		for i := range b {
 			b[i] = 'x'
 		}
-		if *ev[0] != want {
-			t.Errorf("got  %+v\nwant %+v", ev[0], want)
+		for i := range again.Payload {
+			again.Payload[i] = 'y'
+		}
+		for i, m := range []capture.Meta{p.Meta, again.Meta} {
+			want.Meta = m
+			if *ev[i] != want {
+				t.Errorf("event %d: got  %+v\nwant %+v", i+1, ev[i], want)
+			}
 		}
 	})
+}
+
+// A message seen before gives the event it gave then (with its own
+// metadata) while the cache is on, and a fresh parse's when it is off;
+// what is kept stays within its bound.
+func TestSSDPRepeats(t *testing.T) {
+	defer func(off bool) { repeat.Off = off }(repeat.Off)
+	for _, off := range []bool{false, true} {
+		repeat.Off = off
+		d := NewSSDP().(*SSDP)
+		for i, m := range []string{ssdpNotify, ssdpSearch, ssdpNotify, ssdpResponse, ssdpSearch, ssdpNotify} {
+			p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(m))
+			p.Packet = uint64(i + 1)
+			got := eventsOf[*capture.SSDPEvent](run(d, p))
+			want := ssdpReference([]byte(m))
+			want.Meta = p.Meta
+			if len(got) != 1 || *got[0] != want {
+				t.Fatalf("off %v, message %d: got %+v, want %+v", off, i+1, got, want)
+			}
+		}
+		if n := len(d.seen.m); off && n != 0 || !off && n != 3 {
+			t.Errorf("off %v: %d messages kept", off, n)
+		}
+	}
+	repeat.Off = false
+	d := NewSSDP().(*SSDP)
+	for i := range 20000 {
+		m := fmt.Sprintf("NOTIFY * HTTP/1.1\r\nLOCATION: http://192.168.1.5:49153/%d/setup.xml\r\nNT: urn:Belkin:device:controllee:1\r\n\r\n", i)
+		p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(m))
+		if got := eventsOf[*capture.SSDPEvent](run(d, p)); len(got) != 1 || got[0].Location != fmt.Sprintf("http://192.168.1.5:49153/%d/setup.xml", i) {
+			t.Fatalf("message %d: got %+v", i, got)
+		}
+		if d.seen.bytes > maxRepeatBytes {
+			t.Fatalf("after %d messages %d bytes kept, limit %d", i+1, d.seen.bytes, maxRepeatBytes)
+		}
+	}
+	if n := len(d.seen.m); n == 0 || n >= 20000 {
+		t.Errorf("%d messages kept of 20000: the cache should have started again", n)
+	}
 }
 
 func FuzzNTP(f *testing.F) {
@@ -170,13 +222,26 @@ func FuzzNTP(f *testing.F) {
 	fuzzDissector(f, NewNTP, capture.UDP, "192.168.1.5:40000", "52.1.2.3:123", b)
 }
 
+// BenchmarkSSDP is an announcement the dissector has seen before
+// (repeated) and one it reads as if it had not (uncached: the repeat
+// cache off).
 func BenchmarkSSDP(b *testing.B) {
-	d := NewSSDP()
-	p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(ssdpNotify))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(p.Payload)))
-	for b.Loop() {
-		d.Dissect(p, func(capture.Event) {})
+	for _, off := range []bool{false, true} {
+		name := "repeated"
+		if off {
+			name = "uncached"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(was bool) { repeat.Off = was }(repeat.Off)
+			repeat.Off = off
+			d := NewSSDP()
+			p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(ssdpNotify))
+			b.ReportAllocs()
+			b.SetBytes(int64(len(p.Payload)))
+			for b.Loop() {
+				d.Dissect(p, func(capture.Event) {})
+			}
+		})
 	}
 }
 

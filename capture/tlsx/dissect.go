@@ -1,7 +1,6 @@
 package tlsx
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"sync"
@@ -293,18 +292,28 @@ func serverHello(p *capture.Packet, b []byte, certs *certCache, emit func(captur
 	if err != nil {
 		return err
 	}
-	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
+	// The event is allocated once the messages are whole: a certificate
+	// spread over several segments has the ServerHello read again with
+	// each, and allocating the event each time was three quarters of
+	// what server hellos allocated.
+	var ci certSummary
 	if sh.Version < 0x0304 {
 		// Up to TLS 1.2 the Certificate message follows in the clear.
 		// msg may lie in msgs: only its length is used from here.
 		rest, err := afterMessage(b, len(msg), &records)
 		if err == nil {
 			if cm, _, err2 := handshakeFromRecords(rest, 11, &msgs); err2 == nil {
-				certInfo(cm, certs, e)
+				ci = certInfo(cm, certs)
 			} else if errors.Is(err2, ErrIncomplete) && len(b) < maxHandshake {
 				return ErrIncomplete
 			}
 		}
+	}
+	e := &capture.TLSServerEvent{Meta: p.Meta, Version: sh.Version, Cipher: sh.Cipher}
+	if ci.ok {
+		e.HasCert = true
+		e.Subject, e.SANs, e.Issuer = ci.subject, ci.sans, ci.issuer
+		e.NotBefore, e.NotAfter, e.SelfSigned = ci.notBefore, ci.notAfter, ci.selfSigned
 	}
 	emit(e)
 	return nil
@@ -337,21 +346,21 @@ func afterMessage(b []byte, n int, sc *scratch) ([]byte, error) {
 	return nil, ErrIncomplete
 }
 
-func certInfo(m []byte, certs *certCache, e *capture.TLSServerEvent) {
+// certInfo summarises the leaf certificate of Certificate message m (ok
+// false: none, or none tattle could read).
+func certInfo(m []byte, certs *certCache) certSummary {
 	r := &reader{b: m[4:]}
 	list := r.bytes(int(r.u8())<<16 | int(r.u16()))
 	lr := &reader{b: list}
 	der := lr.bytes(int(lr.u8())<<16 | int(lr.u16()))
 	if r.err || lr.err || len(der) == 0 {
-		return
+		return certSummary{}
 	}
 	ci, ok := certs.get(der)
 	if !ok {
-		return
+		return certSummary{}
 	}
-	e.HasCert = true
-	e.Subject, e.SANs, e.Issuer = ci.subject, ci.sans, ci.issuer
-	e.NotBefore, e.NotAfter, e.SelfSigned = ci.notBefore, ci.notAfter, ci.selfSigned
+	return ci
 }
 
 // certSummary is what the events keep of a certificate.
@@ -366,36 +375,46 @@ type certSummary struct {
 // certCache remembers the summaries of certificates already parsed:
 // servers present the same one on every connection, and parsing (with
 // the self-signature check) is the costliest step of a ServerHello. It
-// holds at most certCacheSize entries and starts again when full. A nil
-// cache summarises every time. It is safe for concurrent use (a list of
-// dissectors may serve two scans at once).
+// is keyed by the DER itself: hashing it for the map and comparing it
+// on a hit cost a fraction of the SHA-256 it was keyed by before. It
+// holds at most certCacheSize entries and maxCertBytes bytes of DER, and
+// starts again when full. A nil cache summarises every time. It is safe
+// for concurrent use (a list of dissectors may serve two scans at once).
 type certCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]certSummary // by SHA-256 of the DER
+	mu    sync.Mutex
+	m     map[string]certSummary // by DER
+	bytes int                    // of the keys
 }
 
-const certCacheSize = 4096
+const (
+	certCacheSize = 4096
+	maxCertBytes  = 4 << 20
+)
 
-func newCertCache() *certCache { return &certCache{m: map[[32]byte]certSummary{}} }
+func newCertCache() *certCache { return &certCache{m: map[string]certSummary{}} }
 
 func (c *certCache) get(der []byte) (certSummary, bool) {
 	if c == nil || repeat.Off {
 		ci := summarise(der)
 		return ci, ci.ok
 	}
-	key := sha256.Sum256(der)
 	c.mu.Lock()
-	ci, hit := c.m[key]
+	ci, hit := c.m[string(der)]
 	c.mu.Unlock()
 	if hit {
 		return ci, ci.ok
 	}
 	ci = summarise(der)
 	c.mu.Lock()
-	if len(c.m) >= certCacheSize {
+	if len(c.m) >= certCacheSize || c.bytes+len(der) > maxCertBytes {
 		clear(c.m)
+		c.bytes = 0
 	}
-	c.m[key] = ci
+	if _, ok := c.m[string(der)]; !ok {
+		// (Another scan may have added it meanwhile.)
+		c.m[string(der)] = ci
+		c.bytes += len(der)
+	}
 	c.mu.Unlock()
 	return ci, ci.ok
 }

@@ -215,16 +215,30 @@ func parseHelloBody(h *fingerprints.ClientHello, body []byte, dtls bool) error {
 	if r.err {
 		return fmt.Errorf("tlsx: truncated extensions")
 	}
-	// The cipher suites and the extension types share one array: one
-	// allocation instead of one and the extension list's growing.
-	nc, ne := len(ciphers)/2, countExtensions(exts.b)
-	list := make([]uint16, nc, nc+ne)
+	// The cipher suites, the extension types and the lists of the
+	// extensions read as lists of uint16 share one array: one allocation
+	// instead of one for each and the extension list's growing. Each is
+	// a slice of it with its own capacity, so that appending to one
+	// cannot write over another.
+	nc := len(ciphers) / 2
+	ne, nl := countExtensions(exts.b)
+	list := make([]uint16, nc, nc+ne+nl)
 	for i := range list {
 		list[i] = binary.BigEndian.Uint16(ciphers[2*i:])
 	}
 	h.CipherSuites = list[:nc:nc]
 	if ne > 0 {
-		h.Extensions = list[nc:nc]
+		h.Extensions = list[nc : nc : nc+ne]
+	}
+	lists := list[nc+ne : nc+ne+nl] // what the lists take from
+	fromLists := func(b []byte) []uint16 {
+		n := len(b) / 2
+		l := lists[:n:n]
+		lists = lists[n:]
+		for i := range l {
+			l[i] = binary.BigEndian.Uint16(b[2*i:])
+		}
+		return l
 	}
 	for len(exts.b) >= 4 {
 		typ := exts.u16()
@@ -253,11 +267,11 @@ func parseHelloBody(h *fingerprints.ClientHello, body []byte, dtls bool) error {
 				}
 			}
 		case 43: // supported_versions
-			h.SupportedVersions = u16list(e.vec8())
+			h.SupportedVersions = fromLists(e.vec8())
 		case 13: // signature_algorithms
-			h.SignatureAlgs = u16list(e.vec16())
+			h.SignatureAlgs = fromLists(e.vec16())
 		case 10: // supported_groups
-			h.Curves = u16list(e.vec16())
+			h.Curves = fromLists(e.vec16())
 		case 11: // ec_point_formats
 			h.PointFormats = append([]uint8(nil), e.vec8()...)
 		case 57, 0xffa5: // quic_transport_parameters (RFC 9000 18; 0xffa5 in drafts)
@@ -268,18 +282,23 @@ func parseHelloBody(h *fingerprints.ClientHello, body []byte, dtls bool) error {
 }
 
 // countExtensions counts the extensions parseHelloBody's loop reads
-// from b (a truncated last one included).
-func countExtensions(b []byte) int {
-	n := 0
+// from b (a truncated last one included), and bounds the uint16s the
+// lists it reads from them hold: half the data of each extension read
+// as one.
+func countExtensions(b []byte) (n, lists int) {
 	for len(b) >= 4 {
 		n++
 		l := int(binary.BigEndian.Uint16(b[2:]))
 		if len(b) < 4+l {
 			break
 		}
+		switch binary.BigEndian.Uint16(b) {
+		case 43, 13, 10: // supported_versions, signature_algorithms, supported_groups
+			lists += l / 2
+		}
 		b = b[4+l:]
 	}
-	return n
+	return n, lists
 }
 
 // ServerHello is what tattle reads from a ServerHello.

@@ -336,10 +336,23 @@ func TestCertCache(t *testing.T) {
 		t.Fatal("garbage parsed as a certificate")
 	}
 	for i := 0; len(c.m) < certCacheSize; i++ {
-		c.m[[32]byte{byte(i), byte(i >> 8), 1}] = certSummary{}
+		c.m[string([]byte{byte(i), byte(i >> 8), 1})] = certSummary{}
 	}
 	if _, ok := c.get([]byte("another")); ok || len(c.m) != 1 {
 		t.Fatalf("a new entry in a full cache: %d entries, want 1", len(c.m))
+	}
+	// Bounded in bytes too: DER of maxCertBytes/4 each, four kept at most.
+	c = newCertCache()
+	big := make([]byte, maxCertBytes/4)
+	for i := range 9 {
+		big[0] = byte(i)
+		c.get(big)
+		if c.bytes > maxCertBytes || len(c.m) > 4 {
+			t.Fatalf("after %d certificates: %d entries, %d bytes", i+1, len(c.m), c.bytes)
+		}
+	}
+	if len(c.m) == 0 {
+		t.Fatal("nothing kept")
 	}
 }
 

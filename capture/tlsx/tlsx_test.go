@@ -119,9 +119,10 @@ func FuzzDTLSAndGQUIC(f *testing.F) {
 	})
 }
 
-// The cipher suites and extension types share one array: appending to
-// one list leaves the other as it was, and a hello with an empty
-// extension block has no extension list, as before they shared it.
+// The cipher suites, the extension types and the lists of uint16 the
+// extensions hold share one array: appending to one list leaves the
+// others as they were, and a hello with an empty extension block has no
+// extension list, as before they shared it.
 func TestHelloListsIndependent(t *testing.T) {
 	h, err := ParseClientHello(hello("lists.example"))
 	if err != nil {
@@ -131,6 +132,42 @@ func TestHelloListsIndependent(t *testing.T) {
 	_ = append(h.CipherSuites, 0xffff, 0xffff)
 	if !slices.Equal(h.Extensions, exts) || len(h.Extensions) != 6 {
 		t.Errorf("extensions %v after appending to the cipher suites, want %v", h.Extensions, exts)
+	}
+	// The lists of supported_versions, signature_algorithms and
+	// supported_groups share it too: with each extension twice (the
+	// last counts), one list with a bad length (empty, not nil, as
+	// u16list made it), one with an odd byte.
+	ext := func(typ uint16, data ...byte) []byte {
+		return append([]byte{byte(typ >> 8), byte(typ), byte(len(data) >> 8), byte(len(data))}, data...)
+	}
+	var exts2 []byte
+	for _, e := range [][]byte{
+		ext(10, 0, 4, 0, 0x1d, 0, 0x17), ext(43, 4, 3, 4, 3, 3), ext(13, 0, 2, 4, 3), ext(0xff01, 0),
+		ext(10, 0, 6, 0, 0x1d, 0, 0x17, 0, 0x18), ext(43, 3, 3, 4, 3), ext(13, 0, 9, 4, 3), ext(16, 0, 3, 2, 'h', '2'),
+	} {
+		exts2 = append(exts2, e...)
+	}
+	body2 := append([]byte{3, 3}, make([]byte, 32)...)
+	body2 = append(body2, 0, 0, 4, 0x13, 0x01, 0x13, 0x02, 1, 0, byte(len(exts2)>>8), byte(len(exts2)))
+	body2 = append(body2, exts2...)
+	h, err = ParseHandshake(append([]byte{1, 0, 0, byte(len(body2))}, body2...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]uint16{{0x1301, 0x1302}, {10, 43, 13, 0xff01, 10, 43, 13, 16}, {0x001d, 0x0017, 0x0018}, {0x0304}, {}}
+	got := [][]uint16{h.CipherSuites, h.Extensions, h.Curves, h.SupportedVersions, h.SignatureAlgs}
+	for i := range got {
+		if !slices.Equal(got[i], want[i]) || got[i] == nil {
+			t.Fatalf("list %d = %#v, want %#v", i, got[i], want[i])
+		}
+	}
+	for i := range got {
+		_ = append(got[i], 0xeeee, 0xeeee, 0xeeee)
+		for j := range got {
+			if !slices.Equal(got[j], want[j]) {
+				t.Fatalf("list %d = %#v after appending to list %d, want %#v", j, got[j], i, want[j])
+			}
+		}
 	}
 	body := append([]byte{3, 3}, make([]byte, 32)...)
 	body = append(body, 0, 0, 2, 0x13, 0x01, 1, 0, 0, 0) // no session id, one suite, null compression, empty extensions

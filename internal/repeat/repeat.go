@@ -1,6 +1,7 @@
 // Package repeat switches off, for measurement, the caches that skip
 // work for input seen before: DNS and mDNS messages repeated but for
-// their ID, payloads already inspected without a finding, certificates
+// their ID, SSDP messages, HTTP header blocks and Kasa messages already
+// read, payloads already inspected without a finding, certificates
 // already parsed, JA3/JA4 of a ClientHello already fingerprinted. Each
 // gives the same result as the work it skips (tests check it), so
 // turning them off changes the time a scan takes, never its result.
