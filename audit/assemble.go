@@ -3,6 +3,7 @@ package audit
 import (
 	"sort"
 
+	"github.com/tattle-audit/tattle/internal/bigsort"
 	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
 )
@@ -45,7 +46,7 @@ func (b *Builder) assemble(workers int) []result.Device {
 		}
 		devs[i] = nil
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	bigsort.Slice(out, func(a, b *result.Device) bool { return a.ID < b.ID })
 	return out
 }
 
@@ -73,7 +74,7 @@ func (d *device) result() result.Device {
 	for _, a := range d.dests {
 		rd.Destinations = append(rd.Destinations, a.result())
 	}
-	sort.Slice(rd.Destinations, func(i, j int) bool { return destLess(&rd.Destinations[i], &rd.Destinations[j]) })
+	bigsort.Slice(rd.Destinations, destLess)
 	rd.Findings = d.findings(&rd)
 	return rd
 }
@@ -149,14 +150,14 @@ func (b *Builder) nameLate(d *device) {
 			unnamed = append(unnamed, k)
 		}
 	}
-	sort.Slice(unnamed, func(i, j int) bool { // merge order decides first-seen ties
-		if c := unnamed[i].ip.Compare(unnamed[j].ip); c != 0 {
+	bigsort.Slice(unnamed, func(a, b *destKey) bool { // merge order decides first-seen ties
+		if c := a.ip.Compare(b.ip); c != 0 {
 			return c < 0
 		}
-		if unnamed[i].port != unnamed[j].port {
-			return unnamed[i].port < unnamed[j].port
+		if a.port != b.port {
+			return a.port < b.port
 		}
-		return unnamed[i].transport < unnamed[j].transport
+		return a.transport < b.transport
 	})
 	for _, k := range unnamed {
 		a := d.dests[k]
