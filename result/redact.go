@@ -685,6 +685,12 @@ func redactMACsIn(s string, k *redactor) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+12 <= len(s); i++ {
+		// Every form starts with a hex digit, and within a run of
+		// them only aa:bb:.. or aa-bb-.. can (macAt would say no: this
+		// says it without the call, for most of the bytes of a text).
+		if !isHex(s[i]) || (i > 0 && isHex(s[i-1]) && (i+17 > len(s) || (s[i+2] != ':' && s[i+2] != '-'))) {
+			continue
+		}
 		hw, n := macAt(s, i)
 		if n == 0 {
 			continue
