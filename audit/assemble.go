@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"sort"
-
 	"github.com/tattle-audit/tattle/internal/bigsort"
 	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
@@ -81,15 +79,18 @@ func (d *device) result() result.Device {
 
 // addrs returns the device's addresses, the first seen first.
 func (d *device) addrs() []result.AddrSeen {
-	var out []result.AddrSeen
+	if d.ips.len() == 0 {
+		return nil
+	}
+	out := make([]result.AddrSeen, 0, d.ips.len())
 	for _, s := range d.ips.m {
 		out = append(out, *s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].First.Equal(out[j].First) {
-			return out[i].First.Before(out[j].First)
+	bigsort.Slice(out, func(a, b *result.AddrSeen) bool {
+		if !a.First.Equal(b.First) {
+			return a.First.Before(b.First)
 		}
-		return out[i].IP < out[j].IP
+		return a.IP < b.IP
 	})
 	return out
 }
