@@ -420,3 +420,42 @@ func TestRedactMACsInSkips(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownReplaceEnds checks that the filter of values' last bytes
+// changes nothing replace finds: random texts of pieces of known values
+// (device addresses and host names, in any case), against the same set
+// with the filter letting everything through.
+func TestKnownReplaceEnds(t *testing.T) {
+	r := &Result{}
+	for i := range 50 {
+		r.Devices = append(r.Devices, Device{ID: fmt.Sprint("ip:10.0.", i/10, ".", i),
+			IPs:          []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}},
+			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}}}})
+	}
+	k := &redactor{key: testKey}
+	ks := collectKnown(r, k)
+	all := *ks
+	for i := range all.ends {
+		all.ends[i] = ^uint64(0)
+	}
+	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	replaced := 0
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(10) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		got, want := ks.replace(s), all.replace(s)
+		if got != want {
+			t.Fatalf("replace(%q) = %q, want %q", s, got, want)
+		}
+		if got != s {
+			replaced++
+		}
+	}
+	if replaced < 1000 {
+		t.Fatalf("%d texts had a value replaced: the test asks too little", replaced)
+	}
+}
