@@ -1,8 +1,7 @@
 package audit
 
 import (
-	"sort"
-
+	"github.com/tattle-audit/tattle/internal/bigsort"
 	"github.com/tattle-audit/tattle/internal/par"
 	"github.com/tattle-audit/tattle/result"
 )
@@ -45,7 +44,7 @@ func (b *Builder) assemble(workers int) []result.Device {
 		}
 		devs[i] = nil
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	bigsort.Slice(out, func(a, b *result.Device) bool { return a.ID < b.ID })
 	return out
 }
 
@@ -73,22 +72,25 @@ func (d *device) result() result.Device {
 	for _, a := range d.dests {
 		rd.Destinations = append(rd.Destinations, a.result())
 	}
-	sort.Slice(rd.Destinations, func(i, j int) bool { return destLess(&rd.Destinations[i], &rd.Destinations[j]) })
+	bigsort.Slice(rd.Destinations, destLess)
 	rd.Findings = d.findings(&rd)
 	return rd
 }
 
 // addrs returns the device's addresses, the first seen first.
 func (d *device) addrs() []result.AddrSeen {
-	var out []result.AddrSeen
+	if d.ips.len() == 0 {
+		return nil
+	}
+	out := make([]result.AddrSeen, 0, d.ips.len())
 	for _, s := range d.ips.m {
 		out = append(out, *s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].First.Equal(out[j].First) {
-			return out[i].First.Before(out[j].First)
+	bigsort.Slice(out, func(a, b *result.AddrSeen) bool {
+		if !a.First.Equal(b.First) {
+			return a.First.Before(b.First)
 		}
-		return out[i].IP < out[j].IP
+		return a.IP < b.IP
 	})
 	return out
 }
@@ -149,14 +151,14 @@ func (b *Builder) nameLate(d *device) {
 			unnamed = append(unnamed, k)
 		}
 	}
-	sort.Slice(unnamed, func(i, j int) bool { // merge order decides first-seen ties
-		if c := unnamed[i].ip.Compare(unnamed[j].ip); c != 0 {
+	bigsort.Slice(unnamed, func(a, b *destKey) bool { // merge order decides first-seen ties
+		if c := a.ip.Compare(b.ip); c != 0 {
 			return c < 0
 		}
-		if unnamed[i].port != unnamed[j].port {
-			return unnamed[i].port < unnamed[j].port
+		if a.port != b.port {
+			return a.port < b.port
 		}
-		return unnamed[i].transport < unnamed[j].transport
+		return a.transport < b.transport
 	})
 	for _, k := range unnamed {
 		a := d.dests[k]

@@ -53,9 +53,9 @@ func (r *recorder) Flow(f *capture.Flow) {
 }
 
 // recordDemo records what the scanner hands its sink on the demo
-// capture.
+// capture, or on the capture file named by TATTLE_BENCH_CAPTURE.
 func recordDemo(b *testing.B) *recorder {
-	name, data := demo.Capture()
+	name, data := benchCapture(b)
 	src, err := capture.OpenReader(name, bytes.NewReader(data))
 	if err != nil {
 		b.Fatal(err)
@@ -72,14 +72,7 @@ func recordDemo(b *testing.B) *recorder {
 // them), on the capture file named by TATTLE_BENCH_CAPTURE, or on the
 // demo capture when that is not set.
 func recordInspected(b *testing.B) *recorder {
-	name, data := demo.Capture()
-	if f := os.Getenv("TATTLE_BENCH_CAPTURE"); f != "" {
-		var err error
-		if data, err = os.ReadFile(f); err != nil {
-			b.Fatal(err)
-		}
-		name = f
-	}
+	name, data := benchCapture(b)
 	src, err := capture.OpenReader(name, bytes.NewReader(data))
 	if err != nil {
 		b.Fatal(err)
@@ -90,6 +83,20 @@ func recordInspected(b *testing.B) *recorder {
 		b.Fatal(err)
 	}
 	return rec
+}
+
+// benchCapture is the capture file named by TATTLE_BENCH_CAPTURE, or the
+// demo capture when that is not set.
+func benchCapture(b *testing.B) (string, []byte) {
+	f := os.Getenv("TATTLE_BENCH_CAPTURE")
+	if f == "" {
+		return demo.Capture()
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f, data
 }
 
 // replay hands a new Builder what rec recorded; flows is scratch space
@@ -144,7 +151,8 @@ func BenchmarkBuilderFeed(b *testing.B) {
 
 // BenchmarkDevices is the end of a scan alone: the devices assembled,
 // identified and given their findings (Builder.Devices) from a Builder
-// that took the demo capture's events and flows with the timer stopped.
+// that took the demo capture's events and flows (or those of the capture
+// TATTLE_BENCH_CAPTURE names) with the timer stopped.
 func BenchmarkDevices(b *testing.B) {
 	rec := recordDemo(b)
 	know := &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}

@@ -323,7 +323,8 @@ func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
 	if dk.name != "" {
 		dk.ip = netip.Addr{}
 	}
-	if a := d.dests[dk]; a != nil {
+	a := d.dests[dk]
+	if a != nil {
 		return a
 	}
 	if len(d.dests) >= limitInfo[limDeviceDests].bound {
@@ -331,8 +332,8 @@ func (d *device) dest(dk destKey, f *capture.Flow, inbound bool) *destAgg {
 		// one "other addresses" entry per port.
 		dk = destKey{port: dk.port, transport: dk.transport}
 		d.over.add(limDeviceDests)
+		a = d.dests[dk]
 	}
-	a := d.dests[dk]
 	if a == nil {
 		a = &destAgg{key: dk, ip: peerIP,
 			rd: result.Destination{First: f.First, Last: f.Last, File: f.File, Packet: f.FirstPkt, UID: f.UID, Inbound: inbound}}

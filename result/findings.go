@@ -2,7 +2,8 @@ package result
 
 import (
 	"fmt"
-	"sort"
+
+	"github.com/tattle-audit/tattle/internal/bigsort"
 )
 
 // MergeFindings sorts findings by ID and merges those with one ID: the
@@ -10,8 +11,7 @@ import (
 // addresses is one finding (its ID is what baselines compare), with the
 // evidence of each and a message that says how many addresses.
 func MergeFindings(out []Finding, maxEvidence int) []Finding {
-	sort.Slice(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
+	bigsort.Slice(out, func(a, b *Finding) bool {
 		if a.ID != b.ID {
 			return a.ID < b.ID
 		}

@@ -3,6 +3,7 @@ package result
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -355,7 +356,6 @@ func DeviceLabel(d *Device) string {
 // Initial or HTTP request that named it on its own flow, else the DNS
 // answer that named its address, else the first packet of its first flow.
 func (d *Destination) NameEvidence() Evidence {
-	addr := fmt.Sprintf("%s:%d/%s", d.IP, d.Port, d.Transport)
 	if d.Name != "" {
 		var dns *NameSeen
 		for i := range d.Names {
@@ -365,11 +365,11 @@ func (d *Destination) NameEvidence() Evidence {
 			}
 			switch n.Source {
 			case "sni":
-				return Evidence{Source: "tls", File: n.File, Packet: n.Packet, Time: d.First, Detail: "TLS ClientHello with SNI " + d.Name + " to " + addr}
+				return Evidence{Source: "tls", File: n.File, Packet: n.Packet, Time: d.First, Detail: d.detail("TLS ClientHello with SNI ", d.Name, " to ")}
 			case "quic":
-				return Evidence{Source: "quic", File: n.File, Packet: n.Packet, Time: d.First, Detail: "QUIC Initial with SNI " + d.Name + " to " + addr}
+				return Evidence{Source: "quic", File: n.File, Packet: n.Packet, Time: d.First, Detail: d.detail("QUIC Initial with SNI ", d.Name, " to ")}
 			case "http":
-				return Evidence{Source: "http", File: n.File, Packet: n.Packet, Time: d.First, Detail: "HTTP request with Host " + d.Name + " to " + addr}
+				return Evidence{Source: "http", File: n.File, Packet: n.Packet, Time: d.First, Detail: d.detail("HTTP request with Host ", d.Name, " to ")}
 			case "dns", "dns-cname":
 				if dns == nil {
 					dns = n
@@ -377,8 +377,22 @@ func (d *Destination) NameEvidence() Evidence {
 			}
 		}
 		if dns != nil {
-			return Evidence{Source: "dns", File: dns.File, Packet: dns.Packet, Time: d.First, Detail: "DNS answer naming " + d.IP + " " + d.Name + "; traffic to " + addr}
+			return Evidence{Source: "dns", File: dns.File, Packet: dns.Packet, Time: d.First, Detail: d.detail("DNS answer naming ", d.IP, " ", d.Name, "; traffic to ")}
 		}
 	}
-	return Evidence{Source: "flow", File: d.File, Packet: d.Packet, UID: d.UID, Time: d.First, Detail: "first packet to " + addr}
+	return Evidence{Source: "flow", File: d.File, Packet: d.Packet, UID: d.UID, Time: d.First, Detail: d.detail("first packet to ")}
+}
+
+// detail is parts, then the destination's address, port and transport
+// ("192.0.2.1:443/tcp"), in one string made at once (a result has an
+// evidence of a destination for most of its findings).
+func (d *Destination) detail(parts ...string) string {
+	var buf [256]byte
+	b := buf[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	b = append(append(b, d.IP...), ':')
+	b = strconv.AppendUint(b, uint64(d.Port), 10)
+	return string(append(append(b, '/'), d.Transport...))
 }

@@ -1,6 +1,10 @@
 package result
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestOverviewGroupsByClass(t *testing.T) {
 	tests := []struct {
@@ -33,5 +37,36 @@ func TestOverviewGroupsByClass(t *testing.T) {
 	r.Devices = r.Devices[:1]
 	if want := "1 device seen (0 IoT, 1 infrastructure, computers and phones)."; BuildOverview(r).Summary[:len(want)] != want {
 		t.Errorf("summary without unidentified devices %q", BuildOverview(r).Summary)
+	}
+}
+
+// TestNameEvidenceDetail checks each kind of a destination's evidence
+// against its wording as fmt.Sprintf made the address before.
+func TestNameEvidenceDetail(t *testing.T) {
+	addr := func(d *Destination) string { return fmt.Sprintf("%s:%d/%s", d.IP, d.Port, d.Transport) }
+	for _, c := range []struct {
+		source, want string
+	}{
+		{"sni", "TLS ClientHello with SNI %[1]s to %[3]s"},
+		{"quic", "QUIC Initial with SNI %[1]s to %[3]s"},
+		{"http", "HTTP request with Host %[1]s to %[3]s"},
+		{"dns", "DNS answer naming %[2]s %[1]s; traffic to %[3]s"},
+		{"dns-cname", "DNS answer naming %[2]s %[1]s; traffic to %[3]s"},
+		{"dns-other-client", "first packet to %[3]s"},
+	} {
+		for _, d := range []Destination{
+			{Name: "api.example.com", IP: "192.0.2.1", Port: 443, Transport: "tcp"},
+			{Name: "a.example", IP: "2001:db8::1", Port: 65535, Transport: "udp"},
+			{Name: strings.Repeat("x", 300) + ".example", IP: "*", Port: 0, Transport: ""},
+		} {
+			d.Names = []NameSeen{{Name: d.Name, Source: c.source, File: "f", Packet: 7}}
+			if got, want := d.NameEvidence().Detail, fmt.Sprintf(c.want, d.Name, d.IP, addr(&d)); got != want {
+				t.Errorf("%s: %q, want %q", c.source, got, want)
+			}
+		}
+	}
+	d := Destination{IP: "192.0.2.1", Port: 80, Transport: "tcp"}
+	if got, want := d.NameEvidence().Detail, "first packet to "+addr(&d); got != want {
+		t.Errorf("unnamed: %q, want %q", got, want)
 	}
 }

@@ -536,13 +536,27 @@ type knownSet struct {
 	// lower-cased bytes b0 b1: most word starts fail it and are passed
 	// over without a map look-up.
 	pairs [1 << 16 / 64]uint64
+	// ends is pairs for the last two bytes of each value: most
+	// candidates that start like a value do not end like one (on
+	// big.pcap more than half of those replace looked up), and pass
+	// over without the look-up.
+	ends [1 << 16 / 64]uint64
 }
 
 func head(b0, b1, b2 byte) uint32 { return uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2) }
 
-func (ks *knownSet) mayStart(b0, b1 byte) bool {
+func (ks *knownSet) mayStart(b0, b1 byte) bool { return hasPair(&ks.pairs, b0, b1) }
+
+func (ks *knownSet) mayEnd(b0, b1 byte) bool { return hasPair(&ks.ends, b0, b1) }
+
+func hasPair(set *[1 << 16 / 64]uint64, b0, b1 byte) bool {
 	p := uint16(b0)<<8 | uint16(b1)
-	return ks.pairs[p/64]&(1<<(p%64)) != 0
+	return set[p/64]&(1<<(p%64)) != 0
+}
+
+func addPair(set *[1 << 16 / 64]uint64, b0, b1 byte) {
+	p := uint16(b0)<<8 | uint16(b1)
+	set[p/64] |= 1 << (p % 64)
 }
 
 // minKnown is the shortest value replaced elsewhere: shorter host names
@@ -575,8 +589,8 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 		if l := ks.heads[h]; !slices.Contains(l, len(low)) {
 			ks.heads[h] = append(l, len(low))
 		}
-		p := uint16(low[0])<<8 | uint16(low[1])
-		ks.pairs[p/64] |= 1 << (p % 64)
+		addPair(&ks.pairs, low[0], low[1])
+		addPair(&ks.ends, low[len(low)-2], low[len(low)-1])
 	}
 	for i := range c.Devices {
 		d := &c.Devices[i]
@@ -634,7 +648,8 @@ func lower(c byte) byte {
 // replace swaps every known value in s for its replacement. Only
 // positions at a word start are tried; one whose first two bytes start no
 // value is passed over, the others cost one map look-up of their first
-// three bytes, then one per length of value that starts so.
+// three bytes, then one per length of value that starts so and whose
+// last two bytes end a value.
 func (ks *knownSet) replace(s string) string {
 	if len(ks.vals) == 0 {
 		return s
@@ -652,7 +667,7 @@ func (ks *knownSet) replace(s string) string {
 		}
 		for _, n := range ks.heads[head(b0, b1, lower(s[i+2]))] {
 			end := i + n
-			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
+			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) || !ks.mayEnd(lower(s[end-2]), lower(s[end-1])) {
 				continue
 			}
 			low := buf[:0]
@@ -685,6 +700,12 @@ func redactMACsIn(s string, k *redactor) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+12 <= len(s); i++ {
+		// Every form starts with a hex digit, and within a run of
+		// them only aa:bb:.. or aa-bb-.. can (macAt would say no: this
+		// says it without the call, for most of the bytes of a text).
+		if !isHex(s[i]) || (i > 0 && isHex(s[i-1]) && (i+17 > len(s) || (s[i+2] != ':' && s[i+2] != '-'))) {
+			continue
+		}
 		hw, n := macAt(s, i)
 		if n == 0 {
 			continue

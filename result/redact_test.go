@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"reflect"
 	"strings"
@@ -367,5 +368,94 @@ func BenchmarkRedact(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Redact(r, testKey)
+	}
+}
+
+// redactMACsInEvery is redactMACsIn as it was before it passed over
+// positions no form can start at: macAt tried at every one.
+func redactMACsInEvery(s string, k *redactor) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i+12 <= len(s); i++ {
+		hw, n := macAt(s, i)
+		if n == 0 {
+			continue
+		}
+		repl, known := k.known.macs[hw]
+		if !known {
+			if n != 17 {
+				continue
+			}
+			repl = s[i:i+9] + "xx:xx:xx"
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(repl)
+		last = i + n
+		i += n - 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// TestRedactMACsInSkips checks that what redactMACsIn passes over
+// changes nothing: random texts of hex digits and separators, with a
+// known device's address in each of its forms, against macAt at every
+// position.
+func TestRedactMACsInSkips(t *testing.T) {
+	k := &redactor{key: testKey, known: collectKnown(&Result{Devices: []Device{{ID: "f0:18:98:12:34:56"}}}, &redactor{key: testKey})}
+	pieces := []string{"f0:18:98:12:34:56", "F0-18-98-12-34-56", "f018.9812.3456", "F01898123456", "50:c7:bf:0a:bc:de",
+		"0", "a", "F", "g", ":", "-", ".", " ", "12", "ab:", "98-"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := redactMACsIn(s, k), redactMACsInEvery(s, k); got != want {
+			t.Fatalf("redactMACsIn(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestKnownReplaceEnds checks that the filter of values' last bytes
+// changes nothing replace finds: random texts of pieces of known values
+// (device addresses and host names, in any case), against the same set
+// with the filter letting everything through.
+func TestKnownReplaceEnds(t *testing.T) {
+	r := &Result{}
+	for i := range 50 {
+		r.Devices = append(r.Devices, Device{ID: fmt.Sprint("ip:10.0.", i/10, ".", i),
+			IPs:          []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}},
+			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}}}})
+	}
+	k := &redactor{key: testKey}
+	ks := collectKnown(r, k)
+	all := *ks
+	for i := range all.ends {
+		all.ends[i] = ^uint64(0)
+	}
+	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	replaced := 0
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(10) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		got, want := ks.replace(s), all.replace(s)
+		if got != want {
+			t.Fatalf("replace(%q) = %q, want %q", s, got, want)
+		}
+		if got != s {
+			replaced++
+		}
+	}
+	if replaced < 1000 {
+		t.Fatalf("%d texts had a value replaced: the test asks too little", replaced)
 	}
 }
