@@ -330,20 +330,35 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 		in.release(&fs.dir[i])
 	}
 	// A flow a dissector named later has a histogram of its first bytes
-	// only: its class is not reported (App is set).
-	var hist [256]uint32
+	// only: its class is not reported (App is set). A histogram is made
+	// at a direction's first packet, whose payload may be empty: only a
+	// flow with bytes counted is reported.
+	h0, h1 := fs.dir[0].hist, fs.dir[1].hist
 	n := 0
 	for i := range fs.dir {
-		if h := fs.dir[i].hist; h != nil && f.App == "" {
-			for c, k := range h {
-				hist[c] += uint32(k)
-			}
+		if fs.dir[i].hist != nil {
 			n += fs.dir[i].histN
 		}
 	}
-	if n > 0 { // so App is not set
+	if f.App == "" && n > 0 {
+		var class string
+		switch {
+		case h1 == nil:
+			// One direction sent bytes (a datagram flow, say): its
+			// histogram is the flow's, with the same counts the sum
+			// below would make (entropyClass reads the counts alone).
+			class = entropyClass16(h0, fs.dir[0].histN)
+		case h0 == nil:
+			class = entropyClass16(h1, fs.dir[1].histN)
+		default:
+			var hist [256]uint32
+			for c := range hist {
+				hist[c] = uint32(h0[c]) + uint32(h1[c])
+			}
+			class = entropyClass(&hist, n)
+		}
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
-			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
+			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: class})
 	}
 	in.reuse(fs)
 }
