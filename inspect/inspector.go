@@ -155,8 +155,13 @@ func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
 // AddKnown registers more values to look for (a device's host name once
 // DHCP told it, say).
 func (in *Inspector) AddKnown(forms []Form) {
+	// The matcher keeps pointers to the forms it indexes: they are
+	// copies, the caller's slice being the caller's, made into one
+	// slice at the first new form, with room for all that may follow
+	// (so it never moves), rather than one allocation a form.
+	var own []Form
 	for i := range forms {
-		f := forms[i]
+		f := &forms[i]
 		k := knownKey{string(f.Pattern), f.CaseSensitive, f.Owner}
 		if in.known[k] {
 			continue // DHCP repeats host names: index each form once
@@ -166,7 +171,11 @@ func (in *Inspector) AddKnown(forms []Form) {
 			return
 		}
 		in.known[k] = true
-		in.m.Add(&f)
+		if own == nil {
+			own = make([]Form, 0, len(forms)-i)
+		}
+		own = append(own, *f)
+		in.m.Add(&own[len(own)-1])
 	}
 }
 
