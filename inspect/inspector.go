@@ -154,10 +154,14 @@ func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
 
 // AddKnown registers more values to look for (a device's host name once
 // DHCP told it, say).
-func (in *Inspector) AddKnown(forms []Form) {
-	// The matcher keeps pointers to the forms it indexes: they are
-	// copies, the caller's slice being the caller's, made into one
-	// slice at the first new form, with room for all that may follow
+func (in *Inspector) AddKnown(forms []Form) { in.addKnown(forms, false) }
+
+// addKnown is AddKnown; owned says forms is the inspector's own (made
+// for it, never changed after), so the matcher may point into it.
+func (in *Inspector) addKnown(forms []Form, owned bool) {
+	// The matcher keeps pointers to the forms it indexes: unless owned,
+	// they are copies, the caller's slice being the caller's, made into
+	// one slice at the first new form, with room for all that may follow
 	// (so it never moves), rather than one allocation a form.
 	var own []Form
 	for i := range forms {
@@ -171,6 +175,10 @@ func (in *Inspector) AddKnown(forms []Form) {
 			return
 		}
 		in.known[k] = true
+		if owned {
+			in.m.Add(f)
+			continue
+		}
 		if own == nil {
 			own = make([]Form, 0, len(forms)-i)
 		}
@@ -497,8 +505,7 @@ func (in *Inspector) learnMAC(mac capture.MAC) {
 	}
 	in.macsSeen[mac] = true
 	in.lastMACs = [2]capture.MAC{mac, in.lastMACs[0]}
-	forms := MACForms(MACAddress, mac, mac.String())
-	in.AddKnown(forms)
+	in.addKnown(MACForms(MACAddress, mac, mac.String()), true) // made here, kept by nothing else
 }
 
 var credRe = regexp.MustCompile(`(?im)^(?:(USER|PASS)[ \t]+(\S{1,128})|[A-Za-z0-9.]{1,16}[ \t]+LOGIN[ \t]+(\S{1,128})[ \t]+(\S{1,128})|AUTH[ \t]+PLAIN[ \t]+([A-Za-z0-9+/=]{4,256})|Authorization:[ \t]*Basic[ \t]+([A-Za-z0-9+/=]{4,256}))`)
