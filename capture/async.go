@@ -300,9 +300,20 @@ func (a *Async) Do(fn func()) {
 // End implements Syncer: d's FlowEnd runs on the shadow after the flow's
 // queued packets, with the flow as it ended.
 func (a *Async) End(f *Flow, state any) {
-	if af, ok := state.(*asyncFlow); ok {
-		a.enqueue(asyncItem{kind: itemEnd, af: af, snap: snapshotOf(f)})
+	af, ok := state.(*asyncFlow)
+	if !ok {
+		return
 	}
+	if a.inline {
+		// What process does with the item, the shadow taken straight
+		// from f as Dissect does: no item (some 500 bytes) to build and
+		// copy from.
+		sh := &af.shadow
+		setShadow(sh, f)
+		a.end(sh)
+		return
+	}
+	a.enqueue(asyncItem{kind: itemEnd, af: af, snap: snapshotOf(f)})
 }
 
 // Mark implements Syncer.
@@ -396,10 +407,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 	case itemEnd:
 		sh := &it.af.shadow
 		it.snap.apply(sh)
-		if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
-			a.flowEnd(sh)
-		}
-		sh.state = nil
+		a.end(sh)
 	case itemPacket:
 		f := &it.af.shadow
 		if f.done(0) {
@@ -413,6 +421,15 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 			it.af.done.Store(true)
 		}
 	}
+}
+
+// end runs d's FlowEnd on sh, the shadow of a flow that ended (as it
+// ended), and drops d's state.
+func (a *Async) end(sh *Flow) {
+	if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
+		a.flowEnd(sh)
+	}
+	sh.state = nil
 }
 
 // dissect and flowEnd run d on the worker as the scanner runs a

@@ -3,6 +3,8 @@ package inspect
 import (
 	"strings"
 	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
 )
 
 func BenchmarkInspectorLongStream(b *testing.B) {
@@ -17,6 +19,17 @@ func BenchmarkInspectorLongStream(b *testing.B) {
 		for j := 0; j < 1000; j++ {
 			in.Dissect(tcpPacket(f, seq, uint64(j+1), seg), c.emit)
 			seq += uint32(len(seg))
+		}
+	}
+}
+
+// BenchmarkLearnMACs: what learning a device's MAC costs (its forms
+// made and indexed), for an inspector's worth of devices.
+func BenchmarkLearnMACs(b *testing.B) {
+	for b.Loop() {
+		in := New(Config{})
+		for i := 0; i < maxLearnedMACs; i++ {
+			in.learnMAC(capture.MAC{0x02, 0x10, 0x20, byte(i >> 8), byte(i), 0x01})
 		}
 	}
 }

@@ -53,12 +53,19 @@ type variant struct {
 
 // encodings adds the encoded forms of each plain variant.
 func encodings(dataType, value, owner string, plain []variant, hashes bool) []Form {
-	var out []Form
+	// Made at the number of forms a variant can give (five encodings,
+	// four hashes), so neither grows: a device's MAC has eight variants,
+	// and the forms of each device were most of what learning it cost.
+	per := 5
+	if hashes {
+		per = 9
+	}
+	out := make([]Form, 0, per*len(plain))
 	type formKey struct {
 		cs bool
 		p  string
 	}
-	seen := map[formKey]bool{}
+	seen := make(map[formKey]bool, per*len(plain))
 	add := func(p string, cs bool, label string) {
 		if len(p) < minPattern {
 			return
@@ -94,6 +101,9 @@ func encodings(dataType, value, owner string, plain []variant, hashes bool) []Fo
 		add(hex.EncodeToString(s1[:]), false, "SHA-1 of "+v.label)
 		add(hex.EncodeToString(s2[:]), false, "SHA-256 of "+v.label)
 		add(base64.StdEncoding.EncodeToString(s2[:]), true, "base64 SHA-256 of "+v.label)
+	}
+	if len(out) == 0 {
+		return nil // as when out grew from nil
 	}
 	return out
 }

@@ -154,9 +154,18 @@ func (in *Inspector) Buffered() int64 { return in.buffered.Load() }
 
 // AddKnown registers more values to look for (a device's host name once
 // DHCP told it, say).
-func (in *Inspector) AddKnown(forms []Form) {
+func (in *Inspector) AddKnown(forms []Form) { in.addKnown(forms, false) }
+
+// addKnown is AddKnown; owned says forms is the inspector's own (made
+// for it, never changed after), so the matcher may point into it.
+func (in *Inspector) addKnown(forms []Form, owned bool) {
+	// The matcher keeps pointers to the forms it indexes: unless owned,
+	// they are copies, the caller's slice being the caller's, made into
+	// one slice at the first new form, with room for all that may follow
+	// (so it never moves), rather than one allocation a form.
+	var own []Form
 	for i := range forms {
-		f := forms[i]
+		f := &forms[i]
 		k := knownKey{string(f.Pattern), f.CaseSensitive, f.Owner}
 		if in.known[k] {
 			continue // DHCP repeats host names: index each form once
@@ -166,7 +175,15 @@ func (in *Inspector) AddKnown(forms []Form) {
 			return
 		}
 		in.known[k] = true
-		in.m.Add(&f)
+		if owned {
+			in.m.Add(f)
+			continue
+		}
+		if own == nil {
+			own = make([]Form, 0, len(forms)-i)
+		}
+		own = append(own, *f)
+		in.m.Add(&own[len(own)-1])
 	}
 }
 
@@ -330,20 +347,35 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 		in.release(&fs.dir[i])
 	}
 	// A flow a dissector named later has a histogram of its first bytes
-	// only: its class is not reported (App is set).
-	var hist [256]uint32
+	// only: its class is not reported (App is set). A histogram is made
+	// at a direction's first packet, whose payload may be empty: only a
+	// flow with bytes counted is reported.
+	h0, h1 := fs.dir[0].hist, fs.dir[1].hist
 	n := 0
 	for i := range fs.dir {
-		if h := fs.dir[i].hist; h != nil && f.App == "" {
-			for c, k := range h {
-				hist[c] += uint32(k)
-			}
+		if fs.dir[i].hist != nil {
 			n += fs.dir[i].histN
 		}
 	}
-	if n > 0 { // so App is not set
+	if f.App == "" && n > 0 {
+		var class string
+		switch {
+		case h1 == nil:
+			// One direction sent bytes (a datagram flow, say): its
+			// histogram is the flow's, with the same counts the sum
+			// below would make (entropyClass reads the counts alone).
+			class = entropyClass16(h0, fs.dir[0].histN)
+		case h0 == nil:
+			class = entropyClass16(h1, fs.dir[1].histN)
+		default:
+			var hist [256]uint32
+			for c := range hist {
+				hist[c] = uint32(h0[c]) + uint32(h1[c])
+			}
+			class = entropyClass(&hist, n)
+		}
 		emit(&EntropyEvent{Meta: capture.Meta{File: f.File, Packet: f.FirstPkt, Time: f.Last, SrcMAC: f.ClientMAC, DstMAC: f.ServerMAC,
-			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: entropyClass(&hist, n)})
+			Src: f.Key.Client, Dst: f.Key.Server, Transport: f.Key.Transport}, Flow: f.Key, Class: class})
 	}
 	in.reuse(fs)
 }
@@ -473,8 +505,7 @@ func (in *Inspector) learnMAC(mac capture.MAC) {
 	}
 	in.macsSeen[mac] = true
 	in.lastMACs = [2]capture.MAC{mac, in.lastMACs[0]}
-	forms := MACForms(MACAddress, mac, mac.String())
-	in.AddKnown(forms)
+	in.addKnown(MACForms(MACAddress, mac, mac.String()), true) // made here, kept by nothing else
 }
 
 var credRe = regexp.MustCompile(`(?im)^(?:(USER|PASS)[ \t]+(\S{1,128})|[A-Za-z0-9.]{1,16}[ \t]+LOGIN[ \t]+(\S{1,128})[ \t]+(\S{1,128})|AUTH[ \t]+PLAIN[ \t]+([A-Za-z0-9+/=]{4,256})|Authorization:[ \t]*Basic[ \t]+([A-Za-z0-9+/=]{4,256}))`)

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/tattle-audit/tattle/capture"
 )
 
 // The prefilters skip from one byte that can start a shape to the next;
@@ -232,4 +234,47 @@ func TestEntropyEstimateWithinMargin(t *testing.T) {
 		t.Fatalf("estimate off by %g, margin %g", worst, entropyMargin)
 	}
 	t.Logf("worst difference %g", worst)
+}
+
+// FlowEnd reports the class of the histograms of both directions added
+// up (as it did before it took a lone direction's histogram as it is),
+// for flows with bytes from one direction, the other or both, and none
+// for a flow whose histograms counted no bytes.
+func TestFlowEndEntropyOneOrBoth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	in := New(Config{})
+	for round := 0; round < 3000; round++ {
+		fs := &flowState{}
+		var sum [256]uint32
+		n := 0
+		for i := range fs.dir {
+			if round%3 == i { // 0: only the server's, 1: only the client's, 2: both
+				continue
+			}
+			d := &fs.dir[i]
+			d.hist = new([256]uint16)
+			if round%17 == 0 {
+				continue // made, no bytes counted
+			}
+			d.histN = rng.IntN(entropySample) + 1
+			span, text := 1+rng.IntN(256), rng.IntN(100)
+			for k := 0; k < d.histN; k++ {
+				c := rng.IntN(span)
+				if rng.IntN(100) < text {
+					c = 0x20 + rng.IntN(0x5f)
+				}
+				d.hist[c]++
+				sum[c]++
+			}
+			n += d.histN
+		}
+		var got []string
+		in.FlowEnd(&capture.Flow{}, fs, func(e capture.Event) { got = append(got, e.(*EntropyEvent).Class) })
+		switch {
+		case n == 0 && len(got) != 0:
+			t.Fatalf("round %d: no bytes counted, reported %v", round, got)
+		case n > 0 && (len(got) != 1 || got[0] != entropyClass(&sum, n)):
+			t.Fatalf("round %d: reported %v, want %s", round, got, entropyClass(&sum, n))
+		}
+	}
 }
