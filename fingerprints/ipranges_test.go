@@ -106,3 +106,45 @@ func FuzzParseIPRanges(f *testing.F) {
 		r.Lookup(netip.MustParseAddr("2001:db8::1"))
 	})
 }
+
+// TestLookupV4Key compares Lookup's integer-keyed IPv4 path with the
+// look-up by netip.Prefix it stands for, at the edges of every published
+// IPv4 range and at addresses spread over the whole space.
+func TestLookupV4Key(t *testing.T) {
+	r := DefaultIPRanges()
+	byPrefix := func(addr netip.Addr) (Hosting, bool) {
+		for _, b := range r.bits4 {
+			p, _ := addr.Prefix(b)
+			if i, ok := r.byPrefix[p]; ok {
+				h := r.orgs[i]
+				h.Prefix = p
+				return h, true
+			}
+		}
+		return Hosting{}, false
+	}
+	var addrs []netip.Addr
+	for p := range r.byPrefix {
+		if !p.Addr().Is4() {
+			continue
+		}
+		first := p.Addr()
+		v := be32(first.As4()) | 0xffffffff>>p.Bits()
+		last := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		addrs = append(addrs, first, first.Prev(), last, last.Next())
+	}
+	for i := uint32(0); i < 1<<20; i++ {
+		v := i * 4093 // spread over 2^32
+		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}))
+	}
+	for _, a := range addrs {
+		if !a.IsValid() {
+			continue
+		}
+		got, gok := r.Lookup(a)
+		want, wok := byPrefix(a)
+		if got != want || gok != wok {
+			t.Fatalf("Lookup(%s) = %+v %v, want %+v %v", a, got, gok, want, wok)
+		}
+	}
+}
