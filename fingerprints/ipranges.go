@@ -152,4 +152,6 @@ func (t *IPRanges) Lookup(addr netip.Addr) (Hosting, bool) {
 	return Hosting{}, false
 }
 
-func be32(b [4]byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+func be32(b [4]byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
