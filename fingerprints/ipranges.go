@@ -37,6 +37,10 @@ type IPRanges struct {
 	orgs  []Hosting // Org, Category and Source only
 	bits4 []int     // prefix lengths present, longest first
 	bits6 []int
+	// byOctet4 are the lengths of bits4 that some prefix covering each
+	// first octet has, longest first: an address is looked up at those
+	// only (a few, of the twenty-odd lengths of the table).
+	byOctet4 [256][]int
 }
 
 // v4Key is the key of v4 for the first bits bits of the IPv4 address a:
@@ -69,6 +73,7 @@ func DefaultIPRanges() *IPRanges {
 func ParseIPRanges(data []byte) (*IPRanges, error) {
 	t := &IPRanges{byPrefix: map[netip.Prefix]int{}, v4: map[uint64]int{}}
 	seen4, seen6 := map[int]bool{}, map[int]bool{}
+	var octets4 [256]map[int]bool
 	cur := -1
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	n := 0
@@ -100,6 +105,13 @@ func ParseIPRanges(data []byte) (*IPRanges, error) {
 		if p.Addr().Is4() {
 			t.v4[v4Key(be32(p.Addr().As4()), p.Bits())] = cur
 			seen4[p.Bits()] = true
+			first := int(p.Addr().As4()[0])
+			for o := first; o <= first|0xff>>min(p.Bits(), 8); o++ {
+				if octets4[o] == nil {
+					octets4[o] = map[int]bool{}
+				}
+				octets4[o][p.Bits()] = true
+			}
 		} else {
 			seen6[p.Bits()] = true
 		}
@@ -110,6 +122,11 @@ func ParseIPRanges(data []byte) (*IPRanges, error) {
 	for b := 128; b >= 0; b-- {
 		if seen4[b] {
 			t.bits4 = append(t.bits4, b)
+		}
+		for o := range octets4 {
+			if octets4[o][b] {
+				t.byOctet4[o] = append(t.byOctet4[o], b)
+			}
 		}
 		if seen6[b] {
 			t.bits6 = append(t.bits6, b)
@@ -129,7 +146,7 @@ func (t *IPRanges) Lookup(addr netip.Addr) (Hosting, bool) {
 	}
 	if addr.Is4() {
 		a := be32(addr.As4())
-		for _, b := range t.bits4 {
+		for _, b := range t.byOctet4[a>>24] {
 			if i, ok := t.v4[v4Key(a, b)]; ok {
 				h := t.orgs[i]
 				h.Prefix, _ = addr.Prefix(b)
