@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -421,33 +422,73 @@ func TestRedactMACsInSkips(t *testing.T) {
 	}
 }
 
-// TestKnownReplaceEnds checks that the filter of values' last bytes
-// changes nothing replace finds: random texts of pieces of known values
-// (device addresses and host names, in any case), against the same set
-// with the filter letting everything through.
-func TestKnownReplaceEnds(t *testing.T) {
+// replaceEvery is knownSet.replace as its doc defines it, without the
+// filters: at every word start, every length of value, longest first,
+// looked up in vals.
+func replaceEvery(ks *knownSet, s string) string {
+	var lens []int
+	for v := range ks.vals {
+		if !slices.Contains(lens, len(v)) {
+			lens = append(lens, len(v))
+		}
+	}
+	slices.SortFunc(lens, func(a, b int) int { return b - a })
+	var b strings.Builder
+	last := 0
+	for i := 0; i+minKnown <= len(s); i++ {
+		if i > 0 && isAlnum(s[i-1]) && isAlnum(s[i]) {
+			continue
+		}
+		for _, n := range lens {
+			end := i + n
+			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
+				continue
+			}
+			if repl, ok := ks.vals[strings.ToLower(s[i:end])]; ok {
+				b.WriteString(s[last:i])
+				b.WriteString(repl)
+				last = end
+				i = end - 1
+				break
+			}
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// TestKnownReplaceFilters checks that the filters of replace (values'
+// first bytes, heads, shapes) change nothing it finds: random texts of
+// pieces of known values (device addresses, host names short and longer
+// than a head's length bits, in any case), against replaceEvery.
+func TestKnownReplaceFilters(t *testing.T) {
 	r := &Result{}
+	long := strings.Repeat("living-room-", 6) // 72 bytes: past longHead
 	for i := range 50 {
 		r.Devices = append(r.Devices, Device{ID: fmt.Sprint("ip:10.0.", i/10, ".", i),
-			IPs:          []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}},
-			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}}}})
+			IPs: []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}, {IP: fmt.Sprint("8.", i, ".1.2")}},
+			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}, {Value: fmt.Sprint(long, i)},
+				{Value: fmt.Sprint(long[:60], i)}, {Value: fmt.Sprint("Ali", i)}}}})
 	}
 	k := &redactor{key: testKey}
 	ks := collectKnown(r, k)
-	all := *ks
-	for i := range all.ends {
-		all.ends[i] = ^uint64(0)
+	if len(ks.heads.long) == 0 {
+		t.Fatal("no value past longHead")
 	}
-	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":"}
+	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":",
+		"8.", ".1.2", long, strings.ToUpper(long[:36]), long[:60], "living-room-", "Ali", "ali"}
 	rng := rand.New(rand.NewPCG(5, 6))
 	replaced := 0
-	for range 20000 {
+	for range 40000 {
 		var b strings.Builder
 		for range rng.IntN(10) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		s := b.String()
-		got, want := ks.replace(s), all.replace(s)
+		got, want := ks.replace(s), replaceEvery(ks, s)
 		if got != want {
 			t.Fatalf("replace(%q) = %q, want %q", s, got, want)
 		}
@@ -455,7 +496,7 @@ func TestKnownReplaceEnds(t *testing.T) {
 			replaced++
 		}
 	}
-	if replaced < 1000 {
+	if replaced < 2000 {
 		t.Fatalf("%d texts had a value replaced: the test asks too little", replaced)
 	}
 }
