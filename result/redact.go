@@ -721,16 +721,33 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 	return ks
 }
 
-func isAlnum(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
+func isAlnum(c byte) bool { return byteClass[c]&classAlnum != 0 }
 
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
+func lower(c byte) byte { return byteLower[c] }
+
+// byteClass and byteLower answer isAlnum, isHex and lower with one load
+// each (replace and redactMACsIn ask at every byte of a result's texts).
+var byteClass, byteLower = func() (class, low [256]byte) {
+	for c := range 256 {
+		b := byte(c)
+		low[c] = b
+		if 'A' <= b && b <= 'Z' {
+			low[c] = b + 'a' - 'A'
+		}
+		if ('0' <= b && b <= '9') || ('a' <= low[c] && low[c] <= 'z') {
+			class[c] |= classAlnum
+		}
+		if ('0' <= b && b <= '9') || ('a' <= low[c] && low[c] <= 'f') {
+			class[c] |= classHex
+		}
 	}
-	return c
-}
+	return class, low
+}()
+
+const (
+	classAlnum = 1 << iota
+	classHex
+)
 
 // replace swaps every known value in s for its replacement. Only
 // positions at a word start are tried; one whose first two bytes start no
@@ -805,10 +822,14 @@ func redactMACsIn(s string, k *redactor) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+12 <= len(s); i++ {
-		// Every form starts with a hex digit, and within a run of
-		// them only aa:bb:.. or aa-bb-.. can (macAt would say no: this
-		// says it without the call, for most of the bytes of a text).
-		if !isHex(s[i]) || (i > 0 && isHex(s[i-1]) && (i+17 > len(s) || (s[i+2] != ':' && s[i+2] != '-'))) {
+		// Every form starts with two hex digits, then a separator
+		// (aa:bb:.., aa-bb-..) or two more (aabb.ccdd.eeff,
+		// aabbccddeeff), and within a run of hex digits only the forms
+		// with separators can start (macAt would say no: this says it
+		// without the call, for most of the bytes of a text).
+		if !isHex(s[i]) || !isHex(s[i+1]) ||
+			(s[i+2] != ':' && s[i+2] != '-' && (i > 0 && isHex(s[i-1]) || !isHex(s[i+2]) || !isHex(s[i+3]))) ||
+			(i > 0 && isHex(s[i-1]) && i+17 > len(s)) {
 			continue
 		}
 		hw, n := macAt(s, i)
@@ -834,9 +855,7 @@ func redactMACsIn(s string, k *redactor) string {
 	return b.String()
 }
 
-func isHex(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
+func isHex(c byte) bool { return byteClass[c]&classHex != 0 }
 
 func hexVal(c byte) byte {
 	switch {

@@ -500,3 +500,20 @@ func TestKnownReplaceFilters(t *testing.T) {
 		t.Fatalf("%d texts had a value replaced: the test asks too little", replaced)
 	}
 }
+
+// TestByteTables checks the tables of isAlnum, isHex and lower against their
+// definitions, at every byte.
+func TestByteTables(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		alnum := ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
+		low := b
+		if 'A' <= b && b <= 'Z' {
+			low = b + 'a' - 'A'
+		}
+		hex := ('0' <= b && b <= '9') || ('a' <= b && b <= 'f') || ('A' <= b && b <= 'F')
+		if isAlnum(b) != alnum || isHex(b) != hex || lower(b) != low {
+			t.Errorf("byte %#x: isAlnum %v isHex %v lower %q, want %v %v %q", b, isAlnum(b), isHex(b), lower(b), alnum, hex, low)
+		}
+	}
+}
