@@ -148,9 +148,19 @@ func RedactMAC(s string, key []byte) string {
 
 func (k *redactor) id(s string) string {
 	if a, ok := strings.CutPrefix(s, "ip:"); ok {
+		if k.known != nil {
+			if r, ok := k.known.ips[a]; ok {
+				return "ip:" + r // made by collectKnown: k.deviceIP(a)
+			}
+		}
 		return "ip:" + k.deviceIP(a)
 	}
 	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
+		if k.known != nil {
+			if r, ok := k.known.macs[[6]byte(hw)]; ok {
+				return r // made by collectKnown: k.mac(hw)
+			}
+		}
 		return k.mac(hw)
 	}
 	return s
@@ -175,7 +185,11 @@ func (k *redactor) device(d *Device) {
 	d.ID = k.id(d.ID)
 	d.MAC = k.id(d.MAC)
 	for j := range d.IPs {
-		d.IPs[j].IP = k.deviceIP(d.IPs[j].IP)
+		ip, ok := k.known.ips[d.IPs[j].IP] // made by collectKnown
+		if !ok {
+			ip = k.deviceIP(d.IPs[j].IP)
+		}
+		d.IPs[j].IP = ip
 	}
 	o := &d.Observations
 	for j := range o.DHCP {
@@ -531,6 +545,7 @@ func holdsReference(t reflect.Type) bool {
 // neither preceded nor followed by a letter or digit).
 type knownSet struct {
 	macs map[[6]byte]string // device MACs -> redacted form
+	ips  map[string]string  // device addresses -> redacted form (deviceIP's), kept for device
 	vals map[string]string  // lower-cased value -> replacement
 	// pairs has bit b0<<8|b1 set when some value starts with the
 	// lower-cased bytes b0 b1: most word starts fail it and are passed
@@ -651,7 +666,7 @@ func addPair(set *[1 << 16 / 64]uint64, b0, b1 byte) {
 const minKnown = 3
 
 func collectKnown(c *Result, k *redactor) *knownSet {
-	ks := &knownSet{macs: map[[6]byte]string{}, vals: map[string]string{}}
+	ks := &knownSet{macs: map[[6]byte]string{}, ips: map[string]string{}, vals: map[string]string{}}
 	heads := map[uint32][]int{} // the lengths of values of each head
 	// A host name that is a device's model or vendor ("HS110",
 	// "Pixel-7") names the product, not its owner: it stays elsewhere.
@@ -689,7 +704,9 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			}
 		}
 		for _, ip := range d.IPs {
-			if r := k.deviceIP(ip.IP); r != ip.IP {
+			r := k.deviceIP(ip.IP)
+			ks.ips[ip.IP] = r
+			if r != ip.IP {
 				add(ip.IP, r)
 			}
 		}

@@ -517,3 +517,36 @@ func TestByteTables(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactReusesKnown checks that the device IDs, MACs and addresses
+// RedactInPlace takes from what collectKnown made are those a redactor
+// of its own makes.
+func TestRedactReusesKnown(t *testing.T) {
+	r := &Result{Devices: []Device{
+		{ID: "50:c7:bf:0a:bc:de", MAC: "50:c7:bf:0a:bc:de", IPs: []AddrSeen{{IP: "192.168.1.7"}, {IP: "fe80::1"}, {IP: "203.0.113.9"}, {IP: "224.0.0.251"}}},
+		{ID: "ip:10.1.2.3", IPs: []AddrSeen{{IP: "10.1.2.3"}}},
+		{ID: "ip:2001:db8::5"},
+	}}
+	want := &redactor{key: testKey}
+	var ids, macs []string
+	var ips [][]string
+	for _, d := range r.Devices {
+		ids, macs = append(ids, want.id(d.ID)), append(macs, want.id(d.MAC))
+		var l []string
+		for _, ip := range d.IPs {
+			l = append(l, want.deviceIP(ip.IP))
+		}
+		ips = append(ips, l)
+	}
+	RedactInPlace(r, testKey)
+	for i, d := range r.Devices {
+		if d.ID != ids[i] || d.MAC != macs[i] {
+			t.Errorf("device %d: ID %q MAC %q, want %q %q", i, d.ID, d.MAC, ids[i], macs[i])
+		}
+		for j, ip := range d.IPs {
+			if ip.IP != ips[i][j] {
+				t.Errorf("device %d address %d: %q, want %q", i, j, ip.IP, ips[i][j])
+			}
+		}
+	}
+}
