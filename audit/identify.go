@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tattle-audit/tattle/fingerprints"
@@ -238,8 +239,11 @@ func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Findi
 		}
 		out = append(out, result.Finding{
 			ID: FindingID(KindUnclassified, rd.ID, label+"|"+dst.IP), Kind: KindUnclassified, Severity: result.SeverityInfo,
-			Title:       "Destination not classified",
-			Message:     fmt.Sprintf("tattle has no knowledge of %s (%s:%d)%s; who receives this traffic is unknown.", label, dst.IP, dst.Port, hostedOn(dst.Hosting)),
+			Title: "Destination not classified",
+			// (concatenated, not Sprintf'd: one finding per unnamed
+			// destination, tens of thousands on a large capture)
+			Message: "tattle has no knowledge of " + label + " (" + dst.IP + ":" + strconv.Itoa(int(dst.Port)) + ")" +
+				hostedOn(dst.Hosting) + "; who receives this traffic is unknown.",
 			Destination: label, Evidence: []result.Evidence{dst.NameEvidence()},
 		})
 	}

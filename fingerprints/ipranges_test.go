@@ -106,3 +106,63 @@ func FuzzParseIPRanges(f *testing.F) {
 		r.Lookup(netip.MustParseAddr("2001:db8::1"))
 	})
 }
+
+// TestLookupV4Key compares Lookup's IPv4 path (integer keys, at the
+// lengths of the address's first octet) with the look-up by netip.Prefix
+// at every length it stands for, at the edges of every IPv4 range and at
+// addresses spread over the whole space, in the default table and in one
+// with prefixes shorter than an octet.
+func TestLookupV4Key(t *testing.T) {
+	small, err := ParseIPRanges([]byte("@a cloud s\n8.0.0.0/6\n10.1.0.0/16\n@b cdn s\n10.0.0.0/8\n128.0.0.0/1\n200.1.2.3/32\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*IPRanges{DefaultIPRanges(), small} {
+		compareV4(t, r)
+	}
+}
+
+func compareV4(t *testing.T, r *IPRanges) {
+	byPrefix := func(addr netip.Addr) (Hosting, bool) {
+		for _, b := range r.bits4 {
+			p, _ := addr.Prefix(b)
+			if i, ok := r.byPrefix[p]; ok {
+				h := r.orgs[i]
+				h.Prefix = p
+				return h, true
+			}
+		}
+		return Hosting{}, false
+	}
+	var addrs []netip.Addr
+	for p := range r.byPrefix {
+		if !p.Addr().Is4() {
+			continue
+		}
+		first := p.Addr()
+		v := be32(first.As4()) | 0xffffffff>>p.Bits()
+		last := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		addrs = append(addrs, first, first.Prev(), last, last.Next())
+	}
+	for i := uint32(0); i < 1<<20; i++ {
+		v := i * 4093 // spread over 2^32
+		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}))
+	}
+	found := 0
+	for _, a := range addrs {
+		if !a.IsValid() {
+			continue
+		}
+		got, gok := r.Lookup(a)
+		want, wok := byPrefix(a)
+		if got != want || gok != wok {
+			t.Fatalf("Lookup(%s) = %+v %v, want %+v %v", a, got, gok, want, wok)
+		}
+		if gok {
+			found++
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d addresses in a range", found)
+	}
+}

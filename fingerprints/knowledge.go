@@ -112,13 +112,25 @@ type KB struct {
 	sources map[string]string // org id -> source
 	// patterns are domain entries with "*" labels
 	// ("mobileanalytics.*.amazonaws.com"): each "*" stands for one label.
-	patterns map[string]pattern
+	// A slice, as every look-up walks them all (a map's iteration costs
+	// more than the few comparisons); patternIdx finds one by its domain.
+	patterns   []pattern
+	patternIdx map[string]int
+	// numeric holds again the domains made only of numeric labels
+	// ("8.8.8.8"), the only ones an IPv4 address or a suffix of one can
+	// be: suffixMatch looks an address's suffixes up in it, a map of a
+	// few, not in domains (a scan looks up every destination reached by
+	// address alone). numericPattern is set once a pattern of numeric
+	// labels and "*" is added, the only kind that can match an address.
+	numeric        map[string]domainEntry
+	numericPattern bool
 }
 
 // pattern is a domain entry with "*" labels, split into its labels once
 // (not at every look-up).
 type pattern struct {
 	domainEntry
+	domain string
 	labels []string
 }
 
@@ -161,7 +173,7 @@ func DefaultKB() *KB {
 // NewKB returns an empty knowledge base.
 func NewKB() *KB {
 	return &KB{orgs: map[string]*Org{}, domains: map[string]domainEntry{}, aliases: map[string]string{}, sources: map[string]string{},
-		patterns: map[string]pattern{}}
+		patternIdx: map[string]int{}, numeric: map[string]domainEntry{}}
 }
 
 // Clone returns a copy that can take user lists without changing kb.
@@ -181,8 +193,13 @@ func (kb *KB) Clone() *KB {
 	for k, v := range kb.sources {
 		c.sources[k] = v
 	}
-	for k, v := range kb.patterns {
-		c.patterns[k] = v
+	for k, v := range kb.numeric {
+		c.numeric[k] = v
+	}
+	c.numericPattern = kb.numericPattern
+	c.patterns = slices.Clone(kb.patterns)
+	for k, v := range kb.patternIdx {
+		c.patternIdx[k] = v
 	}
 	return c
 }
@@ -319,10 +336,20 @@ func (kb *KB) AddDomain(domain, org, category, source string) {
 	d := strings.ToLower(strings.TrimSuffix(domain, "."))
 	e := domainEntry{org: org, category: category, source: source}
 	if strings.Contains(d, "*") {
-		kb.patterns[d] = pattern{domainEntry: e, labels: strings.Split(d, ".")}
+		kb.numericPattern = kb.numericPattern || numericLabels(d, true)
+		p := pattern{domainEntry: e, domain: d, labels: strings.Split(d, ".")}
+		if i, ok := kb.patternIdx[d]; ok {
+			kb.patterns[i] = p
+			return
+		}
+		kb.patternIdx[d] = len(kb.patterns)
+		kb.patterns = append(kb.patterns, p)
 		return
 	}
 	kb.domains[d] = e
+	if numericLabels(d, false) {
+		kb.numeric[d] = e
+	}
 }
 
 // Size returns the number of organisations and domains.
@@ -401,8 +428,12 @@ func (kb *KB) Lookup(host string) (Match, bool) {
 func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
 	rule, best, labels := "", domainEntry{}, 0
 	hostLabels := strings.Count(host, ".") + 1
+	domains, numeric := kb.domains, numericLabels(host, false)
+	if numeric {
+		domains = kb.numeric // the only domains its suffixes can be
+	}
 	for h, n := host, hostLabels; h != ""; n-- {
-		if e, ok := kb.domains[h]; ok {
+		if e, ok := domains[h]; ok {
 			rule, best, labels = h, e, n
 			break
 		}
@@ -412,9 +443,13 @@ func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
 		}
 		h = h[i+1:]
 	}
+	if numeric && !kb.numericPattern {
+		return rule, best, rule != "" // no pattern can match it
+	}
 	fromPattern := false
-	for p, e := range kb.patterns {
-		pl := e.labels
+	for i := range kb.patterns {
+		e := &kb.patterns[i]
+		p, pl := e.domain, e.labels
 		if len(pl) > hostLabels || len(pl) < labels || (len(pl) == labels && (!fromPattern || !morePrecise(p, rule))) {
 			continue // an exact suffix wins a tie; between patterns, the one with fewer "*"
 		}
@@ -423,6 +458,27 @@ func (kb *KB) suffixMatch(host string) (string, domainEntry, bool) {
 		}
 	}
 	return rule, best, rule != ""
+}
+
+// numericLabels reports whether s is dot-separated labels of decimal
+// digits (an IPv4 address is), or also of "*" if star is set.
+func numericLabels(s string, star bool) bool {
+	n := 0 // bytes of the current label
+	for i := 0; i <= len(s); i++ {
+		switch {
+		case i == len(s) || s[i] == '.':
+			if n == 0 {
+				return false
+			}
+			n = 0
+		case '0' <= s[i] && s[i] <= '9',
+			star && s[i] == '*' && n == 0 && (i+1 == len(s) || s[i+1] == '.'):
+			n++
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // endsWithLabels reports whether host's last labels are pl, a "*" in pl

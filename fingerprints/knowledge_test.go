@@ -273,3 +273,73 @@ func TestEndsWithLabels(t *testing.T) {
 		t.Fatalf("only %d cases compared", n)
 	}
 }
+
+// TestSuffixMatchNumeric compares suffixMatch, which looks an address's
+// suffixes up among the numeric domains only and skips the patterns when
+// none is numeric, with the walk over every domain and pattern, on
+// addresses, names and numeric look-alikes, before and after numeric
+// domains and patterns are added to a clone of the default base.
+func TestSuffixMatchNumeric(t *testing.T) {
+	ref := func(kb *KB, host string) (string, domainEntry, bool) {
+		rule, best, labels := "", domainEntry{}, 0
+		hostLabels := strings.Count(host, ".") + 1
+		for h, n := host, hostLabels; h != ""; n-- {
+			if e, ok := kb.domains[h]; ok {
+				rule, best, labels = h, e, n
+				break
+			}
+			i := strings.IndexByte(h, '.')
+			if i < 0 {
+				break
+			}
+			h = h[i+1:]
+		}
+		fromPattern := false
+		for _, e := range kb.patterns {
+			p, pl := e.domain, e.labels
+			if len(pl) > hostLabels || len(pl) < labels || (len(pl) == labels && (!fromPattern || !morePrecise(p, rule))) {
+				continue
+			}
+			if endsWithLabels(host, pl) {
+				rule, best, labels, fromPattern = p, e.domainEntry, len(pl), true
+			}
+		}
+		return rule, best, rule != ""
+	}
+	hosts := []string{"8.8.8.8", "1.1.1.1", "9.8.8.8", "8.8.8", "8.8", "8", "1.2.3.4", "10.0.0.1", "17.5.6.7", "8.8.8.8.8",
+		"1..1.1", ".1.1.1", "1.1.1.", "1.1.1.1a", "a.1.1.1", "2001:db8::1", "::ffff:8.8.8.8", "www.google.com", "google.de",
+		"x.y.z", "", "*", "*.8.8", "12.34.56.78", "5.6.7.8", "20.7.8.9"}
+	kb := DefaultKB().Clone()
+	check := func(stage string) {
+		for _, h := range hosts {
+			gr, ge, gok := kb.suffixMatch(h)
+			wr, we, wok := ref(kb, h)
+			if gr != wr || ge != we || gok != wok {
+				t.Errorf("%s: suffixMatch(%q) = %q %v %v, want %q %v %v", stage, h, gr, ge, gok, wr, we, wok)
+			}
+		}
+	}
+	check("default")
+	if kb.numericPattern || len(kb.numeric) == 0 {
+		t.Fatalf("default base: numeric patterns %v, %d numeric domains", kb.numericPattern, len(kb.numeric))
+	}
+	kb.AddDomain("7.8.9", "example", CatCloud, "test")
+	kb.AddDomain("56.78", "example", CatCloud, "test")
+	check("numeric domains")
+	kb.AddDomain("5.*.7.8", "example", CatCloud, "test")
+	kb.AddDomain("*.1.1", "example", CatCloud, "test")
+	if !kb.numericPattern {
+		t.Fatal("numeric patterns not noticed")
+	}
+	check("numeric patterns")
+	for _, s := range []string{"1.2", "0", "1.*", "*", "*.*"} {
+		if !numericLabels(s, true) || (strings.Contains(s, "*") && numericLabels(s, false)) {
+			t.Errorf("numericLabels(%q) wrong", s)
+		}
+	}
+	for _, s := range []string{"", ".", "1.", ".1", "1..2", "1a", "**", "1*", "*1.2", "a.*"} {
+		if numericLabels(s, true) {
+			t.Errorf("numericLabels(%q, true) = true", s)
+		}
+	}
+}

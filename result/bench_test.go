@@ -3,6 +3,7 @@ package result_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/tattle-audit/tattle/audit"
@@ -49,4 +50,29 @@ func BenchmarkRedactDemo(b *testing.B) {
 			result.RedactInPlace(&c, key)
 		}
 	})
+}
+
+// BenchmarkRedactFile redacts in place the unredacted JSON result named by
+// $TATTLE_BENCH_RESULT (made with scan --show-personal-data), as the scan
+// command does: a large capture's result, which the demo is not.
+func BenchmarkRedactFile(b *testing.B) {
+	name := os.Getenv("TATTLE_BENCH_RESULT")
+	if name == "" {
+		b.Skip("TATTLE_BENCH_RESULT not set")
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := []byte("tattle bench key")
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		var c result.Result
+		if err := json.Unmarshal(raw, &c); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		result.RedactInPlace(&c, key)
+	}
 }

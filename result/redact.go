@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"math/bits"
 	"net"
 	"net/netip"
 	"net/url"
@@ -147,9 +148,19 @@ func RedactMAC(s string, key []byte) string {
 
 func (k *redactor) id(s string) string {
 	if a, ok := strings.CutPrefix(s, "ip:"); ok {
+		if k.known != nil {
+			if r, ok := k.known.ips[a]; ok {
+				return "ip:" + r // made by collectKnown: k.deviceIP(a)
+			}
+		}
 		return "ip:" + k.deviceIP(a)
 	}
 	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
+		if k.known != nil {
+			if r, ok := k.known.macs[[6]byte(hw)]; ok {
+				return r // made by collectKnown: k.mac(hw)
+			}
+		}
 		return k.mac(hw)
 	}
 	return s
@@ -174,7 +185,11 @@ func (k *redactor) device(d *Device) {
 	d.ID = k.id(d.ID)
 	d.MAC = k.id(d.MAC)
 	for j := range d.IPs {
-		d.IPs[j].IP = k.deviceIP(d.IPs[j].IP)
+		ip, ok := k.known.ips[d.IPs[j].IP] // made by collectKnown
+		if !ok {
+			ip = k.deviceIP(d.IPs[j].IP)
+		}
+		d.IPs[j].IP = ip
 	}
 	o := &d.Observations
 	for j := range o.DHCP {
@@ -529,25 +544,112 @@ func holdsReference(t reflect.Type) bool {
 // replacement, matched case-insensitively at word boundaries (a value is
 // neither preceded nor followed by a letter or digit).
 type knownSet struct {
-	macs  map[[6]byte]string // device MACs -> redacted form
-	vals  map[string]string  // lower-cased value -> replacement
-	heads map[uint32][]int   // lower-cased first three bytes (head) -> lengths of values, longest first
+	macs map[[6]byte]string // device MACs -> redacted form
+	ips  map[string]string  // device addresses -> redacted form (deviceIP's), kept for device
+	vals map[string]string  // lower-cased value -> replacement
 	// pairs has bit b0<<8|b1 set when some value starts with the
 	// lower-cased bytes b0 b1: most word starts fail it and are passed
-	// over without a map look-up.
+	// over without a look-up.
 	pairs [1 << 16 / 64]uint64
-	// ends is pairs for the last two bytes of each value: most
-	// candidates that start like a value do not end like one (on
-	// big.pcap more than half of those replace looked up), and pass
-	// over without the look-up.
-	ends [1 << 16 / 64]uint64
+	// heads gives the lengths of the values that start with each
+	// lower-cased first three bytes (head).
+	heads headTable
+	// shapes has the bit of shapeOf(head, last two bytes, length) of
+	// every value set: a candidate that starts like a value but has no
+	// value's shape (on big.pcap most of those replace would look up,
+	// the values being mostly addresses and the texts full of other
+	// addresses) is passed over without the look-up in vals.
+	shapes [1 << shapeBits / 64]uint64
+}
+
+// shapeBits is the size of knownSet.shapes: 2^19 bits (64 KiB), a few
+// per cent of them set by tens of thousands of values.
+const shapeBits = 19
+
+// shapeOf hashes what a candidate's shape is made of to a bit of
+// knownSet.shapes.
+func shapeOf(head uint32, e0, e1 byte, n int) uint32 {
+	x := uint64(head)<<40 | uint64(e0)<<32 | uint64(e1)<<24 | uint64(uint32(n)&0xffffff)
+	return uint32((x * 0x9e3779b97f4a7c15) >> (64 - shapeBits))
+}
+
+func (ks *knownSet) hasShape(head uint32, e0, e1 byte, n int) bool {
+	b := shapeOf(head, e0, e1, n)
+	return ks.shapes[b/64]&(1<<(b%64)) != 0
+}
+
+// A headTable maps a head to the lengths of the values starting with it:
+// an open-addressed table probed in a few instructions (replace looks a
+// head up at most word starts of a result's texts; a map took a quarter
+// of its time).
+type headTable struct {
+	slots []headSlot // a power of two of them, at most half used
+	shift uint       // 32 - log2(len(slots)): a hash's top bits pick the slot
+	// long are the lengths of longHead bytes or more, longest first,
+	// of the heads whose slot has bit 63 set.
+	long map[uint32][]int
+}
+
+type headSlot struct {
+	key  uint32 // the head | slotUsed; 0 for an empty slot
+	lens uint64 // bit n-minKnown for each length n < longHead; bit 63 if longer ones
+}
+
+const (
+	slotUsed = 1 << 24
+	longHead = minKnown + 63
+)
+
+func newHeadTable(heads map[uint32][]int) headTable {
+	n, shift := 8, uint(32-3)
+	for n < 2*len(heads) {
+		n, shift = n*2, shift-1
+	}
+	t := headTable{slots: make([]headSlot, n), shift: shift, long: map[uint32][]int{}}
+	for h, lens := range heads {
+		var m uint64
+		for _, l := range lens {
+			if l >= longHead {
+				m |= 1 << 63
+				t.long[h] = append(t.long[h], l)
+				continue
+			}
+			m |= 1 << (l - minKnown)
+		}
+		slices.SortFunc(t.long[h], func(a, b int) int { return b - a })
+		i := t.slot(h)
+		for t.slots[i].key != 0 {
+			i = (i + 1) & uint32(len(t.slots)-1)
+		}
+		t.slots[i] = headSlot{key: h | slotUsed, lens: m}
+	}
+	return t
+}
+
+func (t *headTable) slot(h uint32) uint32 {
+	return (h * 0x9e3779b1) >> t.shift
+}
+
+// lens returns the lengths of the values that start with h: shorter
+// than longHead as bits (bit n-minKnown for length n), bit 63 if there
+// are longer ones (t.long[h]).
+func (t *headTable) lens(h uint32) uint64 {
+	if len(t.slots) == 0 {
+		return 0
+	}
+	for i := t.slot(h); ; i = (i + 1) & uint32(len(t.slots)-1) {
+		switch t.slots[i].key {
+		case h | slotUsed:
+			return t.slots[i].lens
+		case 0:
+			return 0
+		}
+	}
 }
 
 func head(b0, b1, b2 byte) uint32 { return uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2) }
 
 func (ks *knownSet) mayStart(b0, b1 byte) bool { return hasPair(&ks.pairs, b0, b1) }
-
-func (ks *knownSet) mayEnd(b0, b1 byte) bool { return hasPair(&ks.ends, b0, b1) }
 
 func hasPair(set *[1 << 16 / 64]uint64, b0, b1 byte) bool {
 	p := uint16(b0)<<8 | uint16(b1)
@@ -564,7 +666,8 @@ func addPair(set *[1 << 16 / 64]uint64, b0, b1 byte) {
 const minKnown = 3
 
 func collectKnown(c *Result, k *redactor) *knownSet {
-	ks := &knownSet{macs: map[[6]byte]string{}, vals: map[string]string{}, heads: map[uint32][]int{}}
+	ks := &knownSet{macs: map[[6]byte]string{}, ips: map[string]string{}, vals: map[string]string{}}
+	heads := map[uint32][]int{} // the lengths of values of each head
 	// A host name that is a device's model or vendor ("HS110",
 	// "Pixel-7") names the product, not its owner: it stays elsewhere.
 	seen := map[string]bool{}
@@ -586,11 +689,12 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 		seen[low] = true
 		ks.vals[low] = repl
 		h := head(low[0], low[1], low[2])
-		if l := ks.heads[h]; !slices.Contains(l, len(low)) {
-			ks.heads[h] = append(l, len(low))
+		if l := heads[h]; !slices.Contains(l, len(low)) {
+			heads[h] = append(l, len(low))
 		}
 		addPair(&ks.pairs, low[0], low[1])
-		addPair(&ks.ends, low[len(low)-2], low[len(low)-1])
+		b := shapeOf(h, low[len(low)-2], low[len(low)-1], len(low))
+		ks.shapes[b/64] |= 1 << (b % 64)
 	}
 	for i := range c.Devices {
 		d := &c.Devices[i]
@@ -600,7 +704,9 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			}
 		}
 		for _, ip := range d.IPs {
-			if r := k.deviceIP(ip.IP); r != ip.IP {
+			r := k.deviceIP(ip.IP)
+			ks.ips[ip.IP] = r
+			if r != ip.IP {
 				add(ip.IP, r)
 			}
 		}
@@ -628,28 +734,44 @@ func collectKnown(c *Result, k *redactor) *knownSet {
 			add(u.SerialNumber, "[redacted]")
 		}
 	}
-	for _, l := range ks.heads {
-		slices.SortFunc(l, func(a, b int) int { return b - a })
-	}
+	ks.heads = newHeadTable(heads)
 	return ks
 }
 
-func isAlnum(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
+func isAlnum(c byte) bool { return byteClass[c]&classAlnum != 0 }
 
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
+func lower(c byte) byte { return byteLower[c] }
+
+// byteClass and byteLower answer isAlnum, isHex and lower with one load
+// each (replace and redactMACsIn ask at every byte of a result's texts).
+var byteClass, byteLower = func() (class, low [256]byte) {
+	for c := range 256 {
+		b := byte(c)
+		low[c] = b
+		if 'A' <= b && b <= 'Z' {
+			low[c] = b + 'a' - 'A'
+		}
+		if ('0' <= b && b <= '9') || ('a' <= low[c] && low[c] <= 'z') {
+			class[c] |= classAlnum
+		}
+		if ('0' <= b && b <= '9') || ('a' <= low[c] && low[c] <= 'f') {
+			class[c] |= classHex
+		}
 	}
-	return c
-}
+	return class, low
+}()
+
+const (
+	classAlnum = 1 << iota
+	classHex
+)
 
 // replace swaps every known value in s for its replacement. Only
 // positions at a word start are tried; one whose first two bytes start no
-// value is passed over, the others cost one map look-up of their first
-// three bytes, then one per length of value that starts so and whose
-// last two bytes end a value.
+// value is passed over, the others cost one probe of heads for their
+// first three bytes, then, for each length of value that starts so, from
+// the longest, a test of the candidate's shape, and a look-up in vals of
+// those that have a value's shape.
 func (ks *knownSet) replace(s string) string {
 	if len(ks.vals) == 0 {
 		return s
@@ -665,9 +787,26 @@ func (ks *knownSet) replace(s string) string {
 		if !ks.mayStart(b0, b1) {
 			continue
 		}
-		for _, n := range ks.heads[head(b0, b1, lower(s[i+2]))] {
+		h := head(b0, b1, lower(s[i+2]))
+		lens := ks.heads.lens(h)
+		if lens == 0 {
+			continue
+		}
+		var long []int
+		if lens&(1<<63) != 0 {
+			long, lens = ks.heads.long[h], lens&^(1<<63)
+		}
+		for lens != 0 || len(long) > 0 {
+			var n int
+			if len(long) > 0 {
+				n, long = long[0], long[1:]
+			} else {
+				bit := 63 - bits.LeadingZeros64(lens)
+				n, lens = bit+minKnown, lens&^(1<<bit)
+			}
 			end := i + n
-			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) || !ks.mayEnd(lower(s[end-2]), lower(s[end-1])) {
+			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) ||
+				!ks.hasShape(h, lower(s[end-2]), lower(s[end-1]), n) {
 				continue
 			}
 			low := buf[:0]
@@ -700,10 +839,14 @@ func redactMACsIn(s string, k *redactor) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+12 <= len(s); i++ {
-		// Every form starts with a hex digit, and within a run of
-		// them only aa:bb:.. or aa-bb-.. can (macAt would say no: this
-		// says it without the call, for most of the bytes of a text).
-		if !isHex(s[i]) || (i > 0 && isHex(s[i-1]) && (i+17 > len(s) || (s[i+2] != ':' && s[i+2] != '-'))) {
+		// Every form starts with two hex digits, then a separator
+		// (aa:bb:.., aa-bb-..) or two more (aabb.ccdd.eeff,
+		// aabbccddeeff), and within a run of hex digits only the forms
+		// with separators can start (macAt would say no: this says it
+		// without the call, for most of the bytes of a text).
+		if !isHex(s[i]) || !isHex(s[i+1]) ||
+			(s[i+2] != ':' && s[i+2] != '-' && (i > 0 && isHex(s[i-1]) || !isHex(s[i+2]) || !isHex(s[i+3]))) ||
+			(i > 0 && isHex(s[i-1]) && i+17 > len(s)) {
 			continue
 		}
 		hw, n := macAt(s, i)
@@ -729,9 +872,7 @@ func redactMACsIn(s string, k *redactor) string {
 	return b.String()
 }
 
-func isHex(c byte) bool {
-	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
-}
+func isHex(c byte) bool { return byteClass[c]&classHex != 0 }
 
 func hexVal(c byte) byte {
 	switch {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -421,33 +422,73 @@ func TestRedactMACsInSkips(t *testing.T) {
 	}
 }
 
-// TestKnownReplaceEnds checks that the filter of values' last bytes
-// changes nothing replace finds: random texts of pieces of known values
-// (device addresses and host names, in any case), against the same set
-// with the filter letting everything through.
-func TestKnownReplaceEnds(t *testing.T) {
+// replaceEvery is knownSet.replace as its doc defines it, without the
+// filters: at every word start, every length of value, longest first,
+// looked up in vals.
+func replaceEvery(ks *knownSet, s string) string {
+	var lens []int
+	for v := range ks.vals {
+		if !slices.Contains(lens, len(v)) {
+			lens = append(lens, len(v))
+		}
+	}
+	slices.SortFunc(lens, func(a, b int) int { return b - a })
+	var b strings.Builder
+	last := 0
+	for i := 0; i+minKnown <= len(s); i++ {
+		if i > 0 && isAlnum(s[i-1]) && isAlnum(s[i]) {
+			continue
+		}
+		for _, n := range lens {
+			end := i + n
+			if end > len(s) || (end < len(s) && isAlnum(s[end]) && isAlnum(s[end-1])) {
+				continue
+			}
+			if repl, ok := ks.vals[strings.ToLower(s[i:end])]; ok {
+				b.WriteString(s[last:i])
+				b.WriteString(repl)
+				last = end
+				i = end - 1
+				break
+			}
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// TestKnownReplaceFilters checks that the filters of replace (values'
+// first bytes, heads, shapes) change nothing it finds: random texts of
+// pieces of known values (device addresses, host names short and longer
+// than a head's length bits, in any case), against replaceEvery.
+func TestKnownReplaceFilters(t *testing.T) {
 	r := &Result{}
+	long := strings.Repeat("living-room-", 6) // 72 bytes: past longHead
 	for i := range 50 {
 		r.Devices = append(r.Devices, Device{ID: fmt.Sprint("ip:10.0.", i/10, ".", i),
-			IPs:          []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}},
-			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}}}})
+			IPs: []AddrSeen{{IP: fmt.Sprint("10.0.", i/10, ".", i)}, {IP: fmt.Sprint("fe80::", i)}, {IP: fmt.Sprint("8.", i, ".1.2")}},
+			Observations: Observations{Hostnames: []Seen{{Value: fmt.Sprint("Alice-Phone-", i, ".local")}, {Value: fmt.Sprint(long, i)},
+				{Value: fmt.Sprint(long[:60], i)}, {Value: fmt.Sprint("Ali", i)}}}})
 	}
 	k := &redactor{key: testKey}
 	ks := collectKnown(r, k)
-	all := *ks
-	for i := range all.ends {
-		all.ends[i] = ^uint64(0)
+	if len(ks.heads.long) == 0 {
+		t.Fatal("no value past longHead")
 	}
-	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":"}
+	pieces := []string{"10.0.", "1", "2", "3", "4.", ".", " ", "fe80::", "Alice-Phone-", "alice-phone-", "ALICE-PHONE-", ".local", "x", "-", ":",
+		"8.", ".1.2", long, strings.ToUpper(long[:36]), long[:60], "living-room-", "Ali", "ali"}
 	rng := rand.New(rand.NewPCG(5, 6))
 	replaced := 0
-	for range 20000 {
+	for range 40000 {
 		var b strings.Builder
 		for range rng.IntN(10) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		s := b.String()
-		got, want := ks.replace(s), all.replace(s)
+		got, want := ks.replace(s), replaceEvery(ks, s)
 		if got != want {
 			t.Fatalf("replace(%q) = %q, want %q", s, got, want)
 		}
@@ -455,7 +496,57 @@ func TestKnownReplaceEnds(t *testing.T) {
 			replaced++
 		}
 	}
-	if replaced < 1000 {
+	if replaced < 2000 {
 		t.Fatalf("%d texts had a value replaced: the test asks too little", replaced)
+	}
+}
+
+// TestByteTables checks the tables of isAlnum, isHex and lower against their
+// definitions, at every byte.
+func TestByteTables(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		alnum := ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
+		low := b
+		if 'A' <= b && b <= 'Z' {
+			low = b + 'a' - 'A'
+		}
+		hex := ('0' <= b && b <= '9') || ('a' <= b && b <= 'f') || ('A' <= b && b <= 'F')
+		if isAlnum(b) != alnum || isHex(b) != hex || lower(b) != low {
+			t.Errorf("byte %#x: isAlnum %v isHex %v lower %q, want %v %v %q", b, isAlnum(b), isHex(b), lower(b), alnum, hex, low)
+		}
+	}
+}
+
+// TestRedactReusesKnown checks that the device IDs, MACs and addresses
+// RedactInPlace takes from what collectKnown made are those a redactor
+// of its own makes.
+func TestRedactReusesKnown(t *testing.T) {
+	r := &Result{Devices: []Device{
+		{ID: "50:c7:bf:0a:bc:de", MAC: "50:c7:bf:0a:bc:de", IPs: []AddrSeen{{IP: "192.168.1.7"}, {IP: "fe80::1"}, {IP: "203.0.113.9"}, {IP: "224.0.0.251"}}},
+		{ID: "ip:10.1.2.3", IPs: []AddrSeen{{IP: "10.1.2.3"}}},
+		{ID: "ip:2001:db8::5"},
+	}}
+	want := &redactor{key: testKey}
+	var ids, macs []string
+	var ips [][]string
+	for _, d := range r.Devices {
+		ids, macs = append(ids, want.id(d.ID)), append(macs, want.id(d.MAC))
+		var l []string
+		for _, ip := range d.IPs {
+			l = append(l, want.deviceIP(ip.IP))
+		}
+		ips = append(ips, l)
+	}
+	RedactInPlace(r, testKey)
+	for i, d := range r.Devices {
+		if d.ID != ids[i] || d.MAC != macs[i] {
+			t.Errorf("device %d: ID %q MAC %q, want %q %q", i, d.ID, d.MAC, ids[i], macs[i])
+		}
+		for j, ip := range d.IPs {
+			if ip.IP != ips[i][j] {
+				t.Errorf("device %d address %d: %q, want %q", i, j, ip.IP, ips[i][j])
+			}
+		}
 	}
 }
