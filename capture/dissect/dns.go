@@ -22,16 +22,20 @@ type DNS struct {
 	instances map[string]int  // mdnsEvent's, by lower-cased name
 	hosts     map[string]bool // mdnsEvent's
 	key       []byte
-	services  []capture.ServiceInstance  // mdnsEvent's scratch
-	hostnames []string                   // mdnsEvent's scratch
-	data      []byte                     // message's scratch for the records' data
-	ends      []int                      // message's: where each record's data ends in data
-	seen      map[string][]capture.Event // by protocol and message without its ID
-	seenBytes int
+	services  []capture.ServiceInstance // mdnsEvent's scratch
+	hostnames []string                  // mdnsEvent's scratch
+	data      []byte                    // message's scratch for the records' data
+	ends      []int                     // message's: where each record's data ends in data
+	seen      repeats[[]capture.Event]  // by protocol and message without its ID
 }
 
 // NewDNS returns the DNS/mDNS/LLMNR dissector.
-func NewDNS() capture.Dissector { return &DNS{} }
+func NewDNS() capture.Dissector {
+	// Datagrams are kept up to maxDNSRepeat bytes (Dissect checks),
+	// keyed without their ID and after their protocol's name; the
+	// events count as the key's bytes again (see maxDNSSeen).
+	return &DNS{seen: repeats[[]capture.Event]{maxKey: len(capture.AppLLMNR) + maxDNSRepeat - 2, max: maxDNSSeen}}
+}
 
 func (*DNS) Name() string { return "dns" }
 
@@ -71,7 +75,7 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		return
 	}
 	x.key = append(append(x.key[:0], proto...), b[2:]...)
-	if events, ok := x.seen[string(x.key)]; ok {
+	if events, ok := x.seen.get(x.key); ok {
 		id := binary.BigEndian.Uint16(b)
 		for _, e := range events {
 			emit(withMeta(e, p.Meta, id))
@@ -86,22 +90,14 @@ func (x *DNS) Dissect(p *capture.Packet, emit func(capture.Event)) {
 	if !clean || len(events) == 0 {
 		return // malformed messages are noted each time
 	}
-	if x.seenBytes+len(x.key) > maxDNSSeen {
-		clear(x.seen) // started again when full: deterministic, bounded
-		x.seenBytes = 0
-	}
-	if x.seen == nil {
-		x.seen = make(map[string][]capture.Event)
-	}
-	x.seen[string(x.key)] = events
-	x.seenBytes += len(x.key)
+	x.seen.add(x.key, events, 0)
 }
 
 const (
 	// maxDNSRepeat bounds a datagram kept to recognise a repeat.
 	maxDNSRepeat = 4096
 	// maxDNSSeen bounds the bytes of datagrams kept (their events hold
-	// about as much again).
+	// about as much again, not counted).
 	maxDNSSeen = 2 << 20
 )
 

@@ -380,7 +380,7 @@ func TestDNSRepeatedDatagrams(t *testing.T) {
 	if n := mdns.Flow.Notes["mdns: malformed message"]; n != 2 {
 		t.Fatalf("malformed datagrams noted %d times, want 2", n)
 	}
-	if n := len(d.(*DNS).seen); n != 4 {
+	if n := len(d.(*DNS).seen.m); n != 4 {
 		t.Fatalf("%d messages kept, want 4 (a, b, the response, a over DNS)", n)
 	}
 }
@@ -393,12 +393,12 @@ func TestDNSRepeatCacheBounded(t *testing.T) {
 		if got := run(d, p); len(got) != 1 {
 			t.Fatalf("query %d gave %d events", i, len(got))
 		}
-		if d.seenBytes > maxDNSSeen {
-			t.Fatalf("after %d queries %d bytes kept, limit %d", i+1, d.seenBytes, maxDNSSeen)
+		if d.seen.bytes > maxDNSSeen {
+			t.Fatalf("after %d queries %d bytes kept, limit %d", i+1, d.seen.bytes, maxDNSSeen)
 		}
 	}
-	if len(d.seen) == 0 || len(d.seen) >= 40000 {
-		t.Fatalf("%d queries kept of 40000: the cache should have started again", len(d.seen))
+	if len(d.seen.m) == 0 || len(d.seen.m) >= 40000 {
+		t.Fatalf("%d queries kept of 40000: the cache should have started again", len(d.seen.m))
 	}
 }
 

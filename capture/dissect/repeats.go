@@ -11,14 +11,17 @@ import "github.com/tattle-audit/tattle/internal/repeat"
 // first time without being read again; only messages read without a
 // note are kept, so that a malformed one is noted each time.
 //
-// It is bounded in bytes (maxRepeatBytes, counted by the caller as the
-// key and what the value holds) and started again when full, which keeps
-// it deterministic. Messages longer than maxRepeatKey are not kept. The
-// zero value is empty and ready; it keeps nothing when repeat.Off. Like
-// the dissector that holds it, it serves one scan at a time.
+// It is bounded in bytes (maxBytes, counted as the key and what the
+// caller says the value holds) and started again when full, which keeps
+// it deterministic. Messages longer than maxKey are not kept. The zero
+// value is empty and ready, with the bounds maxRepeatKey and
+// maxRepeatBytes; it keeps nothing when repeat.Off. Like the dissector
+// that holds it, it serves one scan at a time.
 type repeats[V any] struct {
-	m     map[string]V
-	bytes int
+	m      map[string]V
+	bytes  int
+	maxKey int // zero: maxRepeatKey
+	max    int // zero: maxRepeatBytes
 }
 
 const (
@@ -39,11 +42,18 @@ func (r *repeats[V]) get(msg []byte) (v V, ok bool) {
 
 // add remembers v for msg; size is what v holds, in bytes.
 func (r *repeats[V]) add(msg []byte, v V, size int) {
-	if len(msg) > maxRepeatKey || repeat.Off {
+	maxKey, max := r.maxKey, r.max
+	if maxKey == 0 {
+		maxKey = maxRepeatKey
+	}
+	if max == 0 {
+		max = maxRepeatBytes
+	}
+	if len(msg) > maxKey || repeat.Off {
 		return
 	}
 	n := len(msg) + size
-	if r.bytes+n > maxRepeatBytes {
+	if r.bytes+n > max {
 		clear(r.m)
 		r.bytes = 0
 	}
