@@ -264,7 +264,7 @@ func (in *Inspector) Dissect(p *capture.Packet, emit func(capture.Event)) {
 		// kilobyte on holds nothing the detectors can read: stop here
 		// (FlowEnd still reports its entropy class). Tested each time
 		// another kilobyte has been counted.
-		if d.histN>>10 > before>>10 && p.Flow.App == "" && entropyClass16(d.hist, d.histN) == "encrypted" {
+		if d.histN>>10 > before>>10 && p.Flow.App == "" && entropyClass(d.hist, d.histN) == "encrypted" {
 			p.Done()
 			return
 		}
@@ -364,9 +364,9 @@ func (in *Inspector) FlowEnd(f *capture.Flow, state any, emit func(capture.Event
 			// One direction sent bytes (a datagram flow, say): its
 			// histogram is the flow's, with the same counts the sum
 			// below would make (entropyClass reads the counts alone).
-			class = entropyClass16(h0, fs.dir[0].histN)
+			class = entropyClass(h0, fs.dir[0].histN)
 		case h0 == nil:
-			class = entropyClass16(h1, fs.dir[1].histN)
+			class = entropyClass(h1, fs.dir[1].histN)
 		default:
 			var hist [256]uint32
 			for c := range hist {
@@ -405,8 +405,6 @@ func (in *Inspector) reuse(fs *flowState) {
 	fs.spare = true
 	in.spareStates = append(in.spareStates, fs)
 }
-
-func entropyClass16(h *[256]uint16, n int) string { return entropyClass(h, n) }
 
 // entropyClass sorts a payload sample into encrypted (or compressed),
 // text, or binary, as Mon(IoT)r did: Shannon entropy near 8 bits per byte
