@@ -148,12 +148,7 @@ func RedactMAC(s string, key []byte) string {
 
 func (k *redactor) id(s string) string {
 	if a, ok := strings.CutPrefix(s, "ip:"); ok {
-		if k.known != nil {
-			if r, ok := k.known.ips[a]; ok {
-				return "ip:" + r // made by collectKnown: k.deviceIP(a)
-			}
-		}
-		return "ip:" + k.deviceIP(a)
+		return "ip:" + k.knownDeviceIP(a)
 	}
 	if hw, err := net.ParseMAC(s); err == nil && len(hw) == 6 && len(s) == 17 {
 		if k.known != nil {
@@ -185,11 +180,7 @@ func (k *redactor) device(d *Device) {
 	d.ID = k.id(d.ID)
 	d.MAC = k.id(d.MAC)
 	for j := range d.IPs {
-		ip, ok := k.known.ips[d.IPs[j].IP] // made by collectKnown
-		if !ok {
-			ip = k.deviceIP(d.IPs[j].IP)
-		}
-		d.IPs[j].IP = ip
+		d.IPs[j].IP = k.knownDeviceIP(d.IPs[j].IP)
 	}
 	o := &d.Observations
 	for j := range o.DHCP {
@@ -331,6 +322,17 @@ func (k *redactor) localIP(s string) string {
 		return k.withIPPseudonym(r, s)
 	}
 	return s
+}
+
+// knownDeviceIP is deviceIP(s), taken from what collectKnown made when
+// it made it.
+func (k *redactor) knownDeviceIP(s string) string {
+	if k.known != nil {
+		if r, ok := k.known.ips[s]; ok {
+			return r
+		}
+	}
+	return k.deviceIP(s)
 }
 
 // deviceIP is localIP for an address a device used: every IPv6 address
