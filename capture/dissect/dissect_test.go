@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tattle-audit/tattle/capture"
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 // packet builds a packet on a fresh flow whose client is src.
@@ -91,4 +92,28 @@ func fuzzDissector(f *testing.F, d func() capture.Dissector, tr capture.Transpor
 		p.Payload, p.Dir, p.TCPSeq = a, capture.ToServer, uint32(len(a))
 		run(x, p)
 	})
+}
+
+// benchRepeated runs a dissector made by newD on p again and again: one
+// that has seen it before (repeated), and one that reads it as if it had
+// not (uncached: the repeat caches off). p's flow state is dropped before
+// each run, so a stream starts again.
+func benchRepeated(b *testing.B, newD func() capture.Dissector, p *capture.Packet) {
+	for _, off := range []bool{false, true} {
+		name := "repeated"
+		if off {
+			name = "uncached"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer func(was bool) { repeat.Off = was }(repeat.Off)
+			repeat.Off = off
+			d := newD()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(p.Payload)))
+			for b.Loop() {
+				*p.State() = nil
+				d.Dissect(p, func(capture.Event) {})
+			}
+		})
+	}
 }

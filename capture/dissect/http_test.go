@@ -318,24 +318,7 @@ func TestIndexSpace(t *testing.T) {
 // dissector that has seen them before (repeated) and as if it had not
 // (uncached: the repeat cache off).
 func BenchmarkHTTPRequest(b *testing.B) {
-	for _, off := range []bool{false, true} {
-		name := "repeated"
-		if off {
-			name = "uncached"
-		}
-		b.Run(name, func(b *testing.B) {
-			defer func(was bool) { repeat.Off = was }(repeat.Off)
-			repeat.Off = off
-			p := packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpGet+httpPost))
-			d := NewHTTP()
-			b.ReportAllocs()
-			b.SetBytes(int64(len(p.Payload)))
-			for b.Loop() {
-				*p.State() = nil
-				d.Dissect(p, func(capture.Event) {})
-			}
-		})
-	}
+	benchRepeated(b, NewHTTP, packet(capture.TCP, "192.168.1.5:40000", "52.1.2.3:80", []byte(httpGet+httpPost)))
 }
 
 // BenchmarkHTTPSplit is a request whose header block ends in the second

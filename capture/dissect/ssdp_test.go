@@ -226,23 +226,7 @@ func FuzzNTP(f *testing.F) {
 // (repeated) and one it reads as if it had not (uncached: the repeat
 // cache off).
 func BenchmarkSSDP(b *testing.B) {
-	for _, off := range []bool{false, true} {
-		name := "repeated"
-		if off {
-			name = "uncached"
-		}
-		b.Run(name, func(b *testing.B) {
-			defer func(was bool) { repeat.Off = was }(repeat.Off)
-			repeat.Off = off
-			d := NewSSDP()
-			p := packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(ssdpNotify))
-			b.ReportAllocs()
-			b.SetBytes(int64(len(p.Payload)))
-			for b.Loop() {
-				d.Dissect(p, func(capture.Event) {})
-			}
-		})
-	}
+	benchRepeated(b, NewSSDP, packet(capture.UDP, "192.168.1.5:1900", "239.255.255.250:1900", []byte(ssdpNotify)))
 }
 
 func BenchmarkNTP(b *testing.B) {
