@@ -96,8 +96,8 @@ func (in *Inspector) quietKeyOf(buf []byte, tl int, mayText bool) [2]uint64 {
 // something was found, by their keys (quietKeyOf), each with what find
 // found in it, for report to report again without the payload being read.
 // Devices repeat those too: in the benchmark capture three in four
-// payloads find reads hold a finding (a MAC, a host name), and all but
-// one in fifty of those were read before. It holds at most
+// payloads find reads hold a finding, and all but 2 % of those were read
+// before. It holds at most
 // maxLoudFindings findings, of at most maxLoudPer a payload, and is
 // emptied when full: the memory is bounded and forgets, and what it
 // forgets is only read again.
