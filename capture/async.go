@@ -261,17 +261,21 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 		// On the caller's goroutine the flow as it is now is the
 		// snapshot: d is shown p.Flow itself, with the shadow's own
 		// lent to it (see lend), without the item's copy in between
-		// (some 350 bytes a packet).
+		// (some 350 bytes a packet); and p itself, as the scanner shows
+		// it to every dissector, with its slot made the shadow's (d's
+		// only, 0) for the call, rather than a copy (with its write
+		// barriers) for d.
 		sh := &af.shadow
 		if sh.done(0) {
 			return
 		}
 		f := p.Flow
+		slot, slots, spare := p.slot, p.slots, p.spare
+		p.slot, p.slots, p.spare = 0, 0, nil
 		lend(f, sh)
-		a.pkt = Packet{Meta: p.Meta, Payload: p.Payload, Flow: f, Dir: p.Dir, TCPSeq: p.TCPSeq,
-			SYN: p.SYN, FIN: p.FIN, RST: p.RST, Truncated: p.Truncated}
-		a.dissect(f)
+		a.dissect(p)
 		lend(f, sh)
+		p.slot, p.slots, p.spare = slot, slots, spare
 		if sh.done(0) {
 			af.done.Store(true)
 			p.Done()
@@ -428,7 +432,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		it.snap.apply(f)
 		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
 			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
-		a.dissect(f)
+		a.dissect(&a.pkt)
 		if f.done(0) {
 			it.af.done.Store(true)
 		}
@@ -451,14 +455,14 @@ func (a *Async) end(sh *Flow) {
 // dissector: a panic is a note on the flow (on the shadow, copied back by
 // Finish) and, in dissect, the end of d's work on the flow. Without the
 // recover a panic here, on the worker's goroutine, would end the process.
-func (a *Async) dissect(f *Flow) {
+func (a *Async) dissect(p *Packet) {
 	defer func() {
 		if r := recover(); r != nil {
-			f.Note(PanicNote(a.d.Name()))
-			f.setDone(0)
+			p.Flow.Note(PanicNote(a.d.Name()))
+			p.Flow.setDone(0)
 		}
 	}()
-	a.d.Dissect(&a.pkt, a.emitW)
+	a.d.Dissect(p, a.emitW)
 }
 
 func (a *Async) flowEnd(sh *Flow) {
