@@ -628,25 +628,19 @@ func (in *Inspector) find(buf []byte, tl int, patterns bool) []finding {
 // by its shape unless it is the sender's, learned or no device's, and
 // each value once per flow direction.
 func (in *Inspector) report(p *capture.Packet, d *dirState, buf []byte, tl int, fs []finding, pkt uint64, emit func(capture.Event)) {
-	var own string // the sender's MAC, made at the first MAC found
-	ownMAC := func() string {
-		if own == "" {
-			own = p.SrcMAC.String()
-		}
-		return own
-	}
+	own := p.SrcMAC
 	for i := range fs {
 		f := &fs[i]
 		dt := f.dataType
 		switch f.from {
 		case fromForm:
-			if dt == MACAddress && f.owner != ownMAC() {
+			if dt == MACAddress && !isMAC(own, f.owner) {
 				dt = NeighbourMAC
 			}
 		case fromPattern:
 			if dt == MACAddress {
 				v := strings.ToLower(strings.ReplaceAll(f.value, "-", ":"))
-				if v == ownMAC() || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
+				if isMAC(own, v) || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
 					continue // known MACs were reported with their owner
 				}
 				dt = NeighbourMAC
@@ -676,6 +670,22 @@ func (in *Inspector) report(p *capture.Packet, d *dirState, buf []byte, tl int, 
 			Excerpt: excerpt(buf, f.off, f.n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
 		})
 	}
+}
+
+// isMAC reports whether s is mac as its String method writes it, without
+// writing it: report asks for every MAC found, of payloads found in the
+// loud memory too.
+func isMAC(mac capture.MAC, s string) bool {
+	const hexd = "0123456789abcdef"
+	if len(s) != 17 {
+		return false
+	}
+	for i, c := range mac {
+		if i > 0 && s[3*i-1] != ':' || s[3*i] != hexd[c>>4] || s[3*i+1] != hexd[c&15] {
+			return false
+		}
+	}
+	return true
 }
 
 // findCredentials appends the credentials credRe finds in buf (at most
