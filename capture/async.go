@@ -197,12 +197,21 @@ func (s *flowSnapshot) apply(sh *Flow) {
 	sh.Notes, sh.state, sh.skip, sh.skipMore = notes, state, skip, skipMore
 }
 
-// setShadow makes sh what snapshotOf(f).apply(sh) makes it, in one copy.
-func setShadow(sh, f *Flow) {
-	notes, state, skip, skipMore := sh.Notes, sh.state, sh.skip, sh.skipMore
-	*sh = *f
-	sh.Notes, sh.state, sh.skip, sh.skipMore = notes, state, skip, skipMore
-	sh.list, sh.prev, sh.next = 0, nil, nil
+// lend exchanges between f and sh what a shadow keeps of its own (see
+// apply): Notes, the dissector slots and Done bits. On the caller's
+// goroutine d is shown f itself with the shadow's own lent to it, for the
+// call, rather than a shadow made a copy of f (a Flow is 352 bytes, with
+// pointers: a copy a packet, with its write barriers, cost more than the
+// exchange before and after): d sees every field but those as a snapshot
+// would show it, and what it changes of those lands in the shadow when
+// lend runs again. (d also sees the expiry-list links, which a snapshot
+// clears; they are unexported, and no dissector of this package is run
+// behind Async.)
+func lend(f, sh *Flow) {
+	f.Notes, sh.Notes = sh.Notes, f.Notes
+	f.state, sh.state = sh.state, f.state
+	f.skip, sh.skip = sh.skip, f.skip
+	f.skipMore, sh.skipMore = sh.skipMore, f.skipMore
 }
 
 type asyncBatch struct {
@@ -250,16 +259,23 @@ func (a *Async) Dissect(p *Packet, emit func(Event)) {
 	}
 	if a.inline {
 		// On the caller's goroutine the flow as it is now is the
-		// snapshot: the shadow takes it straight from p.Flow, without
-		// the item's copy in between (some 350 bytes a packet).
+		// snapshot: d is shown p.Flow itself, with the shadow's own
+		// lent to it (see lend), without the item's copy in between
+		// (some 350 bytes a packet); and p itself, as the scanner shows
+		// it to every dissector, with its slot made the shadow's (d's
+		// only, 0) for the call, rather than a copy (with its write
+		// barriers) for d.
 		sh := &af.shadow
 		if sh.done(0) {
 			return
 		}
-		setShadow(sh, p.Flow)
-		a.pkt = Packet{Meta: p.Meta, Payload: p.Payload, Flow: sh, Dir: p.Dir, TCPSeq: p.TCPSeq,
-			SYN: p.SYN, FIN: p.FIN, RST: p.RST, Truncated: p.Truncated}
-		a.dissect(sh)
+		f := p.Flow
+		slot, slots, spare := p.slot, p.slots, p.spare
+		p.slot, p.slots, p.spare = 0, 0, nil
+		lend(f, sh)
+		a.dissect(p)
+		lend(f, sh)
+		p.slot, p.slots, p.spare = slot, slots, spare
 		if sh.done(0) {
 			af.done.Store(true)
 			p.Done()
@@ -305,12 +321,12 @@ func (a *Async) End(f *Flow, state any) {
 		return
 	}
 	if a.inline {
-		// What process does with the item, the shadow taken straight
-		// from f as Dissect does: no item (some 500 bytes) to build and
-		// copy from.
-		sh := &af.shadow
-		setShadow(sh, f)
-		a.end(sh)
+		// What process does with the item, on f with the shadow's own
+		// lent to it as Dissect does: no item (some 500 bytes) to build
+		// and copy from.
+		lend(f, &af.shadow)
+		a.end(f)
+		lend(f, &af.shadow)
 		return
 	}
 	a.enqueue(asyncItem{kind: itemEnd, af: af, snap: snapshotOf(f)})
@@ -416,7 +432,7 @@ func (a *Async) process(it *asyncItem, payload []byte) {
 		it.snap.apply(f)
 		a.pkt = Packet{Meta: it.meta, Payload: payload, Flow: f, Dir: it.dir, TCPSeq: it.seq,
 			SYN: it.flags&1 != 0, FIN: it.flags&2 != 0, RST: it.flags&4 != 0, Truncated: it.flags&8 != 0}
-		a.dissect(f)
+		a.dissect(&a.pkt)
 		if f.done(0) {
 			it.af.done.Store(true)
 		}
@@ -429,21 +445,24 @@ func (a *Async) end(sh *Flow) {
 	if a.fe != nil && len(sh.state) > 0 && sh.state[0] != nil {
 		a.flowEnd(sh)
 	}
-	sh.state = nil
+	// Emptied, the slice is kept for the next flow to use af (see
+	// Finish): State would otherwise make one for each.
+	clear(sh.state)
+	sh.state = sh.state[:0]
 }
 
 // dissect and flowEnd run d on the worker as the scanner runs a
 // dissector: a panic is a note on the flow (on the shadow, copied back by
 // Finish) and, in dissect, the end of d's work on the flow. Without the
 // recover a panic here, on the worker's goroutine, would end the process.
-func (a *Async) dissect(f *Flow) {
+func (a *Async) dissect(p *Packet) {
 	defer func() {
 		if r := recover(); r != nil {
-			f.Note(PanicNote(a.d.Name()))
-			f.setDone(0)
+			p.Flow.Note(PanicNote(a.d.Name()))
+			p.Flow.setDone(0)
 		}
 	}()
-	a.d.Dissect(&a.pkt, a.emitW)
+	a.d.Dissect(p, a.emitW)
 }
 
 func (a *Async) flowEnd(sh *Flow) {
@@ -505,7 +524,10 @@ func (a *Async) Finish(f *Flow, state any) {
 	// (a third of what a flow costs, allocated once per flow with
 	// payload); the spares kept are bounded, past a sweep's worth.
 	if len(a.spare) < maxSpareFlows {
-		*af = asyncFlow{}
+		// The slice of d's slots (emptied by end, or now if the flow
+		// was never ended) is kept.
+		clear(sh.state)
+		*af = asyncFlow{shadow: Flow{state: sh.state[:0]}}
 		a.spare = append(a.spare, af)
 	}
 }

@@ -123,10 +123,12 @@ func TestShadowSeesTheFlow(t *testing.T) {
 	}
 }
 
-// TestSetShadowIsSnapshotApply: the inline path's one copy (setShadow)
-// leaves the shadow as a snapshot and its apply do, every field of Flow
-// (by reflection, so a field added later is compared too) set.
-func TestSetShadowIsSnapshotApply(t *testing.T) {
+// TestLendIsSnapshotApply: the inline path's exchange (lend) shows d the
+// flow as a snapshot and its apply make the shadow, every field of Flow
+// (by reflection, so a field added later is compared too) set, but for
+// the expiry-list links; lent back, the flow is as it was, and the
+// shadow keeps what d changed of its own.
+func TestLendIsSnapshotApply(t *testing.T) {
 	other := &Flow{}
 	fill := func(f *Flow, seed int) {
 		v := reflect.ValueOf(f).Elem()
@@ -134,19 +136,30 @@ func TestSetShadowIsSnapshotApply(t *testing.T) {
 			fillValue(reflect.NewAt(v.Field(i).Type(), v.Field(i).Addr().UnsafePointer()).Elem(), seed+i, other)
 		}
 	}
-	var f, a, b Flow
+	var f, a, sh Flow
 	fill(&f, 1)
 	fill(&a, 100)
-	fill(&b, 100)
-	own := b.Notes
+	fill(&sh, 100)
+	was := f
 	s := snapshotOf(&f)
 	s.apply(&a)
-	setShadow(&b, &f)
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("setShadow differs from snapshot and apply:\n%+v\n%+v", a, b)
+	lend(&f, &sh)
+	seen := f
+	if seen.prev == nil || seen.list == 0 {
+		t.Fatal("the test's flow has no expiry-list links")
 	}
-	if !reflect.DeepEqual(b.Notes, own) || reflect.DeepEqual(b.Notes, f.Notes) || b.App != f.App || b.prev != nil || b.list != 0 {
-		t.Fatalf("shadow's own notes or the list links not as a snapshot leaves them: %+v", b)
+	seen.list, seen.prev, seen.next = 0, nil, nil
+	if !reflect.DeepEqual(a, seen) {
+		t.Fatalf("lend shows other than snapshot and apply:\n%+v\n%+v", a, seen)
+	}
+	f.Note("by d") // what d changes of the shadow's own
+	f.setDone(0)
+	lend(&f, &sh)
+	if !reflect.DeepEqual(f, was) {
+		t.Fatalf("the flow lent back is not as it was:\n%+v\n%+v", was, f)
+	}
+	if sh.Notes["by d"] != 1 || !sh.done(0) || reflect.DeepEqual(sh.Notes, f.Notes) {
+		t.Fatalf("the shadow lost what d changed of its own: %+v", sh)
 	}
 }
 

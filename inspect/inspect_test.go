@@ -486,3 +486,24 @@ func BenchmarkMACForms(b *testing.B) {
 		MACForms(MACAddress, capture.MAC{0x3c, 0x22, 0xfb, byte(i >> 8), byte(i), 7}, "d")
 	}
 }
+
+// isMAC agrees with comparing MAC.String's result, for the MAC itself,
+// its other spellings and strings that differ from it in one byte.
+func TestIsMAC(t *testing.T) {
+	for _, mac := range []capture.MAC{{}, {0x02, 0x10, 0x20, 0xab, 0xcd, 0xef}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x9a, 0x0b, 0xc0, 0x01, 0xf2, 0x3e}} {
+		s := mac.String()
+		cands := []string{s, "", strings.ToUpper(s), strings.ReplaceAll(s, ":", "-"), s + ":", s[:16]}
+		for i := range s {
+			for _, c := range []byte{'0', '9', 'a', 'f', ':', 'g'} {
+				b := []byte(s)
+				b[i] = c
+				cands = append(cands, string(b))
+			}
+		}
+		for _, c := range cands {
+			if got, want := isMAC(mac, c), c == s; got != want {
+				t.Errorf("isMAC(%v, %q) = %v, want %v", mac, c, got, want)
+			}
+		}
+	}
+}

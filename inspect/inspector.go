@@ -66,6 +66,10 @@ type Inspector struct {
 	// keys (quietKeyOf); quietSeeds are the keys' two hash seeds.
 	quiet      quietSet
 	quietSeeds [2]maphash.Seed
+	// loud remembers, by the same keys, payloads in which something was
+	// found, with what (see loudSet); findings is find's scratch.
+	loud     loudSet
+	findings []finding
 	// formsOver and macsOver count what went past maxKnownForms and
 	// maxLearnedMACs (see Dropped).
 	formsOver, macsOver uint64
@@ -537,18 +541,26 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	// only; known values are looked for everywhere. mayText is all but
 	// the test of the text.
 	mayText := d.inspected <= patternBudget && p.Dir == capture.ToServer
-	// A payload that found nothing before, after the same tail (or none:
-	// a datagram, a stream's first segment) and with the same forms
-	// indexed, finds nothing again: what detect finds depends on the
-	// bytes it reads, where the tail ends, whether patterns run, and the
-	// forms. Whether patterns run is mayText and the bytes, so the text
-	// is tested only for payloads not remembered. Devices repeat their
-	// announcements and polls byte for byte, requests of several segments
-	// too.
+	// A payload read before, after the same tail (or none: a datagram, a
+	// stream's first segment) and with the same forms indexed, holds what
+	// it held then: what find finds depends on the bytes it reads, where
+	// the tail ends, whether patterns run, and the forms. Whether
+	// patterns run is mayText and the bytes, so the text is tested only
+	// for payloads not remembered. Payloads that held nothing are kept
+	// in the quiet memory, the others with their findings in the loud
+	// one, whose findings are reported as find's would be. Devices repeat
+	// their announcements and polls byte for byte, requests of several
+	// segments too.
 	if len(data) <= maxQuietPayload && !repeat.Off {
 		k := in.quietKeyOf(buf, tl, mayText)
-		if !in.quiet.has(k) && in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit) == 0 {
-			in.quiet.add(k)
+		if !in.quiet.has(k) {
+			if fs, ok := in.loud.get(k); ok {
+				in.report(p, d, buf, tl, fs, pkt, emit)
+			} else if fs := in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit); len(fs) == 0 {
+				in.quiet.add(k)
+			} else {
+				in.loud.add(k, fs)
+			}
 		}
 	} else {
 		in.detect(p, d, buf, tl, mayText && mostlyText(data), pkt, emit)
@@ -561,69 +573,125 @@ func (in *Inspector) scan(p *capture.Packet, d *dirState, data []byte, pkt uint6
 	d.tailPkt = pkt
 }
 
-// reportFunc reports a candidate at buf[off:off+n].
-type reportFunc func(dataType, label, value, owner string, off, n int)
+// finding is what a detector found at buf[off:off+n], before report
+// decides whether it is reported: that depends on more than the payload
+// (the sender's MAC, the MACs learned, what the flow reported before),
+// and what is found on the payload alone (see find).
+type finding struct {
+	from                          findingFrom
+	dataType, label, value, owner string
+	off, n                        int
+}
+
+type findingFrom uint8
+
+const (
+	fromForm        findingFrom = iota // a known form (Matcher)
+	fromPattern                        // a pattern (scanPatterns)
+	fromCredentials                    // credRe (findCredentials)
+)
 
 // detect runs the detectors over buf (the previous tail, tl bytes, then
-// the new data): known values always, patterns and credentials when
-// patterns is set. It returns the candidates found, reported or not:
-// whether one is reported depends on more than the payload (the sender's
-// MAC, what the flow reported before).
-func (in *Inspector) detect(p *capture.Packet, d *dirState, buf []byte, tl int, patterns bool, pkt uint64, emit func(capture.Event)) (hits int) {
-	own := p.SrcMAC
-	report := func(dataType, label, value, owner string, off, n int) {
-		if off+n <= tl {
-			return // wholly inside the tail: reported with the previous segment
+// the new data) and reports what they find. It returns the findings,
+// reported or not, valid until the next call of find.
+func (in *Inspector) detect(p *capture.Packet, d *dirState, buf []byte, tl int, patterns bool, pkt uint64, emit func(capture.Event)) []finding {
+	fs := in.find(buf, tl, patterns)
+	in.report(p, d, buf, tl, fs, pkt, emit)
+	return fs
+}
+
+// find runs the detectors over buf (the previous tail, tl bytes, then the
+// new data): known values always, patterns and credentials when patterns
+// is set. What it finds depends on those bytes, tl, patterns and the
+// forms indexed alone. The findings are in the inspector's scratch slice,
+// valid until the next call.
+func (in *Inspector) find(buf []byte, tl int, patterns bool) []finding {
+	fs := in.findings[:0]
+	in.m.FindEnding(buf, tl, func(f *Form, off int) {
+		fs = append(fs, finding{from: fromForm, dataType: f.DataType, label: f.Label, value: f.Value, owner: f.Owner, off: off, n: len(f.Pattern)})
+	})
+	if patterns {
+		low := in.m.Lowered(buf)
+		scanPatterns(buf, low, func(m PatternMatch) {
+			fs = append(fs, finding{from: fromPattern, dataType: m.DataType, label: m.Label, value: m.Value, off: m.Offset, n: len(m.Value)})
+		})
+		if mayHoldCredentials(low) {
+			fs = findCredentials(buf, fs)
 		}
-		key := foundKey{dataType, value, label}
+	}
+	in.findings = fs
+	return fs
+}
+
+// report reports the findings in buf (see detect) that are to be: a MAC
+// form of a device other than the sender's as a neighbour's, a MAC found
+// by its shape unless it is the sender's, learned or no device's, and
+// each value once per flow direction.
+func (in *Inspector) report(p *capture.Packet, d *dirState, buf []byte, tl int, fs []finding, pkt uint64, emit func(capture.Event)) {
+	own := p.SrcMAC
+	for i := range fs {
+		f := &fs[i]
+		dt := f.dataType
+		switch f.from {
+		case fromForm:
+			if dt == MACAddress && !isMAC(own, f.owner) {
+				dt = NeighbourMAC
+			}
+		case fromPattern:
+			if dt == MACAddress {
+				v := strings.ToLower(strings.ReplaceAll(f.value, "-", ":"))
+				if isMAC(own, v) || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
+					continue // known MACs were reported with their owner
+				}
+				dt = NeighbourMAC
+			}
+		case fromCredentials:
+			if f.value == "" {
+				continue
+			}
+		}
+		if f.off+f.n <= tl {
+			continue // wholly inside the tail: reported with the previous segment
+		}
+		key := foundKey{dt, f.value, f.label}
 		if d.found == nil {
 			d.found = map[foundKey]bool{}
 		}
 		if d.found[key] || len(d.found) > 256 {
-			return
+			continue
 		}
 		d.found[key] = true
 		pkts := []uint64{pkt}
-		if off < tl && d.tailPkt != 0 && d.tailPkt != pkt {
+		if f.off < tl && d.tailPkt != 0 && d.tailPkt != pkt {
 			pkts = []uint64{d.tailPkt, pkt}
 		}
 		emit(&PersonalDataEvent{
-			Meta: p.Meta, Protocol: protocolOf(p), DataType: dataType, Label: label, Value: value, Owner: owner,
-			Excerpt: excerpt(buf, off, n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
+			Meta: p.Meta, Protocol: protocolOf(p), DataType: dt, Label: f.label, Value: f.value, Owner: f.owner,
+			Excerpt: excerpt(buf, f.off, f.n), Packets: pkts, FromClient: p.Dir == capture.ToServer,
 		})
 	}
-	in.m.FindEnding(buf, tl, func(f *Form, off int) {
-		hits++
-		dt := f.DataType
-		if dt == MACAddress && f.Owner != own.String() {
-			dt = NeighbourMAC
-		}
-		report(dt, f.Label, f.Value, f.Owner, off, len(f.Pattern))
-	})
-	low := in.m.Lowered(buf)
-	if !patterns {
-		return hits
-	}
-	scanPatterns(buf, low, func(m PatternMatch) {
-		hits++
-		if m.DataType == MACAddress {
-			v := strings.ToLower(strings.ReplaceAll(m.Value, "-", ":"))
-			if v == own.String() || in.knownMAC(v) || v == "ff:ff:ff:ff:ff:ff" || v == "00:00:00:00:00:00" {
-				return // known MACs were reported with their owner above
-			}
-			m.DataType = NeighbourMAC
-		}
-		report(m.DataType, m.Label, m.Value, "", m.Offset, len(m.Value))
-	})
-	if !mayHoldCredentials(low) {
-		return hits
-	}
-	return hits + findCredentials(buf, report)
 }
 
-// findCredentials reports the credentials credRe finds in buf (at most
-// 8) and returns how many it found.
-func findCredentials(buf []byte, report reportFunc) int {
+// isMAC reports whether s is mac as its String method writes it, without
+// writing it: report asks for every MAC found, of payloads found in the
+// loud memory too.
+func isMAC(mac capture.MAC, s string) bool {
+	const hexd = "0123456789abcdef"
+	if len(s) != 17 {
+		return false
+	}
+	for i, c := range mac {
+		if i > 0 && s[3*i-1] != ':' || s[3*i] != hexd[c>>4] || s[3*i+1] != hexd[c&15] {
+			return false
+		}
+	}
+	return true
+}
+
+// findCredentials appends the credentials credRe finds in buf (at most
+// 8) to fs; a match whose value is empty (base64 that decodes to
+// nothing) is a finding not reported.
+func findCredentials(buf []byte, fs []finding) []finding {
 	ms := credRe.FindAllSubmatchIndex(buf, 8)
 	for _, m := range ms {
 		var v, label string
@@ -639,11 +707,9 @@ func findCredentials(buf []byte, report reportFunc) int {
 			raw, _ := base64.StdEncoding.DecodeString(string(buf[m[12]:m[13]]))
 			v, label = string(raw), "HTTP Basic authorization"
 		}
-		if v != "" {
-			report(Credentials, label, v, "", m[0], m[1]-m[0])
-		}
+		fs = append(fs, finding{from: fromCredentials, dataType: Credentials, label: label, value: v, off: m[0], n: m[1] - m[0]})
 	}
-	return len(ms)
+	return fs
 }
 
 func (in *Inspector) knownMAC(s string) bool {

@@ -91,3 +91,49 @@ func (in *Inspector) quietKeyOf(buf []byte, tl int, mayText bool) [2]uint64 {
 	v ^= v >> 31
 	return [2]uint64{maphash.Bytes(in.quietSeeds[0], buf) ^ v, (maphash.Bytes(in.quietSeeds[1], buf) ^ v) | 1}
 }
+
+// loudSet is the loud memory (see Inspector.scan): the payloads in which
+// something was found, by their keys (quietKeyOf), each with what find
+// found in it, for report to report again without the payload being read.
+// Devices repeat those too: in the benchmark capture three in four
+// payloads find reads hold a finding, and all but 2 % of those were read
+// before. It holds at most
+// maxLoudFindings findings, of at most maxLoudPer a payload, and is
+// emptied when full: the memory is bounded and forgets, and what it
+// forgets is only read again.
+type loudSet struct {
+	m map[[2]uint64][]finding // made on the first add
+	n int                     // findings held
+	// hits counts the look-ups that found their key (for tests).
+	hits int
+}
+
+const (
+	maxLoudFindings = 1 << 14 // some 1.5 MiB with the map
+	maxLoudPer      = 16
+)
+
+// get returns the findings of payload k, if it is remembered. They are
+// the memory's: read, not changed.
+func (s *loudSet) get(k [2]uint64) ([]finding, bool) {
+	fs, ok := s.m[k]
+	if ok {
+		s.hits++
+	}
+	return fs, ok
+}
+
+// add remembers fs, the findings of payload k, as a copy.
+func (s *loudSet) add(k [2]uint64, fs []finding) {
+	if len(fs) > maxLoudPer {
+		return
+	}
+	if s.m == nil || s.n+len(fs) > maxLoudFindings {
+		s.m, s.n = make(map[[2]uint64][]finding), 0
+	}
+	s.m[k] = append([]finding(nil), fs...)
+	s.n += len(fs)
+}
+
+// reset forgets every payload.
+func (s *loudSet) reset() { s.m, s.n = nil, 0 }

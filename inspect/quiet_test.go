@@ -11,8 +11,9 @@ import (
 	"github.com/tattle-audit/tattle/capture"
 )
 
-// The memory of payloads that held nothing changes no result: the same
-// packets through an inspector without it give the same events. The
+// The memories of payloads that held nothing and of those that held
+// something change no result: the same packets through an inspector
+// without them give the same events. The
 // sequence repeats payloads across flows and senders, holds a payload
 // naming its own sender's MAC and then another's, goes past the number
 // of MACs learned, and adds known values midway.
@@ -58,11 +59,12 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 				in.Dissect(p, func(e capture.Event) { out = append(out, e) })
 				if noQuiet {
 					in.quiet.reset() // nothing remembered: every payload is read again
+					in.loud.reset()
 				}
 			}
 		}
-		if !noQuiet && in.quiet.hits == 0 {
-			t.Fatal("no payload was found in the quiet memory")
+		if !noQuiet && (in.quiet.hits == 0 || in.loud.hits == 0) {
+			t.Fatalf("payloads found in the quiet memory %d times, in the loud one %d: both must be", in.quiet.hits, in.loud.hits)
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
@@ -77,9 +79,9 @@ func TestQuietPayloadsSameEvents(t *testing.T) {
 	findsEveryKind(t, without, "the sequence")
 }
 
-// The quiet memory keeps segments that follow a tail too, by the tail
-// and the segment: the same streams through an inspector without it give
-// the same events. The streams repeat across flows but for their first
+// The quiet and loud memories keep segments that follow a tail too, by
+// the tail and the segment: the same streams through an inspector
+// without them give the same events. The streams repeat across flows but for their first
 // bytes (so that only segments after a tail are found in the memory); in
 // them a MAC, an e-mail address and a serial number (known from the
 // middle on) are cut across segments, a match lies wholly in the tail of
@@ -98,7 +100,7 @@ func TestQuietSegmentsSameEvents(t *testing.T) {
 		{"POST /t HTTP/1.1" + pad + "\r\nk=SN-99887", "766 end"},
 		{"POST /t HTTP/1.1" + pad + "\r\nk=XX-00000", "766 end"},
 	}
-	run := func(noQuiet bool) ([]byte, int) {
+	run := func(noQuiet bool) ([]byte, int, int) {
 		in := New(Config{})
 		var out []capture.Event
 		n := uint64(0)
@@ -125,6 +127,7 @@ func TestQuietSegmentsSameEvents(t *testing.T) {
 					in.Dissect(p, func(e capture.Event) { out = append(out, e) })
 					if noQuiet {
 						in.quiet.reset()
+						in.loud.reset()
 					}
 				}
 			}
@@ -133,15 +136,15 @@ func TestQuietSegmentsSameEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return b, in.quiet.hits
+		return b, in.quiet.hits, in.loud.hits
 	}
-	with, tails := run(false)
-	without, _ := run(true)
+	with, tails, loudTails := run(false)
+	without, _, _ := run(true)
 	if string(with) != string(without) {
 		t.Fatalf("events differ with the quiet-payload memory:\n with    %.3000s\n without %.3000s", with, without)
 	}
-	if tails == 0 {
-		t.Fatal("no segment after a tail was found in the quiet memory")
+	if tails == 0 || loudTails == 0 {
+		t.Fatalf("segments found in the quiet memory %d times, in the loud one %d: both must be", tails, loudTails)
 	}
 	findsEveryKind(t, without, "the streams")
 }
@@ -173,6 +176,37 @@ func TestQuietSet(t *testing.T) {
 	s.reset()
 	if s.has(key(1)) || s.hits != 8 {
 		t.Fatalf("reset kept a key, or hits %d counted wrong", s.hits)
+	}
+}
+
+// loudSet keeps the findings of a payload as a copy, not those of a
+// payload with more than maxLoudPer, and starts again when full.
+func TestLoudSet(t *testing.T) {
+	var s loudSet
+	if _, ok := s.get([2]uint64{1, 1}); ok {
+		t.Fatal("empty set has a key")
+	}
+	fs := []finding{{from: fromPattern, dataType: EmailAddress, value: "a@b.example", off: 3, n: 11}}
+	s.add([2]uint64{1, 1}, fs)
+	fs[0].value = "changed"
+	if got, ok := s.get([2]uint64{1, 1}); !ok || len(got) != 1 || got[0].value != "a@b.example" {
+		t.Fatalf("got %v, %v: want the findings as added", got, ok)
+	}
+	s.add([2]uint64{2, 1}, make([]finding, maxLoudPer+1))
+	if _, ok := s.get([2]uint64{2, 1}); ok {
+		t.Fatal("kept a payload with more than maxLoudPer findings")
+	}
+	for i := 0; i < maxLoudFindings/maxLoudPer; i++ {
+		s.add([2]uint64{uint64(i) + 10, 1}, make([]finding, maxLoudPer))
+	}
+	if s.n > maxLoudFindings {
+		t.Fatalf("holds %d findings, more than %d", s.n, maxLoudFindings)
+	}
+	if _, ok := s.get([2]uint64{1, 1}); ok {
+		t.Fatal("a full set did not start again")
+	}
+	if s.hits != 1 {
+		t.Fatalf("hits %d, want 1", s.hits)
 	}
 }
 
