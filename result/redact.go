@@ -466,6 +466,9 @@ func holdsString(t reflect.Type) bool {
 // text replaces every known personal value in s and every other string
 // shaped like a MAC address.
 func (k *redactor) text(s string) string {
+	if len(s) < minKnown {
+		return s // too short for a value replace looks for, or a MAC
+	}
 	return k.known.replace(redactMACsIn(s, k))
 }
 
