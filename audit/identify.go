@@ -261,8 +261,10 @@ func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Findi
 			cats := strings.Join(a.cats, ", ")
 			out = append(out, result.Finding{
 				ID: FindingID(KindTrackerContact, rd.ID, o), Kind: KindTrackerContact, Severity: result.SeverityMedium,
-				Title:        fmt.Sprintf("Contacts %s (%s)", o, cats),
-				Message:      fmt.Sprintf("The device sent %d bytes to %s, run by %s, whose business there is %s.", a.out, strings.Join(a.names, ", "), o, cats),
+				// (concatenated, not Sprintf'd, as above: one finding
+				// per device and organisation)
+				Title:        "Contacts " + o + " (" + cats + ")",
+				Message:      "The device sent " + strconv.FormatUint(a.out, 10) + " bytes to " + strings.Join(a.names, ", ") + ", run by " + o + ", whose business there is " + cats + ".",
 				Destination:  strings.Join(a.names, ", "),
 				Organization: o, Evidence: a.ev,
 			})
@@ -270,8 +272,8 @@ func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Findi
 		}
 		out = append(out, result.Finding{
 			ID: FindingID(KindThirdParty, rd.ID, o), Kind: KindThirdParty, Severity: result.SeverityLow,
-			Title:        fmt.Sprintf("Contacts third party %s", o),
-			Message:      fmt.Sprintf("The device talks to %s, run by %s (%s), a company other than its vendor.", strings.Join(a.names, ", "), o, a.category),
+			Title:        "Contacts third party " + o,
+			Message:      "The device talks to " + strings.Join(a.names, ", ") + ", run by " + o + " (" + a.category + "), a company other than its vendor.",
 			Destination:  strings.Join(a.names, ", "),
 			Organization: o, Evidence: a.ev,
 		})
