@@ -114,7 +114,8 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 			}
 		}
 	}
-	sort.Slice(s.Domains, func(i, j int) bool { return s.Domains[i].Value < s.Domains[j].Value })
+	// (the values are distinct: any sort gives this order)
+	slices.SortFunc(s.Domains, func(a, b fingerprints.Signal) int { return strings.Compare(a.Value, b.Value) })
 	return s
 }
 

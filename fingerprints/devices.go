@@ -537,7 +537,8 @@ func (db *DB) Identify(s *Signals) Identity {
 	// module, never the vendor.
 	brandOUI := ""
 	if s.HasMAC {
-		s.Add("mac_prefix", fmt.Sprintf("%02x:%02x:%02x", s.MAC[0], s.MAC[1], s.MAC[2]), Ref{})
+		const hx = "0123456789abcdef"
+		s.Add("mac_prefix", string([]byte{hx[s.MAC[0]>>4], hx[s.MAC[0]&15], ':', hx[s.MAC[1]>>4], hx[s.MAC[1]&15], ':', hx[s.MAC[2]>>4], hx[s.MAC[2]&15]}), Ref{})
 		if org, ok := LookupOUI(s.MAC); ok {
 			s.Add("oui", org, Ref{})
 			name, detail := db.vendorName(org), fmt.Sprintf("OUI registered to %q", org)
