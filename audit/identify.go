@@ -129,7 +129,9 @@ func claimField(c fingerprints.Claim) result.Field {
 
 // identify fills the device's identity, classifies its destinations and
 // adds the findings that follow from who they are.
-func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprints.Signal) {
+// lk, if not nil, remembers the knowledge base's answers for the
+// destinations' names across the devices of one worker.
+func (k *Knowledge) identify(lk *lookups, rd *result.Device, d *device, gateway []fingerprints.Signal) {
 	if rd.MAC != "" {
 		if org, ok := fingerprints.LookupOUI(d.key.mac); ok {
 			rd.OUIVendor = org
@@ -168,7 +170,7 @@ func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprint
 		}
 	}
 	for i := range rd.Destinations {
-		k.classify(vendorOrg, &rd.Destinations[i])
+		k.classify(lk, vendorOrg, &rd.Destinations[i])
 	}
 	rd.Findings = appendPartyFindings(rd.Findings, rd)
 	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
