@@ -252,9 +252,11 @@ func BenchmarkJSONDevices(b *testing.B) {
 	})
 }
 
-// safe8 says eight bytes are safe exactly when jsonSafe says it of each:
-// every byte value at every place among safe ones, and two unsafe ones.
-func TestSafe8(t *testing.T) {
+// skipSafe passes over eight bytes exactly when jsonSafe says each is
+// safe: every byte value at every place among safe ones, and two unsafe
+// ones.
+func TestSkipSafe(t *testing.T) {
+	safe8 := func(s string) bool { return skipSafe(s, 0) == 8 }
 	base := []byte("abcdefgh")
 	for pos := range 8 {
 		for c := range 256 {
@@ -299,6 +301,22 @@ func TestStrMatchesEncodingJSON(t *testing.T) {
 			if !bytes.Equal(e.b, want) {
 				t.Fatalf("str(%q) = %s, want %s", b, e.b, want)
 			}
+		}
+	}
+}
+
+// BenchmarkJSONStr writes strings like a scan's: destination names,
+// addresses, findings' titles and messages.
+func BenchmarkJSONStr(b *testing.B) {
+	texts := []string{"time.google.com", "52.94.236.248", "192.168.0.0/16~3f9a1c2b7d5e", "dns", "Destination not classified",
+		"tattle has no knowledge of device-metrics-us.amazon.com (52.94.236.248:443); who receives this traffic is unknown.",
+		"The device talks to api.example.com, run by Example Corp (advertising), a company other than its vendor.",
+		"sni", "devs.tplinkcloud.com", "50:c7:bf:~3f9a1c2b7d5e4f60", "Contacts Google (analytics)", "tcp", "iot-cloud"}
+	var e jsonEncoder
+	for b.Loop() {
+		for _, s := range texts {
+			e.b = e.b[:0]
+			e.str(s)
 		}
 	}
 }
