@@ -36,11 +36,15 @@ func (b *Builder) assemble(workers int) []result.Device {
 	}
 	b.devices, b.global, b.flowNames, b.doneNames = nil, nil, nil, nil
 	out := make([]result.Device, len(devs))
-	par.ForEach(len(devs), workers, func(_, i int) {
+	if workers < 1 {
+		workers = par.Workers()
+	}
+	lks := make([]lookups, workers) // each worker's names looked up
+	par.ForEach(len(devs), workers, func(w, i int) {
 		out[i] = devs[i].result()
 		if b.Know != nil && !devs[i].key.overflow {
 			// The overflow device is many devices: no one identity.
-			b.Know.identify(&out[i], devs[i], gw[devs[i].key.mac])
+			b.Know.identify(&lks[w], &out[i], devs[i], gw[devs[i].key.mac])
 		}
 		devs[i] = nil
 	})

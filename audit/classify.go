@@ -7,6 +7,7 @@ import (
 
 	"github.com/tattle-audit/tattle/capture"
 	"github.com/tattle-audit/tattle/fingerprints"
+	"github.com/tattle-audit/tattle/internal/repeat"
 	"github.com/tattle-audit/tattle/result"
 )
 
@@ -65,7 +66,7 @@ func (k *Knowledge) vendorDomain(vendorOrg, domain string) (fingerprints.Match, 
 // api.example-vendor.com on cloudapp.net is the vendor's, hosted on Azure.
 // Only a destination reached by address alone, with no name, is given its
 // host as owner, at a lower confidence.
-func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
+func (k *Knowledge) classify(lk *lookups, vendorOrg string, dst *result.Destination) {
 	if dst.Local {
 		dst.Party = fingerprints.PartyLocal
 		return
@@ -97,13 +98,13 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 	}
 	var svc fingerprints.Match
 	for _, c := range own {
-		m, ok := k.KB.Lookup(c)
+		m, ok := lk.lookup(k.KB, c)
 		if dst.Domain == "" && m.Domain != "" {
 			dst.Domain = m.Domain
 		}
 		if ok {
 			k.setOwner(vendorOrg, dst, m, confName)
-			k.setHost(dst, cnames, m.Org)
+			k.setHost(lk, dst, cnames, m.Org)
 			return
 		}
 		if svc.Category == "" && m.Category != "" {
@@ -113,7 +114,7 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 	if named && vendorOrg != "" && svc.Category == "" {
 		if m, ok := k.vendorDomain(vendorOrg, dst.Domain); ok {
 			k.setOwner(vendorOrg, dst, m, confVendorName)
-			k.setHost(dst, cnames, m.Org)
+			k.setHost(lk, dst, cnames, m.Org)
 			return
 		}
 	}
@@ -135,10 +136,10 @@ func (k *Knowledge) classify(vendorOrg string, dst *result.Destination) {
 		// whoever runs it.
 		dst.Category, dst.Party, dst.Confidence = svc.Category, k.KB.Party(vendorOrg, svc), confService
 		dst.ClassifiedBy = svc.Source + ":" + svc.Rule
-		k.setHost(dst, cnames, "")
+		k.setHost(lk, dst, cnames, "")
 		return
 	}
-	host, by, conf, ok := k.host(dst, cnames)
+	host, by, conf, ok := k.host(lk, dst, cnames)
 	if !ok {
 		dst.Party = fingerprints.PartyUnclassified
 		return
@@ -167,8 +168,8 @@ func (k *Knowledge) setOwner(vendorOrg string, dst *result.Destination, m finger
 
 // setHost records where a destination owned by ownerOrg is hosted, when
 // that is someone else.
-func (k *Knowledge) setHost(dst *result.Destination, cnames []hostName, ownerOrg string) {
-	h, by, _, ok := k.host(dst, cnames)
+func (k *Knowledge) setHost(lk *lookups, dst *result.Destination, cnames []hostName, ownerOrg string) {
+	h, by, _, ok := k.host(lk, dst, cnames)
 	if !ok || (ownerOrg != "" && k.KB.Ultimate(h.Org) == k.KB.Ultimate(ownerOrg)) {
 		return
 	}
@@ -177,9 +178,9 @@ func (k *Knowledge) setHost(dst *result.Destination, cnames []hostName, ownerOrg
 
 // host finds who hosts a destination: the organisation of a CNAME target,
 // else the published range or --asn-db network of its address.
-func (k *Knowledge) host(dst *result.Destination, cnames []hostName) (fingerprints.Match, string, float64, bool) {
+func (k *Knowledge) host(lk *lookups, dst *result.Destination, cnames []hostName) (fingerprints.Match, string, float64, bool) {
 	for _, c := range cnames {
-		if m, ok := k.KB.Lookup(c.name); ok {
+		if m, ok := lk.lookup(k.KB, c.name); ok {
 			return m, c.source + ":" + c.name, confName, true
 		}
 	}
@@ -219,4 +220,39 @@ func hostedOn(host string) string {
 		return ""
 	}
 	return ", hosted on " + host
+}
+
+// lookups remembers the knowledge base's answers for the names one
+// worker classified (KB.Lookup: a public-suffix search, a walk up the
+// name's suffixes and its service patterns): the devices of a scan
+// contact the same names again and again. The answer depends on the
+// name and the knowledge base alone, which does not change while a
+// scan's devices are assembled; a lookups serves one knowledge base, one
+// goroutine and one assembly. It holds at most maxLookups names and
+// starts again when full; nil, or TATTLE_NO_REPEAT_CACHES
+// (repeat.Off), looks every name up.
+type lookups struct {
+	m map[string]lookupAnswer
+}
+
+type lookupAnswer struct {
+	m  fingerprints.Match
+	ok bool
+}
+
+const maxLookups = 1 << 14
+
+func (lk *lookups) lookup(kb *fingerprints.KB, name string) (fingerprints.Match, bool) {
+	if lk == nil || repeat.Off {
+		return kb.Lookup(name)
+	}
+	if a, ok := lk.m[name]; ok {
+		return a.m, a.ok
+	}
+	m, ok := kb.Lookup(name)
+	if lk.m == nil || len(lk.m) >= maxLookups {
+		lk.m = make(map[string]lookupAnswer, 256)
+	}
+	lk.m[name] = lookupAnswer{m, ok}
+	return m, ok
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -150,7 +151,7 @@ func TestOwnerAndHost(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := tc.dst
-			know.classify("tp-link", &dst)
+			know.classify(nil, "tp-link", &dst)
 			if dst.Organization != tc.org || dst.Category != tc.cat || dst.Party != tc.party || dst.Hosting != tc.hosting || dst.HostingBy != tc.hostingBy {
 				t.Errorf("got %q %q %q hosted on %q (%s), want %q %q %q hosted on %q (%s)", dst.Organization, dst.Category, dst.Party,
 					dst.Hosting, dst.HostingBy, tc.org, tc.cat, tc.party, tc.hosting, tc.hostingBy)
@@ -176,9 +177,45 @@ func TestVendorNamedDomain(t *testing.T) {
 	}
 	for _, tc := range tests {
 		dst := result.Destination{Name: tc.name, IP: "203.0.113.9", Names: []result.NameSeen{{Name: tc.name, Source: "dns"}}}
-		know.classify(tc.vendor, &dst)
+		know.classify(nil, tc.vendor, &dst)
 		if dst.Organization != tc.org || dst.Party != tc.party || (tc.org != "" && dst.Confidence >= confName) {
 			t.Errorf("%s to a %q device: %q %s (%v), want %q %s", tc.name, tc.vendor, dst.Organization, dst.Party, dst.Confidence, tc.org, tc.party)
 		}
+	}
+}
+
+// A worker's remembered look-ups classify as looking every name up: the
+// same destinations, classified twice through one lookups (the second
+// time from it), come out as classified without one.
+func TestLookupsSameClassification(t *testing.T) {
+	know := &Knowledge{Devices: fingerprints.DefaultDB(), KB: fingerprints.DefaultKB()}
+	dests := func() []result.Destination {
+		return []result.Destination{
+			{Name: "devs.tplinkcloud.com", IP: "52.1.2.3", Names: []result.NameSeen{{Name: "devs.tplinkcloud.com", Source: "dns"}, {Name: "x.cloudfront.net", Source: "dns-cname"}}},
+			{Name: "use1-api.tplinkra-unlisted.com", IP: "203.0.113.9", Names: []result.NameSeen{{Name: "use1-api.tplinkra-unlisted.com", Source: "dns"}}},
+			{Name: "time.google.com", IP: "216.239.35.0", Names: []result.NameSeen{{Name: "time.google.com", Source: "dns"}}},
+			{Name: "app-measurement.com", IP: "142.250.1.1", Names: []result.NameSeen{{Name: "app-measurement.com", Source: "sni"}}},
+			{IP: "8.8.8.8", Protocols: []string{"dns"}},
+			{Name: "nobody.example", IP: "198.51.100.7", Names: []result.NameSeen{{Name: "nobody.example", Source: "dns"}}},
+		}
+	}
+	var lk lookups
+	for _, vendor := range []string{"tp-link", "", "google"} {
+		want := dests()
+		for i := range want {
+			know.classify(nil, vendor, &want[i])
+		}
+		for round := range 2 {
+			got := dests()
+			for i := range got {
+				know.classify(&lk, vendor, &got[i])
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("vendor %q, round %d: %+v, want %+v", vendor, round, got, want)
+			}
+		}
+	}
+	if len(lk.m) == 0 {
+		t.Fatal("nothing remembered")
 	}
 }

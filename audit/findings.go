@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tattle-audit/tattle/capture"
@@ -212,7 +213,9 @@ func (d *device) findings(rd *result.Device) []result.Finding {
 			out = append(out, result.Finding{
 				ID: FindingID(KindCleartextProtocol, id, label+"|"+strings.Join(dst.Protocols, ",")), Kind: KindCleartextProtocol,
 				Severity: result.SeverityMedium, Title: "Unencrypted traffic to the internet",
-				Message:     fmt.Sprintf("%d bytes of %s to %s (%s:%d) travel without encryption: anyone on the path can read them.", dst.CleartextBytes, strings.Join(dst.Protocols, "/"), label, dst.IP, dst.Port),
+				// (concatenated, not Sprintf'd: one finding per
+				// cleartext destination)
+				Message:     strconv.FormatUint(dst.CleartextBytes, 10) + " bytes of " + strings.Join(dst.Protocols, "/") + " to " + label + " (" + dst.IP + ":" + strconv.Itoa(int(dst.Port)) + ") travel without encryption: anyone on the path can read them.",
 				Destination: label, Organization: dst.Organization, Evidence: evidence(),
 			})
 		}

@@ -114,7 +114,8 @@ func signals(rd *result.Device, d *device) *fingerprints.Signals {
 			}
 		}
 	}
-	sort.Slice(s.Domains, func(i, j int) bool { return s.Domains[i].Value < s.Domains[j].Value })
+	// (the values are distinct: any sort gives this order)
+	slices.SortFunc(s.Domains, func(a, b fingerprints.Signal) int { return strings.Compare(a.Value, b.Value) })
 	return s
 }
 
@@ -128,7 +129,9 @@ func claimField(c fingerprints.Claim) result.Field {
 
 // identify fills the device's identity, classifies its destinations and
 // adds the findings that follow from who they are.
-func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprints.Signal) {
+// lk, if not nil, remembers the knowledge base's answers for the
+// destinations' names across the devices of one worker.
+func (k *Knowledge) identify(lk *lookups, rd *result.Device, d *device, gateway []fingerprints.Signal) {
 	if rd.MAC != "" {
 		if org, ok := fingerprints.LookupOUI(d.key.mac); ok {
 			rd.OUIVendor = org
@@ -167,7 +170,7 @@ func (k *Knowledge) identify(rd *result.Device, d *device, gateway []fingerprint
 		}
 	}
 	for i := range rd.Destinations {
-		k.classify(vendorOrg, &rd.Destinations[i])
+		k.classify(lk, vendorOrg, &rd.Destinations[i])
 	}
 	rd.Findings = appendPartyFindings(rd.Findings, rd)
 	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
@@ -261,8 +264,10 @@ func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Findi
 			cats := strings.Join(a.cats, ", ")
 			out = append(out, result.Finding{
 				ID: FindingID(KindTrackerContact, rd.ID, o), Kind: KindTrackerContact, Severity: result.SeverityMedium,
-				Title:        fmt.Sprintf("Contacts %s (%s)", o, cats),
-				Message:      fmt.Sprintf("The device sent %d bytes to %s, run by %s, whose business there is %s.", a.out, strings.Join(a.names, ", "), o, cats),
+				// (concatenated, not Sprintf'd, as above: one finding
+				// per device and organisation)
+				Title:        "Contacts " + o + " (" + cats + ")",
+				Message:      "The device sent " + strconv.FormatUint(a.out, 10) + " bytes to " + strings.Join(a.names, ", ") + ", run by " + o + ", whose business there is " + cats + ".",
 				Destination:  strings.Join(a.names, ", "),
 				Organization: o, Evidence: a.ev,
 			})
@@ -270,8 +275,8 @@ func appendPartyFindings(out []result.Finding, rd *result.Device) []result.Findi
 		}
 		out = append(out, result.Finding{
 			ID: FindingID(KindThirdParty, rd.ID, o), Kind: KindThirdParty, Severity: result.SeverityLow,
-			Title:        fmt.Sprintf("Contacts third party %s", o),
-			Message:      fmt.Sprintf("The device talks to %s, run by %s (%s), a company other than its vendor.", strings.Join(a.names, ", "), o, a.category),
+			Title:        "Contacts third party " + o,
+			Message:      "The device talks to " + strings.Join(a.names, ", ") + ", run by " + o + " (" + a.category + "), a company other than its vendor.",
 			Destination:  strings.Join(a.names, ", "),
 			Organization: o, Evidence: a.ev,
 		})

@@ -407,7 +407,7 @@ func (m *mergeDev) result(know *Knowledge) result.Device {
 	}
 	rd.Findings = result.MergeFindings(rd.Findings, maxEvidence)
 	if !dev.key.overflow { // the overflow device is many devices: no one identity
-		know.identify(&rd, &dev, m.gateway)
+		know.identify(nil, &rd, &dev, m.gateway)
 	}
 	return rd
 }

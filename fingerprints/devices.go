@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tattle-audit/tattle/internal/repeat"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -193,6 +194,12 @@ type Rule struct {
 	Note   string  `yaml:"note"`
 	re     map[string]*regexp.Regexp
 	kinds  []string // keys of re, sorted: evidence reads the same every run
+	// kindRe and kindIdx are, for each of kinds, its pattern and its
+	// index in kindOrder; needs has the bit of each index: a device
+	// without a value of one of them is passed over without a look-up.
+	kindRe  []*regexp.Regexp
+	kindIdx []uint8
+	needs   uint32
 	// kindText is each of kinds as evidence names it ("dhcp hostname").
 	kindText []string
 	// groups says Model refers to match groups ($1): only then are a
@@ -250,6 +257,7 @@ var weightKeys = map[string]func(*Weights) *float64{
 // DB identifies devices.
 type DB struct {
 	rules    []Rule
+	memo     matchMemo
 	kb       *KB
 	w        Weights
 	modules  []string // normalised module makers' names
@@ -301,6 +309,45 @@ var signalKinds = map[string]bool{"dhcp_hostname": true, "dhcp_vendor_class": tr
 	"mdns_txt": true, "mdns_instance": true, "ssdp_server": true, "ssdp_type": true, "user_agent": true, "domain": true,
 	"listen_port": true, "ja4": true, "oui": true, "mac_prefix": true, "upnp_manufacturer": true, "upnp_model": true,
 	"kasa_model": true, "kasa_type": true, "tuya_product": true, "local_app": true, "ssdp_announce": true}
+
+// kindOrder numbers the signal kinds (kindIndex gives a kind's number):
+// Identify gathers a device's values by number once, its rules then find
+// them without a map look-up each.
+var kindOrder, kindIndex = func() ([]string, map[string]uint8) {
+	var order []string
+	for k := range signalKinds {
+		order = append(order, k)
+	}
+	sort.Strings(order)
+	if len(order) > len(kindValues{}.vals) {
+		panic("fingerprints: more signal kinds than kindValues holds")
+	}
+	idx := map[string]uint8{}
+	for i, k := range order {
+		idx[k] = uint8(i)
+	}
+	return order, idx
+}()
+
+// kindValues are a device's signal values by kind number.
+type kindValues struct {
+	vals    [32][]Signal
+	present uint32 // the bit of each kind that has a value
+}
+
+// fill gathers s's values.
+func (kv *kindValues) fill(s *Signals) {
+	for k, v := range s.ByKind {
+		if i, ok := kindIndex[k]; ok && k != "domain" && len(v) > 0 {
+			kv.vals[i] = v
+			kv.present |= 1 << i
+		}
+	}
+	if i := kindIndex["domain"]; len(s.Domains) > 0 {
+		kv.vals[i] = s.Domains
+		kv.present |= 1 << i
+	}
+}
 
 // Load adds the rules of one file, checking them: known signal kinds,
 // regular expressions that compile, known types, unique ids.
@@ -389,6 +436,9 @@ func (db *DB) Load(r io.Reader, name string) error {
 		sort.Strings(r.kinds)
 		for _, k := range r.kinds {
 			r.kindText = append(r.kindText, strings.ReplaceAll(k, "_", " "))
+			r.kindRe = append(r.kindRe, r.re[k])
+			r.kindIdx = append(r.kindIdx, kindIndex[k])
+			r.needs |= 1 << kindIndex[k]
 		}
 		r.groups = groupRef.MatchString(r.Model)
 		db.rules = append(db.rules, r)
@@ -487,7 +537,8 @@ func (db *DB) Identify(s *Signals) Identity {
 	// module, never the vendor.
 	brandOUI := ""
 	if s.HasMAC {
-		s.Add("mac_prefix", fmt.Sprintf("%02x:%02x:%02x", s.MAC[0], s.MAC[1], s.MAC[2]), Ref{})
+		const hx = "0123456789abcdef"
+		s.Add("mac_prefix", string([]byte{hx[s.MAC[0]>>4], hx[s.MAC[0]&15], ':', hx[s.MAC[1]>>4], hx[s.MAC[1]&15], ':', hx[s.MAC[2]>>4], hx[s.MAC[2]&15]}), Ref{})
 		if org, ok := LookupOUI(s.MAC); ok {
 			s.Add("oui", org, Ref{})
 			name, detail := db.vendorName(org), fmt.Sprintf("OUI registered to %q", org)
@@ -513,9 +564,14 @@ func (db *DB) Identify(s *Signals) Identity {
 	// evidence lists read registry, description, cloud, rules.
 	ruleVendors := tally{}
 	var generalEv, iotEv []Evidence
+	var kv kindValues
+	kv.fill(s)
 	for i := range db.rules {
 		r := &db.rules[i]
-		if e, ok := r.apply(s, ruleVendors, types, models, module); ok {
+		if r.needs&^kv.present != 0 {
+			continue // a kind it matches has no value: it cannot apply
+		}
+		if e, ok := r.apply(&db.memo, &kv, ruleVendors, types, models, module); ok {
 			if r.GeneralPurpose {
 				generalEv = append(generalEv, e)
 			}
@@ -669,28 +725,19 @@ func hasApp(apps []Claim, name string) bool {
 
 // apply adds the rule's conclusions when all its patterns match, and
 // reports whether they did, with the evidence.
-func (r *Rule) apply(s *Signals, vendors, types, models, module tally) (Evidence, bool) {
+func (r *Rule) apply(memo *matchMemo, kv *kindValues, vendors, types, models, module tally) (Evidence, bool) {
 	var groups []string
 	var ev []Evidence
 	for k, kind := range r.kinds {
-		re := r.re[kind]
-		vals := s.ByKind[kind]
-		if kind == "domain" {
-			vals = s.Domains
-		}
 		hit := false
-		for _, v := range vals {
-			if r.groups && groups == nil {
-				// The groups of the first match that has any.
-				g := re.FindStringSubmatch(v.Value)
-				if g == nil {
-					continue
-				}
-				if len(g) > 1 {
-					groups = g
-				}
-			} else if !re.MatchString(v.Value) {
+		for _, v := range kv.vals[r.kindIdx[k]] {
+			g, ok := memo.match(r, k, v.Value)
+			if !ok {
 				continue
+			}
+			if r.groups && groups == nil && len(g) > 1 {
+				// The groups of the first match that has any.
+				groups = g
 			}
 			hit = true
 			ev = append(ev, Evidence{Source: kind, Detail: r.kindText[k] + " " + strconv.Quote(v.Value), Rule: r.ID, Ref: v.Ref})
@@ -803,4 +850,77 @@ func displayName(id Identity) string {
 		parts = append(parts, id.Model.Value)
 	}
 	return strings.Join(parts, " ")
+}
+
+// matchMemo remembers whether a rule's pattern matched a value (and, for
+// a rule whose model uses match groups, the groups): the devices of one
+// model send the same host names, user agents and announcements, which
+// the rules would otherwise match again for each. The answer depends on
+// the pattern and the value alone. It holds at most maxMemoEntries
+// answers and maxMemoBytes of values, and starts again when full; it is
+// off with TATTLE_NO_REPEAT_CACHES (repeat.Off). Identify runs on all
+// cores: a mutex guards it.
+type matchMemo struct {
+	mu    sync.Mutex
+	m     map[memoKey][]string
+	bytes int
+}
+
+type memoKey struct {
+	r     *Rule
+	kind  int
+	value string
+}
+
+const (
+	maxMemoEntries = 1 << 15
+	maxMemoBytes   = 4 << 20
+)
+
+// matched stands for a match of a rule without groups (or whose pattern
+// has none): not nil, as no match is.
+var matched = []string{}
+
+// match reports whether r's pattern for its kind number k (of r.kinds)
+// matches v, with the match's groups when r.groups.
+func (m *matchMemo) match(r *Rule, k int, v string) ([]string, bool) {
+	if repeat.Off {
+		return matchRule(r, k, v)
+	}
+	key := memoKey{r, k, v}
+	m.mu.Lock()
+	g, ok := m.m[key]
+	m.mu.Unlock()
+	if ok {
+		return g, g != nil
+	}
+	g, hit := matchRule(r, k, v)
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= maxMemoEntries || m.bytes+len(v) > maxMemoBytes {
+		m.m, m.bytes = map[memoKey][]string{}, 0
+	}
+	m.m[key] = g
+	m.bytes += len(v)
+	m.mu.Unlock()
+	return g, hit
+}
+
+// matchRule is match without the memo: the groups of a rule that wants
+// them (FindStringSubmatch), else whether the pattern matches.
+func matchRule(r *Rule, k int, v string) ([]string, bool) {
+	re := r.kindRe[k]
+	if r.groups {
+		g := re.FindStringSubmatch(v)
+		if g == nil {
+			return nil, false
+		}
+		if len(g) == 1 {
+			return matched, true
+		}
+		return g, true
+	}
+	if re.MatchString(v) {
+		return matched, true
+	}
+	return nil, false
 }

@@ -1,8 +1,12 @@
 package fingerprints
 
 import (
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tattle-audit/tattle/internal/repeat"
 )
 
 func sig(mac [6]byte, kv ...string) *Signals {
@@ -270,5 +274,69 @@ func TestIoTRuleFile(t *testing.T) {
 	err := (&DB{kb: DefaultKB()}).Load(strings.NewReader("version: 1\nrules:\n  - id: a\n    match: {mdns_service: 'x'}\n    iot: true\n    general_purpose: true\n    note: x\n"), "t.yaml")
 	if err == nil || !strings.Contains(err.Error(), "both") {
 		t.Errorf("err = %v, want one for both general_purpose and iot", err)
+	}
+}
+
+// The match memo changes no identity: devices identified with it, the
+// second time from it, are identified as without it (repeat.Off), match
+// groups (models from a User-Agent, a host name) included.
+func TestMatchMemoSameIdentity(t *testing.T) {
+	signals := func() []*Signals {
+		return []*Signals{
+			sig(tplinkMAC, "dhcp_hostname", "HS110(EU)", "domain", "devs.tplinkcloud.com"),
+			sig(randMAC, "user_agent", "Dalvik/1.6.0 (Linux; U; Android 4.4.2; SM-N7505 Build/KOT49H)"),
+			sig(randMAC, "user_agent", "Dalvik/2.1.0 (Linux; U; Android 11; SM-T505 Build/RP1A.200720.012)"),
+			sig(randMAC, "dhcp_hostname", "chuangmi_camera_ipc019"),
+			sig(randMAC, "mdns_service", "_hap._tcp", "mdns_txt", "ci=7", "mdns_txt", "md=Eve Energy"),
+			sig(tplinkMAC, "dhcp_hostname", "C200", "dhcp_vendor_class", "MSFT 5.0"),
+			sig(belkinMAC, "upnp_manufacturer", "Belkin International Inc.", "upnp_model", "Socket 1.0", "ssdp_type", "urn:Belkin:device:controllee:1"),
+			sig(randMAC, "kasa_model", "HS220(US)", "kasa_type", "IOT.SMARTPLUGSWITCH"),
+			sig(espMAC, "dhcp_hostname", "PGH200"),
+			sig(randMAC),
+		}
+	}
+	defer func(v bool) { repeat.Off = v }(repeat.Off)
+	db, err := NewDB(DefaultKB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	repeat.Off = true
+	var want []Identity
+	for _, s := range signals() {
+		want = append(want, db.Identify(s))
+	}
+	if len(db.memo.m) != 0 {
+		t.Fatalf("the memo filled with repeat.Off: %d answers", len(db.memo.m))
+	}
+	repeat.Off = false
+	for round := range 2 {
+		for i, s := range signals() {
+			if got := db.Identify(s); !reflect.DeepEqual(got, want[i]) {
+				t.Errorf("round %d, device %d: %+v, want %+v", round, i, got, want[i])
+			}
+		}
+	}
+	if len(db.memo.m) == 0 {
+		t.Fatal("nothing memoised")
+	}
+}
+
+// The memo holds at most maxMemoEntries answers.
+func TestMatchMemoBounded(t *testing.T) {
+	defer func(v bool) { repeat.Off = v }(repeat.Off)
+	repeat.Off = false
+	db := DefaultDB()
+	r := &db.rules[0]
+	var m matchMemo
+	for i := range maxMemoEntries + 100 {
+		v := "value-" + strconv.Itoa(i)
+		g, ok := m.match(r, 0, v)
+		wg, wok := matchRule(r, 0, v)
+		if ok != wok || !reflect.DeepEqual(g, wg) {
+			t.Fatalf("%q: %v %v, without the memo %v %v", v, g, ok, wg, wok)
+		}
+		if len(m.m) > maxMemoEntries {
+			t.Fatalf("%d answers held", len(m.m))
+		}
 	}
 }

@@ -527,6 +527,10 @@ func NormalizeName(s string) string {
 	return strings.Join(words, " ")
 }
 
+// minAliasPrefix is the shortest alias OrgByName finds at the start of a
+// longer name.
+const minAliasPrefix = 3
+
 // OrgByName finds the organisation a vendor name (from the OUI registry,
 // DHCP, UPnP...) refers to: an exact alias, else the longest alias the
 // name starts with.
@@ -538,14 +542,16 @@ func (kb *KB) OrgByName(name string) (Org, bool) {
 	if id, ok := kb.aliases[n]; ok {
 		return *kb.orgs[id], true
 	}
-	best := ""
-	for a := range kb.aliases {
-		if len(a) > len(best) && len(a) >= 3 && strings.HasPrefix(n, a+" ") {
-			best = a
+	// The aliases it starts with are its words up to a space: tried
+	// from the longest, a look-up each (not a walk over every alias, for
+	// each device a vendor names).
+	for i := len(n) - 1; i >= minAliasPrefix; i-- {
+		if n[i] != ' ' {
+			continue
 		}
-	}
-	if best != "" {
-		return *kb.orgs[kb.aliases[best]], true
+		if id, ok := kb.aliases[n[:i]]; ok {
+			return *kb.orgs[id], true
+		}
 	}
 	return Org{}, false
 }

@@ -131,6 +131,58 @@ func TestOrgByName(t *testing.T) {
 	}
 }
 
+// OrgByName finds the longest alias a name starts with by trying its
+// words up to each space: the same organisation as the walk over every
+// alias it replaced, for every name of the OUI registry and for every
+// alias with words after it.
+func TestOrgByNamePrefixMatchesWalk(t *testing.T) {
+	kb := DefaultKB()
+	walk := func(name string) (string, bool) {
+		n := NormalizeName(name)
+		if n == "" {
+			return "", false
+		}
+		if id, ok := kb.aliases[n]; ok {
+			return id, true
+		}
+		best := ""
+		for a := range kb.aliases {
+			if len(a) > len(best) && len(a) >= 3 && strings.HasPrefix(n, a+" ") {
+				best = a
+			}
+		}
+		if best != "" {
+			return kb.aliases[best], true
+		}
+		return "", false
+	}
+	ouiOnce.Do(loadOUI)
+	var names []string
+	for _, n := range oui.byPrefix {
+		names = append(names, n)
+	}
+	for a := range kb.aliases {
+		names = append(names, a+" devices", a+" home systems inc", "x "+a, a+"  co")
+	}
+	if len(names) < 1000 {
+		t.Fatalf("only %d names", len(names))
+	}
+	found := 0
+	for _, n := range names {
+		want, wok := walk(n)
+		o, ok := kb.OrgByName(n)
+		if ok != wok || (ok && o.ID != want) {
+			t.Fatalf("OrgByName(%q) = %q %v, the walk %q %v", n, o.ID, ok, want, wok)
+		}
+		if ok {
+			found++
+		}
+	}
+	if found == 0 {
+		t.Fatal("no name found")
+	}
+}
+
 func FuzzLookup(f *testing.F) {
 	f.Add("a.b.example.com")
 	f.Add("..")

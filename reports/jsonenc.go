@@ -184,8 +184,18 @@ func (e *jsonEncoder) time(t time.Time) {
 // U+2029 escaped, invalid UTF-8 as U+FFFD.
 func (e *jsonEncoder) str(s string) {
 	b := append(e.b, '"')
-	start := 0
+	start, retry := 0, 0
 	for i := 0; i < len(s); {
+		if i >= retry && i+8 <= len(s) {
+			// Most of a report's text is plain ASCII: passed over
+			// eight bytes at a time up to a word that may need
+			// escaping, whose bytes are then read one by one.
+			if j := skipSafe(s, i); j > i {
+				i = j
+				continue
+			}
+			retry = i + 8
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -230,6 +240,39 @@ func (e *jsonEncoder) str(s string) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// skipSafe returns the end of the words of eight bytes from s[i:] that
+// are all bytes jsonSafe marks: none at or above utf8.RuneSelf, none a
+// control character, none of " \ < > &. Each test is the bit trick for a
+// byte of a word below n ((x - n*ones) &^ x & high, exact for a word of
+// bytes below 0x80) or equal to c (a zero byte of x ^ c*ones).
+// A string's last bytes, fewer than eight, are tested as the last word
+// of the string, which overlaps bytes already passed.
+func skipSafe(s string, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	for {
+		j := i
+		if j+8 > len(s) {
+			if j == len(s) || len(s) < 8 {
+				return i
+			}
+			j = len(s) - 8
+		}
+		w := s[j : j+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		q, b, l, g, a := x^'"'*ones, x^'\\'*ones, x^'<'*ones, x^'>'*ones, x^'&'*ones
+		bad := x | (x-' '*ones)&^x |
+			(q-ones)&^q | (b-ones)&^b | (l-ones)&^l | (g-ones)&^g | (a-ones)&^a
+		if bad&high != 0 {
+			return i
+		}
+		if j+8 == len(s) {
+			return len(s)
+		}
+		i = j + 8
+	}
+}
 
 // jsonSafe marks the ASCII bytes a JSON string holds as they are.
 var jsonSafe = func() (safe [utf8.RuneSelf]bool) {

@@ -251,3 +251,72 @@ func BenchmarkJSONDevices(b *testing.B) {
 		}
 	})
 }
+
+// skipSafe passes over eight bytes exactly when jsonSafe says each is
+// safe: every byte value at every place among safe ones, and two unsafe
+// ones.
+func TestSkipSafe(t *testing.T) {
+	safe8 := func(s string) bool { return skipSafe(s, 0) == 8 }
+	base := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			b := append([]byte(nil), base...)
+			b[pos] = byte(c)
+			want := c < 0x80 && jsonSafe[c]
+			if got := safe8(string(b)); got != want {
+				t.Fatalf("safe8(%q) = %v, want %v", b, got, want)
+			}
+			for c2 := range 256 {
+				b[(pos+3)%8] = byte(c2)
+				want2 := want && c2 < 0x80 && jsonSafe[c2]
+				if got := safe8(string(b)); got != want2 {
+					t.Fatalf("safe8(%q) = %v, want %v", b, got, want2)
+				}
+			}
+		}
+	}
+}
+
+// str writes what encoding/json writes for strings of every length to
+// 40 made of safe bytes and, at random places, the bytes that need
+// escaping or are not ASCII.
+func TestStrMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	special := []byte("\"\\<>&\x00\x1f\n\x7f\x80\xc3\xa9\xe2\x80\xa8\xff ")
+	for n := range 41 {
+		for range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = 'a' + byte(r.IntN(26))
+				if r.IntN(12) == 0 {
+					b[i] = special[r.IntN(len(special))]
+				}
+			}
+			want, err := json.Marshal(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e jsonEncoder
+			e.str(string(b))
+			if !bytes.Equal(e.b, want) {
+				t.Fatalf("str(%q) = %s, want %s", b, e.b, want)
+			}
+		}
+	}
+}
+
+// BenchmarkJSONStr writes strings like a scan's: destination names,
+// addresses, findings' titles and messages.
+func BenchmarkJSONStr(b *testing.B) {
+	texts := []string{"time.google.com", "52.94.236.248", "192.168.0.0/16~3f9a1c2b7d5e", "dns", "Destination not classified",
+		"tattle has no knowledge of device-metrics-us.amazon.com (52.94.236.248:443); who receives this traffic is unknown.",
+		"The device talks to api.example.com, run by Example Corp (advertising), a company other than its vendor.",
+		"sni", "devs.tplinkcloud.com", "50:c7:bf:~3f9a1c2b7d5e4f60", "Contacts Google (analytics)", "tcp", "iot-cloud"}
+	var e jsonEncoder
+	for b.Loop() {
+		for _, s := range texts {
+			e.b = e.b[:0]
+			e.str(s)
+		}
+	}
+}

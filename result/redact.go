@@ -466,6 +466,9 @@ func holdsString(t reflect.Type) bool {
 // text replaces every known personal value in s and every other string
 // shaped like a MAC address.
 func (k *redactor) text(s string) string {
+	if len(s) < minKnown {
+		return s // too short for a value replace looks for, or a MAC
+	}
 	return k.known.replace(redactMACsIn(s, k))
 }
 
@@ -841,6 +844,12 @@ func redactMACsIn(s string, k *redactor) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i+12 <= len(s); i++ {
+		if !isHex(s[i+1]) {
+			// Neither i nor i+1 starts two hex digits: both passed
+			// over at once (most bytes of a name or a message).
+			i++
+			continue
+		}
 		// Every form starts with two hex digits, then a separator
 		// (aa:bb:.., aa-bb-..) or two more (aabb.ccdd.eeff,
 		// aabbccddeeff), and within a run of hex digits only the forms
