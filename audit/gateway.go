@@ -29,7 +29,11 @@ type gateways struct {
 type behindMAC struct {
 	mac capture.MAC
 	ips map[netip.Addr]struct{}
-	ref fingerprints.Ref
+	// lastIP is the address internet added last: flows through a MAC
+	// mostly reach the address the one before reached (on big.pcap
+	// two in five).
+	lastIP netip.Addr
+	ref    fingerprints.Ref
 }
 
 func (g *gateways) dhcpServer(e *capture.DHCPEvent) {
@@ -122,8 +126,9 @@ func (g *gateways) internet(mac capture.MAC, ip netip.Addr, file string, pkt uin
 		}
 		g.last = b
 	}
-	if len(b.ips) < maxBehind {
-		b.ips[ip.Unmap()] = struct{}{}
+	if ip = ip.Unmap(); ip != b.lastIP && len(b.ips) < maxBehind {
+		b.ips[ip] = struct{}{}
+		b.lastIP = ip
 	}
 }
 
