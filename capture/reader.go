@@ -65,6 +65,9 @@ type InputInfo struct {
 	clamped    uint64 // packets whose time stamp clamped
 	clampWarn  int    // index of their warning in Warnings
 	clampFirst string // where the first one was
+	// firstAt and lastAt are First and Last as instants, for stamp's
+	// comparisons (set from the first packet on).
+	firstAt, lastAt instant
 }
 
 func (in *InputInfo) addLinkType(lt layers.LinkType) {
@@ -81,6 +84,8 @@ func (in *InputInfo) addLinkType(lt layers.LinkType) {
 var (
 	earliestTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
 	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	earliestUnix = earliestTime.Unix()
+	latestUnix   = latestTime.Unix()
 )
 
 // stamp records a delivered packet in the file's statistics. It is also
@@ -88,7 +93,11 @@ var (
 // to 9999 is clamped to the nearer end, and the file gets a warning
 // naming the first such packet and its offset, and how many there were.
 func (in *InputInfo) stamp(p *RawPacket) {
-	if p.Time.Before(earliestTime) || p.Time.After(latestTime) {
+	// Strictly inside the years by its Unix seconds, a time is in range
+	// (earliestTime is at a whole second, latestTime at the last
+	// nanosecond of one): the exact test is for the others only.
+	if u := p.Time.Unix(); (u <= earliestUnix || u >= latestUnix) &&
+		(p.Time.Before(earliestTime) || p.Time.After(latestTime)) {
 		in.clamped++
 		if in.clamped == 1 {
 			in.clampWarn = len(in.Warnings)
@@ -102,13 +111,17 @@ func (in *InputInfo) stamp(p *RawPacket) {
 			p.Time = latestTime
 		}
 	}
+	at := instantOf(p.Time)
+	if in.Packets == 0 {
+		in.firstAt, in.lastAt = instantOf(in.First), instantOf(in.Last)
+	}
 	in.Packets++
 	in.Bytes += uint64(len(p.Data))
-	if in.First.IsZero() || p.Time.Before(in.First) {
-		in.First = p.Time
+	if in.First.IsZero() || at.before(in.firstAt) {
+		in.First, in.firstAt = p.Time, at
 	}
-	if p.Time.After(in.Last) {
-		in.Last = p.Time
+	if in.lastAt.before(at) {
+		in.Last, in.lastAt = p.Time, at
 	}
 }
 

@@ -66,11 +66,13 @@ type Scanner struct {
 	flows map[flowID]*Flow
 	stats Stats
 	now   time.Time // latest capture time seen
-	// stepCut is now minus the idle timeout (a packet before it steps
-	// the clock: see advance), nextSweep the time of the next sweep (zero
-	// before the first packet): kept, not worked out for every packet.
-	stepCut   time.Time
+	// nextSweep is the time of the next sweep (zero before the first
+	// packet): kept, not worked out for every packet. nowAt and sweepAt
+	// are now and nextSweep as instants, for the comparisons of every
+	// packet.
 	nextSweep time.Time
+	nowAt     instant
+	sweepAt   instant
 	d         decoded
 	pkt       Packet
 	emit      func(Event)
@@ -125,6 +127,7 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 		dec:   newDecoder(),
 		flows: make(map[flowID]*Flow, 1024),
 		stats: Stats{Malformed: map[string]uint64{}},
+		nowAt: instantOf(time.Time{}),
 	}
 	s.emit = sink.Event
 	s.icmp6 = make([]bool, len(opts.Dissectors))
@@ -192,6 +195,7 @@ func (s *Scanner) Packet(raw *RawPacket) {
 	}
 	dir := f.dirOf(src)
 	f.count(raw, d, dir)
+	s.setLast(f, raw.Time)
 	s.touch(f)
 	if len(s.opts.Dissectors) == 0 {
 		return
@@ -221,30 +225,42 @@ func (s *Scanner) advance(raw *RawPacket) {
 		s.releaseRetired(releaseLag)
 	}
 	s.stats.Bytes += uint64(len(raw.Data))
-	if !s.now.IsZero() && raw.Time.Before(s.stepCut) {
+	if at := instantOf(raw.Time); s.nowAt.before(at) {
+		// The usual case: time goes on. (A packet after now cannot be
+		// before now minus the idle timeout, so the test below, and
+		// the subtraction it needs, is for the others only.)
+		s.now, s.nowAt = raw.Time, at
+		if s.nextSweep.IsZero() {
+			s.setNextSweep()
+		}
+		if !at.before(s.sweepAt) {
+			s.sweep()
+		}
+	} else if !s.now.IsZero() && raw.Time.Before(s.now.Add(-s.opts.IdleTimeout)) {
 		// The clock went back by more than the idle timeout: a file
 		// from an earlier date, or a capture whose clock jumped. Time
 		// goes on from this packet; flows last seen in the later time
 		// base are idle by the distance between the two (see sweep)
 		// and leave at this sweep, or the table would only grow.
 		s.stats.ClockSteps++
-		s.setNow(raw.Time)
+		s.now, s.nowAt = raw.Time, at
 		s.sweepAll()
-	}
-	if raw.Time.After(s.now) {
-		s.setNow(raw.Time)
-		if s.nextSweep.IsZero() {
-			s.nextSweep = s.now.Add(sweepEvery)
-		}
-		if !s.now.Before(s.nextSweep) {
-			s.sweep()
-		}
 	}
 }
 
-// setNow moves the scan's clock to t.
-func (s *Scanner) setNow(t time.Time) {
-	s.now, s.stepCut = t, t.Add(-s.opts.IdleTimeout)
+// setNextSweep sets the next sweep sweepEvery after now.
+func (s *Scanner) setNextSweep() {
+	s.nextSweep = s.now.Add(sweepEvery)
+	s.sweepAt = instantOf(s.nextSweep)
+}
+
+// setLast moves f's last packet time to t if t is later. Off the ahead
+// list a flow was last seen at or before now (see expiry.go), so a
+// packet at now, the usual case, is the latest without a comparison.
+func (s *Scanner) setLast(f *Flow, t time.Time) {
+	if t == s.now && f.list != aheadList || t.After(f.Last) {
+		f.Last = t
+	}
 }
 
 // decode decodes raw into d and counts truncation, fragments and
@@ -304,6 +320,7 @@ func (f *Flow) dirOf(src netip.AddrPort) int {
 
 // count adds the packet to the flow: the MACs of its ends, when first
 // seen, its packets, bytes and payload, and the TCP handshake and close.
+// (Its time is the scanner's: see setLast.)
 func (f *Flow) count(raw *RawPacket, d *decoded, dir int) {
 	if d.hasMAC {
 		if dir == ToServer {
@@ -322,7 +339,6 @@ func (f *Flow) count(raw *RawPacket, d *decoded, dir int) {
 			}
 		}
 	}
-	f.Last = maxTime(f.Last, raw.Time)
 	f.Packets[dir]++
 	ipLen := d.ipLen
 	if ipLen <= 0 {
@@ -454,9 +470,9 @@ func serverLike(sport, dport uint16) bool {
 // sweep ends idle and closed flows: it takes them out of the table (see
 // retire). It walks the expiry lists (see expiry.go), not the table.
 func (s *Scanner) sweep() {
-	s.nextSweep = s.now.Add(sweepEvery)
+	s.setNextSweep()
 	fs := s.expiredAhead(s.sweepBuf[:0])
-	fs = s.expired(openList, s.stepCut, fs)
+	fs = s.expired(openList, s.now.Add(-s.opts.IdleTimeout), fs)
 	fs = s.expired(closedList, s.now.Add(-min(s.opts.IdleTimeout, s.opts.ClosedTimeout)), fs)
 	s.retire(fs)
 	clear(fs)
@@ -468,7 +484,7 @@ func (s *Scanner) sweep() {
 // distance between the two, then puts the flows left back on the expiry
 // lists in order.
 func (s *Scanner) sweepAll() {
-	s.nextSweep = s.now.Add(sweepEvery)
+	s.setNextSweep()
 	fs := s.sweepBuf[:0]
 	for _, f := range s.flows {
 		idle := s.now.Sub(f.Last)
@@ -683,7 +699,8 @@ func (s *Scanner) endFile() {
 	}
 	s.retire(fs)
 	s.releaseRetired(0)
-	s.now, s.stepCut, s.nextSweep, s.maxLate = time.Time{}, time.Time{}, time.Time{}, 0
+	s.now, s.nextSweep, s.maxLate = time.Time{}, time.Time{}, 0
+	s.nowAt, s.sweepAt = instantOf(s.now), instant{}
 	s.dec = newDecoder()
 }
 
@@ -742,9 +759,24 @@ func addrPortLess(a, b netip.AddrPort) bool {
 	return a.Port() < b.Port()
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+// instant is a capture time as its Unix seconds and nanoseconds. Time's
+// Before and After are too large to be inlined, and capture times are
+// compared several times a packet (the clock, the file's first and last
+// packet): an instant kept beside a time that is compared often (now)
+// makes each comparison a few instructions. It compares the wall clock
+// only, which is what Before and After compare for times without a
+// monotonic reading: packet times have none (the readers make them from
+// the file's seconds, live sources strip it with UTC), and the clamp to
+// years 0..9999 (see InputInfo.stamp) keeps their Unix seconds from
+// overflowing.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
+
+// before reports whether a is before u.
+func (a instant) before(u instant) bool {
+	return a.sec < u.sec || a.sec == u.sec && a.nsec < u.nsec
 }
