@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"io"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -78,7 +79,11 @@ type Scanner struct {
 	emit      func(Event)
 	syncers   []Syncer
 	icmp6     []bool // by dissector: it is an ICMPv6Dissector
-	sweepBuf  []*Flow
+	// plainSet and icmp6Set have bit i set when dissector i sees
+	// transport payloads, or ICMPv6 messages (see dissectAll); with
+	// more than 64 dissectors, neither is used.
+	plainSet, icmp6Set uint64
+	sweepBuf           []*Flow
 	// spareStates are ended flows' dissector-state slices, cleared, for
 	// the next flows (see release).
 	spareStates [][]any
@@ -136,6 +141,11 @@ func NewScanner(sink Sink, opts Options) *Scanner {
 			s.syncers = append(s.syncers, sy)
 		}
 		_, s.icmp6[i] = d.(ICMPv6Dissector)
+		if i < 64 && s.icmp6[i] {
+			s.icmp6Set |= 1 << uint(i)
+		} else if i < 64 {
+			s.plainSet |= 1 << uint(i)
+		}
 	}
 	return s
 }
@@ -363,28 +373,36 @@ func (f *Flow) count(raw *RawPacket, d *decoded, dir int) {
 // the packet's payload: the transport payload, or with icmp6 the ICMPv6
 // message, which only ICMPv6Dissectors see.
 func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int, payload []byte, icmp6 bool) {
+	wide := len(s.opts.Dissectors) > 64
+	// todo: the dissectors to run, those of the payload's kind that
+	// have not called Done. Only the running dissector can call Done on
+	// its own slot, so the set taken now is the set the loop would meet.
+	todo := s.plainSet
+	if icmp6 {
+		todo = s.icmp6Set
+	}
+	todo &^= f.skip
+	if todo == 0 && !wide {
+		// Every dissector gave up on the flow (most packets of a long
+		// one): no packet to fill.
+		return
+	}
+	// The packet is filled field by field: assigning a whole Packet to
+	// s.pkt copied it through the write barrier's bulk path while the
+	// collector ran.
 	p := &s.pkt
-	*p = Packet{
-		Meta: Meta{
-			File:      raw.Source,
-			Packet:    raw.Index,
-			Time:      raw.Time,
-			SrcMAC:    d.srcMAC,
-			DstMAC:    d.dstMAC,
-			Src:       netip.AddrPortFrom(d.src, d.sport),
-			Dst:       netip.AddrPortFrom(d.dst, d.dport),
-			Transport: d.transport,
-		},
-		Payload:   payload,
-		Flow:      f,
-		Dir:       dir,
-		TCPSeq:    d.tcpSeq,
-		SYN:       d.syn,
-		FIN:       d.fin,
-		RST:       d.rst,
-		Truncated: d.truncated,
-		slots:     len(s.opts.Dissectors),
-		spare:     &s.spareStates,
+	p.File, p.Packet, p.Time = raw.Source, raw.Index, raw.Time
+	p.SrcMAC, p.DstMAC = d.srcMAC, d.dstMAC
+	p.Src, p.Dst = netip.AddrPortFrom(d.src, d.sport), netip.AddrPortFrom(d.dst, d.dport)
+	p.Transport = d.transport
+	p.Payload, p.Flow, p.Dir = payload, f, dir
+	p.TCPSeq, p.SYN, p.FIN, p.RST, p.Truncated = d.tcpSeq, d.syn, d.fin, d.rst, d.truncated
+	p.slot, p.slots, p.spare = 0, len(s.opts.Dissectors), &s.spareStates
+	if !wide {
+		for todo != 0 {
+			todo = s.dissectSet(p, todo)
+		}
+		return
 	}
 	for i, ds := range s.opts.Dissectors {
 		if f.done(i) {
@@ -396,6 +414,27 @@ func (s *Scanner) dissectAll(raw *RawPacket, d *decoded, f *Flow, dir int, paylo
 		p.slot = i
 		s.dissect(ds, p)
 	}
+}
+
+// dissectSet runs the dissectors of todo on p in order, under one
+// deferred recover rather than one each: a panic is handled as dissect
+// handles it, and the dissectors left are returned to be run next
+// (nothing left: zero).
+func (s *Scanner) dissectSet(p *Packet, todo uint64) (left uint64) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.Flow.Note(PanicNote(s.opts.Dissectors[p.slot].Name()))
+			p.Done()
+			left = todo
+		}
+	}()
+	for todo != 0 {
+		i := bits.TrailingZeros64(todo)
+		todo &= todo - 1
+		p.slot = i
+		s.opts.Dissectors[i].Dissect(p, s.emit)
+	}
+	return 0
 }
 
 // dissect runs one dissector on p. A dissector that panics (a bug that
