@@ -296,10 +296,21 @@ func (s *FileSource) Progress() (packets, bytes uint64) {
 // to the next input at the following call. The packet's Data is valid until
 // the next call.
 func (s *FileSource) Next() (RawPacket, error) {
+	p, err := s.nextRef()
+	if err != nil {
+		return RawPacket{}, err
+	}
+	return *p, nil
+}
+
+// nextRef is Next without the copy of the packet: it returns the
+// source's own, overwritten by the next call (Scanner.Run reads a
+// FileSource so).
+func (s *FileSource) nextRef() (*RawPacket, error) {
 	for !s.closed {
 		if s.cur == nil {
 			if len(s.queue) == 0 {
-				return RawPacket{}, io.EOF
+				return nil, io.EOF
 			}
 			next := s.queue[0]
 			s.queue[0] = pending{}
@@ -310,7 +321,7 @@ func (s *FileSource) Next() (RawPacket, error) {
 				if captures == 0 && skipped > 0 {
 					// A directory of nothing but non-captures is an input
 					// that could not be read, as one such file is.
-					return RawPacket{}, &ReadError{File: next.name, Err: fmt.Errorf("%w: no capture file in the directory (%d files skipped)", ErrFormat, skipped)}
+					return nil, &ReadError{File: next.name, Err: fmt.Errorf("%w: no capture file in the directory (%d files skipped)", ErrFormat, skipped)}
 				}
 				continue
 			}
@@ -328,7 +339,7 @@ func (s *FileSource) Next() (RawPacket, error) {
 				if next.dirMember {
 					s.dirCaptures++ // unreadable or damaged, but not a non-capture
 				}
-				return RawPacket{}, err
+				return nil, err
 			}
 			if next.dirMember {
 				s.dirCaptures++
@@ -339,15 +350,15 @@ func (s *FileSource) Next() (RawPacket, error) {
 		if err == nil {
 			s.delivered.Add(1)
 			s.deliveredBytes.Add(uint64(len(s.pkt.Data)))
-			return s.pkt, nil
+			return &s.pkt, nil
 		}
 		s.cur.close()
 		s.cur = nil
 		if err != io.EOF {
-			return RawPacket{}, err
+			return nil, err
 		}
 	}
-	return RawPacket{}, io.EOF
+	return nil, io.EOF
 }
 
 // adopt makes the source read, from now on, into buf (its whole capacity)

@@ -163,8 +163,18 @@ func (s *Scanner) MaxFlows() int { return s.opts.MaxFlows }
 // The returned error is nil when all input was read cleanly.
 func (s *Scanner) Run(src Source) error {
 	var errs []error
+	// A FileSource hands out its own packet, not a copy of it.
+	fs, direct := src.(*FileSource)
+	var buf RawPacket
 	for {
-		raw, err := src.Next()
+		var raw *RawPacket
+		var err error
+		if direct {
+			raw, err = fs.nextRef()
+		} else {
+			buf, err = src.Next()
+			raw = &buf
+		}
 		if err == io.EOF {
 			break
 		}
@@ -176,7 +186,7 @@ func (s *Scanner) Run(src Source) error {
 			}
 			break
 		}
-		s.Packet(&raw)
+		s.Packet(raw)
 	}
 	s.Flush()
 	return errors.Join(errs...)
