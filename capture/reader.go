@@ -96,7 +96,8 @@ func (in *InputInfo) stamp(p *RawPacket) {
 	// Strictly inside the years by its Unix seconds, a time is in range
 	// (earliestTime is at a whole second, latestTime at the last
 	// nanosecond of one): the exact test is for the others only.
-	if u := p.Time.Unix(); (u <= earliestUnix || u >= latestUnix) &&
+	at := instantOf(p.Time)
+	if (at.sec <= earliestUnix || at.sec >= latestUnix) &&
 		(p.Time.Before(earliestTime) || p.Time.After(latestTime)) {
 		in.clamped++
 		if in.clamped == 1 {
@@ -110,8 +111,8 @@ func (in *InputInfo) stamp(p *RawPacket) {
 		} else {
 			p.Time = latestTime
 		}
+		at = instantOf(p.Time)
 	}
-	at := instantOf(p.Time)
 	if in.Packets == 0 {
 		in.firstAt, in.lastAt = instantOf(in.First), instantOf(in.Last)
 	}
