@@ -50,6 +50,56 @@ type decoder struct {
 	parsers  map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	types    []gopacket.LayerType
 	linkSeen map[layers.LinkType]bool
+	// ports caches, by transport (portTCP, portUDP) and port, what the
+	// layer type gopacket gives the port means to fast (see portClass):
+	// 0 until first asked. gopacket's answer is a switch over some
+	// hundred ports, asked up to twice a packet; tattle registers no
+	// port of its own, so the answer never changes.
+	ports [2][1 << 16]uint8
+}
+
+// Transports of decoder.ports.
+const (
+	portTCP = iota
+	portUDP
+)
+
+// What a port's layer type means to fast (decoder.ports).
+const (
+	portPayload = 1 + iota // plain payload: the other port decides
+	portAGUE               // AGUE variant 0 (UDP only: left to slow)
+	portDecoded            // a layer the decoder has (a tunnel: left to slow when there is payload)
+	portOther              // any other layer, decoded no further here
+)
+
+// portClass is what the layer type of port of transport t (portTCP,
+// portUDP) means to fast.
+func (d *decoder) portClass(t int, port uint16) uint8 {
+	if c := d.ports[t][port]; c != 0 {
+		return c
+	}
+	return d.learnPort(t, port)
+}
+
+// learnPort works out portClass, the first time a port is asked.
+func (d *decoder) learnPort(t int, port uint16) uint8 {
+	var lt gopacket.LayerType
+	if t == portTCP {
+		lt = layers.TCPPort(port).LayerType()
+	} else {
+		lt = layers.UDPPort(port).LayerType()
+	}
+	c := uint8(portOther)
+	switch _, decoded := d.layers.Decoder(lt); {
+	case lt == gopacket.LayerTypePayload:
+		c = portPayload
+	case lt == layers.LayerTypeAGUEVar0 && t == portUDP:
+		c = portAGUE
+	case decoded:
+		c = portDecoded
+	}
+	d.ports[t][port] = c
+	return c
 }
 
 func newDecoder() *decoder {
@@ -270,7 +320,7 @@ func (d *decoder) fast(data []byte, out *decoded) bool {
 	var (
 		sport, dport uint16
 		payload      []byte
-		next         gopacket.LayerType
+		next         uint8 // the port class (see portClass) of the layer after the transport
 	)
 	switch layers.IPProtocol(proto) {
 	case layers.IPProtocolTCP:
@@ -283,8 +333,8 @@ func (d *decoder) fast(data []byte, out *decoded) bool {
 		}
 		sport, dport = binary.BigEndian.Uint16(tp[0:2]), binary.BigEndian.Uint16(tp[2:4])
 		payload = tp[off:]
-		if next = layers.TCPPort(dport).LayerType(); next == gopacket.LayerTypePayload {
-			next = layers.TCPPort(sport).LayerType()
+		if next = d.portClass(portTCP, dport); next == portPayload {
+			next = d.portClass(portTCP, sport)
 		}
 	case layers.IPProtocolUDP:
 		if len(tp) < 8 {
@@ -303,10 +353,10 @@ func (d *decoder) fast(data []byte, out *decoded) bool {
 		default:
 			return false
 		}
-		if next = layers.UDPPort(dport).LayerType(); next == gopacket.LayerTypePayload {
-			next = layers.UDPPort(sport).LayerType()
+		if next = d.portClass(portUDP, dport); next == portPayload {
+			next = d.portClass(portUDP, sport)
 		}
-		if next == layers.LayerTypeAGUEVar0 {
+		if next == portAGUE {
 			return false // UDP's NextLayerType may turn it into variant 1
 		}
 	default:
@@ -314,7 +364,7 @@ func (d *decoder) fast(data []byte, out *decoded) bool {
 	}
 	// gopacket decodes the payload further when it is not empty and the
 	// ports name a layer the decoder has (VXLAN, GTP-U...): left to slow.
-	if _, ok := d.layers.Decoder(next); ok && len(payload) > 0 {
+	if next == portDecoded && len(payload) > 0 {
 		return false
 	}
 	*out = decoded{

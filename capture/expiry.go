@@ -91,8 +91,15 @@ func (s *Scanner) listOf(f *Flow) uint8 {
 
 // touch moves f, just updated by a packet, to the end of its list.
 func (s *Scanner) touch(f *Flow) {
-	l := s.listOf(f)
-	if l != aheadList && f.Last.Before(s.now) { // else no lateness
+	var l uint8
+	if f.Last == s.now {
+		// The usual case, a packet at the clock's time: not ahead, and
+		// no lateness, without comparing times.
+		l = openList
+		if f.Closed {
+			l = closedList
+		}
+	} else if l = s.listOf(f); l != aheadList && f.Last.Before(s.now) { // else no lateness
 		if late := s.now.Sub(f.Last); late > s.maxLate {
 			s.maxLate = late
 		}

@@ -272,3 +272,50 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// TestFastDecodeEveryPort: for every port gopacket gives a layer (and
+// some it does not), as the destination and as the source, of TCP and
+// UDP with a payload, the fast path (deciding by its
+// cache of the ports' layer types) takes the packet or leaves it as
+// gopacket's layers would decode it. The cache is filled by the first
+// pass and read by the second.
+func TestFastDecodeEveryPort(t *testing.T) {
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	pay := gopacket.Payload("\x30\x00\x00\x0c\x00\x00\x00\x01some bytes after")
+	d := newDecoder()
+	var frames [][]byte
+	for port := range 1 << 16 {
+		// Every port gopacket names a layer for, and a sample of the
+		// others (plain payload), each case of portClass.
+		if layers.TCPPort(port).LayerType() == gopacket.LayerTypePayload && layers.UDPPort(port).LayerType() == gopacket.LayerTypePayload && port%97 != 0 {
+			continue
+		}
+		for _, udp := range []bool{false, true} {
+			for _, fromPort := range []bool{false, true} {
+				sport, dport := 40000, port
+				if fromPort {
+					sport, dport = port, 40000
+				}
+				ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IP{192, 168, 1, 20}, DstIP: net.IP{93, 184, 216, 34}}
+				tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Window: 1000}
+				var tl interface {
+					gopacket.SerializableLayer
+					SetNetworkLayerForChecksum(gopacket.NetworkLayer) error
+				} = tcp
+				if udp {
+					ip.Protocol = layers.IPProtocolUDP
+					tl = &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+				}
+				if err := tl.SetNetworkLayerForChecksum(ip); err != nil {
+					t.Fatal(err)
+				}
+				frames = append(frames, ser(t, eth, ip, tl, pay))
+			}
+		}
+	}
+	for pass := range 2 {
+		for i, b := range frames {
+			fastMatchesSlow(t, d, b, fmt.Sprintf("pass %d, frame %d", pass, i))
+		}
+	}
+}

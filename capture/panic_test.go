@@ -53,15 +53,23 @@ func TestScannerRecoversDissectorPanic(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		wrap func(Dissector) Dissector
+		pad  int // dissectors before it: past 64, the scanner's other loop
 	}{
-		{"direct", func(d Dissector) Dissector { return d }},
-		{"deferred", func(d Dissector) Dissector { return NewDeferred(d) }},
-		{"async", func(d Dissector) Dissector { return NewAsync(d) }},
+		{"direct", func(d Dissector) Dissector { return d }, 0},
+		{"deferred", func(d Dissector) Dissector { return NewDeferred(d) }, 0},
+		{"async", func(d Dissector) Dissector { return NewAsync(d) }, 0},
+		{"direct, after 3", func(d Dissector) Dissector { return d }, 3},
+		{"direct, after 64", func(d Dissector) Dissector { return d }, 64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pd, after := &panicDissector{}, &echoDissector{}
 			sink := &recSink{}
-			sc := NewScanner(sink, Options{Dissectors: []Dissector{tc.wrap(pd), after}})
+			var ds []Dissector
+			for range tc.pad {
+				ds = append(ds, &echoDissector{doneFast: true})
+			}
+			ds = append(ds, tc.wrap(pd), after)
+			sc := NewScanner(sink, Options{Dissectors: ds})
 			if err := sc.Run(source(t, specs...)); err != nil {
 				t.Fatal(err)
 			}

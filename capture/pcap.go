@@ -38,6 +38,7 @@ type pcapReader struct {
 	c        *countReader
 	info     *InputInfo
 	bo       binary.ByteOrder
+	big      bool // bo is big-endian (read inline in next, not through bo)
 	nano     bool
 	hdrLen   int // record header length
 	linkType layers.LinkType
@@ -50,6 +51,7 @@ func newPcapReader(c *countReader, info *InputInfo) (*pcapReader, error) {
 		return nil, damage(c, info, 0, "pcap file header", err)
 	}
 	r := &pcapReader{c: c, info: info, bo: pcapOrder(h), hdrLen: 16}
+	r.big = r.bo == binary.BigEndian
 	switch r.bo.Uint32(h) {
 	case pcapMagicNano:
 		r.nano = true
@@ -64,39 +66,62 @@ func newPcapReader(c *countReader, info *InputInfo) (*pcapReader, error) {
 	return r, nil
 }
 
+// u32 reads a header field in the file's byte order.
+func (r *pcapReader) u32(b []byte) uint32 {
+	if r.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
 func (r *pcapReader) next(p *RawPacket) error {
-	off := r.c.off
-	h, err := r.c.peek(r.hdrLen)
-	if err != nil {
-		return damage(r.c, r.info, off, "record header", err)
+	c := r.c
+	off := c.off
+	var h, data []byte
+	if hl := r.hdrLen; c.w-c.r >= hl {
+		// The usual case: the header, and likely the packet, are in
+		// the buffer already; peek and discard are for the others.
+		h = c.buf[c.r : c.r+hl : c.r+hl]
+	} else {
+		var err error
+		if h, err = c.peek(hl); err != nil {
+			return damage(c, r.info, off, "record header", err)
+		}
 	}
-	sec, frac := r.bo.Uint32(h), r.bo.Uint32(h[4:])
-	incl, orig := r.bo.Uint32(h[8:]), r.bo.Uint32(h[12:])
+	sec, frac := r.u32(h), r.u32(h[4:])
+	incl, orig := r.u32(h[8:]), r.u32(h[12:])
 	if incl > maxRecord {
-		return damage(r.c, r.info, off, "record", fmt.Errorf("%w: captured length %d exceeds %d bytes", ErrFormat, incl, maxRecord))
+		return damage(c, r.info, off, "record", fmt.Errorf("%w: captured length %d exceeds %d bytes", ErrFormat, incl, maxRecord))
 	}
-	_ = r.c.discard(r.hdrLen)
-	data, err := r.c.peek(int(incl))
-	if err != nil {
-		// Nothing at all after a record header is a cut file too, not
-		// a clean end (peek says io.EOF).
-		return damage(r.c, r.info, off, "packet data", truncation(err))
+	if n := r.hdrLen + int(incl); c.w-c.r >= n {
+		data = c.buf[c.r+r.hdrLen : c.r+n : c.r+n]
+		c.r += n
+		c.off += int64(n)
+	} else {
+		_ = c.discard(r.hdrLen)
+		var err error
+		if data, err = c.peek(int(incl)); err != nil {
+			// Nothing at all after a record header is a cut file too,
+			// not a clean end (peek says io.EOF).
+			return damage(c, r.info, off, "packet data", truncation(err))
+		}
+		_ = c.discard(int(incl))
 	}
-	_ = r.c.discard(int(incl))
 	r.index++
 	nsec := int64(frac)
 	if !r.nano {
 		nsec *= 1000
 	}
-	*p = RawPacket{
-		Data:      data,
-		Time:      time.Unix(int64(sec), nsec).UTC(),
-		CaptureLn: int(max(orig, incl)),
-		LinkType:  r.linkType,
-		Source:    r.info.Name,
-		Index:     r.index,
-		Offset:    off,
-	}
+	// Field by field: p is the source's, on the heap, and a whole
+	// RawPacket assigned went through the write barrier's bulk copy
+	// while the collector ran.
+	p.Data = data
+	p.Time = time.Unix(int64(sec), nsec).UTC()
+	p.CaptureLn = int(max(orig, incl))
+	p.LinkType = r.linkType
+	p.Source = r.info.Name
+	p.Index = r.index
+	p.Offset = off
 	r.info.stamp(p)
 	return nil
 }

@@ -65,6 +65,9 @@ type InputInfo struct {
 	clamped    uint64 // packets whose time stamp clamped
 	clampWarn  int    // index of their warning in Warnings
 	clampFirst string // where the first one was
+	// firstAt and lastAt are First and Last as instants, for stamp's
+	// comparisons (set from the first packet on).
+	firstAt, lastAt instant
 }
 
 func (in *InputInfo) addLinkType(lt layers.LinkType) {
@@ -81,6 +84,8 @@ func (in *InputInfo) addLinkType(lt layers.LinkType) {
 var (
 	earliestTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
 	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	earliestUnix = earliestTime.Unix()
+	latestUnix   = latestTime.Unix()
 )
 
 // stamp records a delivered packet in the file's statistics. It is also
@@ -88,7 +93,12 @@ var (
 // to 9999 is clamped to the nearer end, and the file gets a warning
 // naming the first such packet and its offset, and how many there were.
 func (in *InputInfo) stamp(p *RawPacket) {
-	if p.Time.Before(earliestTime) || p.Time.After(latestTime) {
+	// Strictly inside the years by its Unix seconds, a time is in range
+	// (earliestTime is at a whole second, latestTime at the last
+	// nanosecond of one): the exact test is for the others only.
+	at := instantOf(p.Time)
+	if (at.sec <= earliestUnix || at.sec >= latestUnix) &&
+		(p.Time.Before(earliestTime) || p.Time.After(latestTime)) {
 		in.clamped++
 		if in.clamped == 1 {
 			in.clampWarn = len(in.Warnings)
@@ -101,14 +111,18 @@ func (in *InputInfo) stamp(p *RawPacket) {
 		} else {
 			p.Time = latestTime
 		}
+		at = instantOf(p.Time)
+	}
+	if in.Packets == 0 {
+		in.firstAt, in.lastAt = instantOf(in.First), instantOf(in.Last)
 	}
 	in.Packets++
 	in.Bytes += uint64(len(p.Data))
-	if in.First.IsZero() || p.Time.Before(in.First) {
-		in.First = p.Time
+	if in.First.IsZero() || at.before(in.firstAt) {
+		in.First, in.firstAt = p.Time, at
 	}
-	if p.Time.After(in.Last) {
-		in.Last = p.Time
+	if in.lastAt.before(at) {
+		in.Last, in.lastAt = p.Time, at
 	}
 }
 
@@ -283,10 +297,21 @@ func (s *FileSource) Progress() (packets, bytes uint64) {
 // to the next input at the following call. The packet's Data is valid until
 // the next call.
 func (s *FileSource) Next() (RawPacket, error) {
+	p, err := s.nextRef()
+	if err != nil {
+		return RawPacket{}, err
+	}
+	return *p, nil
+}
+
+// nextRef is Next without the copy of the packet: it returns the
+// source's own, overwritten by the next call (Scanner.Run reads a
+// FileSource so).
+func (s *FileSource) nextRef() (*RawPacket, error) {
 	for !s.closed {
 		if s.cur == nil {
 			if len(s.queue) == 0 {
-				return RawPacket{}, io.EOF
+				return nil, io.EOF
 			}
 			next := s.queue[0]
 			s.queue[0] = pending{}
@@ -297,7 +322,7 @@ func (s *FileSource) Next() (RawPacket, error) {
 				if captures == 0 && skipped > 0 {
 					// A directory of nothing but non-captures is an input
 					// that could not be read, as one such file is.
-					return RawPacket{}, &ReadError{File: next.name, Err: fmt.Errorf("%w: no capture file in the directory (%d files skipped)", ErrFormat, skipped)}
+					return nil, &ReadError{File: next.name, Err: fmt.Errorf("%w: no capture file in the directory (%d files skipped)", ErrFormat, skipped)}
 				}
 				continue
 			}
@@ -315,7 +340,7 @@ func (s *FileSource) Next() (RawPacket, error) {
 				if next.dirMember {
 					s.dirCaptures++ // unreadable or damaged, but not a non-capture
 				}
-				return RawPacket{}, err
+				return nil, err
 			}
 			if next.dirMember {
 				s.dirCaptures++
@@ -326,15 +351,15 @@ func (s *FileSource) Next() (RawPacket, error) {
 		if err == nil {
 			s.delivered.Add(1)
 			s.deliveredBytes.Add(uint64(len(s.pkt.Data)))
-			return s.pkt, nil
+			return &s.pkt, nil
 		}
 		s.cur.close()
 		s.cur = nil
 		if err != io.EOF {
-			return RawPacket{}, err
+			return nil, err
 		}
 	}
-	return RawPacket{}, io.EOF
+	return nil, io.EOF
 }
 
 // adopt makes the source read, from now on, into buf (its whole capacity)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -437,4 +438,34 @@ func FuzzOpenReader(f *testing.F) {
 		}
 		s.Close()
 	})
+}
+
+// TestPcapReadInPieces: a pcap read a byte at a time (records never whole
+// in the buffer: the reader's peek-and-discard path) yields what it yields
+// read at once (records in the buffer: the path of every packet but a few
+// per buffer), little- and big-endian, whole and cut short.
+func TestPcapReadInPieces(t *testing.T) {
+	var pkts [][]byte
+	for i := range 5 {
+		pkts = append(pkts, build(t, pktSpec{src: "192.168.1.20", dst: "192.168.1.1", sport: 5000, dport: 53, payload: strings.Repeat("x", 10*i)}))
+	}
+	le := writePcap(t, false, layers.LinkTypeEthernet, pkts)
+	for name, data := range map[string][]byte{
+		"little-endian": le, "big-endian": bigEndianPcap(le), "nanoseconds": writePcap(t, true, layers.LinkTypeEthernet, pkts),
+		"cut in a record": le[:len(le)-7], "cut in a header": le[:24+16+len(pkts[0])+5],
+	} {
+		read := func(r io.Reader) ([]RawPacket, []error, []InputInfo) {
+			s, err := OpenReader("in.pcap", r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, errs := readAll(t, s)
+			return got, errs, s.Inputs()
+		}
+		want, wantErrs, wantIn := read(bytes.NewReader(data))
+		got, gotErrs, gotIn := read(iotest.OneByteReader(bytes.NewReader(data)))
+		if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(gotErrs) != fmt.Sprint(wantErrs) || fmt.Sprint(gotIn) != fmt.Sprint(wantIn) {
+			t.Errorf("%s: read a byte at a time:\n%v %v %v\nread at once:\n%v %v %v", name, got, gotErrs, gotIn, want, wantErrs, wantIn)
+		}
+	}
 }

@@ -115,3 +115,25 @@ func FuzzNgTime(f *testing.F) {
 		}
 	})
 }
+
+// TestInstantOrder: instants order capture times as Time.Before does,
+// across the years a packet time may have (0 to 9999, the zero Time, the
+// Unix epoch) and between times a nanosecond or a second apart.
+func TestInstantOrder(t *testing.T) {
+	var ts []time.Time
+	for _, base := range []time.Time{earliestTime, {}, time.Unix(0, 0).UTC(), time.Unix(-1, 999999999).UTC(),
+		time.Unix(1_700_000_000, 500).UTC(), latestTime.Add(-time.Second), latestTime} {
+		for _, d := range []time.Duration{-time.Second, -1, 0, 1, time.Second} {
+			if u := base.Add(d); !u.Before(earliestTime) && !u.After(latestTime) {
+				ts = append(ts, u)
+			}
+		}
+	}
+	for _, a := range ts {
+		for _, b := range ts {
+			if got, want := instantOf(a).before(instantOf(b)), a.Before(b); got != want {
+				t.Errorf("instantOf(%v).before(%v) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
