@@ -180,13 +180,13 @@ cum() {
 }
 total=$(grep -o 'Total samples = [0-9.]*m\?s' "$OUT/cpu.top" | awk '{v=$4; if (v ~ /ms$/) {sub(/ms$/,"",v); v/=1000} else sub(/s$/,"",v); print v}')
 packet=$(cum '/capture\.\(\*Scanner\)\.Packet$')
-decode=$(cum '/capture\.\(\*decoder\)\.decode$')
-dissect=$(cum '/capture\.\(\*Scanner\)\.dissect$')
+decode=$(cum '/capture\.\(\*Scanner\)\.decode$')
+dissect=$(cum '/capture\.\(\*Scanner\)\.dissectAll$')
 stage() { printf '| %s | %.2f | %.0f %% |\n' "$1" "$2" "$(echo "100 * $2 / $total" | bc -l)"; }
 echo "| stage (CPU profile, default scan, repeat caches off) | CPU s | share |"
 echo "|---|---|---|"
 stage "read and decompress (capture.Prefetch)" "$(cum '/capture\.\(\*Prefetch\)\.read$')"
-stage "decode (gopacket layers)" "$decode"
+stage "decode (fast decoder; gopacket layers where it declines)" "$decode"
 stage "flow table, expiry, scanner loop" "$(echo "$packet - $decode - $dissect" | bc -l)"
 stage "dissectors on the scanner (DNS, TLS, HTTP, QUIC...; queueing for inspection)" "$dissect"
 stage "payload inspection (its goroutine)" "$(cum '/capture\.\(\*Async\)\.work$')"
