@@ -173,8 +173,11 @@ for p in 1 2 4; do
 done
 echo
 # cum STAGE-REGEX: the largest cumulative CPU seconds of the functions
-# matching (a stage's root).
+# matching (a stage's root). A pattern that matches no line says so on
+# stderr: a stage root renamed would otherwise show as 0 s and its time
+# be counted in another stage.
 cum() {
+	grep -qE "$1" "$OUT/cpu.top" || echo "bench: no function in the profile matches $1: its stage shows 0 s" >&2
 	{ grep -E "$1" "$OUT/cpu.top" || true; } |
 		awk '{v=$4; if (v ~ /ms$/) {sub(/ms$/,"",v); v/=1000} else sub(/s$/,"",v); if (v+0>m+0) m=v+0} END{printf "%.2f", m+0}'
 }
